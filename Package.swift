@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// StatPhysSGD: exact theory and finite-dimensional simulation of (stochastic) gradient descent.
+///
+/// One library module per idea; the folder layout under `Sources/` mirrors this list.
+let package = Package(
+    name: "StatPhysSGD",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "StatPhysSGD", targets: ["StatPhysSGD"]),
+        .executable(name: "statphys", targets: ["statphys"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // Seedable generators and Gaussian sampling, identical on every thread count.
+        .target(name: "Randomness"),
+        // Gaussian expectations: Gauss–Hermite quadrature, closed forms, activations.
+        .target(name: "GaussianIntegrals", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        // Adaptive Dormand–Prince 5(4) with dense output and events; fixed-step RK4.
+        .target(name: "ODEIntegration"),
+        // Scenario values: the single source of truth read by theory and simulation.
+        .target(name: "Scenarios", dependencies: ["GaussianIntegrals"]),
+        // d → ∞ order-parameter ODEs of online SGD.
+        .target(name: "OnlineTheory", dependencies: ["Scenarios", "GaussianIntegrals", "ODEIntegration"]),
+        // Finite-d online SGD on Gaussian data, seeds in parallel.
+        .target(name: "OnlineSimulation", dependencies: [
+            "Scenarios", "Randomness", .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        // Dynamical mean-field theory of GD/SGD for the Kamali–Urbani problem, and its finite-N simulation.
+        .target(name: "DMFT", dependencies: ["Randomness", .product(name: "Numerics", package: "swift-numerics")]),
+        // A small SVG renderer for publication-style figures.
+        .target(name: "Plotting"),
+        // Result files: JSON, CSV, atomic writes, progress on stderr.
+        .target(name: "Reporting"),
+        // Experiments: theory + simulation + comparison + figures, as the CLI runs them.
+        .target(name: "StatPhysSGD", dependencies: [
+            "Randomness", "GaussianIntegrals", "ODEIntegration", "Scenarios", "OnlineTheory",
+            "OnlineSimulation", "DMFT", "Plotting", "Reporting",
+        ]),
+        .executableTarget(name: "statphys", dependencies: [
+            "StatPhysSGD", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "GaussianIntegralsTests", dependencies: ["GaussianIntegrals", "Randomness"]),
+        .testTarget(name: "ODEIntegrationTests", dependencies: ["ODEIntegration"]),
+        .testTarget(name: "OnlineTheoryTests", dependencies: ["OnlineTheory", "Scenarios", "ODEIntegration", "GaussianIntegrals"]),
+        .testTarget(name: "OnlineSimulationTests", dependencies: ["OnlineSimulation", "OnlineTheory", "Scenarios", "Randomness"]),
+        .testTarget(name: "DMFTTests", dependencies: ["DMFT", "Randomness"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "StatPhysCLITests", dependencies: ["StatPhysSGD"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
