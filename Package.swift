@@ -21,7 +21,7 @@ let package = Package(
         // Gaussian expectations: Gauss–Hermite quadrature, closed forms, activations.
         .target(name: "GaussianIntegrals", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
         // Adaptive Dormand–Prince 5(4) with dense output and events; fixed-step RK4.
-        .target(name: "ODEIntegration"),
+        .target(name: "ODEIntegration", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
         // Scenario values: the single source of truth read by theory and simulation.
         .target(name: "Scenarios", dependencies: ["GaussianIntegrals"]),
         // d → ∞ order-parameter ODEs of online SGD.
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "DMFTTests", dependencies: ["DMFT", "Randomness"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "StatPhysCLITests", dependencies: ["StatPhysSGD"]),
+        .testTarget(name: "StatPhysCLITests", dependencies: ["StatPhysSGD", "statphys"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,78 @@
+import RealModule
+
+/// A hidden-unit activation g with its derivative g'.
+///
+/// erf(x/√2), ReLU and the identity have closed-form Gaussian integrals (`family` says which);
+/// every other activation, including a user-supplied one, is integrated by quadrature.
+public struct Activation: Sendable, CustomStringConvertible {
+    /// Activations whose Gaussian integrals we know in closed form, and `other` for the rest.
+    public enum Family: String, Sendable, Hashable, Codable {
+        case erf, relu, linear, other
+    }
+
+    /// The name used on the command line and in result files.
+    public let name: String
+    public let family: Family
+    /// g(x).
+    public let function: @Sendable (Double) -> Double
+    /// g'(x).
+    public let derivative: @Sendable (Double) -> Double
+
+    /// A user-supplied activation; its Gaussian integrals are computed by quadrature.
+    public init(name: String, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double) {
+        self.init(name: name, family: .other, function: function, derivative: derivative)
+    }
+
+    init(name: String, family: Family, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double) {
+        self.name = name
+        self.family = family
+        self.function = function
+        self.derivative = derivative
+    }
+
+    public var description: String { name }
+
+    /// Whether I2, I3, I4, J2 and the generalisation error have closed forms for this activation.
+    public var hasClosedForm: Bool { family != .other }
+
+    /// g(x) = erf(x/√2), g'(x) = √(2/π) e^{−x²/2}.
+    public static let erf = Activation(
+        name: "erf", family: .erf,
+        function: { Double.erf($0 * 0.5.squareRoot()) },
+        derivative: { (2 / Double.pi).squareRoot() * Double.exp(-0.5 * $0 * $0) })
+
+    /// g(x) = max(0, x), g'(x) = θ(x).
+    public static let relu = Activation(
+        name: "relu", family: .relu, function: { max(0, $0) }, derivative: { $0 > 0 ? 1 : 0 })
+
+    /// g(x) = x.
+    public static let linear = Activation(name: "linear", family: .linear, function: { $0 }, derivative: { _ in 1 })
+
+    /// g(x) = tanh(x), g'(x) = 1 − tanh²(x) (quadrature).
+    public static let tanh = Activation(
+        name: "tanh", family: .other, function: { Double.tanh($0) },
+        derivative: { let t = Double.tanh($0); return 1 - t * t })
+
+    /// g(x) = 1/(1 + e^{−x}), g'(x) = g(x)(1 − g(x)) (quadrature).
+    public static let sigmoid = Activation(
+        name: "sigmoid", family: .other, function: { 1 / (1 + Double.exp(-$0)) },
+        derivative: { let s = 1 / (1 + Double.exp(-$0)); return s * (1 - s) })
+
+    /// The built-in activations by name.
+    public static let builtIn: [Activation] = [.erf, .relu, .linear, .tanh, .sigmoid]
+
+    /// The built-in activation called `name` (case-insensitive).
+    public static func named(_ name: String) throws -> Activation {
+        guard let found = builtIn.first(where: { $0.name == name.lowercased() }) else {
+            throw ActivationError(
+                "unknown activation '\(name)'; known: \(builtIn.map(\.name).joined(separator: ", "))")
+        }
+        return found
+    }
+}
+
+/// An activation that does not exist.
+public struct ActivationError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

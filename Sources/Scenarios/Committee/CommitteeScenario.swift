@@ -1,0 +1,155 @@
+import GaussianIntegrals
+
+/// Online SGD for a two-layer committee machine learning from a two-layer teacher: the scenario both
+/// the order-parameter ODEs and the finite-d simulator read.
+///
+/// Conventions (Saad–Solla / Goldt et al.; also in the README). Inputs x ~ N(0, I_d); student with K
+/// hidden units and teacher with M:
+///
+///     φ(x) = Σ_k v_k g(λ_k),  λ_k = w_k·x/√d;     φ*(x) = Σ_n v*_n g*(ρ_n),  ρ_n = w*_n·x/√d;
+///     y = φ*(x) + σ ζ,  ζ ~ N(0, 1)  (σ² = `noiseVariance`).
+///
+/// One fresh sample per step, Δ = y − φ(x), and
+///
+///     w_k ← w_k + (η/√d) v_k g'(λ_k) Δ x − (ηλ/d) w_k,      v_k ← v_k + (η_v/d) g(λ_k) Δ   (if trained).
+///
+/// Time is α = steps/d. Order parameters Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d (M×M),
+/// and v; the generalisation error is ε_g = ½ E[(φ − φ*)²] (noise-free).
+public struct CommitteeScenario: Sendable {
+    /// Number of student hidden units K.
+    public var studentUnits: Int
+    /// Number of teacher hidden units M.
+    public var teacherUnits: Int
+    /// The student's activation g.
+    public var studentActivation: Activation
+    /// The teacher's activation g*.
+    public var teacherActivation: Activation
+    /// First-layer learning rate η.
+    public var learningRate: Double
+    /// Second-layer learning rate η_v; `nil` keeps the second layer fixed at `initialSecondLayer`.
+    public var secondLayerLearningRate: Double?
+    /// Label-noise variance σ².
+    public var noiseVariance: Double
+    /// First-layer weight decay λ.
+    public var weightDecay: Double
+    /// How the teacher's first layer is chosen (sets T).
+    public var teacher: TeacherSpecification
+    /// Teacher second layer v* (length M).
+    public var teacherSecondLayer: [Double]
+    /// Student second layer at t = 0 (length K).
+    public var initialSecondLayer: [Double]
+    /// How the student's first layer starts.
+    public var initialStudent: StudentInitialisation
+    /// Drop the η² terms (I4, J2) of dQ/dα: the small-learning-rate limit, for comparison only.
+    public var dropsSecondOrderTerms: Bool
+
+    /// A validated scenario; throws for K or M < 1, a non-positive learning rate, negative noise or weight
+    /// decay, a non-positive-definite T, wrong vector lengths, or initial overlaps no student can have
+    /// ([[Q, R], [Rᵀ, T]] must be positive semidefinite).
+    public init(
+        studentUnits: Int, teacherUnits: Int,
+        studentActivation: Activation = .erf, teacherActivation: Activation? = nil,
+        learningRate: Double, secondLayerLearningRate: Double? = nil,
+        noiseVariance: Double = 0, weightDecay: Double = 0,
+        teacher: TeacherSpecification = .orthonormal,
+        teacherSecondLayer: [Double]? = nil, initialSecondLayer: [Double]? = nil,
+        initialStudent: StudentInitialisation = .random(variance: 1),
+        dropsSecondOrderTerms: Bool = false
+    ) throws {
+        try ScenarioError.requirePositive("number of student hidden units K", studentUnits)
+        try ScenarioError.requirePositive("number of teacher hidden units M", teacherUnits)
+        try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
+        if let lr2 = secondLayerLearningRate {
+            try ScenarioError.require("second-layer learning rate", lr2, { $0 > 0 }, "positive")
+        }
+        try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
+        try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
+        let k = studentUnits, m = teacherUnits
+        let vStar = teacherSecondLayer ?? Array(repeating: 1, count: m)
+        let v0 = initialSecondLayer ?? Array(repeating: 1, count: k)
+        guard vStar.count == m, vStar.allSatisfy(\.isFinite) else {
+            throw ScenarioError("teacher second layer must have M = \(m) finite entries, got \(vStar)")
+        }
+        guard v0.count == k, v0.allSatisfy(\.isFinite) else {
+            throw ScenarioError("student second layer must have K = \(k) finite entries, got \(v0)")
+        }
+        if case .overlap(let t) = teacher {
+            guard t.count == m * m, t.allSatisfy(\.isFinite) else {
+                throw ScenarioError("teacher overlap T must be an M×M = \(m)×\(m) matrix of finite numbers")
+            }
+            guard Cholesky.isPositiveDefinite(t, dimension: m, tolerance: 1e-10) else {
+                throw ScenarioError("teacher overlap T is not symmetric positive definite: \(t)")
+            }
+        }
+        switch initialStudent {
+        case .random(let variance):
+            try ScenarioError.require("initial weight variance", variance, { $0 > 0 }, "positive")
+        case .overlaps(let q, let r):
+            guard q.count == k * k, r.count == k * m, (q + r).allSatisfy(\.isFinite) else {
+                throw ScenarioError("initial overlaps need Q as K×K = \(k)×\(k) and R as K×M = \(k)×\(m) finite matrices")
+            }
+            let t = teacher.expectedOverlap(units: m)
+            let joint = CommitteeOrderParameters.jointCovariance(q: q, r: r, t: t, k: k, m: m)
+            guard Cholesky.factor(joint, dimension: k + m, tolerance: 1e-10) != nil else {
+                throw ScenarioError("initial overlaps are not realisable: [[Q, R], [Rᵀ, T]] is not positive semidefinite")
+            }
+        }
+        self.studentUnits = k
+        self.teacherUnits = m
+        self.studentActivation = studentActivation
+        self.teacherActivation = teacherActivation ?? studentActivation
+        self.learningRate = learningRate
+        self.secondLayerLearningRate = secondLayerLearningRate
+        self.noiseVariance = noiseVariance
+        self.weightDecay = weightDecay
+        self.teacher = teacher
+        self.teacherSecondLayer = vStar
+        self.initialSecondLayer = v0
+        self.initialStudent = initialStudent
+        self.dropsSecondOrderTerms = dropsSecondOrderTerms
+    }
+
+    /// Whether the second layer is trained.
+    public var trainsSecondLayer: Bool { secondLayerLearningRate != nil }
+
+    /// The order parameters at t = 0 the scenario specifies, or `nil` for a random student (whose
+    /// overlaps must be measured from a simulation).
+    public var specifiedInitialState: CommitteeOrderParameters? {
+        guard case .overlaps(let q, let r) = initialStudent else { return nil }
+        return CommitteeOrderParameters(
+            studentUnits: studentUnits, teacherUnits: teacherUnits, q: q, r: r,
+            t: teacher.expectedOverlap(units: teacherUnits), v: initialSecondLayer, vStar: teacherSecondLayer)
+    }
+}
+
+/// How the teacher's first-layer weights w*_n are chosen.
+public enum TeacherSpecification: Sendable, Hashable {
+    /// Orthogonal teacher vectors with |w*_n|² = d exactly: T = I.
+    case orthonormal
+    /// I.i.d. N(0, 1) components: T = I + O(1/√d); a simulation uses the measured T.
+    case random
+    /// Teacher vectors with exactly this Gram matrix T (row-major M×M, symmetric positive definite).
+    case overlap([Double])
+
+    /// T as the theory sees it without a simulation: I for `orthonormal` and `random`.
+    public func expectedOverlap(units m: Int) -> [Double] {
+        if case .overlap(let t) = self { return t }
+        return (0..<(m * m)).map { $0 / m == $0 % m ? 1 : 0 }
+    }
+}
+
+/// How the student's first-layer weights start.
+public enum StudentInitialisation: Sendable, Hashable {
+    /// I.i.d. N(0, variance) components: Q ≈ variance·I, R = O(1/√d). The theory then starts from the
+    /// overlaps measured on the simulated students.
+    case random(variance: Double)
+    /// Students built to have exactly these overlaps with the teacher (Q row-major K×K, R row-major K×M).
+    case overlaps(q: [Double], r: [Double])
+
+    /// Q(0) = q0·I, R(0)_in = r0·δ_in: the classic plateau initial condition.
+    public static func diagonal(q0: Double, r0: Double, studentUnits k: Int, teacherUnits m: Int) -> StudentInitialisation {
+        .overlaps(
+            q: (0..<(k * k)).map { $0 / k == $0 % k ? q0 : 0 },
+            r: (0..<(k * m)).map { $0 / m == $0 % m ? r0 : 0 })
+    }
+}

@@ -1,0 +1,66 @@
+/// Online SGD for noisy linear regression with L2 regularisation: the scenario both theory and simulation read.
+///
+/// Conventions (also in the README): inputs x ~ N(0, I_d), teacher w* with ρ = |w*|²/d,
+/// labels y = w*·x/√d + σ ξ with ξ ~ N(0, 1) (σ² is `noiseVariance`), student ŷ = w·x/√d.
+/// One fresh sample per step and the update
+///
+///     w ← w − τ [ (ŷ − y) x/√d + (λ/d) w ],
+///
+/// the gradient step on ½(ŷ − y)² + (λ/2d)|w|². Time is t = steps/d. Order parameters:
+/// m = w·w*/d, q = |w|²/d, and the noise-free generalisation error e_g = ½(ρ − 2m + q).
+public struct LinearRegressionScenario: Sendable, Hashable, Codable {
+    /// Learning rate τ.
+    public var learningRate: Double
+    /// Label-noise variance σ².
+    public var noiseVariance: Double
+    /// L2 regularisation strength λ.
+    public var weightDecay: Double
+    /// Teacher norm ρ = |w*|²/d; a simulated teacher has i.i.d. N(0, ρ) components.
+    public var teacherNorm: Double
+    /// Initial student–teacher overlap m(0) = w·w*/d.
+    public var initialOverlap: Double
+    /// Initial student self-overlap q(0) = |w|²/d.
+    public var initialSelfOverlap: Double
+
+    /// A validated scenario. Throws for a non-positive learning rate or teacher norm, negative noise or
+    /// weight decay, and initial overlaps that no student can have (q(0) < m(0)²/ρ by Cauchy–Schwarz).
+    public init(
+        learningRate: Double, noiseVariance: Double = 0, weightDecay: Double = 0,
+        teacherNorm: Double = 1, initialOverlap: Double = 0, initialSelfOverlap: Double = 0
+    ) throws {
+        try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
+        try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
+        try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
+        try ScenarioError.require("teacher norm rho", teacherNorm, { $0 > 0 }, "positive")
+        try ScenarioError.require("initial overlap m0", initialOverlap, { _ in true }, "finite")
+        try ScenarioError.require("initial self-overlap q0", initialSelfOverlap, { $0 >= 0 }, "non-negative")
+        guard initialOverlap * initialOverlap <= initialSelfOverlap * teacherNorm * (1 + 1e-12) else {
+            throw ScenarioError(
+                "initial overlaps are not realisable: need m0² ≤ q0·rho (Cauchy–Schwarz), got m0 = \(initialOverlap), q0 = \(initialSelfOverlap), rho = \(teacherNorm)")
+        }
+        self.learningRate = learningRate
+        self.noiseVariance = noiseVariance
+        self.weightDecay = weightDecay
+        self.teacherNorm = teacherNorm
+        self.initialOverlap = initialOverlap
+        self.initialSelfOverlap = initialSelfOverlap
+    }
+
+    /// The critical learning rate τ_c = 2(1 + λ): above it q grows without bound (see `LinearRegressionTheory`).
+    public var criticalLearningRate: Double { 2 * (1 + weightDecay) }
+}
+
+/// The order parameters of the linear model at one time.
+public struct LinearOrderParameters: Sendable, Hashable, Codable {
+    /// Student–teacher overlap m = w·w*/d.
+    public var m: Double
+    /// Student self-overlap q = |w|²/d.
+    public var q: Double
+    /// Teacher norm ρ = |w*|²/d.
+    public var rho: Double
+
+    public init(m: Double, q: Double, rho: Double) { self.m = m; self.q = q; self.rho = rho }
+
+    /// Noise-free generalisation error e_g = ½(ρ − 2m + q).
+    public var generalisationError: Double { 0.5 * (rho - 2 * m + q) }
+}

@@ -1,0 +1,34 @@
+import OnlineSimulation
+import Reporting
+
+/// How far a simulated observable lies from its theory on a shared grid: a function of the two results only.
+public struct ObservableComparison: Sendable, Hashable {
+    public let name: String
+    /// max_k |mean_k − theory_k| / stderr_k over points with a positive standard error.
+    public let maxAbsZScore: Double
+    /// max_k |mean_k − theory_k|.
+    public let maxAbsDeviation: Double
+    /// √(mean_k (mean_k − theory_k)²).
+    public let rmsDeviation: Double
+
+    /// Compares `simulation` with `theory` point by point (arrays truncated to the shorter).
+    public init(name: String, theory: [Double], simulation: EnsembleStatistics) {
+        self.name = name
+        let n = min(theory.count, simulation.mean.count)
+        var z = 0.0, dev = 0.0, sq = 0.0
+        for k in 0..<n {
+            let delta = simulation.mean[k] - theory[k]
+            dev = max(dev, abs(delta))
+            sq += delta * delta
+            if simulation.standardError[k] > 0 { z = max(z, abs(delta) / simulation.standardError[k]) }
+        }
+        maxAbsZScore = z
+        maxAbsDeviation = dev
+        rmsDeviation = n > 0 ? (sq / Double(n)).squareRoot() : .nan
+    }
+
+    public var json: JSONValue {
+        .object([("max_abs_z", .number(maxAbsZScore)), ("max_abs_deviation", .number(maxAbsDeviation)),
+                 ("rms_deviation", .number(rmsDeviation))])
+    }
+}

@@ -1,0 +1,79 @@
+import OnlineSimulation
+import OnlineTheory
+import Reporting
+import Scenarios
+
+/// Online SGD for linear regression, theory and (optionally) finite-d simulation of one scenario.
+///
+/// The simulation runs first; the theory then starts from the measured mean m(0), q(0) and teacher norm ρ̂
+/// of the simulated seeds and is evaluated on the simulation's realised grid (steps/d), so a comparison has
+/// no built-in bias. Theory-only runs start from the scenario's m0, q0, ρ.
+public struct LinearExperiment: Sendable {
+    public struct Simulation: Sendable, Hashable {
+        /// Input dimension d.
+        public var dimension: Int
+        /// Number of independent seeds.
+        public var seeds: Int
+        /// Base random seed.
+        public var seed: UInt64
+        public init(dimension: Int, seeds: Int, seed: UInt64 = 1) {
+            self.dimension = dimension; self.seeds = seeds; self.seed = seed
+        }
+    }
+
+    public var scenario: LinearRegressionScenario
+    /// Largest time t = steps/d.
+    public var tMax: Double
+    /// Number of output points, 0…tMax inclusive.
+    public var points: Int
+    /// `nil` for a theory-only run.
+    public var simulation: Simulation?
+
+    public init(scenario: LinearRegressionScenario, tMax: Double, points: Int = 101, simulation: Simulation?) {
+        self.scenario = scenario; self.tMax = tMax; self.points = points; self.simulation = simulation
+    }
+
+    /// Runs the simulation (if any) and the theory. `progress` receives the simulation's fraction done.
+    public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> LinearExperimentResult {
+        let requested = try TimeGrid.uniform(tMax: tMax, points: points)
+        let theory = LinearRegressionTheory(scenario: scenario)
+        if let simulation {
+            let simulator = try LinearRegressionSimulator(
+                scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
+            let simulated = try simulator.run(times: requested, progress: progress)
+            let start = simulated.meanInitialState
+            let solved = try theory.solve(times: simulated.grid.times, from: start)
+            return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
+        }
+        let start = theory.specifiedInitialState
+        return LinearExperimentResult(experiment: self, theory: try theory.solve(times: requested, from: start),
+                                      theoryStart: start, simulation: nil)
+    }
+}
+
+/// The outcome of a `LinearExperiment`.
+public struct LinearExperimentResult: Sendable {
+    public let experiment: LinearExperiment
+    public let theory: LinearTheoryResult
+    /// The initial state the theory started from.
+    public let theoryStart: LinearOrderParameters
+    public let simulation: LinearSimulationResult?
+
+    /// Theory vs simulation for m, q and e_g on the shared grid (empty for theory-only runs).
+    public var comparisons: [ObservableComparison] {
+        guard let simulation else { return [] }
+        return [
+            ObservableComparison(name: "m", theory: theory.m, simulation: simulation.statisticsM),
+            ObservableComparison(name: "q", theory: theory.q, simulation: simulation.statisticsQ),
+            ObservableComparison(name: "eg", theory: theory.generalisationError, simulation: simulation.statisticsGeneralisationError),
+        ]
+    }
+
+    /// The first divergence, theory or simulation.
+    public var divergence: Divergence? {
+        [theory.divergence, simulation?.divergence].compactMap { $0 }.min { $0.time < $1.time }
+    }
+
+    /// The output grid: the theory's times (which are the simulation's realised times when simulated).
+    public var times: [Double] { theory.times }
+}

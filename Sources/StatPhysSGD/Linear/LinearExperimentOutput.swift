@@ -1,0 +1,101 @@
+import OnlineTheory
+import Reporting
+import Scenarios
+
+extension LinearExperimentResult {
+    /// The `result.json` document. Keys (documented in the README):
+    /// `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`}, `theory_initial`, `steady_state`,
+    /// `critical_lr`, `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…}, `stderr` {…}}, `comparison`, `divergence`.
+    public var json: JSONValue {
+        let scenario = experiment.scenario
+        let model = LinearRegressionTheory(scenario: scenario)
+        var settings: [(String, JSONValue)] = [
+            ("lr", .number(scenario.learningRate)), ("noise", .number(scenario.noiseVariance)),
+            ("reg", .number(scenario.weightDecay)), ("rho", .number(scenario.teacherNorm)),
+            ("m0", .number(scenario.initialOverlap)), ("q0", .number(scenario.initialSelfOverlap)),
+            ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
+            ("theory_only", .bool(simulation == nil)),
+        ]
+        if let sim = experiment.simulation {
+            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed)))]
+        }
+        var members: [(String, JSONValue)] = [
+            ("model", "online-linear"),
+            ("conventions", .string(
+                "y = w*.x/sqrt(d) + sqrt(noise)*xi; step w <- w - lr*[(yhat - y) x/sqrt(d) + (reg/d) w]; t = steps/d; "
+                + "m = w.w*/d, q = |w|^2/d, rho = |w*|^2/d, eg = (rho - 2m + q)/2 (noise-free)")),
+            ("settings", .object(settings)),
+            ("t", .numbers(times)),
+            ("theory", .object([("m", .numbers(theory.m)), ("q", .numbers(theory.q)), ("eg", .numbers(theory.generalisationError))])),
+            ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
+            ("critical_lr", .number(model.criticalLearningRate)),
+        ]
+        if let fixedPoint = model.steadyState(rho: theoryStart.rho) {
+            members.append(("steady_state", .object([
+                ("m", .number(fixedPoint.m)), ("q", .number(fixedPoint.q)), ("eg", .number(fixedPoint.generalisationError))])))
+        } else {
+            members.append(("steady_state", .null))
+        }
+        if let simulation, let sim = experiment.simulation {
+            let m = simulation.statisticsM, q = simulation.statisticsQ, eg = simulation.statisticsGeneralisationError
+            members.append(("simulation", .object([
+                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed))),
+                ("t", .numbers(simulation.times)),
+                ("rho", .numbers(simulation.rho)),
+                ("mean", .object([("m", .numbers(m.mean)), ("q", .numbers(q.mean)), ("eg", .numbers(eg.mean))])),
+                ("stderr", .object([("m", .numbers(m.standardError)), ("q", .numbers(q.standardError)), ("eg", .numbers(eg.standardError))])),
+            ])))
+            members.append(("comparison", .object(comparisons.map { ($0.name, $0.json) })))
+        }
+        members.append(("divergence", .object([
+            ("theory", theory.divergence.map(\.json) ?? .null),
+            ("simulation", simulation?.divergence.map(\.json) ?? .null),
+        ])))
+        return .object(members)
+    }
+
+    /// One row per output time: t, theory m, q, eg, then (if simulated) mean and stderr of each.
+    public var csv: CSVTable {
+        var columns: [(String, [Double])] = [
+            ("t", times), ("m_theory", theory.m), ("q_theory", theory.q), ("eg_theory", theory.generalisationError),
+        ]
+        if let simulation {
+            for (name, stats) in [("m", simulation.statisticsM), ("q", simulation.statisticsQ), ("eg", simulation.statisticsGeneralisationError)] {
+                columns.append(("\(name)_sim_mean", padded(stats.mean)))
+                columns.append(("\(name)_sim_stderr", padded(stats.standardError)))
+            }
+        }
+        return CSVTable(columns)
+    }
+
+    private func padded(_ values: [Double]) -> [Double] {
+        values + [Double](repeating: .nan, count: max(0, times.count - values.count))
+    }
+
+    /// A short table of theory vs simulation at about `rows` times, for stdout.
+    public func summaryTable(rows: Int = 6) -> TextTable {
+        let simulated = simulation != nil
+        var header = ["t", "m theory", "q theory", "eg theory"]
+        if simulated { header += ["m sim", "q sim", "eg sim", "(±)"] }
+        var table = TextTable(header: header)
+        let n = times.count
+        guard n > 0 else { return table }
+        let picks = Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted()
+        let eg = theory.generalisationError
+        for k in picks {
+            var cells = [TextTable.format(times[k]), TextTable.format(theory.m[k]), TextTable.format(theory.q[k]), TextTable.format(eg[k])]
+            if let simulation {
+                let stats = [simulation.statisticsM, simulation.statisticsQ, simulation.statisticsGeneralisationError]
+                cells += stats.map { k < $0.mean.count ? TextTable.format($0.mean[k]) : "—" }
+                cells.append(k < stats[2].standardError.count ? TextTable.format(stats[2].standardError[k], digits: 2) : "—")
+            }
+            table.append(cells)
+        }
+        return table
+    }
+}
+
+extension Divergence {
+    /// `{"time": t, "reason": "…"}`.
+    public var json: JSONValue { .object([("time", .number(time)), ("reason", .string(reason))]) }
+}

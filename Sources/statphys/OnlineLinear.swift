@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import StatPhysSGD
+
+struct OnlineLinear: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "linear",
+        abstract: "Online SGD for noisy linear regression with L2 regularisation.",
+        discussion: """
+            Model: x ~ N(0, I_d), y = w*·x/√d + σξ with noise variance σ² (--noise), teacher norm ρ = |w*|²/d (--rho).
+            Step: w ← w − lr·[(ŷ − y) x/√d + (reg/d) w], one fresh sample per step, t = steps/d.
+            Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q).
+            Stable iff lr < 2(1 + reg).
+
+            result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr,
+            steady_state, simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison,
+            divergence {theory, simulation}. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py.
+            """)
+
+    @Option(help: "Learning rate τ.") var lr = 0.5
+    @Option(help: "Label-noise variance σ².") var noise = 0.0
+    @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
+    @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
+    @Option(help: "Initial overlap m(0) = w·w*/d.") var m0 = 0.0
+    @Option(help: "Initial self-overlap q(0) = |w|²/d.") var q0 = 0.0
+    @Option(help: "Final time t = steps/d.") var tMax = 10.0
+    @Option(help: "Number of output times from 0 to t-max.") var points = 101
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard tMax > 0, tMax.isFinite else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
+        guard points >= 2 else { throw ValidationError("--points must be at least 2, got \(points)") }
+    }
+
+    func run() throws {
+        let scenario = try LinearRegressionScenario(
+            learningRate: lr, noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
+            initialOverlap: m0, initialSelfOverlap: q0)
+        let experiment = LinearExperiment(
+            scenario: scenario, tMax: tMax, points: points,
+            simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+        try runLinear(experiment, output: output)
+    }
+}
+
+/// Runs a linear experiment, writes its files and prints the summary; exits 3 on divergence.
+func runLinear(_ experiment: LinearExperiment, output: OutputOptions) throws {
+    try AtomicFile.prepareDirectory(output.directory)
+    let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
+    let result = try experiment.run(progress: { progress.update($0) })
+    progress.finish()
+    let files = try result.write(to: output.directory)
+    print(result.summaryTable().text, terminator: "")
+    for comparison in result.comparisons {
+        print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "
+              + "max |z| = \(TextTable.format(comparison.maxAbsZScore, digits: 3))")
+    }
+    reportWritten(files)
+    if let divergence = result.divergence {
+        FileHandle.standardError.write(Data("error: \(divergence)\n".utf8))
+        throw divergedExitCode
+    }
+}
