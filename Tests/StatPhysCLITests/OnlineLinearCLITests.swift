@@ -54,10 +54,10 @@ import Testing
 
     @Test(arguments: [
         (["--d", "0"], "--d"),
-        (["--seeds", "-2"], "--seeds"),
-        (["--noise", "-1"], "--noise"),
+        (["--seeds=-2"], "--seeds"),
+        (["--noise=-1"], "--noise"),
         (["--t-max", "0"], "--t-max"),
-        (["--lr", "-0.1"], "learning rate"),
+        (["--lr=-0.1"], "learning rate"),
         (["--q0", "0.1", "--m0", "1"], "m0"),
     ])
     func badArgumentsGiveAMessageAndNonZeroStatus(extra: [String], mention: String) throws {
