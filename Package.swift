@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "OnlineTheory", dependencies: ["Scenarios", "GaussianIntegrals", "ODEIntegration"]),
         // Finite-d online SGD on Gaussian data, seeds in parallel.
         .target(name: "OnlineSimulation", dependencies: [
-            "Scenarios", "Randomness", .product(name: "Numerics", package: "swift-numerics"),
+            "Scenarios", "GaussianIntegrals", "Randomness", .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // Dynamical mean-field theory of GD/SGD for the Kamali–Urbani problem, and its finite-N simulation.
         .target(name: "DMFT", dependencies: ["Randomness", .product(name: "Numerics", package: "swift-numerics")]),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "GaussianIntegralsTests", dependencies: ["GaussianIntegrals", "Randomness"]),
         .testTarget(name: "ODEIntegrationTests", dependencies: ["ODEIntegration"]),
         .testTarget(name: "OnlineTheoryTests", dependencies: ["OnlineTheory", "Scenarios", "ODEIntegration", "GaussianIntegrals"]),
-        .testTarget(name: "OnlineSimulationTests", dependencies: ["OnlineSimulation", "OnlineTheory", "Scenarios", "Randomness"]),
+        .testTarget(name: "OnlineSimulationTests", dependencies: ["OnlineSimulation", "OnlineTheory", "Scenarios", "Randomness", "GaussianIntegrals"]),
         .testTarget(name: "DMFTTests", dependencies: ["DMFT", "Randomness"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),

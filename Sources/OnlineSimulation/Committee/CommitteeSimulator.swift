@@ -1,0 +1,169 @@
+import GaussianIntegrals
+import Randomness
+import Scenarios
+
+/// Finite-d online SGD for `CommitteeScenario`: each seed draws a teacher and a student as the scenario
+/// specifies (`CommitteeNetworks`), then one fresh sample x ~ N(0, I_d), ζ ~ N(0, 1) per step and
+///
+///     Δ = φ*(x) + σζ − φ(x),
+///     w_k ← (1 − ηλ/d) w_k + (η/√d) v_k g'(λ_k) Δ x,      v_k ← v_k + (η_v/d) g(λ_k) Δ  (if trained),
+///
+/// both updates computed from the weights before the step. Q, R, v are recorded at the grid's steps.
+public struct CommitteeSimulator: Sendable {
+    public let scenario: CommitteeScenario
+    /// Input dimension d (at least K + M).
+    public let dimension: Int
+    public let seeds: Int
+    /// Seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
+    public let baseSeed: UInt64
+    /// A seed counts as diverged once some Q_ii exceeds this multiple of max(1, Q_ii(0), T_nn).
+    public var divergenceFactor = 1e6
+
+    public init(scenario: CommitteeScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
+        try ScenarioError.requirePositive("dimension d", dimension)
+        try ScenarioError.requirePositive("number of seeds", seeds)
+        guard dimension >= scenario.studentUnits + scenario.teacherUnits else {
+            throw ScenarioError("dimension d = \(dimension) must be at least K + M = \(scenario.studentUnits + scenario.teacherUnits)")
+        }
+        self.scenario = scenario
+        self.dimension = dimension
+        self.seeds = seeds
+        self.baseSeed = baseSeed
+    }
+
+    /// Runs all seeds in parallel; `progress` gets the fraction of steps done.
+    public func run(times: [Double], progress: (@Sendable (Double) -> Void)? = nil) throws -> CommitteeSimulationResult {
+        let grid = try OutputGrid(times: times, dimension: dimension)
+        let counter = progress.map { ProgressCounter(total: grid.totalSteps * seeds, report: $0) }
+        let runs = forEachSeed(seeds) { seed in Result { try runSeed(seed, grid: grid, counter: counter) } }
+        return CommitteeSimulationResult(grid: grid, runs: try runs.map { try $0.get() })
+    }
+
+    /// One seed's trajectory.
+    struct SeedRun: Sendable {
+        var states: [CommitteeOrderParameters]
+        var divergence: Divergence?
+    }
+
+    func runSeed(_ seed: Int, grid: OutputGrid, counter: ProgressCounter?) throws -> SeedRun {
+        let d = dimension, dd = Double(d), k = scenario.studentUnits, m = scenario.teacherUnits
+        var rng = Xoshiro256(seed: baseSeed, stream: UInt64(seed))
+        var networks = try CommitteeNetworks(scenario: scenario, dimension: d, rng: &rng)
+        let t = networks.teacherOverlap
+        let vStar = scenario.teacherSecondLayer
+        var v = scenario.initialSecondLayer
+        let g = scenario.studentActivation.function, gPrime = scenario.studentActivation.derivative
+        let gStar = scenario.teacherActivation.function
+        let eta = scenario.learningRate, etaV = scenario.secondLayerLearningRate
+        let sigma = scenario.noiseVariance.squareRoot()
+        let shrink = 1 - eta * scenario.weightDecay / dd, invSqrtD = 1 / dd.squareRoot()
+        var x = [Double](repeating: 0, count: d)
+        var fields = [Double](repeating: 0, count: k + m)
+        var coefficients = [Double](repeating: 0, count: k)
+        var states: [CommitteeOrderParameters] = []
+        states.reserveCapacity(grid.steps.count)
+        var divergence: Divergence?
+        var bound = Double.infinity
+
+        networks.teacher.withUnsafeBufferPointer { wStar in
+            networks.student.withUnsafeMutableBufferPointer { w in
+                x.withUnsafeMutableBufferPointer { x in
+                    let w0 = w.baseAddress!, t0 = wStar.baseAddress!, x0 = x.baseAddress!
+                    var step = 0, previous = 0
+                    for target in grid.steps {
+                        while step < target {
+                            rng.fillGaussian(x)
+                            for i in 0..<k { fields[i] = VectorKernels.dot(w0 + i * d, x0, count: d) * invSqrtD }
+                            for n in 0..<m { fields[k + n] = VectorKernels.dot(t0 + n * d, x0, count: d) * invSqrtD }
+                            var prediction = 0.0, label = sigma * rng.nextGaussian()
+                            for i in 0..<k { prediction += v[i] * g(fields[i]) }
+                            for n in 0..<m { label += vStar[n] * gStar(fields[k + n]) }
+                            let delta = label - prediction
+                            guard delta.isFinite, abs(delta) < 1e150 else {
+                                divergence = Divergence(time: Double(step) / dd, reason: "the prediction error overflowed")
+                                return
+                            }
+                            for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                            if let etaV {
+                                for i in 0..<k { v[i] += etaV / dd * g(fields[i]) * delta }
+                            }
+                            for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, x0, coefficients[i], count: d) }
+                            step += 1
+                        }
+                        var q = [Double](repeating: 0, count: k * k), r = [Double](repeating: 0, count: k * m)
+                        for i in 0..<k {
+                            for j in i..<k {
+                                q[i * k + j] = VectorKernels.dot(w0 + i * d, w0 + j * d, count: d) / dd
+                                q[j * k + i] = q[i * k + j]
+                            }
+                            for n in 0..<m { r[i * m + n] = VectorKernels.dot(w0 + i * d, t0 + n * d, count: d) / dd }
+                        }
+                        let largest = (0..<k).map { q[$0 * k + $0] }.max() ?? 0
+                        if states.isEmpty { bound = divergenceFactor * max(1, largest, (0..<m).map { t[$0 * m + $0] }.max() ?? 0) }
+                        guard largest.isFinite, largest <= bound, v.allSatisfy({ $0.isFinite && abs($0) < 1e150 }) else {
+                            divergence = Divergence(time: Double(step) / dd, reason: "the student norm Q_ii exceeded \(bound)")
+                            return
+                        }
+                        states.append(CommitteeOrderParameters(
+                            studentUnits: k, teacherUnits: m, q: q, r: r, t: t, v: v, vStar: vStar))
+                        counter?.add(target - previous)
+                        previous = target
+                    }
+                }
+            }
+        }
+        return SeedRun(states: states, divergence: divergence)
+    }
+}
+
+/// Order parameters of every seed on the output grid, with ensemble statistics.
+public struct CommitteeSimulationResult: Sendable {
+    public let grid: OutputGrid
+    /// `states[seed][k]`, truncated at the first divergence of any seed.
+    public let states: [[CommitteeOrderParameters]]
+    /// The earliest divergence among seeds, if any.
+    public let divergence: Divergence?
+
+    init(grid: OutputGrid, runs: [CommitteeSimulator.SeedRun]) {
+        self.grid = grid
+        let length = runs.map(\.states.count).min() ?? 0
+        states = runs.map { Array($0.states.prefix(length)) }
+        divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
+    }
+
+    /// Times reached by every seed.
+    public var times: [Double] { Array(grid.times.prefix(states.first?.count ?? 0)) }
+
+    /// The seed-averaged initial order parameters: the theory's starting point in a comparison.
+    public var meanInitialState: CommitteeOrderParameters? {
+        guard let first = states.first?.first else { return nil }
+        let initial = states.map { $0[0] }
+        func mean(_ path: KeyPath<CommitteeOrderParameters, [Double]>) -> [Double] {
+            (0..<first[keyPath: path].count).map { e in initial.reduce(0) { $0 + $1[keyPath: path][e] } / Double(initial.count) }
+        }
+        return CommitteeOrderParameters(
+            studentUnits: first.studentUnits, teacherUnits: first.teacherUnits,
+            q: mean(\.q), r: mean(\.r), t: mean(\.t), v: mean(\.v), vStar: first.vStar)
+    }
+
+    /// Mean and standard error over seeds of each entry of a matrix-valued order parameter:
+    /// `mean[time][entry]`, `standardError[time][entry]`.
+    public func statistics(_ path: KeyPath<CommitteeOrderParameters, [Double]>) -> (mean: [[Double]], standardError: [[Double]]) {
+        guard let first = states.first?.first else { return ([], []) }
+        let entries = first[keyPath: path].count, length = states[0].count
+        var mean = [[Double]](repeating: [], count: length), stderr = mean
+        for time in 0..<length {
+            for e in 0..<entries {
+                let stats = EnsembleStatistics(samples: states.map { [$0[time][keyPath: path][e]] })
+                mean[time].append(stats.mean[0])
+                stderr[time].append(stats.standardError[0])
+            }
+        }
+        return (mean, stderr)
+    }
+
+    /// Statistics over seeds of a scalar function of the order parameters (e.g. ε_g of each network).
+    public func statistics(of observable: (CommitteeOrderParameters) -> Double) -> EnsembleStatistics {
+        EnsembleStatistics(samples: states.map { $0.map(observable) })
+    }
+}

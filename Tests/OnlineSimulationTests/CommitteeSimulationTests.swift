@@ -1,0 +1,97 @@
+import Foundation
+import GaussianIntegrals
+import Testing
+@testable import OnlineSimulation
+import OnlineTheory
+import Scenarios
+
+@Suite struct CommitteeSimulationTests {
+    static func diagonal(_ k: Int, _ m: Int, q0: Double, r0: Double) -> StudentInitialisation {
+        .diagonal(q0: q0, r0: r0, studentUnits: k, teacherUnits: m)
+    }
+
+    @Test(arguments: [TeacherSpecification.orthonormal, .overlap([1, 0.3, 0.3, 0.8]), .random])
+    func studentsAreBuiltWithTheRequestedOverlaps(teacher: TeacherSpecification) throws {
+        let q = [0.5, 0.1, 0.1, 0.4], r = [0.2, 0.05, -0.1, 0.3]
+        let scenario = try CommitteeScenario(
+            studentUnits: 2, teacherUnits: 2, learningRate: 0.5, teacher: teacher, initialStudent: .overlaps(q: q, r: r))
+        let result = try CommitteeSimulator(scenario: scenario, dimension: 400, seeds: 2).run(times: [0, 0.01])
+        for seed in 0..<2 {
+            let start = result.states[seed][0]
+            for (a, b) in zip(start.q, q) { #expect(abs(a - b) < 1e-10) }
+            for (a, b) in zip(start.r, r) { #expect(abs(a - b) < 1e-10) }
+            if case .random = teacher {
+                #expect(abs(start.t[0] - 1) < 0.3 && abs(start.t[1]) < 0.3)
+            } else {
+                for (a, b) in zip(start.t, teacher.expectedOverlap(units: 2)) { #expect(abs(a - b) < 1e-10) }
+            }
+        }
+    }
+
+    @Test func randomStudentHasTheRequestedVariance() throws {
+        let scenario = try CommitteeScenario(studentUnits: 3, teacherUnits: 2, learningRate: 0.5, initialStudent: .random(variance: 0.25))
+        let result = try CommitteeSimulator(scenario: scenario, dimension: 2000, seeds: 1).run(times: [0])
+        let start = result.states[0][0]
+        for i in 0..<3 { #expect(abs(start.q[i * 3 + i] - 0.25) < 0.03) }
+        for value in start.r { #expect(abs(value) < 0.1) }
+    }
+
+    @Test func resultsDoNotDependOnThreadsOrOrder() throws {
+        let scenario = try CommitteeScenario(
+            studentUnits: 2, teacherUnits: 2, learningRate: 0.8, secondLayerLearningRate: 0.3, noiseVariance: 0.01,
+            initialStudent: Self.diagonal(2, 2, q0: 0.2, r0: 0.1))
+        let sim = try CommitteeSimulator(scenario: scenario, dimension: 100, seeds: 3, baseSeed: 5)
+        let grid = try OutputGrid(times: [0, 0.5, 1], dimension: 100)
+        let parallel = try sim.run(times: [0, 0.5, 1])
+        for seed in [2, 0, 1] {
+            let alone = try sim.runSeed(seed, grid: grid, counter: nil)
+            #expect(alone.states == parallel.states[seed])
+        }
+        #expect(parallel.states[0][2] != parallel.states[1][2])
+        #expect(parallel.states[0][2].v != [1, 1])
+    }
+
+    /// A linear committee with K = M = 1 and v = v* = 1 is linear regression with τ = η, m = R, q = Q, ρ = T:
+    /// its simulation must follow the linear-regression ODE (an independent theory).
+    @Test func linearUnitFollowsTheLinearRegressionODE() throws {
+        let scenario = try CommitteeScenario(
+            studentUnits: 1, teacherUnits: 1, studentActivation: .linear, learningRate: 0.6, noiseVariance: 0.05,
+            weightDecay: 0.02, initialStudent: .overlaps(q: [0.3], r: [0.1]))
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 800, seeds: 8, baseSeed: 11)
+            .run(times: (0...20).map { Double($0) * 0.4 })
+        #expect(simulated.divergence == nil)
+        let linear = try LinearRegressionScenario(
+            learningRate: 0.6, noiseVariance: 0.05, weightDecay: 0.02, initialOverlap: 0.1, initialSelfOverlap: 0.3)
+        let theory = try LinearRegressionTheory(scenario: linear).solve(times: simulated.grid.times)
+        let r = simulated.statistics(\.r), q = simulated.statistics(\.q)
+        for k in 1..<theory.times.count {
+            #expect(abs(r.mean[k][0] - theory.m[k]) < 5 * r.standardError[k][0] + 1e-3, "R at t = \(theory.times[k])")
+            #expect(abs(q.mean[k][0] - theory.q[k]) < 5 * q.standardError[k][0] + 1e-3, "Q at t = \(theory.times[k])")
+        }
+    }
+
+    @Test func divergenceIsReportedWithItsTime() throws {
+        let scenario = try CommitteeScenario(
+            studentUnits: 1, teacherUnits: 1, studentActivation: .linear, learningRate: 3,
+            initialStudent: .overlaps(q: [0.5], r: [0]))
+        let result = try CommitteeSimulator(scenario: scenario, dimension: 200, seeds: 2).run(times: (0...40).map { Double($0) })
+        let divergence = try #require(result.divergence)
+        #expect(divergence.time > 0 && divergence.time < 40)
+        #expect(result.times.count < 41)
+        #expect(result.states.allSatisfy { $0.allSatisfy { $0.q.allSatisfy(\.isFinite) } })
+    }
+
+    @Test func badInputIsRejected() throws {
+        #expect(throws: ScenarioError.self) { try CommitteeScenario(studentUnits: 0, teacherUnits: 1, learningRate: 0.5) }
+        #expect(throws: ScenarioError.self) {
+            try CommitteeScenario(studentUnits: 2, teacherUnits: 2, learningRate: 0.5, teacher: .overlap([1, 2, 2, 1]))
+        }
+        #expect(throws: ScenarioError.self) {
+            try CommitteeScenario(studentUnits: 1, teacherUnits: 1, learningRate: 0.5, initialStudent: .overlaps(q: [0.1], r: [0.9]))
+        }
+        #expect(throws: ActivationError.self) { try Activation.named("softplus2") }
+        let scenario = try CommitteeScenario(studentUnits: 3, teacherUnits: 3, learningRate: 0.5)
+        #expect(throws: ScenarioError.self) { try CommitteeSimulator(scenario: scenario, dimension: 5, seeds: 1) }
+        #expect(throws: ScenarioError.self) { try CommitteeSimulator(scenario: scenario, dimension: 50, seeds: 0) }
+    }
+}
