@@ -33,7 +33,7 @@ let package = Package(
         // Dynamical mean-field theory of GD/SGD for the Kamali–Urbani problem, and its finite-N simulation.
         .target(name: "DMFT", dependencies: ["Randomness", .product(name: "Numerics", package: "swift-numerics")]),
         // A small SVG renderer for publication-style figures.
-        .target(name: "Plotting"),
+        .target(name: "Plotting", dependencies: ["Reporting"]),
         // Result files: JSON, CSV, atomic writes, progress on stderr.
         .target(name: "Reporting"),
         // Experiments: theory + simulation + comparison + figures, as the CLI runs them.
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "OnlineTheoryTests", dependencies: ["OnlineTheory", "Scenarios", "ODEIntegration", "GaussianIntegrals"]),
         .testTarget(name: "OnlineSimulationTests", dependencies: ["OnlineSimulation", "OnlineTheory", "Scenarios", "Randomness", "GaussianIntegrals"]),
         .testTarget(name: "DMFTTests", dependencies: ["DMFT", "Randomness"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Reporting"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "StatPhysCLITests", dependencies: ["StatPhysSGD", "statphys"]),
     ],

@@ -40,6 +40,12 @@ public struct EnsembleStatistics: Sendable, Hashable, Codable {
     /// Standard error of the mean, s/√n with the unbiased sample standard deviation s (0 for one seed).
     public let standardError: [Double]
 
+    /// Statistics already computed elsewhere.
+    public init(mean: [Double], standardError: [Double]) {
+        self.mean = mean
+        self.standardError = standardError
+    }
+
     /// Statistics of `samples[seed][k]`; every row must have the same length.
     public init(samples: [[Double]]) {
         let n = samples.count

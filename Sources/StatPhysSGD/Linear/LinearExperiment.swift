@@ -9,17 +9,7 @@ import Scenarios
 /// of the simulated seeds and is evaluated on the simulation's realised grid (steps/d), so a comparison has
 /// no built-in bias. Theory-only runs start from the scenario's m0, q0, ρ.
 public struct LinearExperiment: Sendable {
-    public struct Simulation: Sendable, Hashable {
-        /// Input dimension d.
-        public var dimension: Int
-        /// Number of independent seeds.
-        public var seeds: Int
-        /// Base random seed.
-        public var seed: UInt64
-        public init(dimension: Int, seeds: Int, seed: UInt64 = 1) {
-            self.dimension = dimension; self.seeds = seeds; self.seed = seed
-        }
-    }
+    public typealias Simulation = SimulationSettings
 
     public var scenario: LinearRegressionScenario
     /// Largest time t = steps/d.

@@ -1,0 +1,57 @@
+/// Line style of a series.
+public enum LineDash: String, Codable, Sendable { case solid, dashed, dotted }
+
+/// One data series of a panel: a line, markers with optional error bars, or a shaded band.
+///
+/// Non-finite points are skipped (and break a line); on a logarithmic axis so are non-positive ones.
+public struct Series: Codable, Sendable {
+    public enum Kind: String, Codable, Sendable { case line, points, band }
+
+    public var kind: Kind
+    /// Legend text; `nil` keeps the series out of the legend.
+    public var label: String?
+    public var x: [Double]
+    /// y for lines and points; unused for bands.
+    public var y: [Double]
+    /// Symmetric vertical error bars for points.
+    public var yError: [Double]?
+    /// Band edges.
+    public var lower: [Double]?
+    public var upper: [Double]?
+    /// `nil`: the next colour of the cycle.
+    public var color: Color?
+    public var dash: LineDash
+    public var lineWidth: Double
+    public var markerSize: Double
+    /// Fill opacity of a band.
+    public var opacity: Double
+
+    /// A line through (x, y).
+    public static func line(_ label: String?, x: [Double], y: [Double], color: Color? = nil, dash: LineDash = .solid, width: Double = 1.5) -> Series {
+        Series(kind: .line, label: label, x: x, y: y, yError: nil, lower: nil, upper: nil, color: color, dash: dash,
+               lineWidth: width, markerSize: 0, opacity: 1)
+    }
+
+    /// Markers at (x, y), with error bars y ± yError when given.
+    public static func points(_ label: String?, x: [Double], y: [Double], yError: [Double]? = nil, color: Color? = nil, size: Double = 3) -> Series {
+        Series(kind: .points, label: label, x: x, y: y, yError: yError, lower: nil, upper: nil, color: color, dash: .solid,
+               lineWidth: 1, markerSize: size, opacity: 1)
+    }
+
+    /// The region between `lower` and `upper`, shaded.
+    public static func band(_ label: String?, x: [Double], lower: [Double], upper: [Double], color: Color? = nil, opacity: Double = 0.25) -> Series {
+        Series(kind: .band, label: label, x: x, y: [], yError: nil, lower: lower, upper: upper, color: color, dash: .solid,
+               lineWidth: 0, markerSize: 0, opacity: opacity)
+    }
+
+    /// Every y-like value the series draws (for automatic ranges).
+    var yExtent: [Double] {
+        switch kind {
+        case .line: return y
+        case .points:
+            guard let e = yError else { return y }
+            return zip(y, e).flatMap { [$0 - $1, $0 + $1] } + y
+        case .band: return (lower ?? []) + (upper ?? [])
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Reporting
+
+extension Figure {
+    /// Writes `<name>.svg`, `<name>.figure.json` (this figure's data), `<name>.py` (a matplotlib script that
+    /// redraws it from the JSON) and, when `rsvg-convert` is installed, `<name>.png` (150 dpi), all atomically.
+    /// A failed rasterisation is not an error: the SVG is the figure. Returns the files written.
+    public func write(to directory: URL, name: String) throws -> [URL] {
+        let svgFile = directory.appendingPathComponent("\(name).svg")
+        let dataFile = directory.appendingPathComponent("\(name).figure.json")
+        let scriptFile = directory.appendingPathComponent("\(name).py")
+        try AtomicFile.write(svg(), to: svgFile)
+        try AtomicFile.write(try jsonData(), to: dataFile)
+        try AtomicFile.write(MatplotlibScript.text(dataFile: dataFile.lastPathComponent, output: "\(name)_mpl.pdf"), to: scriptFile)
+        var files = [svgFile, dataFile, scriptFile]
+        if let png = Rasterizer.png(from: svgFile) { files.append(png) }
+        return files
+    }
+
+    /// The figure as JSON (non-finite numbers as the strings "nan", "inf", "-inf").
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    /// Decodes a figure written by `jsonData()`.
+    public init(jsonData: Data) throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        self = try decoder.decode(Figure.self, from: jsonData)
+    }
+}
+
+/// SVG → PNG with `rsvg-convert` when it is on the PATH.
+public enum Rasterizer {
+    /// The path of `rsvg-convert`, if installed.
+    public static var converter: URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("rsvg-convert")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+
+    /// Converts `svg` to a PNG beside it (written to a temporary name, then renamed); `nil` if not possible.
+    public static func png(from svg: URL, dpi: Int = 150) -> URL? {
+        guard let converter else { return nil }
+        let target = svg.deletingPathExtension().appendingPathExtension("png")
+        let temporary = svg.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        let process = Process()
+        process.executableURL = converter
+        process.arguments = ["--dpi-x", "\(dpi)", "--dpi-y", "\(dpi)", "--zoom", "\(Double(dpi) / 96)", "-f", "png", "-o", temporary.path, svg.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch { return nil }
+        guard process.terminationStatus == 0, rename(temporary.path, target.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            return nil
+        }
+        return target
+    }
+}

@@ -1,0 +1,96 @@
+/// The ready-to-run matplotlib script written beside every figure: it reads the figure's JSON and redraws
+/// every panel kind (lines, points with error bars, bands, heatmaps), so users can restyle in Python.
+public enum MatplotlibScript {
+    public static func text(dataFile: String, output: String) -> String {
+        """
+        #!/usr/bin/env python3
+        \"\"\"Redraw this figure with matplotlib from \(dataFile) (written by statphys). Edit freely.\"\"\"
+        import json
+        import os
+
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        HERE = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(HERE, "\(dataFile)")) as f:
+            fig_data = json.load(f)
+
+
+        def arr(values):
+            return np.asarray([float(v) for v in values], dtype=float)
+
+
+        def color(c, index):
+            if c is None:
+                return "C%d" % (index % 10)
+            return (c["r"], c["g"], c["b"])
+
+
+        DASH = {"solid": "-", "dashed": "--", "dotted": ":"}
+        CMAP = {"viridis": "viridis", "redBlue": "RdBu_r"}
+        LOC = {"upperRight": "upper right", "upperLeft": "upper left", "lowerRight": "lower right", "lowerLeft": "lower left"}
+
+        panels = fig_data["panels"]
+        ncols = fig_data["columns"]
+        nrows = (len(panels) + ncols - 1) // ncols
+        fig, axes = plt.subplots(nrows, ncols, figsize=(fig_data["panelWidth"] / 96 * ncols, fig_data["panelHeight"] / 96 * nrows),
+                                 squeeze=False)
+        for index, panel in enumerate(panels):
+            ax = axes[index // ncols][index % ncols]
+            heatmap = panel.get("heatmap")
+            if heatmap is not None:
+                values = arr(heatmap["values"]).reshape(heatmap["rows"], heatmap["columns"])
+                vmin, vmax = (heatmap["range"] if heatmap.get("range") else (None, None))
+                extent = None
+                if heatmap.get("xExtent") and heatmap.get("yExtent"):
+                    extent = [heatmap["xExtent"][0], heatmap["xExtent"][1], heatmap["yExtent"][1], heatmap["yExtent"][0]]
+                image = ax.imshow(values, cmap=CMAP[heatmap["colormap"]], vmin=vmin, vmax=vmax, aspect="auto",
+                                  interpolation="nearest", extent=extent)
+                bar = fig.colorbar(image, ax=ax)
+                if heatmap.get("colorbarLabel"):
+                    bar.set_label(heatmap["colorbarLabel"])
+                if heatmap.get("columnLabels"):
+                    ax.set_xticks(range(heatmap["columns"]), heatmap["columnLabels"])
+                if heatmap.get("rowLabels"):
+                    ax.set_yticks(range(heatmap["rows"]), heatmap["rowLabels"])
+            else:
+                cycle = 0
+                for s in panel["series"]:
+                    c = color(s.get("color"), cycle)
+                    if s.get("color") is None:
+                        cycle += 1
+                    x = arr(s["x"])
+                    if s["kind"] == "line":
+                        ax.plot(x, arr(s["y"]), DASH[s["dash"]], color=c, lw=s["lineWidth"], label=s.get("label"))
+                    elif s["kind"] == "points":
+                        yerr = arr(s["yError"]) if s.get("yError") is not None else None
+                        ax.errorbar(x, arr(s["y"]), yerr=yerr, fmt="o", ms=2 * s["markerSize"], color=c, capsize=2,
+                                    lw=1, label=s.get("label"))
+                    else:
+                        ax.fill_between(x, arr(s["lower"]), arr(s["upper"]), color=c, alpha=s["opacity"], lw=0,
+                                        label=s.get("label"))
+                ax.set_xscale(panel["xScale"])
+                ax.set_yscale(panel["yScale"])
+                if panel.get("xRange"):
+                    ax.set_xlim(*panel["xRange"])
+                if panel.get("yRange"):
+                    ax.set_ylim(*panel["yRange"])
+                if panel["legend"] != "none" and any(s.get("label") for s in panel["series"]):
+                    ax.legend(loc=LOC[panel["legend"]], fontsize="small")
+            if panel.get("title"):
+                ax.set_title(panel["title"])
+            if panel.get("xLabel"):
+                ax.set_xlabel(panel["xLabel"])
+            if panel.get("yLabel"):
+                ax.set_ylabel(panel["yLabel"])
+        for index in range(len(panels), nrows * ncols):
+            axes[index // ncols][index % ncols].axis("off")
+        if fig_data.get("title"):
+            fig.suptitle(fig_data["title"])
+        fig.tight_layout()
+        fig.savefig(os.path.join(HERE, "\(output)"))
+        print("wrote", os.path.join(HERE, "\(output)"))
+
+        """
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Accumulates SVG elements; coordinates are written with two decimals.
+struct SVGCanvas {
+    private(set) var body = ""
+    private var clipCount = 0
+    static let font = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+    static func n(_ x: Double) -> String { String(format: "%.2f", x) }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    mutating func raw(_ s: String) { body += s; body += "\n" }
+
+    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String = "#000000", width: Double = 0.8, dash: String? = nil) {
+        var s = "<line x1=\"\(Self.n(x1))\" y1=\"\(Self.n(y1))\" x2=\"\(Self.n(x2))\" y2=\"\(Self.n(y2))\" stroke=\"\(color)\" stroke-width=\"\(Self.n(width))\""
+        if let dash { s += " stroke-dasharray=\"\(dash)\"" }
+        raw(s + "/>")
+    }
+
+    mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil, strokeWidth: Double = 0.8,
+                       opacity: Double = 1, radius: Double = 0) {
+        var s = "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(w))\" height=\"\(Self.n(h))\" fill=\"\(fill)\""
+        if let stroke { s += " stroke=\"\(stroke)\" stroke-width=\"\(Self.n(strokeWidth))\"" }
+        if opacity < 1 { s += " fill-opacity=\"\(Self.n(opacity))\"" }
+        if radius > 0 { s += " rx=\"\(Self.n(radius))\"" }
+        raw(s + "/>")
+    }
+
+    mutating func circle(_ x: Double, _ y: Double, radius: Double, fill: String) {
+        raw("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(radius))\" fill=\"\(fill)\"/>")
+    }
+
+    /// A polyline through `points`; `nil` entries break it.
+    mutating func polyline(_ points: [(Double, Double)?], color: String, width: Double, dash: String?) {
+        var d = "", pen = false
+        for p in points {
+            guard let (x, y) = p else { pen = false; continue }
+            d += (pen ? "L" : "M") + Self.n(x) + " " + Self.n(y)
+            pen = true
+        }
+        guard !d.isEmpty else { return }
+        var s = "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(Self.n(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\""
+        if let dash { s += " stroke-dasharray=\"\(dash)\"" }
+        raw(s + "/>")
+    }
+
+    mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double) {
+        guard points.count > 2 else { return }
+        let d = "M" + points.map { Self.n($0.0) + " " + Self.n($0.1) }.joined(separator: "L") + "Z"
+        raw("<path d=\"\(d)\" fill=\"\(fill)\" fill-opacity=\"\(Self.n(opacity))\" stroke=\"none\"/>")
+    }
+
+    enum Anchor: String { case start, middle, end }
+
+    /// Text at (x, y) (baseline), optionally with a superscript exponent and rotation.
+    mutating func text(_ content: String, _ x: Double, _ y: Double, size: Double = 10, anchor: Anchor = .middle,
+                       exponent: Int? = nil, rotate: Double? = nil, weight: String? = nil) {
+        var s = "<text x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" font-family=\"\(Self.font)\" font-size=\"\(Self.n(size))\" text-anchor=\"\(anchor.rawValue)\""
+        if let rotate { s += " transform=\"rotate(\(Self.n(rotate)) \(Self.n(x)) \(Self.n(y)))\"" }
+        if let weight { s += " font-weight=\"\(weight)\"" }
+        s += ">" + Self.escape(content)
+        if let exponent {
+            let e = exponent < 0 ? "−\(-exponent)" : "\(exponent)"
+            s += "10<tspan dy=\"\(Self.n(-0.4 * size))\" font-size=\"\(Self.n(0.72 * size))\">\(e)</tspan>"
+        }
+        raw(s + "</text>")
+    }
+
+    /// Starts a group clipped to a rectangle; close it with `endGroup`.
+    mutating func beginClip(_ x: Double, _ y: Double, _ w: Double, _ h: Double, prefix: String) {
+        clipCount += 1
+        let id = "\(prefix)clip\(clipCount)"
+        raw("<clipPath id=\"\(id)\"><rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(w))\" height=\"\(Self.n(h))\"/></clipPath>")
+        raw("<g clip-path=\"url(#\(id))\">")
+    }
+
+    mutating func endGroup() { raw("</g>") }
+
+    /// Approximate width of `text` in the sans-serif font at `size`.
+    static func width(_ text: String, size: Double) -> Double { Double(text.count) * size * 0.58 }
+}

@@ -1,0 +1,238 @@
+import Foundation
+
+extension Figure {
+    /// The figure as a standalone SVG document.
+    public func svg() -> String {
+        let titleHeight = title == nil ? 0.0 : 30
+        let width = Double(columns) * panelWidth, height = Double(rows) * panelHeight + titleHeight
+        var canvas = SVGCanvas()
+        canvas.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+        canvas.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGCanvas.n(width))\" height=\"\(SVGCanvas.n(height))\" viewBox=\"0 0 \(SVGCanvas.n(width)) \(SVGCanvas.n(height))\">")
+        canvas.rect(0, 0, width, height, fill: "#ffffff")
+        if let title { canvas.text(title, width / 2, 21, size: 13) }
+        for (index, panel) in panels.enumerated() {
+            let x = Double(index % columns) * panelWidth, y = titleHeight + Double(index / columns) * panelHeight
+            PanelRenderer(panel: panel, x: x, y: y, width: panelWidth, height: panelHeight, id: "p\(index)").draw(on: &canvas)
+        }
+        canvas.raw("</svg>")
+        return canvas.body
+    }
+}
+
+/// Draws one panel into its cell of the figure.
+struct PanelRenderer {
+    let panel: Panel
+    let id: String
+    let left: Double, right: Double, top: Double, bottom: Double
+    static let tickLength = 3.5
+    static let tickFont = 10.0
+    static let labelFont = 11.0
+
+    init(panel: Panel, x: Double, y: Double, width: Double, height: Double, id: String) {
+        self.panel = panel
+        self.id = id
+        left = x + 66
+        right = x + width - 16 - (panel.heatmap == nil ? 0 : 64)
+        top = y + (panel.title == nil ? 12 : 30)
+        bottom = y + height - 46
+    }
+
+    func draw(on canvas: inout SVGCanvas) {
+        if let title = panel.title { canvas.text(title, (left + right) / 2, top - 9, size: 11.5) }
+        if let heatmap = panel.heatmap { drawHeatmap(heatmap, on: &canvas); return }
+        let xs = panel.series.flatMap(\.x)
+        let ys = panel.series.flatMap(\.yExtent)
+        let (x0, x1) = AxisMap.limits(of: xs, scale: panel.xScale, fixed: panel.xRange)
+        let (y0, y1) = AxisMap.limits(of: ys, scale: panel.yScale, fixed: panel.yRange)
+        let xMap = AxisMap(scale: panel.xScale, lo: x0, hi: x1, start: left, end: right)
+        let yMap = AxisMap(scale: panel.yScale, lo: y0, hi: y1, start: bottom, end: top)
+        canvas.beginClip(left, top, right - left, bottom - top, prefix: id)
+        drawSeries(xMap: xMap, yMap: yMap, on: &canvas)
+        canvas.endGroup()
+        canvas.rect(left, top, right - left, bottom - top, fill: "none", stroke: "#000000")
+        drawTicks(xMap, horizontal: true, on: &canvas)
+        drawTicks(yMap, horizontal: false, on: &canvas)
+        drawAxisLabels(on: &canvas)
+        drawLegend(on: &canvas)
+    }
+
+    /// The colour of each series: its own, or the next of the cycle.
+    var colors: [String] {
+        var next = 0
+        return panel.series.map { series in
+            if let color = series.color { return color.hex }
+            defer { next += 1 }
+            return Color.cycle[next % Color.cycle.count].hex
+        }
+    }
+
+    static func dashPattern(_ dash: LineDash, width: Double) -> String? {
+        switch dash {
+        case .solid: return nil
+        case .dashed: return "\(SVGCanvas.n(3.7 * width)),\(SVGCanvas.n(1.6 * width))"
+        case .dotted: return "\(SVGCanvas.n(1 * width)),\(SVGCanvas.n(1.65 * width))"
+        }
+    }
+
+    func drawSeries(xMap: AxisMap, yMap: AxisMap, on canvas: inout SVGCanvas) {
+        let colors = self.colors
+        // Bands first, then lines, then points on top, as a reader expects.
+        for kind in [Series.Kind.band, .line, .points] {
+            for (series, color) in zip(panel.series, colors) where series.kind == kind {
+                let n = min(series.x.count, kind == .band ? min(series.lower?.count ?? 0, series.upper?.count ?? 0) : series.y.count)
+                switch kind {
+                case .band:
+                    var run: [(Double, Double, Double)] = []
+                    func flush() {
+                        canvas.polygon(run.map { ($0.0, $0.2) } + run.reversed().map { ($0.0, $0.1) }, fill: color, opacity: series.opacity)
+                        run.removeAll()
+                    }
+                    for k in 0..<n {
+                        if let px = xMap.pixel(series.x[k]), let lo = yMap.pixel(series.lower![k]), let hi = yMap.pixel(series.upper![k]) {
+                            run.append((px, lo, hi))
+                        } else { flush() }
+                    }
+                    flush()
+                case .line:
+                    let points = (0..<n).map { k -> (Double, Double)? in
+                        guard let px = xMap.pixel(series.x[k]), let py = yMap.pixel(series.y[k]) else { return nil }
+                        return (px, py)
+                    }
+                    canvas.polyline(points, color: color, width: series.lineWidth, dash: Self.dashPattern(series.dash, width: series.lineWidth))
+                case .points:
+                    for k in 0..<n {
+                        guard let px = xMap.pixel(series.x[k]), let py = yMap.pixel(series.y[k]) else { continue }
+                        if let errors = series.yError, k < errors.count, errors[k].isFinite, errors[k] > 0 {
+                            let e = errors[k]
+                            let lo = yMap.pixel(series.y[k] - e) ?? bottom + 2, hi = yMap.pixel(series.y[k] + e) ?? top - 2
+                            canvas.line(px, lo, px, hi, color: color, width: 1)
+                            canvas.line(px - 2, lo, px + 2, lo, color: color, width: 1)
+                            canvas.line(px - 2, hi, px + 2, hi, color: color, width: 1)
+                        }
+                        canvas.circle(px, py, radius: series.markerSize, fill: color)
+                    }
+                }
+            }
+        }
+    }
+
+    func drawTicks(_ map: AxisMap, horizontal: Bool, on canvas: inout SVGCanvas) {
+        func tick(_ v: Double, length: Double) -> Double? {
+            guard let p = map.pixel(v) else { return nil }
+            if horizontal { canvas.line(p, bottom, p, bottom + length) } else { canvas.line(left - length, p, left, p) }
+            return p
+        }
+        func label(_ text: String, exponent: Int?, at p: Double) {
+            if horizontal {
+                canvas.text(text, p, bottom + Self.tickLength + 11.5, size: Self.tickFont, exponent: exponent)
+            } else {
+                canvas.text(text, left - Self.tickLength - 3, p + 3.5, size: Self.tickFont, anchor: .end, exponent: exponent)
+            }
+        }
+        if map.scale == .log {
+            let decades = Ticks.logDecades(lo: map.lo, hi: map.hi)
+            if decades.count >= 2 {
+                for k in decades { if let p = tick(pow(10, Double(k)), length: Self.tickLength) { label("", exponent: k, at: p) } }
+                for v in Ticks.logMinor(lo: map.lo, hi: map.hi) { _ = tick(v, length: 2) }
+                return
+            }
+            // Less than two decades: plain numbers at nice positions, decades as minor ticks.
+            for v in Ticks.logMinor(lo: map.lo, hi: map.hi) { _ = tick(v, length: 2) }
+        }
+        let ticks = Ticks.linear(lo: map.lo, hi: map.hi, target: horizontal ? 6 : 6).filter { map.scale == .linear || $0 > 0 }
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : max(abs(map.hi - map.lo), 1e-300)
+        for v in ticks {
+            if let p = tick(v, length: Self.tickLength) {
+                let (text, exponent) = Ticks.label(v, step: step)
+                label(text, exponent: exponent, at: p)
+            }
+        }
+    }
+
+    func drawAxisLabels(on canvas: inout SVGCanvas) {
+        if let x = panel.xLabel { canvas.text(x, (left + right) / 2, bottom + 36, size: Self.labelFont) }
+        if let y = panel.yLabel {
+            let cx = left - 50, cy = (top + bottom) / 2
+            canvas.text(y, cx, cy, size: Self.labelFont, rotate: -90)
+        }
+    }
+
+    func drawLegend(on canvas: inout SVGCanvas) {
+        guard panel.legend != .none else { return }
+        let entries = zip(panel.series, colors).filter { $0.0.label != nil }
+        guard !entries.isEmpty else { return }
+        let size = 9.0, rowHeight = 14.0, sample = 22.0
+        let textWidth = entries.map { SVGCanvas.width($0.0.label!, size: size) }.max() ?? 0
+        let width = sample + 14 + textWidth, height = Double(entries.count) * rowHeight + 8
+        let x = [.upperLeft, .lowerLeft].contains(panel.legend) ? left + 6 : right - 6 - width
+        let y = [.upperLeft, .upperRight].contains(panel.legend) ? top + 6 : bottom - 6 - height
+        canvas.rect(x, y, width, height, fill: "#ffffff", stroke: "#cccccc", opacity: 0.8, radius: 2)
+        for (row, (series, color)) in entries.enumerated() {
+            let cy = y + 4 + (Double(row) + 0.5) * rowHeight, sx = x + 6
+            switch series.kind {
+            case .line:
+                canvas.line(sx, cy, sx + sample, cy, color: color, width: series.lineWidth,
+                            dash: Self.dashPattern(series.dash, width: series.lineWidth))
+            case .points:
+                if series.yError != nil { canvas.line(sx + sample / 2, cy - 5, sx + sample / 2, cy + 5, color: color, width: 1) }
+                canvas.circle(sx + sample / 2, cy, radius: series.markerSize, fill: color)
+            case .band:
+                canvas.rect(sx, cy - 4.5, sample, 9, fill: color, opacity: series.opacity)
+            }
+            canvas.text(series.label!, sx + sample + 6, cy + 3.2, size: size, anchor: .start)
+        }
+    }
+
+    func drawHeatmap(_ heatmap: Heatmap, on canvas: inout SVGCanvas) {
+        let (lo, hi) = heatmap.scale
+        let cw = (right - left) / Double(max(heatmap.columns, 1)), ch = (bottom - top) / Double(max(heatmap.rows, 1))
+        for r in 0..<heatmap.rows {
+            for c in 0..<heatmap.columns {
+                let v = heatmap.values[r * heatmap.columns + c]
+                let color = v.isFinite ? heatmap.colormap.color(at: (v - lo) / (hi - lo)).hex : "#ffffff"
+                // A hair of overlap hides anti-aliasing seams between cells.
+                canvas.rect(left + Double(c) * cw, top + Double(r) * ch, cw + 0.3, ch + 0.3, fill: color)
+            }
+        }
+        canvas.rect(left, top, right - left, bottom - top, fill: "none", stroke: "#000000")
+        // Axis ticks: labels at cell centres, or data coordinates from the extents.
+        if let labels = heatmap.columnLabels, labels.count == heatmap.columns {
+            for (c, text) in labels.enumerated() {
+                let p = left + (Double(c) + 0.5) * cw
+                canvas.line(p, bottom, p, bottom + Self.tickLength)
+                canvas.text(text, p, bottom + Self.tickLength + 11.5, size: Self.tickFont)
+            }
+        } else if let extent = heatmap.xExtent, extent.count == 2 {
+            drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: left, end: right), horizontal: true, on: &canvas)
+        }
+        if let labels = heatmap.rowLabels, labels.count == heatmap.rows {
+            for (r, text) in labels.enumerated() {
+                let p = top + (Double(r) + 0.5) * ch
+                canvas.line(left - Self.tickLength, p, left, p)
+                canvas.text(text, left - Self.tickLength - 3, p + 3.5, size: Self.tickFont, anchor: .end)
+            }
+        } else if let extent = heatmap.yExtent, extent.count == 2 {
+            drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: top, end: bottom), horizontal: false, on: &canvas)
+        }
+        drawAxisLabels(on: &canvas)
+        // Colour bar.
+        let bx = right + 12, bw = 11.0, steps = 64
+        for s in 0..<steps {
+            let u0 = Double(s) / Double(steps)
+            let y = bottom - (u0 + 1 / Double(steps)) * (bottom - top)
+            canvas.rect(bx, y, bw, (bottom - top) / Double(steps) + 0.3, fill: heatmap.colormap.color(at: u0 + 0.5 / Double(steps)).hex)
+        }
+        canvas.rect(bx, top, bw, bottom - top, fill: "none", stroke: "#000000")
+        let ticks = Ticks.linear(lo: lo, hi: hi, target: 5)
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : hi - lo
+        for v in ticks {
+            let p = bottom - (v - lo) / (hi - lo) * (bottom - top)
+            canvas.line(bx + bw, p, bx + bw + Self.tickLength, p)
+            let (text, exponent) = Ticks.label(v, step: step)
+            canvas.text(text, bx + bw + Self.tickLength + 2, p + 3.5, size: 9, anchor: .start, exponent: exponent)
+        }
+        if let label = heatmap.colorbarLabel {
+            canvas.text(label, bx + bw + 48, (top + bottom) / 2, size: 10, rotate: -90)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import OnlineTheory
+import Plotting
+
+extension LinearExperimentResult {
+    /// m, q and e_g against t: theory as lines, simulation as mean ± standard error, the steady state dashed.
+    public var learningCurveFigure: Figure {
+        let t = times
+        let model = LinearRegressionTheory(scenario: experiment.scenario)
+        let fixedPoint = model.steadyState(rho: theoryStart.rho)
+        let simulated = simulation.map { [$0.statisticsM, $0.statisticsQ, $0.statisticsGeneralisationError] }
+        let curves = [theory.m, theory.q, theory.generalisationError]
+        let labels = ["m = w·w*/d", "q = |w|²/d", "generalisation error e_g"]
+        let steady = [fixedPoint?.m, fixedPoint?.q, fixedPoint?.generalisationError]
+        let panels = (0..<3).map { index -> Panel in
+            var series = [Series.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
+            if let stats = simulated?[index], let sim = experiment.simulation {
+                let n = stats.mean.count
+                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: Array(t.prefix(n)),
+                                      y: stats.mean, yError: stats.standardError, color: Color.cycle[1]))
+            }
+            if let level = steady[index], let last = t.last {
+                series.append(.line("steady state", x: [0, last], y: [level, level], color: Color(hex: "#7f7f7f"), dash: .dashed, width: 1))
+            }
+            return Panel(xLabel: "t = steps/d", yLabel: labels[index], yScale: index == 2 ? .log : .linear,
+                         legend: index == 2 ? .upperRight : .lowerRight, series: series)
+        }
+        let s = experiment.scenario
+        return Figure(
+            panels: panels, columns: 3,
+            title: "Online SGD, linear regression: τ = \(s.learningRate), σ² = \(s.noiseVariance), λ = \(s.weightDecay)")
+    }
+}
