@@ -26,7 +26,9 @@ import Testing
         #expect(settings["noise"] as? Double == 0.1)
         #expect(settings["d"] as? Int == 200)
         #expect(json["critical_lr"] as? Double == 2.02)
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("learning_curve.csv").path))
+        for file in ["learning_curve.csv", "learning_curve.svg", "learning_curve.figure.json", "learning_curve.py"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file)")
+        }
     }
 
     @Test func theoryOnlyRunHasNoSimulation() throws {

@@ -136,8 +136,15 @@ struct PanelRenderer {
                 for v in Ticks.logMinor(lo: map.lo, hi: map.hi) { _ = tick(v, length: 2) }
                 return
             }
-            // Less than two decades: plain numbers at nice positions, decades as minor ticks.
+            // Less than two decades: label 1, 2, 5 × 10^k (or every m × 10^k on a very short axis).
             for v in Ticks.logMinor(lo: map.lo, hi: map.hi) { _ = tick(v, length: 2) }
+            for v in Ticks.logLabelled(lo: map.lo, hi: map.hi) {
+                if let p = tick(v, length: Self.tickLength) {
+                    let (text, exponent) = Ticks.label(v, step: v)
+                    label(text, exponent: exponent, at: p)
+                }
+            }
+            return
         }
         let ticks = Ticks.linear(lo: map.lo, hi: map.hi, target: horizontal ? 6 : 6).filter { map.scale == .linear || $0 > 0 }
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : max(abs(map.hi - map.lo), 1e-300)

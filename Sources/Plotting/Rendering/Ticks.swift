@@ -41,6 +41,26 @@ public enum Ticks {
         return ticks
     }
 
+    /// Labelled ticks of a log axis spanning less than two decades: 1, 2, 5 × 10^k inside [lo, hi], or
+    /// every m × 10^k when that gives fewer than three.
+    public static func logLabelled(lo: Double, hi: Double) -> [Double] {
+        guard lo > 0, hi > lo else { return [] }
+        let a = Int(floor(log10(lo))), b = Int(ceil(log10(hi)))
+        func candidates(_ mantissas: [Double]) -> [Double] {
+            var values: [Double] = []
+            for k in a...b {
+                let decade: Double = pow(10.0, Double(k))
+                for m in mantissas {
+                    let v = m * decade
+                    if v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12) { values.append(v) }
+                }
+            }
+            return values
+        }
+        let coarse = candidates([1, 2, 5])
+        return coarse.count >= 3 ? coarse : candidates([1, 2, 3, 4, 5, 6, 7, 8, 9])
+    }
+
     /// A tick label for `value` on an axis whose ticks are `step` apart: fixed decimals as needed by the
     /// step, or m×10^k (returned as mantissa and exponent) for very large or small values.
     public static func label(_ value: Double, step: Double) -> (text: String, exponent: Int?) {

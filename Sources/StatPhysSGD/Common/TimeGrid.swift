@@ -15,7 +15,9 @@ public enum TimeGrid {
         try ScenarioError.require("t-max", tMax, { $0 > 0 }, "positive")
         guard points >= 3 else { throw ScenarioError("points must be at least 3 for a logarithmic grid, got \(points)") }
         let n = points - 1
-        return [0] + (0..<n).map { tMax * pow(10, -decades * Double(n - 1 - $0) / Double(n - 1)) }
+        let spacing = decades / Double(n - 1)
+        let times: [Double] = (0..<n).map { k in tMax * pow(10.0, -spacing * Double(n - 1 - k)) }
+        return [0] + times
     }
 }
 

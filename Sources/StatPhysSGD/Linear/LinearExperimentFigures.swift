@@ -14,9 +14,12 @@ extension LinearExperimentResult {
         let panels = (0..<3).map { index -> Panel in
             var series = [Series.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let stats = simulated?[index], let sim = experiment.simulation {
-                let n = stats.mean.count
-                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: Array(t.prefix(n)),
-                                      y: stats.mean, yError: stats.standardError, color: Color.cycle[1]))
+                // About 30 markers, so the theory line stays visible.
+                let n = stats.mean.count, every = max(1, n / 30)
+                let picks = Array(stride(from: 0, to: n, by: every))
+                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
+                                      y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
+                                      color: Color.cycle[1], size: 2.5))
             }
             if let level = steady[index], let last = t.last {
                 series.append(.line("steady state", x: [0, last], y: [level, level], color: Color(hex: "#7f7f7f"), dash: .dashed, width: 1))
