@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "GaussianIntegralsTests", dependencies: ["GaussianIntegrals", "Randomness"]),
         .testTarget(name: "ODEIntegrationTests", dependencies: ["ODEIntegration"]),
-        .testTarget(name: "OnlineTheoryTests", dependencies: ["OnlineTheory", "Scenarios", "ODEIntegration", "GaussianIntegrals"]),
+        .testTarget(name: "OnlineTheoryTests", dependencies: ["OnlineTheory", "Scenarios", "ODEIntegration", "GaussianIntegrals", "Randomness"]),
         .testTarget(name: "OnlineSimulationTests", dependencies: ["OnlineSimulation", "OnlineTheory", "Scenarios", "Randomness", "GaussianIntegrals"]),
         .testTarget(name: "DMFTTests", dependencies: ["DMFT", "Randomness"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Reporting"]),

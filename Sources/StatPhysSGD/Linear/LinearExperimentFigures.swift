@@ -15,8 +15,7 @@ extension LinearExperimentResult {
             var series = [Series.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let stats = simulated?[index], let sim = experiment.simulation {
                 // About 30 markers, so the theory line stays visible.
-                let n = stats.mean.count, every = max(1, n / 30)
-                let picks = Array(stride(from: 0, to: n, by: every))
+                let picks = MarkerThinning.indices(count: stats.mean.count)
                 series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
                                       y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))

@@ -1,0 +1,99 @@
+/// The Gaussian integrals of the committee-machine ODEs over the local fields u = (λ₁…λ_K, ρ₁…ρ_M), whose
+/// covariance C = [[Q, R], [Rᵀ, T]] is passed as a row-major (K+M)² buffer. Field f < K is a student field
+/// (activation g), the others teacher fields (g*):
+///
+///     I2(a,b) = E[g_a(u_a) g_b(u_b)],      J2(a,b) = E[g'(u_a) g'(u_b)],
+///     I3(a,b,c) = E[g'(u_a) u_b g_c(u_c)],  I4(a,b,c,d) = E[g'(u_a) g'(u_b) g_c(u_c) g_d(u_d)],
+///
+/// (a, b student fields wherever a derivative appears). Closed forms when every activation involved is
+/// the same one of erf, ReLU, linear; tensor-product Gauss–Hermite quadrature otherwise.
+public struct CommitteeIntegrals: Sendable {
+    public let student: Activation
+    public let teacher: Activation
+    /// K: fields 0..<K are the student's.
+    public let studentUnits: Int
+    public let quadrature: GaussianQuadrature
+
+    public init(student: Activation, teacher: Activation, studentUnits: Int, quadratureOrder: Int = 14) {
+        self.student = student
+        self.teacher = teacher
+        self.studentUnits = studentUnits
+        quadrature = GaussianQuadrature(order: quadratureOrder)
+    }
+
+    @inlinable
+    func activation(_ field: Int) -> Activation { field < studentUnits ? student : teacher }
+
+    /// The closed-form family shared by the activations of these fields (−1: unused), or `.other`.
+    @inlinable
+    func family(_ a: Int, _ b: Int, _ p: Int = -1, _ q: Int = -1) -> Activation.Family {
+        let s = student.family, t = teacher.family
+        if s == t { return s }
+        let anyTeacher = a >= studentUnits || b >= studentUnits || p >= studentUnits || q >= studentUnits
+        let anyStudent = (a >= 0 && a < studentUnits) || (b >= 0 && b < studentUnits)
+            || (p >= 0 && p < studentUnits) || (q >= 0 && q < studentUnits)
+        if anyTeacher && anyStudent { return .other }
+        return anyTeacher ? t : s
+    }
+
+    public func i2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int) -> Double {
+        let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
+        switch family(a, b) {
+        case .erf: return ErfIntegrals.i2(caa, cab, cbb)
+        case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
+        case .linear: return LinearIntegrals.i2(cab)
+        case .other:
+            let f = activation(a).function, g = activation(b).function
+            return quadrature.expectation(covariance: [caa, cab, cab, cbb], dimension: 2) { f($0[0]) * g($0[1]) }
+        }
+    }
+
+    public func j2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int) -> Double {
+        let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
+        switch family(a, b) {
+        case .erf: return ErfIntegrals.j2(caa, cab, cbb)
+        case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
+        case .linear: return 1
+        case .other:
+            let f = activation(a).derivative, g = activation(b).derivative
+            return quadrature.expectation(covariance: [caa, cab, cab, cbb], dimension: 2) { f($0[0]) * g($0[1]) }
+        }
+    }
+
+    public func i3(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ d: Int) -> Double {
+        let c11 = c[a * n + a], c12 = c[a * n + b], c13 = c[a * n + d], c23 = c[b * n + d], c33 = c[d * n + d]
+        switch family(a, d) {
+        case .erf: return ErfIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
+        case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
+        case .linear: return LinearIntegrals.i3(c23: c23)
+        case .other:
+            let f = activation(a).derivative, g = activation(d).function
+            let c22 = c[b * n + b]
+            return quadrature.expectation(
+                covariance: [c11, c12, c13, c12, c22, c23, c13, c23, c33], dimension: 3) { f($0[0]) * $0[1] * g($0[2]) }
+        }
+    }
+
+    public func i4(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ p: Int, _ q: Int) -> Double {
+        func field(_ x: Int) -> Int { x == 0 ? a : x == 1 ? b : x == 2 ? p : q }
+        func entry(_ x: Int, _ y: Int) -> Double { c[field(x) * n + field(y)] }
+        switch family(a, b, p, q) {
+        case .erf:
+            return ErfIntegrals.i4(
+                c11: c[a * n + a], c12: c[a * n + b], c13: c[a * n + p], c14: c[a * n + q], c22: c[b * n + b],
+                c23: c[b * n + p], c24: c[b * n + q], c33: c[p * n + p], c34: c[p * n + q], c44: c[q * n + q])
+        case .linear:
+            return LinearIntegrals.i4(c34: c[p * n + q])
+        case .relu:
+            var m = SIMD16<Double>(repeating: 0)
+            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
+            return ReLUIntegrals.i4(m)
+        case .other:
+            let da = activation(a).derivative, db = activation(b).derivative
+            let gp = activation(p).function, gq = activation(q).function
+            var cov = [Double](repeating: 0, count: 16)
+            for x in 0..<4 { for y in 0..<4 { cov[x * 4 + y] = entry(x, y) } }
+            return quadrature.expectation(covariance: cov, dimension: 4) { da($0[0]) * db($0[1]) * gp($0[2]) * gq($0[3]) }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import GaussianIntegrals
+import ODEIntegration
+import Scenarios
+
+/// The d → ∞ order-parameter ODEs of online SGD for a committee machine (Saad & Solla 1995; Goldt et al. 2019),
+/// with weight decay λ, label-noise variance σ² and optionally a trained second layer:
+///
+///     dR_in/dt = η v_i [ Σ_m v*_m I3(i,n,m) − Σ_j v_j I3(i,n,j) ] − ηλ R_in
+///     dQ_ik/dt = η v_i [ Σ_m v*_m I3(i,k,m) − Σ_j v_j I3(i,k,j) ] + (i ↔ k) − 2ηλ Q_ik
+///              + η² v_i v_k [ Σ_{ab} s_a s_b I4(i,k,a,b) + σ² J2(i,k) ]
+///     dv_i/dt  = η_v [ Σ_n v*_n I2(i,n) − Σ_j v_j I2(i,j) ]
+///
+/// where a, b run over all K + M local fields with s = (−v_1…−v_K, v*_1…v*_M), so that the η² bracket is
+/// E[g'(λ_i)g'(λ_k)(φ* − φ)²] + σ²J2(i,k) (dropped with `dropsSecondOrderTerms`). T and v* stay fixed.
+///
+/// State layout (`CommitteeStateLayout`): the upper triangle of Q row by row, then R row-major, then v if trained.
+public struct CommitteeODE: ODESystem, Sendable {
+    public let scenario: CommitteeScenario
+    public let layout: CommitteeStateLayout
+    /// T (M×M), fixed.
+    public let teacherOverlap: [Double]
+    /// v* (M), fixed.
+    public let teacherSecondLayer: [Double]
+    /// v when the second layer is fixed.
+    public let fixedSecondLayer: [Double]
+    public let integrals: CommitteeIntegrals
+
+    /// The ODE of `scenario` with T, v* (and v, if fixed) taken from `initial`.
+    public init(scenario: CommitteeScenario, initial: CommitteeOrderParameters, quadratureOrder: Int = 14) {
+        self.scenario = scenario
+        layout = CommitteeStateLayout(studentUnits: scenario.studentUnits, teacherUnits: scenario.teacherUnits,
+                                      trainsSecondLayer: scenario.trainsSecondLayer)
+        teacherOverlap = initial.t
+        teacherSecondLayer = initial.vStar
+        fixedSecondLayer = initial.v
+        integrals = CommitteeIntegrals(student: scenario.studentActivation, teacher: scenario.teacherActivation,
+                                       studentUnits: scenario.studentUnits, quadratureOrder: quadratureOrder)
+    }
+
+    public var dimension: Int { layout.dimension }
+
+    public func evaluate(time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
+        let k = layout.studentUnits, m = layout.teacherUnits, n = k + m
+        let eta = scenario.learningRate, lambda = scenario.weightDecay
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 2 * n + k * n) { scratch in
+            let c = scratch.baseAddress!, s = c + n * n, v = s + n, drive = v + n
+            layout.fillCovariance(c, state: y, teacherOverlap: teacherOverlap)
+            for i in 0..<k { v[i] = layout.trainsSecondLayer ? y[layout.vIndex(i)] : fixedSecondLayer[i] }
+            for i in 0..<k { s[i] = -v[i] }
+            for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
+            // drive[i·n + b] = E[g'(λ_i) u_b (φ* − φ)] = Σ_c s_c I3(i, b, c).
+            for i in 0..<k {
+                for b in 0..<n {
+                    var sum = 0.0
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: n, i, b, f) }
+                    drive[i * n + b] = sum
+                }
+            }
+            for i in 0..<k {
+                for a in 0..<m {
+                    dy[layout.rIndex(i, a)] = eta * v[i] * drive[i * n + k + a] - eta * lambda * c[i * n + k + a]
+                }
+                for j in i..<k {
+                    var value = eta * (v[i] * drive[i * n + j] + v[j] * drive[j * n + i]) - 2 * eta * lambda * c[i * n + j]
+                    if !scenario.dropsSecondOrderTerms {
+                        var bracket = 0.0
+                        for a in 0..<n where s[a] != 0 {
+                            bracket += s[a] * s[a] * integrals.i4(c, stride: n, i, j, a, a)
+                            for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
+                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: n, i, j, a, b)
+                            }
+                        }
+                        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: n, i, j) }
+                        value += eta * eta * v[i] * v[j] * bracket
+                    }
+                    dy[layout.qIndex(i, j)] = value
+                }
+            }
+            if let etaV = scenario.secondLayerLearningRate {
+                for i in 0..<k {
+                    var sum = 0.0
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: n, i, f) }
+                    dy[layout.vIndex(i)] = etaV * sum
+                }
+            }
+        }
+    }
+
+    /// ε_g = ½ E[(φ − φ*)²] = ½ Σ_{ab} s_a s_b I2(a, b) over all local fields (closed form for erf, ReLU, linear).
+    public func generalisationError(_ state: CommitteeOrderParameters) -> Double {
+        let k = state.studentUnits, m = state.teacherUnits, n = k + m
+        let c = state.fieldCovariance
+        let s = state.v.map { -$0 } + state.vStar
+        return c.withUnsafeBufferPointer { c in
+            var total = 0.0
+            for a in 0..<n where s[a] != 0 {
+                for b in a..<n where s[b] != 0 {
+                    total += (a == b ? 1 : 2) * s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b)
+                }
+            }
+            return 0.5 * total
+        }
+    }
+}
+
+/// Where each order parameter sits in the ODE state vector.
+public struct CommitteeStateLayout: Sendable, Hashable {
+    public let studentUnits: Int
+    public let teacherUnits: Int
+    public let trainsSecondLayer: Bool
+
+    public var qCount: Int { studentUnits * (studentUnits + 1) / 2 }
+    public var dimension: Int { qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) }
+
+    /// Index of Q_ik (either order).
+    @inlinable
+    public func qIndex(_ i: Int, _ k: Int) -> Int {
+        let (a, b) = i <= k ? (i, k) : (k, i)
+        return a * studentUnits - a * (a - 1) / 2 + (b - a)
+    }
+
+    @inlinable
+    public func rIndex(_ i: Int, _ n: Int) -> Int { qCount + i * teacherUnits + n }
+
+    @inlinable
+    public func vIndex(_ i: Int) -> Int { qCount + studentUnits * teacherUnits + i }
+
+    /// The state vector of `p`.
+    public func state(of p: CommitteeOrderParameters) -> [Double] {
+        var y = [Double](repeating: 0, count: dimension)
+        for i in 0..<studentUnits {
+            for k in i..<studentUnits { y[qIndex(i, k)] = p.q[i * studentUnits + k] }
+            for n in 0..<teacherUnits { y[rIndex(i, n)] = p.r[i * teacherUnits + n] }
+            if trainsSecondLayer { y[vIndex(i)] = p.v[i] }
+        }
+        return y
+    }
+
+    /// The order parameters of state `y`, with the fixed T, v* and (if not trained) v.
+    public func parameters(_ y: ArraySlice<Double>, t: [Double], v: [Double], vStar: [Double]) -> CommitteeOrderParameters {
+        let base = y.startIndex, k = studentUnits, m = teacherUnits
+        var q = [Double](repeating: 0, count: k * k), r = [Double](repeating: 0, count: k * m)
+        for i in 0..<k {
+            for j in 0..<k { q[i * k + j] = y[base + qIndex(i, j)] }
+            for n in 0..<m { r[i * m + n] = y[base + rIndex(i, n)] }
+        }
+        let vNow = trainsSecondLayer ? (0..<k).map { y[base + vIndex($0)] } : v
+        return CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: q, r: r, t: t, v: vNow, vStar: vStar)
+    }
+
+    /// Writes C = [[Q, R], [Rᵀ, T]] ((K+M)², row-major) for state `y`.
+    @inlinable
+    public func fillCovariance(_ c: UnsafeMutablePointer<Double>, state y: UnsafeBufferPointer<Double>, teacherOverlap t: [Double]) {
+        let k = studentUnits, m = teacherUnits, n = k + m
+        for i in 0..<k {
+            for j in 0..<k { c[i * n + j] = y[qIndex(i, j)] }
+            for a in 0..<m {
+                let r = y[rIndex(i, a)]
+                c[i * n + k + a] = r
+                c[(k + a) * n + i] = r
+            }
+        }
+        for a in 0..<m { for b in 0..<m { c[(k + a) * n + k + b] = t[a * m + b] } }
+    }
+}

@@ -1,0 +1,66 @@
+import GaussianIntegrals
+import ODEIntegration
+import Scenarios
+
+/// Learning curves of a committee machine from the order-parameter ODEs (`CommitteeODE`).
+public struct CommitteeTheory: Sendable {
+    public let scenario: CommitteeScenario
+    /// The integrator; rtol 1e-9 by default.
+    public var integrator = DormandPrince54(relativeTolerance: 1e-9, absoluteTolerance: 1e-12)
+    /// Gauss–Hermite order per dimension for activations without closed forms.
+    public var quadratureOrder = 14
+    /// A trajectory counts as diverged once some Q_ii exceeds this multiple of max(1, Q_ii(0), T_nn).
+    public var divergenceFactor = 1e6
+
+    public init(scenario: CommitteeScenario) { self.scenario = scenario }
+
+    /// ε_g = ½E[(φ − φ*)²] of the networks with order parameters `state` (noise-free).
+    public func generalisationError(_ state: CommitteeOrderParameters) -> Double {
+        CommitteeODE(scenario: scenario, initial: state, quadratureOrder: quadratureOrder).generalisationError(state)
+    }
+
+    /// Integrates from `initial` (default: the scenario's specified overlaps) over `times` (increasing).
+    /// Throws when no initial state is known (a random initial student must be simulated first).
+    public func solve(
+        times: [Double], from initial: CommitteeOrderParameters? = nil, progress: ((Double) -> Void)? = nil
+    ) throws -> CommitteeTheoryResult {
+        guard let start = initial ?? scenario.specifiedInitialState else {
+            throw ScenarioError("the initial student is random: its overlaps must be measured (simulate) or specified (Q, R)")
+        }
+        guard start.studentUnits == scenario.studentUnits, start.teacherUnits == scenario.teacherUnits else {
+            throw ScenarioError("initial state has K = \(start.studentUnits), M = \(start.teacherUnits); the scenario has K = \(scenario.studentUnits), M = \(scenario.teacherUnits)")
+        }
+        let ode = CommitteeODE(scenario: scenario, initial: start, quadratureOrder: quadratureOrder)
+        let layout = ode.layout
+        let k = scenario.studentUnits, m = scenario.teacherUnits
+        var scale = 1.0
+        for i in 0..<k { scale = max(scale, start.q[i * k + i]) }
+        for a in 0..<m { scale = max(scale, start.t[a * m + a]) }
+        let bound = divergenceFactor * scale
+        let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
+            var largest = -Double.infinity
+            for i in 0..<k { largest = max(largest, y[layout.qIndex(i, i)]) }
+            return largest - bound
+        }
+        let solution = try integrator.solve(ode, initialState: layout.state(of: start), outputTimes: times,
+                                            events: [blowUp], progress: progress)
+        let states = (0..<solution.times.count).map { index in
+            layout.parameters(solution.states[(index * layout.dimension)..<((index + 1) * layout.dimension)],
+                              t: start.t, v: start.v, vStar: start.vStar)
+        }
+        let divergence = solution.terminalEvent.map {
+            Divergence(time: $0.time, reason: "a student norm Q_ii exceeded \(bound): the learning rate \(scenario.learningRate) is past stability")
+        }
+        return CommitteeTheoryResult(
+            times: solution.times, states: states, generalisationError: states.map(ode.generalisationError), divergence: divergence)
+    }
+}
+
+/// Theory learning curves of a committee machine on an output grid.
+public struct CommitteeTheoryResult: Sendable {
+    public let times: [Double]
+    public let states: [CommitteeOrderParameters]
+    public let generalisationError: [Double]
+    /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
+    public let divergence: Divergence?
+}

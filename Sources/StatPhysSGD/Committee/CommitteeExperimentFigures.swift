@@ -1,0 +1,89 @@
+import Foundation
+import OnlineTheory
+import Plotting
+import Reporting
+import Scenarios
+
+extension CommitteeExperimentResult {
+    /// ε_g (log scale), every R_in and every Q_ik against t: theory as lines, simulation as mean ± standard error.
+    /// On a logarithmic grid the time axis is logarithmic too, which shows the plateau and its escape.
+    public var learningCurveFigure: Figure {
+        let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
+        let logTime = experiment.logarithmicGrid
+        // t = 0 cannot be shown on a log axis; the renderer skips it.
+        let t = times
+        var egSeries = [Series.line("ODE (d → ∞)", x: t, y: theory.generalisationError, color: Color.cycle[0])]
+        if let eg = simulatedGeneralisationError, let sim = experiment.simulation {
+            let picks = MarkerThinning.indices(count: eg.mean.count)
+            egSeries.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
+                                    y: picks.map { eg.mean[$0] }, yError: picks.map { eg.standardError[$0] }, color: Color.cycle[1], size: 2.5))
+        }
+        func entries(_ path: KeyPath<CommitteeOrderParameters, [Double]>, columns: Int, name: String, upper: Bool) -> [Series] {
+            var series: [Series] = []
+            let stats = simulation?.statistics(path)
+            var colour = 0
+            for i in 0..<k {
+                for j in (upper ? i : 0)..<columns {
+                    let index = i * columns + j, color = Color.cycle[colour % Color.cycle.count]
+                    colour += 1
+                    series.append(.line("\(name)\(i + 1)\(j + 1)", x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
+                    if let stats {
+                        let picks = MarkerThinning.indices(count: stats.mean.count)
+                        series.append(.points(nil, x: picks.map { t[$0] }, y: picks.map { stats.mean[$0][index] },
+                                              yError: picks.map { stats.standardError[$0][index] }, color: color, size: 2.5))
+                    }
+                }
+            }
+            return series
+        }
+        let xScale: AxisScale = logTime ? .log : .linear
+        let panels = [
+            Panel(xLabel: "t = steps/d", yLabel: "generalisation error ε_g", xScale: xScale, yScale: .log,
+                  legend: .lowerLeft, series: egSeries),
+            Panel(xLabel: "t = steps/d", yLabel: "student–teacher overlap R", xScale: xScale,
+                  legend: k * m <= 9 ? .lowerRight : .none, series: entries(\.r, columns: m, name: "R", upper: false)),
+            Panel(xLabel: "t = steps/d", yLabel: "student overlap Q", xScale: xScale,
+                  legend: k * (k + 1) / 2 <= 9 ? .lowerRight : .none, series: entries(\.q, columns: k, name: "Q", upper: true)),
+        ]
+        return Figure(
+            panels: panels, columns: 3,
+            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): η = \(s.learningRate), σ² = \(s.noiseVariance)")
+    }
+
+    /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`.
+    public func overlapHeatmapFigure(at requested: [Double]) -> Figure {
+        let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
+        let indices = requested.map { target in times.indices.min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0 }
+        let rRange = theory.states.flatMap(\.r).map(abs).max() ?? 1
+        let qRange = theory.states.flatMap(\.q).map(abs).max() ?? 1
+        let students = (1...k).map { "\($0)" }, teachers = (1...m).map { "\($0)" }
+        let rPanels = indices.map { index in
+            Panel.heatmap(
+                Heatmap(values: theory.states[index].r, rows: k, columns: m, colormap: .redBlue, range: [-rRange, rRange],
+                        colorbarLabel: "R", rowLabels: students, columnLabels: teachers),
+                title: "R at t = \(TextTable.format(times[index], digits: 3))", xLabel: "teacher unit n", yLabel: "student unit i")
+        }
+        let qPanels = indices.map { index in
+            Panel.heatmap(
+                Heatmap(values: theory.states[index].q, rows: k, columns: k, colormap: .redBlue, range: [-qRange, qRange],
+                        colorbarLabel: "Q", rowLabels: students, columnLabels: students),
+                title: "Q at t = \(TextTable.format(times[index], digits: 3))", xLabel: "student unit k", yLabel: "student unit i")
+        }
+        return Figure(panels: rPanels + qPanels, columns: indices.count,
+                      title: "Overlap matrices (ODE): specialisation of the student units")
+    }
+
+    /// Writes `result.json`, `learning_curve.csv`, `learning_curve.svg` and `overlaps.svg` (with PNG, data and
+    /// matplotlib scripts) into `directory`, atomically. Returns the URLs written.
+    public func write(to directory: URL, heatmapTimes: [Double]) throws -> [URL] {
+        try AtomicFile.prepareDirectory(directory)
+        let resultFile = directory.appendingPathComponent("result.json")
+        let csvFile = directory.appendingPathComponent("learning_curve.csv")
+        try AtomicFile.write(json.serialized() + "\n", to: resultFile)
+        try AtomicFile.write(csv.text, to: csvFile)
+        var files = [resultFile, csvFile]
+        files += try learningCurveFigure.write(to: directory, name: "learning_curve")
+        files += try overlapHeatmapFigure(at: heatmapTimes).write(to: directory, name: "overlaps")
+        return files
+    }
+}

@@ -1,0 +1,136 @@
+import OnlineTheory
+import Reporting
+import Scenarios
+
+extension CommitteeExperimentResult {
+    /// The `result.json` document (keys documented in the README and `statphys online committee --help`):
+    /// `model`, `conventions`, `settings`, `t`, `theory` {`Q`, `R`, `v`, `eg`} (Q and R as lists over t of
+    /// K×K and K×M nested lists), `theory_initial`, `simulation` {`d`, `seeds`, `seed`, `t`, `T`, `mean`,
+    /// `stderr` with the same keys as `theory`}, `comparison`, `divergence`.
+    public var json: JSONValue {
+        let s = experiment.scenario
+        let k = s.studentUnits, m = s.teacherUnits
+        var settings: [(String, JSONValue)] = [
+            ("K", .integer(k)), ("M", .integer(m)),
+            ("activation", .string(s.studentActivation.name)), ("teacher_activation", .string(s.teacherActivation.name)),
+            ("lr", .number(s.learningRate)), ("lr2", s.secondLayerLearningRate.map(JSONValue.number) ?? .null),
+            ("second_layer", .string(s.trainsSecondLayer ? "trained" : "fixed")),
+            ("noise", .number(s.noiseVariance)), ("reg", .number(s.weightDecay)),
+            ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),
+            ("v_star", .numbers(s.teacherSecondLayer)), ("v0", .numbers(s.initialSecondLayer)),
+            ("small_lr_limit", .bool(s.dropsSecondOrderTerms)),
+            ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
+            ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
+        ]
+        if let sim = experiment.simulation {
+            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed)))]
+        }
+        var members: [(String, JSONValue)] = [
+            ("model", "online-committee"),
+            ("conventions", .string(
+                "phi(x) = sum_k v_k g(w_k.x/sqrt(d)), y = phi*(x) + sqrt(noise)*zeta; step w_k <- (1 - lr*reg/d) w_k + "
+                + "(lr/sqrt(d)) v_k g'(lambda_k) Delta x, v_k <- v_k + (lr2/d) g(lambda_k) Delta; t = steps/d; "
+                + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free)")),
+            ("settings", .object(settings)),
+            ("t", .numbers(times)),
+            ("theory", Self.trajectory(theory.states, eg: theory.generalisationError, k: k, m: m)),
+            ("theory_initial", .object([
+                ("Q", .matrix(theoryStart.q[...], rows: k, columns: k)), ("R", .matrix(theoryStart.r[...], rows: k, columns: m)),
+                ("T", .matrix(theoryStart.t[...], rows: m, columns: m)), ("v", .numbers(theoryStart.v)),
+                ("v_star", .numbers(theoryStart.vStar)),
+            ])),
+        ]
+        if let simulation, let sim = experiment.simulation, let eg = simulatedGeneralisationError {
+            let q = simulation.statistics(\.q), r = simulation.statistics(\.r), v = simulation.statistics(\.v)
+            func block(_ pick: ((mean: [[Double]], standardError: [[Double]])) -> [[Double]], _ egValues: [Double]) -> JSONValue {
+                .object([
+                    ("Q", .array(pick(q).map { .matrix($0[...], rows: k, columns: k) })),
+                    ("R", .array(pick(r).map { .matrix($0[...], rows: k, columns: m) })),
+                    ("v", .array(pick(v).map { .numbers($0) })),
+                    ("eg", .numbers(egValues)),
+                ])
+            }
+            members.append(("simulation", .object([
+                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed))),
+                ("t", .numbers(simulation.times)),
+                ("T", .matrix(theoryStart.t[...], rows: m, columns: m)),
+                ("mean", block({ $0.mean }, eg.mean)),
+                ("stderr", block({ $0.standardError }, eg.standardError)),
+            ])))
+            members.append(("comparison", .object(comparisons.map { ($0.name, $0.json) })))
+        }
+        members.append(("divergence", .object([
+            ("theory", theory.divergence.map(\.json) ?? .null),
+            ("simulation", simulation?.divergence.map(\.json) ?? .null),
+        ])))
+        return .object(members)
+    }
+
+    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int) -> JSONValue {
+        .object([
+            ("Q", .array(states.map { .matrix($0.q[...], rows: k, columns: k) })),
+            ("R", .array(states.map { .matrix($0.r[...], rows: k, columns: m) })),
+            ("v", .array(states.map { .numbers($0.v) })),
+            ("eg", .numbers(eg)),
+        ])
+    }
+
+    static func describe(_ teacher: TeacherSpecification) -> String {
+        switch teacher {
+        case .orthonormal: "orthonormal"
+        case .random: "random"
+        case .overlap: "given T"
+        }
+    }
+
+    static func describe(_ initial: StudentInitialisation) -> String {
+        switch initial {
+        case .random(let variance): "random, variance \(variance)"
+        case .overlaps: "given Q, R"
+        }
+    }
+
+    /// One row per time: t, eg and every entry of R, Q (upper triangle) and v, theory then simulation mean/stderr.
+    public var csv: CSVTable {
+        let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
+        var columns: [(String, [Double])] = [("t", times), ("eg_theory", theory.generalisationError)]
+        var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
+        for i in 0..<k { for n in 0..<m { entries.append(("R\(i)\(n)", \.r, i * m + n)) } }
+        for i in 0..<k { for j in i..<k { entries.append(("Q\(i)\(j)", \.q, i * k + j)) } }
+        if s.trainsSecondLayer { for i in 0..<k { entries.append(("v\(i)", \.v, i)) } }
+        for (name, path, index) in entries { columns.append(("\(name)_theory", theory.states.map { $0[keyPath: path][index] })) }
+        if let simulation, let eg = simulatedGeneralisationError {
+            columns.append(("eg_sim_mean", pad(eg.mean)))
+            columns.append(("eg_sim_stderr", pad(eg.standardError)))
+            for (name, path, index) in entries {
+                let stats = simulation.statistics(path)
+                columns.append(("\(name)_sim_mean", pad(stats.mean.map { $0[index] })))
+                columns.append(("\(name)_sim_stderr", pad(stats.standardError.map { $0[index] })))
+            }
+        }
+        return CSVTable(columns)
+    }
+
+    private func pad(_ values: [Double]) -> [Double] {
+        values + [Double](repeating: .nan, count: max(0, times.count - values.count))
+    }
+
+    /// A short table of ε_g, theory vs simulation, at about `rows` times.
+    public func summaryTable(rows: Int = 8) -> TextTable {
+        var header = ["t", "eg theory"]
+        let eg = simulatedGeneralisationError
+        if eg != nil { header += ["eg sim", "(±)"] }
+        var table = TextTable(header: header)
+        let n = times.count
+        guard n > 0 else { return table }
+        for index in Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted() {
+            var cells = [TextTable.format(times[index]), TextTable.format(theory.generalisationError[index])]
+            if let eg {
+                cells += index < eg.mean.count
+                    ? [TextTable.format(eg.mean[index]), TextTable.format(eg.standardError[index], digits: 2)] : ["—", "—"]
+            }
+            table.append(cells)
+        }
+        return table
+    }
+}

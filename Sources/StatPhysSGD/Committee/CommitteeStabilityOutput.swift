@@ -1,0 +1,22 @@
+import OnlineTheory
+import Reporting
+import Scenarios
+
+extension CommitteeStabilityResult {
+    /// `stability.json`: `lr_max`, `lr_opt`, `rate_opt`, `eigenvalues_at_lr_opt` ([re, im] pairs) and the settings.
+    public func json(scenario: CommitteeScenario) -> JSONValue {
+        .object([
+            ("model", "online-committee-stability"),
+            ("settings", .object([
+                ("K", .integer(scenario.studentUnits)), ("M", .integer(scenario.teacherUnits)),
+                ("activation", .string(scenario.studentActivation.name)),
+                ("second_layer", .string(scenario.trainsSecondLayer ? "trained" : "fixed")),
+                ("lr2", scenario.secondLayerLearningRate.map(JSONValue.number) ?? .null),
+                ("reg", .number(scenario.weightDecay)),
+                ("small_lr_limit", .bool(scenario.dropsSecondOrderTerms)),
+            ])),
+            ("lr_max", .number(lrMax)), ("lr_opt", .number(lrOpt)), ("rate_opt", .number(rateOpt)),
+            ("eigenvalues_at_lr_opt", .array(eigenvaluesAtOptimum.map { .numbers($0) })),
+        ])
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@Suite struct OnlineCommitteeCLITests {
+    @Test func simulatedRunWritesMatricesOverTime() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "online", "committee", "--K", "2", "--M", "1", "--activation", "relu", "--lr", "0.5", "--second-layer", "trained",
+            "--lr2", "0.2", "--noise", "0.01", "--q0", "0.5", "--r0", "0.2", "--t-max", "1", "--points", "6",
+            "--d", "100", "--seeds", "2", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory)
+        #expect((json["t"] as? [Double])?.count == 6)
+        let theory = try #require(json["theory"] as? [String: Any])
+        let q = try #require(theory["Q"] as? [[[Double]]])
+        let r = try #require(theory["R"] as? [[[Double]]])
+        #expect(q.count == 6 && q[0].count == 2 && q[0][0].count == 2)
+        #expect(r.count == 6 && r[0].count == 2 && r[0][0].count == 1)
+        #expect(abs(q[0][0][0] - 0.5) < 1e-12 && abs(r[0][0][0] - 0.2) < 1e-12 && abs(r[0][1][0]) < 1e-12)
+        #expect((theory["v"] as? [[Double]])?.count == 6)
+        #expect((theory["eg"] as? [Double])?.count == 6)
+        let simulation = try #require(json["simulation"] as? [String: Any])
+        for part in ["mean", "stderr"] {
+            let block = try #require(simulation[part] as? [String: Any])
+            #expect((block["Q"] as? [[[Double]]])?.count == 6)
+            #expect((block["R"] as? [[[Double]]])?.first?.count == 2)
+            #expect((block["eg"] as? [Double])?.count == 6)
+        }
+        for file in ["learning_curve.svg", "overlaps.svg", "learning_curve.csv", "overlaps.py"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file)")
+        }
+    }
+
+    @Test func initialStateAndTeacherFromFiles() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let initFile = directory.appendingPathComponent("init.json"), teacherFile = directory.appendingPathComponent("teacher.json")
+        try #"{"Q": [[0.3, 0.05], [0.05, 0.4]], "R": [[0.1, 0.0], [0.0, 0.2]], "v": [0.8, 1.2]}"#.write(to: initFile, atomically: true, encoding: .utf8)
+        try #"{"T": [[1.0, 0.2], [0.2, 1.0]]}"#.write(to: teacherFile, atomically: true, encoding: .utf8)
+        let output = try CLIRunner.run([
+            "online", "committee", "--init", initFile.path, "--teacher", teacherFile.path, "--theory-only", "--t-max", "2",
+            "--quiet", "--output", directory.appendingPathComponent("out").path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory.appendingPathComponent("out"))
+        let initial = try #require(json["theory_initial"] as? [String: Any])
+        #expect((initial["T"] as? [[Double]]) == [[1, 0.2], [0.2, 1]])
+        #expect((initial["v"] as? [Double]) == [0.8, 1.2])
+    }
+
+    @Test func stabilityReportsLearningRates() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["online", "committee", "--K", "1", "--M", "1", "--activation", "linear", "--stability", "--output", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("lr_max"))
+        let data = try Data(contentsOf: directory.appendingPathComponent("stability.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(abs((json["lr_max"] as? Double ?? 0) - 2) < 1e-6)
+        #expect(abs((json["lr_opt"] as? Double ?? 0) - 1) < 1e-4)
+        #expect(abs((json["rate_opt"] as? Double ?? 0) - 1) < 1e-6)
+    }
+
+    @Test(arguments: [
+        (["--K", "0"], "K"),
+        (["--activation", "swish"], "unknown activation"),
+        (["--teacher", "/nonexistent/T.json"], "cannot read"),
+        (["--K", "2", "--M", "2", "--init", "/nonexistent/init.json"], "cannot read"),
+        (["--q0", "0.1"], "--q0 and --r0"),
+        (["--q0", "0.1", "--r0", "0.9"], "not realisable"),
+        (["--second-layer", "sometimes"], "--second-layer"),
+    ])
+    func badInputGivesAMessage(extra: [String], mention: String) throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["online", "committee", "--theory-only", "--quiet", "--output", directory.path] + extra)
+        #expect(output.status != 0)
+        #expect(output.stderr.contains(mention), "stderr: \(output.stderr)")
+    }
+
+    @Test func nonPositiveDefiniteTeacherIsRejected() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let teacher = directory.appendingPathComponent("T.json")
+        try #"{"T": [[1, 2], [2, 1]]}"#.write(to: teacher, atomically: true, encoding: .utf8)
+        let output = try CLIRunner.run(["online", "committee", "--teacher", teacher.path, "--q0", "0.1", "--r0", "0", "--theory-only", "--quiet", "--output", directory.path])
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("positive definite"))
+    }
+}
