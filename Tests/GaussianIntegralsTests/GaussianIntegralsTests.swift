@@ -136,6 +136,26 @@ enum Covariances {
         #expect(abs(ReLUIntegrals.orthant4(blocks) - p) < 1e-12)
     }
 
+    /// Nearly identical fields (as close to perfect learning): the orthant probability is continuous in ρ,
+    /// so it must approach the merged (exactly singular) value smoothly, to ~√(1 − ρ) at most.
+    @Test func orthantProbabilityIsAccurateNearSingularCorrelations() {
+        var base = SIMD16<Double>(repeating: 0)
+        let values: [Double] = [1, 0.3, 0.2, 0.1, 0.3, 1, 0.25, 0.15, 0.2, 0.25, 1, 0.35, 0.1, 0.15, 0.35, 1]
+        for i in 0..<16 { base[i] = values[i] }
+        // Make field 1 a copy of field 0: P4 → P3 of fields (0, 2, 3).
+        var exact = base
+        for x in [2, 3] { exact[1 * 4 + x] = base[x]; exact[x * 4 + 1] = base[x] }
+        exact[1] = 1; exact[4] = 1
+        let p3 = 0.125 + (asin(0.2) + asin(0.1) + asin(0.35)) / (4 * Double.pi)
+        for epsilon in [1e-4, 1e-6, 1e-8, 1e-10] {
+            var near = exact
+            near[1] = 1 - epsilon; near[4] = 1 - epsilon
+            // P4 − P3 = −P(u0 > 0, u1 < 0, u2 > 0, u3 > 0) = O(√ε).
+            let difference = ReLUIntegrals.orthant4(near) - p3
+            #expect(difference <= 1e-12 && difference > -epsilon.squareRoot(), "ε = \(epsilon): \(difference)")
+        }
+    }
+
     @Test(arguments: seeds)
     func reluI4MatchesMonteCarlo(seed: UInt64) {
         for c in [Covariances.random(4, seed: seed), Covariances.singular(seed: seed)] {

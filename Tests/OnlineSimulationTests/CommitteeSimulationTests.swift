@@ -95,3 +95,55 @@ import Scenarios
         #expect(throws: ScenarioError.self) { try CommitteeSimulator(scenario: scenario, dimension: 50, seeds: 0) }
     }
 }
+
+@Suite struct CommitteeSimulationVersusTheoryTests {
+    static func scenario(_ activation: Activation) throws -> CommitteeScenario {
+        try CommitteeScenario(
+            studentUnits: 2, teacherUnits: 2, studentActivation: activation, learningRate: 0.5, noiseVariance: 0.01,
+            initialStudent: .diagonal(q0: 0.5, r0: 0.3, studentUnits: 2, teacherUnits: 2))
+    }
+
+    /// K = M = 2 at d = 1000 (8 seeds, t ≤ 10): R, Q and ε_g within a few standard errors of the ODE.
+    /// (The release-mode validation at d = 2000 up to t = 40 is `Benchmarks`' `validate-committee`.)
+    @Test(arguments: ["erf", "relu"])
+    func simulationFollowsTheODE(activation: String) throws {
+        let scenario = try Self.scenario(try Activation.named(activation))
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, baseSeed: 3)
+            .run(times: (0...20).map { Double($0) * 0.5 })
+        let theory = CommitteeTheory(scenario: scenario)
+        let curve = try theory.solve(times: simulated.grid.times, from: simulated.meanInitialState)
+        let eg = simulated.statistics { theory.generalisationError($0) }
+        for (name, path) in [("R", \CommitteeOrderParameters.r), ("Q", \CommitteeOrderParameters.q)] {
+            let stats = simulated.statistics(path)
+            for k in 1..<curve.times.count {
+                for e in 0..<4 {
+                    let deviation = abs(stats.mean[k][e] - curve.states[k][keyPath: path][e])
+                    #expect(deviation < 5 * stats.standardError[k][e] + 2e-3, "\(activation) \(name)[\(e)] at t = \(curve.times[k])")
+                }
+            }
+        }
+        for k in 1..<curve.times.count {
+            #expect(abs(eg.mean[k] - curve.generalisationError[k]) < 5 * eg.standardError[k] + 1e-3)
+        }
+    }
+
+    /// The per-seed distance to the ODE shrinks like d^(−1/2).
+    @Test func deviationShrinksWithDimension() throws {
+        let scenario = try Self.scenario(.erf)
+        var deviations: [Double] = []
+        let dimensions = [200, 800, 3200]
+        for d in dimensions {
+            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 6, baseSeed: 17).run(times: [0, 0.5, 1, 1.5, 2])
+            let curve = try CommitteeTheory(scenario: scenario).solve(times: simulated.grid.times)
+            var total = 0.0
+            for run in simulated.states {
+                for k in 1..<curve.times.count {
+                    for e in 0..<4 { total += pow(run[k].r[e] - curve.states[k].r[e], 2) + pow(run[k].q[e] - curve.states[k].q[e], 2) }
+                }
+            }
+            deviations.append((total / Double(simulated.states.count * 8 * (curve.times.count - 1))).squareRoot())
+        }
+        let slope = log(deviations[2] / deviations[0]) / log(Double(dimensions[2]) / Double(dimensions[0]))
+        #expect(slope > -0.75 && slope < -0.3, "deviations \(deviations), slope \(slope)")
+    }
+}

@@ -14,10 +14,41 @@ suite.append(Benchmark("linear simulation, d = 1000, 5 seeds × 10,000 steps", r
     _ = try LinearRegressionSimulator(scenario: linear, dimension: 1000, seeds: 5, baseSeed: 1).run(times: hundredPoints)
 })
 
-print("benchmark".padding(toLength: 60, withPad: " ", startingAt: 0), "median      reference   speed-up")
+// Issue 3: committee machines. Reference: the Python package's K = M = 1 erf solve to t = 100 (670 ms).
+func committee(_ k: Int, _ activation: Activation) throws -> CommitteeScenario {
+    try CommitteeScenario(studentUnits: k, teacherUnits: k, studentActivation: activation, learningRate: 0.5,
+                          initialStudent: .diagonal(q0: 0.2, r0: 1e-3, studentUnits: k, teacherUnits: k))
+}
+let erf1 = try committee(1, .erf), erf2 = try committee(2, .erf), erf4 = try committee(4, .erf), relu4 = try committee(4, .relu)
+let thousand = try TimeGrid.uniform(tMax: 1000, points: 201)
+suite.append(Benchmark("committee ODE, K = M = 1 erf, t = 100", reference: 0.670, repetitions: 10) {
+    _ = try CommitteeTheory(scenario: erf1).solve(times: try TimeGrid.uniform(tMax: 100, points: 101))
+})
+suite.append(Benchmark("committee ODE, K = M = 2 erf, t = 1000", repetitions: 5) {
+    _ = try CommitteeTheory(scenario: erf2).solve(times: thousand)
+})
+suite.append(Benchmark("committee ODE, K = M = 4 ReLU, t = 1000", repetitions: 3) {
+    _ = try CommitteeTheory(scenario: relu4).solve(times: thousand)
+})
+for (name, scenario) in [("erf", erf4), ("ReLU", relu4)] {
+    let start = scenario.specifiedInitialState!
+    let ode = CommitteeODE(scenario: scenario, initial: start)
+    let y = ode.layout.state(of: start)
+    var dy = [Double](repeating: 0, count: y.count)
+    suite.append(Benchmark("committee ODE right-hand side, K = M = 4 \(name) (×1000)", repetitions: 5) {
+        for _ in 0..<1000 {
+            y.withUnsafeBufferPointer { yb in dy.withUnsafeMutableBufferPointer { ode.evaluate(time: 0, state: yb, derivative: $0) } }
+        }
+    })
+}
+suite.append(Benchmark("committee simulation, K = M = 2 erf, d = 2000, 5 seeds, t = 40", repetitions: 3) {
+    _ = try CommitteeSimulator(scenario: erf2, dimension: 2000, seeds: 5).run(times: try TimeGrid.uniform(tMax: 40, points: 41))
+})
+
+print("benchmark".padding(toLength: 66, withPad: " ", startingAt: 0), "median      reference   speed-up")
 for benchmark in suite where filter.map({ benchmark.name.contains($0) }) ?? true {
     let seconds = try benchmark.measure()
-    var line = benchmark.name.padding(toLength: 60, withPad: " ", startingAt: 0) + " "
+    var line = benchmark.name.padding(toLength: 66, withPad: " ", startingAt: 0) + " "
         + formatSeconds(seconds).padding(toLength: 12, withPad: " ", startingAt: 0)
     if let reference = benchmark.reference {
         line += formatSeconds(reference).padding(toLength: 12, withPad: " ", startingAt: 0)
