@@ -1,1 +1,175 @@
+import Foundation
+@testable import DMFT
 import Testing
+
+@Suite struct DMFTTheoryTests {
+    /// m(1) = m0[1 + ηα(1 − c0)],
+    /// C(1,1) = (1 − ηαc0)²c0 + 2(1 − ηαc0)ηαm0² + η²α²m0² + η²αc0 Q(0)/b,  Q(0) = (c0² − 2m0² + 1)/2.
+    @Test(arguments: [(3.0, 0.1, 1.0, 0.1, 1.0), (2.2, 0.05, 0.3, 0.5, 0.8), (5.0, 0.2, 0.1, 0.0, 1.5), (1.0, 0.3, 0.7, 0.9, 1.0)])
+    func firstStepClosedForms(alpha: Double, eta: Double, b: Double, m0: Double, c0: Double) throws {
+        let problem = try SignalRecoveryProblem(alpha: alpha, learningRate: eta, batchFraction: b, initialOverlap: m0, initialNorm: c0, steps: 3)
+        let solution = DMFTSolver(problem: problem).solve()
+        let a = eta * alpha
+        #expect(abs(solution.m[1] - m0 * (1 + a * (1 - c0))) < 1e-12)
+        let q0 = (c0 * c0 - 2 * m0 * m0 + 1) / 2
+        let c11 = (1 - a * c0) * (1 - a * c0) * c0 + 2 * (1 - a * c0) * a * m0 * m0 + a * a * m0 * m0 + eta * eta * alpha * c0 * q0 / b
+        #expect(abs(solution.ctt[1] - c11) < 1e-12)
+        #expect(abs(solution.energy[0] - alpha / 2 * q0) < 1e-12)
+        #expect(abs(solution.delta[0] - (1 - 2 * m0 + c0)) < 1e-12)
+    }
+
+    @Test func resultDoesNotDependOnTheThreadSplit() throws {
+        let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 0.5, initialOverlap: 0.1, steps: 120)
+        var serial = DMFTSolver(problem: problem)
+        serial.parallelThreshold = .max
+        var split = DMFTSolver(problem: problem)
+        split.parallelThreshold = 1
+        let a = serial.solve(), b = split.solve()
+        #expect(a.m == b.m && a.ctt == b.ctt && a.q == b.q)
+    }
+
+    @Test func batchFractionOneIsTheGradientDescentLimit() throws {
+        let gd = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, initialOverlap: 0.2, steps: 60)).solve()
+        let sgd = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 1 - 1e-9, initialOverlap: 0.2, steps: 60)).solve()
+        for t in 0...60 { #expect(abs(gd.ctt[t] - sgd.ctt[t]) < 1e-6 && abs(gd.m[t] - sgd.m[t]) < 1e-6) }
+        // Smaller batches add gradient noise: C(t,t) grows faster at first.
+        let small = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 0.2, initialOverlap: 0.2, steps: 5)).solve()
+        #expect(small.ctt[1] > gd.ctt[1])
+    }
+
+    @Test func gradientDescentRecoversTheSignalAboveThreshold() throws {
+        let solution = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 4, learningRate: 0.1, initialOverlap: 0.2, steps: 600)).solve()
+        #expect(solution.divergence == nil)
+        #expect(solution.delta.last! < 1e-3)
+        #expect(abs(solution.m.last! - 1) < 1e-3)
+        #expect(RelaxationCriterion().relaxationStep(solution) != nil)
+        let symmetric = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 4, learningRate: 0.1, initialOverlap: 0, steps: 50)).solve()
+        #expect(symmetric.m.allSatisfy { $0 == 0 })
+    }
+
+    @Test func divergenceIsReportedWithItsStep() throws {
+        let solution = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 3, initialOverlap: 0.1, steps: 200)).solve()
+        let step = try #require(solution.divergence)
+        #expect(step > 0 && step <= 200)
+        #expect(solution.ctt.allSatisfy { $0.isFinite })
+    }
+
+    @Test func badInputIsRejected() {
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 0, learningRate: 0.1, initialOverlap: 0.1, steps: 10) }
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: -1, initialOverlap: 0.1, steps: 10) }
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, batchFraction: 0, initialOverlap: 0.1, steps: 10) }
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, batchFraction: 1.5, initialOverlap: 0.1, steps: 10) }
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 1.2, steps: 10) }
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: -0.1, steps: 10) }
+        #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 0) }
+        #expect(throws: DMFTError.self) {
+            try SignalRecoverySimulator(problem: try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 3), size: 1, samples: 1)
+        }
+    }
+}
+
+@Suite struct DMFTSimulationTests {
+    static let problem = try! SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 0.5, initialOverlap: 0.3, steps: 12)
+
+    @Test func initialConditionIsExact() throws {
+        let result = try SignalRecoverySimulator(problem: Self.problem, size: 30, samples: 3).run()
+        for sample in 0..<3 {
+            #expect(abs(result.m[sample][0] - 0.3) < 1e-12)
+            #expect(abs(result.ctt[sample][0] - 1) < 1e-12)
+        }
+    }
+
+    @Test func storedAndGeneratedCouplingsGiveTheSameRun() throws {
+        let stored = try SignalRecoverySimulator(problem: Self.problem, size: 20, samples: 2, seed: 4)
+        var generated = stored
+        generated.maxMemoryBytes = 0
+        #expect(generated.generatesCouplingsOnTheFly && !stored.generatesCouplingsOnTheFly)
+        let a = stored.run(), b = generated.run()
+        #expect(a.m == b.m && a.ctt == b.ctt && a.energy == b.energy)
+    }
+
+    @Test func floatAndDoublePrecisionAgree() throws {
+        let double = try SignalRecoverySimulator(problem: Self.problem, size: 25, samples: 2, seed: 9)
+        var float = double
+        float.precision = .float
+        let a = double.run(), b = float.run()
+        for sample in 0..<2 {
+            for t in 0...12 {
+                #expect(abs(a.m[sample][t] - b.m[sample][t]) < 1e-4)
+                #expect(abs(a.ctt[sample][t] - b.ctt[sample][t]) < 1e-4)
+            }
+        }
+    }
+
+    @Test func gradientDescentEqualsBatchFractionOne() throws {
+        let gd = try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.2, steps: 5)
+        let result = try SignalRecoverySimulator(problem: gd, size: 20, samples: 1, seed: 3).run()
+        var half = gd
+        half.batchFraction = 0.5
+        let noisy = try SignalRecoverySimulator(problem: half, size: 20, samples: 1, seed: 3).run()
+        #expect(result.m[0][0] == noisy.m[0][0])
+        #expect(result.m[0][5] != noisy.m[0][5])
+    }
+
+    @Test func anchorsRecordTwoTimeCorrelations() throws {
+        var sim = try SignalRecoverySimulator(problem: Self.problem, size: 20, samples: 1)
+        sim.anchors = [0, 4]
+        let result = sim.run()
+        let twoTime = result.twoTime[0]
+        #expect(abs(twoTime[0][0] - result.ctt[0][0]) < 1e-12)
+        #expect(twoTime[1][3].isNaN && abs(twoTime[1][4] - result.ctt[0][4]) < 1e-12)
+    }
+
+    /// DMFT vs simulation: m, C(t,t) and e within a few standard errors, and the gap shrinking with N.
+    @Test func simulationApproachesTheDMFT() throws {
+        let theory = DMFTSolver(problem: Self.problem).solve()
+        var gaps: [Double] = []
+        for n in [24, 48, 96] {
+            let result = try SignalRecoverySimulator(problem: Self.problem, size: n, samples: 8, seed: 21).run()
+            var gap = 0.0
+            for (name, values, curve) in [("m", result.m, theory.m), ("Ctt", result.ctt, theory.ctt), ("e", result.energy, theory.energy)] {
+                let stats = SampleStatistics(values)
+                for t in 1...12 {
+                    let deviation = abs(stats.mean[t] - curve[t])
+                    gap = max(gap, deviation / max(1, abs(curve[t])))
+                    if n == 96 {
+                        #expect(deviation < 5 * stats.standardError[t] + 0.02 * abs(curve[t]), "\(name)(\(t)) at N = \(n): \(stats.mean[t]) vs \(curve[t])")
+                    }
+                }
+            }
+            gaps.append(gap)
+        }
+        #expect(gaps[2] < gaps[0], "gaps \(gaps)")
+    }
+}
+
+@Suite struct ThresholdFitTests {
+    @Test func recoversAKnownPowerLaw() throws {
+        let alphaStar = 2.27, nu = 1.3, tau0 = 40.0
+        let alphas = stride(from: 2.4, through: 3.6, by: 0.1).map { $0 }
+        // Deterministic ±2% scatter.
+        let times = alphas.enumerated().map { tau0 * pow($1 - alphaStar, -nu) * (1 + 0.02 * sin(Double($0) * 2.7)) }
+        let fit = try ThresholdFit(alphas: alphas, times: times)
+        #expect(abs(fit.alphaStar - alphaStar) < max(4 * fit.alphaStarError, 0.02), "α* = \(fit.alphaStar) ± \(fit.alphaStarError)")
+        #expect(abs(fit.nu - nu) < max(4 * fit.nuError, 0.1), "ν = \(fit.nu) ± \(fit.nuError)")
+        #expect(fit.alphaStarError > 0 && fit.alphaStarError < 0.1)
+        #expect(abs(fit.time(at: 3) / (tau0 * pow(0.73, -nu)) - 1) < 0.05)
+    }
+
+    @Test func exactDataIsFitExactly() throws {
+        let alphas = [2.5, 2.7, 3.0, 3.4, 4.0]
+        let fit = try ThresholdFit(alphas: alphas, times: alphas.map { 10 * pow($0 - 2, -0.8) })
+        #expect(abs(fit.alphaStar - 2) < 1e-5 && abs(fit.nu - 0.8) < 1e-4 && abs(fit.tau0 - 10) < 1e-3)
+    }
+
+    @Test func tooFewPointsIsAnError() {
+        #expect(throws: DMFTError.self) { try ThresholdFit(alphas: [2.5, 3], times: [10, 5]) }
+    }
+
+    @Test func relaxationCriterion() {
+        let criterion = RelaxationCriterion(observable: .delta, threshold: 0.1)
+        #expect(criterion.relaxationStep(m: [0, 0.5, 0.9], delta: [2, 0.5, 0.05]) == 2)
+        #expect(criterion.relaxationStep(m: [0, 0.1], delta: [2, 1.9]) == nil)
+        #expect(RelaxationCriterion(observable: .overlap, threshold: 0.8).relaxationStep(m: [0, 0.5, 0.9], delta: [1, 1, 1]) == 2)
+    }
+}

@@ -1,0 +1,38 @@
+/// When a trajectory counts as having recovered the signal.
+///
+/// Default: the first step with Δ(t) = |x − x*|²/N ≤ `threshold` (0.05), i.e. the
+/// estimate sits within a few percent of the signal. Runs that stay on the uninformative manifold never
+/// reach it (τ = nil): with a fixed horizon T, α* is defined as the α below which τ > T.
+public struct RelaxationCriterion: Sendable, Hashable, Codable {
+    public enum Observable: String, Sendable, Hashable, Codable {
+        /// First step with Δ(t) ≤ threshold.
+        case delta
+        /// First step with m(t) ≥ threshold.
+        case overlap
+    }
+
+    public var observable: Observable
+    public var threshold: Double
+
+    public init(observable: Observable = .delta, threshold: Double = 0.05) {
+        self.observable = observable
+        self.threshold = threshold
+    }
+
+    /// The first step meeting the criterion, or `nil` within the horizon.
+    public func relaxationStep(m: [Double], delta: [Double]) -> Int? {
+        switch observable {
+        case .delta: return delta.firstIndex { $0 <= threshold }
+        case .overlap: return m.firstIndex { $0 >= threshold }
+        }
+    }
+
+    /// The relaxation step of a DMFT solution.
+    public func relaxationStep(_ solution: DMFTSolution) -> Int? {
+        relaxationStep(m: solution.m, delta: solution.delta)
+    }
+
+    public var description: String {
+        observable == .delta ? "first step with Delta(t) <= \(threshold)" : "first step with m(t) >= \(threshold)"
+    }
+}

@@ -1,0 +1,59 @@
+/// The Kamali–Urbani signal-recovery problem and the (S)GD run on it: the value both the DMFT solver and the
+/// finite-N simulator read.
+///
+/// Signal x* ∈ ℝᴺ with |x*|² = N; P = αN samples with couplings J^μ_{i<j} ~ N(0, 1) and labels
+/// y_μ = (1/N) Σ_{i<j} J^μ_ij x*_i x*_j. Loss H(x) = ½ Σ_μ (v_μ(x) − y_μ)², v_μ(x) = (1/N) Σ_{i<j} J^μ_ij x_i x_j.
+///
+///     GD:  x(t+1) = x(t) − η ∂H/∂x
+///     SGD: x(t+1) = x(t) − (η/b) Σ_μ s_μ(t) r_μ ∂v_μ/∂x,   s_μ(t) ~ Bernoulli(b) fresh each step
+///
+/// from x(0) = m0 x* + √(c0 − m0²) z with z ⟂ x*, |z|² = N, so that m(0) = m0 and C(0,0) = c0.
+public struct SignalRecoveryProblem: Sendable, Hashable, Codable {
+    /// Sample complexity α = P/N.
+    public var alpha: Double
+    /// Learning rate η.
+    public var learningRate: Double
+    /// Batch fraction b ∈ (0, 1]; b = 1 is full-batch GD.
+    public var batchFraction: Double
+    /// Initial overlap m(0) = x·x*/N.
+    public var initialOverlap: Double
+    /// Initial norm C(0,0) = |x|²/N.
+    public var initialNorm: Double
+    /// Number of steps T.
+    public var steps: Int
+
+    /// A validated problem; throws `DMFTError` for α ≤ 0, η ≤ 0, b ∉ (0, 1], c0 ≤ 0, m0 ∉ [0, √c0], T < 1.
+    public init(alpha: Double, learningRate: Double, batchFraction: Double = 1, initialOverlap: Double,
+                initialNorm: Double = 1, steps: Int) throws {
+        func require(_ ok: Bool, _ message: String) throws { if !ok { throw DMFTError.invalidParameter(message) } }
+        try require(alpha.isFinite && alpha > 0, "alpha must be positive, got \(alpha)")
+        try require(learningRate.isFinite && learningRate > 0, "learning rate must be positive, got \(learningRate)")
+        try require(batchFraction.isFinite && batchFraction > 0 && batchFraction <= 1, "batch fraction b must be in (0, 1], got \(batchFraction)")
+        try require(initialNorm.isFinite && initialNorm > 0, "initial norm c0 must be positive, got \(initialNorm)")
+        try require(initialOverlap.isFinite && initialOverlap >= 0 && initialOverlap * initialOverlap <= initialNorm,
+                    "initial overlap m0 must be in [0, √c0] = [0, \(initialNorm.squareRoot())], got \(initialOverlap)")
+        try require(steps >= 1, "number of steps must be at least 1, got \(steps)")
+        self.alpha = alpha
+        self.learningRate = learningRate
+        self.batchFraction = batchFraction
+        self.initialOverlap = initialOverlap
+        self.initialNorm = initialNorm
+        self.steps = steps
+    }
+
+    /// Whether this is full-batch gradient descent (b = 1).
+    public var isFullBatch: Bool { batchFraction == 1 }
+}
+
+/// Why a DMFT computation or simulation was rejected.
+public enum DMFTError: Error, CustomStringConvertible, Equatable, Sendable {
+    case invalidParameter(String)
+    case tooFewPoints(String)
+
+    public var description: String {
+        switch self {
+        case .invalidParameter(let message): return message
+        case .tooFewPoints(let message): return message
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// The DMFT trajectory of a `SignalRecoveryProblem`, indexed by step t = 0…T (time t·η).
+public struct DMFTSolution: Sendable {
+    public let problem: SignalRecoveryProblem
+    /// The last step computed (T, or the last finite one before a divergence).
+    public let reached: Int
+    let dimension: Int
+    /// m(t) = x(t)·x*/N.
+    public let m: [Double]
+    /// Q(t): the residual variance; the loss per coordinate is e(t) = (α/2) Q(t).
+    public let q: [Double]
+    let correlations: [Double]
+    let responses: [Double]
+    /// The step at which |C(t,t)| blew up, if it did.
+    public let divergence: Int?
+
+    /// The steps 0…reached.
+    public var steps: [Int] { Array(0...reached) }
+    /// C(t,t) = |x(t)|²/N.
+    public var ctt: [Double] { (0...reached).map { correlation($0, $0) } }
+    /// Δ(t) = 1 − 2m(t) + C(t,t) = |x(t) − x*|²/N.
+    public var delta: [Double] { zip(m, ctt).map { 1 - 2 * $0 + $1 } }
+    /// e(t) = H/N = (α/2) Q(t).
+    public var energy: [Double] { q.map { 0.5 * problem.alpha * $0 } }
+
+    /// C(t,s) = x(t)·x(s)/N.
+    public func correlation(_ t: Int, _ s: Int) -> Double { correlations[t * dimension + s] }
+    /// R(t,s): response of x(t) to a kick at step s (zero unless s < t).
+    public func response(_ t: Int, _ s: Int) -> Double { responses[t * dimension + s] }
+
+    /// C(t,s) on a grid of at most `size`×`size` steps (row-major), with the steps used.
+    public func correlationMatrix(size: Int) -> (values: [Double], steps: [Int]) {
+        let n = min(size, reached + 1)
+        let picks = (0..<n).map { n == 1 ? 0 : $0 * reached / (n - 1) }
+        return (picks.flatMap { t in picks.map { correlation(t, $0) } }, picks)
+    }
+}
