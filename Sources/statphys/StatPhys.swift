@@ -13,7 +13,7 @@ struct StatPhys: ParsableCommand {
             Exit status: 0 on success, 1 on bad input or I/O errors (with a message), 3 when a trajectory
             diverged (results up to the divergence are still written).
             """,
-        subcommands: [Demo.self, Online.self])
+        subcommands: [Demo.self, Online.self, DMFTCommand.self])
 }
 
 struct Online: ParsableCommand {

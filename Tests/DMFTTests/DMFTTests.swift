@@ -47,6 +47,17 @@ import Testing
         #expect(symmetric.m.allSatisfy { $0 == 0 })
     }
 
+    /// Near the GD threshold, small-batch SGD recovers the signal in fewer steps (the seed talk's conclusion).
+    @Test func smallBatchSGDRelaxesFasterNearThreshold() throws {
+        let criterion = RelaxationCriterion()
+        func tau(_ b: Double) throws -> Int? {
+            let problem = try SignalRecoveryProblem(alpha: 2.4, learningRate: 0.1, batchFraction: b, initialOverlap: 0.01, steps: 600)
+            return criterion.relaxationStep(DMFTSolver(problem: problem).solve(stopWhen: criterion))
+        }
+        let gd = try #require(try tau(1)), sgd = try #require(try tau(0.1))
+        #expect(sgd < gd / 2, "SGD \(sgd) vs GD \(gd) steps")
+    }
+
     @Test func divergenceIsReportedWithItsStep() throws {
         let solution = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 3, initialOverlap: 0.1, steps: 200)).solve()
         let step = try #require(solution.divergence)

@@ -19,6 +19,11 @@ public struct RelaxationCriterion: Sendable, Hashable, Codable {
         self.threshold = threshold
     }
 
+    /// Whether a state with overlap `m` and distance `delta` meets the criterion.
+    public func isMet(m: Double, delta: Double) -> Bool {
+        observable == .delta ? delta <= threshold : m >= threshold
+    }
+
     /// The first step meeting the criterion, or `nil` within the horizon.
     public func relaxationStep(m: [Double], delta: [Double]) -> Int? {
         switch observable {

@@ -35,8 +35,9 @@ public struct DMFTSolver: Sendable {
 
     public init(problem: SignalRecoveryProblem) { self.problem = problem }
 
-    /// Marches the equations to step T. `progress` receives the fraction of the work done.
-    public func solve(progress: ((Double) -> Void)? = nil) -> DMFTSolution {
+    /// Marches the equations to step T, or until `stopWhen` is met (then `reached` is that step).
+    /// `progress` receives the fraction of the work done.
+    public func solve(stopWhen criterion: RelaxationCriterion? = nil, progress: ((Double) -> Void)? = nil) -> DMFTSolution {
         let steps = problem.steps, d = steps + 1
         let eta = problem.learningRate, alpha = problem.alpha, b = problem.batchFraction
         var c = [Double](repeating: 0, count: d * d), r = c, g = c, y = c
@@ -79,6 +80,10 @@ public struct DMFTSolver: Sendable {
             for u in 0..<t { sigW += sig[u] * w[u]; sigZ += sig[u] * z[u] }
             q[t] = sigmaC[t] - 2 * eta * sigW + eta * eta * sigZ
             Y[row + t] = q[t] / b
+            if let criterion, criterion.isMet(m: m[t], delta: 1 - 2 * m[t] + C[row + t]) {
+                reached = t
+                break
+            }
             guard t < steps else { break }
 
             // Single-coordinate side: kernel, drift, then m, R, C at t + 1.

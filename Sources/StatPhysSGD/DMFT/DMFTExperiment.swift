@@ -1,0 +1,168 @@
+import DMFT
+import Foundation
+import Plotting
+import Reporting
+
+/// The DMFT of one (α, η, b) run, optionally laid over its finite-N simulation.
+public struct DMFTExperiment: Sendable {
+    public struct Simulation: Sendable, Hashable {
+        public var size: Int
+        public var samples: Int
+        public var seed: UInt64
+        public var precision: SimulationPrecision
+        public var maxMemoryBytes: Int
+        public init(size: Int, samples: Int, seed: UInt64 = 1, precision: SimulationPrecision = .double, maxMemoryBytes: Int = 4 << 30) {
+            self.size = size; self.samples = samples; self.seed = seed; self.precision = precision; self.maxMemoryBytes = maxMemoryBytes
+        }
+    }
+
+    public var problem: SignalRecoveryProblem
+    public var simulation: Simulation?
+    public var criterion: RelaxationCriterion
+
+    public init(problem: SignalRecoveryProblem, simulation: Simulation?, criterion: RelaxationCriterion = RelaxationCriterion()) {
+        self.problem = problem; self.simulation = simulation; self.criterion = criterion
+    }
+
+    /// Solves the DMFT, then simulates; `progress` gets each phase's fraction done.
+    public func run(progress: (@Sendable (String, Double) -> Void)? = nil) throws -> DMFTExperimentResult {
+        let theory = DMFTSolver(problem: problem).solve(progress: { progress?("DMFT", $0) })
+        var simulated: SignalRecoverySimulationResult?
+        if let simulation {
+            var simulator = try SignalRecoverySimulator(problem: problem, size: simulation.size, samples: simulation.samples, seed: simulation.seed)
+            simulator.precision = simulation.precision
+            simulator.maxMemoryBytes = simulation.maxMemoryBytes
+            simulated = simulator.run(progress: { progress?("simulating", $0) })
+        }
+        return DMFTExperimentResult(experiment: self, theory: theory, simulation: simulated)
+    }
+}
+
+/// DMFT and simulation of a `DMFTExperiment`.
+public struct DMFTExperimentResult: Sendable {
+    public let experiment: DMFTExperiment
+    public let theory: DMFTSolution
+    public let simulation: SignalRecoverySimulationResult?
+
+    var problem: SignalRecoveryProblem { experiment.problem }
+
+    /// The DMFT relaxation step under the experiment's criterion.
+    public var relaxationStep: Int? { experiment.criterion.relaxationStep(theory) }
+
+    /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`},
+    /// `relaxation` {`criterion`, `theory_step`, `simulation_step`}, `simulation` {`N`, `samples`, `seed`,
+    /// `precision`, `couplings_on_the_fly`, `mean` {…}, `stderr` {…}}, `divergence` {`theory`, `simulation`}.
+    public var json: JSONValue {
+        let steps = theory.steps
+        var settings: [(String, JSONValue)] = [
+            ("alpha", .number(problem.alpha)), ("lr", .number(problem.learningRate)), ("batch", .number(problem.batchFraction)),
+            ("m0", .number(problem.initialOverlap)), ("c0", .number(problem.initialNorm)), ("steps", .integer(problem.steps)),
+        ]
+        if let sim = experiment.simulation {
+            settings += [("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .integer(Int(sim.seed)))]
+        }
+        var members: [(String, JSONValue)] = [
+            ("model", "dmft-signal-recovery"),
+            ("conventions", .string(
+                "y_mu = (1/N) sum_{i<j} J_ij x*_i x*_j, H = (1/2) sum_mu (v_mu(x) - y_mu)^2; GD x <- x - lr dH/dx; "
+                + "SGD uses a Bernoulli(batch) mask per sample and step, scaled by 1/batch; t = step*lr; "
+                + "m = x.x*/N, Ctt = |x|^2/N, Delta = 1 - 2m + Ctt, e = H/N")),
+            ("settings", .object(settings)),
+            ("step", .array(steps.map { JSONValue.integer($0) })),
+            ("t", .numbers(steps.map { Double($0) * problem.learningRate })),
+            ("theory", .object([("m", .numbers(theory.m)), ("Ctt", .numbers(theory.ctt)), ("Delta", .numbers(theory.delta)),
+                                ("e", .numbers(theory.energy))])),
+        ]
+        var relaxation: [(String, JSONValue)] = [
+            ("criterion", .string(experiment.criterion.description)),
+            ("theory_step", relaxationStep.map { .integer($0) } ?? .null),
+        ]
+        if let simulation, let sim = experiment.simulation {
+            let stats = statistics(simulation)
+            relaxation.append(("simulation_step", experiment.criterion.relaxationStep(m: stats.m.mean, delta: stats.delta.mean).map { .integer($0) } ?? .null))
+            func block(_ pick: (SampleStatistics) -> [Double]) -> JSONValue {
+                .object([("m", .numbers(pick(stats.m))), ("Ctt", .numbers(pick(stats.ctt))), ("Delta", .numbers(pick(stats.delta))),
+                         ("e", .numbers(pick(stats.energy)))])
+            }
+            var simulator = try? SignalRecoverySimulator(problem: problem, size: sim.size, samples: sim.samples)
+            simulator?.maxMemoryBytes = sim.maxMemoryBytes
+            simulator?.precision = sim.precision
+            members.append(("simulation", .object([
+                ("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .integer(Int(sim.seed))),
+                ("precision", .string(sim.precision.rawValue)),
+                ("couplings_on_the_fly", .bool(simulator?.generatesCouplingsOnTheFly ?? false)),
+                ("mean", block(\.mean)), ("stderr", block(\.standardError)),
+            ])))
+        }
+        members.append(("relaxation", .object(relaxation)))
+        members.append(("divergence", .object([
+            ("theory", theory.divergence.map { .integer($0) } ?? .null),
+            ("simulation", simulation?.divergence.map { .integer($0) } ?? .null),
+        ])))
+        return .object(members)
+    }
+
+    struct Statistics { let m, ctt, delta, energy: SampleStatistics }
+
+    func statistics(_ simulation: SignalRecoverySimulationResult) -> Statistics {
+        Statistics(m: SampleStatistics(simulation.m), ctt: SampleStatistics(simulation.ctt),
+                   delta: SampleStatistics(simulation.delta), energy: SampleStatistics(simulation.energy))
+    }
+
+    /// m, Δ and e against t = step·η: DMFT lines, simulation mean ± standard error.
+    public var dynamicsFigure: Figure {
+        let eta = problem.learningRate
+        let t = theory.steps.map { Double($0) * eta }
+        let curves = [theory.m, theory.delta, theory.energy]
+        let stats = simulation.map(statistics)
+        let simulated = stats.map { [$0.m, $0.delta, $0.energy] }
+        let labels = ["overlap m(t)", "distance Δ(t) = |x − x*|²/N", "loss per coordinate e(t)"]
+        let panels = (0..<3).map { index -> Panel in
+            var series = [Series.line("DMFT (N → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
+            if let values = simulated?[index], let sim = experiment.simulation {
+                let picks = MarkerThinning.indices(count: values.mean.count, target: 40)
+                series.append(.points("simulation, N = \(sim.size) (\(sim.samples) samples)", x: picks.map { Double($0) * eta },
+                                      y: picks.map { values.mean[$0] }, yError: picks.map { values.standardError[$0] },
+                                      color: Color.cycle[1], size: 2.5))
+            }
+            return Panel(xLabel: "t = step · η", yLabel: labels[index], yScale: index == 0 ? .linear : .log,
+                         legend: index == 0 ? .lowerRight : .lowerLeft, series: series)
+        }
+        let kind = problem.isFullBatch ? "GD" : "SGD, b = \(problem.batchFraction)"
+        return Figure(panels: panels, columns: 3,
+                      title: "Signal recovery, \(kind): α = \(problem.alpha), η = \(problem.learningRate), m0 = \(problem.initialOverlap)")
+    }
+
+    /// The DMFT two-time correlation C(t, s) as a heatmap (at most 120×120 steps).
+    public var correlationFigure: Figure {
+        let (values, steps) = theory.correlationMatrix(size: 120)
+        let eta = problem.learningRate
+        let extent = [Double(steps.first ?? 0) * eta, Double(steps.last ?? 0) * eta]
+        let heatmap = Heatmap(values: values, rows: steps.count, columns: steps.count, colormap: .viridis,
+                              colorbarLabel: "C(t, s)", xExtent: extent, yExtent: extent)
+        return Figure(panels: [.heatmap(heatmap, title: "Two-time correlation (DMFT)", xLabel: "s · η", yLabel: "t · η")],
+                      panelWidth: 460, panelHeight: 400)
+    }
+
+    /// Writes `result.json`, `dynamics.csv`, `dynamics.svg`, `correlation.svg` (+ PNG, data, scripts). Returns the files.
+    public func write(to directory: URL) throws -> [URL] {
+        try AtomicFile.prepareDirectory(directory)
+        let resultFile = directory.appendingPathComponent("result.json"), csvFile = directory.appendingPathComponent("dynamics.csv")
+        try AtomicFile.write(json.serialized() + "\n", to: resultFile)
+        var columns: [(String, [Double])] = [
+            ("step", theory.steps.map(Double.init)), ("m_theory", theory.m), ("Ctt_theory", theory.ctt),
+            ("Delta_theory", theory.delta), ("e_theory", theory.energy),
+        ]
+        if let simulation {
+            let stats = statistics(simulation)
+            let length = theory.steps.count
+            func pad(_ v: [Double]) -> [Double] { Array(v.prefix(length)) + [Double](repeating: .nan, count: max(0, length - v.count)) }
+            for (name, s) in [("m", stats.m), ("Ctt", stats.ctt), ("Delta", stats.delta), ("e", stats.energy)] {
+                columns += [("\(name)_sim_mean", pad(s.mean)), ("\(name)_sim_stderr", pad(s.standardError))]
+            }
+        }
+        try AtomicFile.write(CSVTable(columns).text, to: csvFile)
+        return [resultFile, csvFile] + (try dynamicsFigure.write(to: directory, name: "dynamics"))
+            + (try correlationFigure.write(to: directory, name: "correlation"))
+    }
+}

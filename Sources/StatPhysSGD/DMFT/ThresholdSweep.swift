@@ -1,0 +1,164 @@
+import DMFT
+import Dispatch
+import Foundation
+import Plotting
+import Reporting
+import Synchronization
+
+/// Relaxation times τ(α) from the DMFT over a grid of α for several batch fractions, and the fitted recovery
+/// threshold τ ≃ τ0 (α − α*(b))^(−ν) for each b.
+///
+/// τ is the first step meeting the relaxation criterion within the horizon T (runs stop there); points that
+/// never relax are kept in the output (as null) but not fitted. α* therefore depends on the horizon T, on m0
+/// (the escape from m ≈ 0 takes ~log(1/m0) steps) and on η.
+public struct ThresholdSweep: Sendable {
+    public var batches: [Double]
+    public var alphas: [Double]
+    public var learningRate: Double
+    public var initialOverlap: Double
+    public var initialNorm: Double
+    public var steps: Int
+    public var criterion: RelaxationCriterion
+
+    public init(batches: [Double], alphas: [Double], learningRate: Double, initialOverlap: Double, initialNorm: Double = 1,
+                steps: Int, criterion: RelaxationCriterion = RelaxationCriterion()) throws {
+        guard !batches.isEmpty, !alphas.isEmpty else { throw DMFTError.invalidParameter("give at least one batch fraction and one alpha") }
+        self.batches = batches; self.alphas = alphas; self.learningRate = learningRate
+        self.initialOverlap = initialOverlap; self.initialNorm = initialNorm; self.steps = steps; self.criterion = criterion
+        for b in batches { for a in alphas { _ = try problem(alpha: a, batch: b) } }
+    }
+
+    func problem(alpha: Double, batch: Double) throws -> SignalRecoveryProblem {
+        try SignalRecoveryProblem(alpha: alpha, learningRate: learningRate, batchFraction: batch,
+                                  initialOverlap: initialOverlap, initialNorm: initialNorm, steps: steps)
+    }
+
+    /// Solves every (b, α) point, in parallel over points (each solve single-threaded, so results do not
+    /// depend on the thread count), then fits each b.
+    public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> ThresholdSweepResult {
+        let jobs = batches.flatMap { b in alphas.map { (b, $0) } }
+        let problems = try jobs.map { try problem(alpha: $0.1, batch: $0.0) }
+        let results = Mutex<[Int?]>(Array(repeating: nil, count: jobs.count))
+        let diverged = Mutex<[Bool]>(Array(repeating: false, count: jobs.count))
+        let done = Mutex(0)
+        let criterion = self.criterion
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            var solver = DMFTSolver(problem: problems[index])
+            solver.parallelThreshold = .max
+            let solution = solver.solve(stopWhen: criterion)
+            let step = criterion.relaxationStep(solution)
+            results.withLock { $0[index] = step }
+            diverged.withLock { $0[index] = solution.divergence != nil }
+            let count = done.withLock { $0 += 1; return $0 }
+            progress?(Double(count) / Double(jobs.count))
+        }
+        let steps = results.withLock { $0 }, divergedFlags = diverged.withLock { $0 }
+        let curves = batches.enumerated().map { bi, b -> ThresholdSweepResult.Curve in
+            let range = (bi * alphas.count)..<((bi + 1) * alphas.count)
+            let points = range.map { ThresholdSweepResult.Point(alpha: jobs[$0].1, relaxationSteps: steps[$0], diverged: divergedFlags[$0]) }
+            let usable = points.filter { $0.relaxationSteps != nil }
+            let fit = try? ThresholdFit(alphas: usable.map(\.alpha), times: usable.map { Double($0.relaxationSteps!) })
+            return ThresholdSweepResult.Curve(batch: b, points: points, fit: fit)
+        }
+        return ThresholdSweepResult(sweep: self, curves: curves)
+    }
+}
+
+/// Relaxation times and fitted thresholds of a `ThresholdSweep`.
+public struct ThresholdSweepResult: Sendable {
+    public struct Point: Sendable, Hashable {
+        public let alpha: Double
+        /// `nil`: not relaxed within the horizon.
+        public let relaxationSteps: Int?
+        public let diverged: Bool
+    }
+
+    public struct Curve: Sendable {
+        public let batch: Double
+        public let points: [Point]
+        /// `nil` when fewer than three α relaxed.
+        public let fit: ThresholdFit?
+    }
+
+    public let sweep: ThresholdSweep
+    public let curves: [Curve]
+
+    /// `threshold.json`: settings and a list of {`batch`, `alpha_star`, `alpha_star_error`, `nu`, `nu_error`, `tau0`,
+    /// `points`: [{`alpha`, `relaxation_steps`}]} (null where not relaxed or not fitted).
+    public var json: JSONValue {
+        func number(_ x: Double?) -> JSONValue { x.map(JSONValue.number) ?? .null }
+        return .object([
+            ("model", "dmft-signal-recovery-threshold"),
+            ("settings", .object([
+                ("lr", .number(sweep.learningRate)), ("m0", .number(sweep.initialOverlap)), ("c0", .number(sweep.initialNorm)),
+                ("steps", .integer(sweep.steps)), ("criterion", .string(sweep.criterion.description)),
+                ("fit", "relaxation_steps = tau0 * (alpha - alpha_star)^(-nu), least squares in log, errors from the Gauss-Newton covariance"),
+            ])),
+            ("thresholds", .array(curves.map { curve in
+                .object([
+                    ("batch", .number(curve.batch)),
+                    ("alpha_star", number(curve.fit?.alphaStar)), ("alpha_star_error", number(curve.fit?.alphaStarError)),
+                    ("nu", number(curve.fit?.nu)), ("nu_error", number(curve.fit?.nuError)), ("tau0", number(curve.fit?.tau0)),
+                    ("points", .array(curve.points.map { point in
+                        .object([("alpha", .number(point.alpha)),
+                                 ("relaxation_steps", point.relaxationSteps.map { .integer($0) } ?? .null),
+                                 ("diverged", .bool(point.diverged))])
+                    })),
+                ])
+            })),
+        ])
+    }
+
+    /// The stdout table: one row per batch fraction.
+    public var table: TextTable {
+        var table = TextTable(header: ["batch b", "alpha*", "(±)", "nu", "(±)", "relaxed points"])
+        for curve in curves {
+            let relaxed = curve.points.filter { $0.relaxationSteps != nil }.count
+            if let fit = curve.fit {
+                table.append([TextTable.format(curve.batch), TextTable.format(fit.alphaStar, digits: 4), TextTable.format(fit.alphaStarError, digits: 2),
+                              TextTable.format(fit.nu, digits: 3), TextTable.format(fit.nuError, digits: 2), "\(relaxed)/\(curve.points.count)"])
+            } else {
+                table.append([TextTable.format(curve.batch), "—", "", "—", "", "\(relaxed)/\(curve.points.count)"])
+            }
+        }
+        return table
+    }
+
+    /// τ(α) per batch fraction (points) with the fitted laws (lines), log scale.
+    public var relaxationFigure: Figure {
+        var series: [Series] = []
+        for (index, curve) in curves.enumerated() {
+            let color = Color.cycle[index % Color.cycle.count]
+            let relaxed = curve.points.filter { $0.relaxationSteps != nil }
+            series.append(.points("b = \(TextTable.format(curve.batch))", x: relaxed.map(\.alpha),
+                                  y: relaxed.map { Double($0.relaxationSteps!) }, color: color, size: 3))
+            if let fit = curve.fit, let hi = relaxed.map(\.alpha).max() {
+                let lo = fit.alphaStar + 0.02 * (hi - fit.alphaStar)
+                let xs = (0...100).map { lo + (hi - lo) * Double($0) / 100 }
+                series.append(.line(String(format: "fit: α* = %.3f, ν = %.2f", fit.alphaStar, fit.nu), x: xs, y: xs.map(fit.time), color: color, width: 1.2))
+            }
+        }
+        return Figure(panels: [Panel(xLabel: "sample complexity α", yLabel: "relaxation time τ (steps)", yScale: .log,
+                                     legend: .upperRight, series: series)],
+                      title: "Recovery time, DMFT (η = \(sweep.learningRate), m0 = \(sweep.initialOverlap), T = \(sweep.steps))",
+                      panelWidth: 520, panelHeight: 380)
+    }
+
+    /// α*(b) with error bars.
+    public var thresholdFigure: Figure {
+        let fitted = curves.filter { $0.fit != nil }
+        let series = [Series.points("α*(b)", x: fitted.map(\.batch), y: fitted.map { $0.fit!.alphaStar },
+                                    yError: fitted.map { $0.fit!.alphaStarError.isFinite ? $0.fit!.alphaStarError : 0 }, size: 3.5)]
+        return Figure(panels: [Panel(xLabel: "batch fraction b", yLabel: "recovery threshold α*", legend: .none, series: series)],
+                      title: "Recovery threshold vs batch fraction (b = 1: GD)", panelWidth: 460, panelHeight: 360)
+    }
+
+    /// Writes `threshold.json`, `relaxation.svg`, `threshold.svg` (+ PNG, data, scripts).
+    public func write(to directory: URL) throws -> [URL] {
+        try AtomicFile.prepareDirectory(directory)
+        let file = directory.appendingPathComponent("threshold.json")
+        try AtomicFile.write(json.serialized() + "\n", to: file)
+        return [file] + (try relaxationFigure.write(to: directory, name: "relaxation"))
+            + (try thresholdFigure.write(to: directory, name: "threshold"))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@Suite struct DMFTCLITests {
+    @Test func runWritesTheoryAndSimulation() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "dmft", "--alpha", "3", "--lr", "0.1", "--batch", "0.3", "--m0", "0.2", "--steps", "20",
+            "--simulate", "--N", "20", "--samples", "2", "--precision", "float", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory)
+        #expect((json["step"] as? [Int])?.count == 21)
+        let t = try #require(json["t"] as? [Double])
+        #expect(abs(t[20] - 2) < 1e-12)
+        let theory = try #require(json["theory"] as? [String: [Double]])
+        for key in ["m", "Ctt", "Delta", "e"] { #expect(theory[key]?.count == 21, "\(key)") }
+        #expect(abs(theory["m"]![1] - 0.2 * (1 + 0.3 * 0)) < 1e-12)
+        let simulation = try #require(json["simulation"] as? [String: Any])
+        #expect(simulation["precision"] as? String == "float")
+        for part in ["mean", "stderr"] {
+            let block = try #require(simulation[part] as? [String: [Double]])
+            for key in ["m", "Ctt", "Delta", "e"] { #expect(block[key]?.count == 21) }
+        }
+        for file in ["dynamics.svg", "correlation.svg", "dynamics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path))
+        }
+    }
+
+    @Test func thresholdFitsEachBatchFraction() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "dmft", "threshold", "--batch", "1,0.5", "--alpha", "2.6:3.4:0.2", "--lr", "0.1", "--m0", "0.1", "--steps", "300",
+            "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("alpha*"))
+        let data = try Data(contentsOf: directory.appendingPathComponent("threshold.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let thresholds = try #require(json["thresholds"] as? [[String: Any]])
+        #expect(thresholds.count == 2)
+        for entry in thresholds {
+            let points = try #require(entry["points"] as? [[String: Any]])
+            #expect(points.count == 5)
+            let star = try #require(entry["alpha_star"] as? Double)
+            #expect(star < 2.6 && star > 1)
+            #expect((entry["nu"] as? Double ?? 0) > 0)
+        }
+    }
+
+    @Test(arguments: [
+        (["--alpha=-1"], "alpha"), (["--batch", "1.5"], "batch"), (["--lr", "0"], "learning rate"),
+        (["--m0", "2"], "m0"), (["--precision", "half"], "--precision"), (["--max-memory", "lots"], "--max-memory"),
+    ])
+    func badInputGivesAMessage(extra: [String], mention: String) throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["dmft", "--steps", "5", "--quiet", "--output", directory.path] + extra)
+        #expect(output.status != 0)
+        #expect(output.stderr.contains(mention), "stderr: \(output.stderr)")
+    }
+
+    @Test func thresholdNeedsValidRanges() throws {
+        let output = try CLIRunner.run(["dmft", "threshold", "--alpha", "3:2:0.1", "--output", "/tmp/statphys-unused"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("--alpha"))
+    }
+}
