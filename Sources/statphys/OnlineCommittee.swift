@@ -27,22 +27,9 @@ struct OnlineCommittee: ParsableCommand {
             writes DIR/stability.json.
             """)
 
-    @Option(name: .customLong("K"), help: "Student hidden units K.") var studentUnits = 2
-    @Option(name: .customLong("M"), help: "Teacher hidden units M.") var teacherUnits = 2
-    @Option(help: "Student activation: erf (= erf(x/√2)), relu, linear, tanh, sigmoid.") var activation = "erf"
-    @Option(help: "Teacher activation (default: the student's).") var teacherActivation: String?
+    @OptionGroup var model: CommitteeModelOptions
     @Option(help: "First-layer learning rate η.") var lr = 0.5
-    @Option(help: "Second layer: fixed or trained.") var secondLayer = "fixed"
-    @Option(help: "Second-layer learning rate (with --second-layer trained; default: --lr).") var lr2: Double?
     @Option(help: "Label-noise variance σ².") var noise = 0.0
-    @Option(help: "First-layer weight decay λ.") var reg = 0.0
-    @Option(help: "Teacher first layer: orthonormal, random, or a JSON file with \"T\".") var teacher = "orthonormal"
-    @Option(help: "Initial Q(0) = q0·I (with --r0).") var q0: Double?
-    @Option(help: "Initial R(0)_in = r0·δ_in (with --q0).") var r0: Double?
-    @Option(help: "JSON file with the initial \"Q\", \"R\" (and optionally \"v\").") var `init`: String?
-    @Option(help: "Variance of a random initial student's weights.") var initVariance = 1.0
-    @Option(help: "Initial student second-layer weights (all equal).") var v0 = 1.0
-    @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
     @Option(help: "Final time t = steps/d.") var tMax = 100.0
     @Option(help: "Number of output times.") var points = 201
     @Flag(help: "Logarithmically spaced output times (from t-max/1000).") var logGrid = false
@@ -56,52 +43,11 @@ struct OnlineCommittee: ParsableCommand {
         guard tMax > 0, tMax.isFinite else { throw ValidationError("--t-max must be positive, got \(tMax)") }
         guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
         guard points >= 3 else { throw ValidationError("--points must be at least 3, got \(points)") }
-        guard ["fixed", "trained"].contains(secondLayer) else {
-            throw ValidationError("--second-layer must be 'fixed' or 'trained', got '\(secondLayer)'")
-        }
-        guard (q0 == nil) == (r0 == nil) else { throw ValidationError("--q0 and --r0 go together") }
-        guard q0 == nil || `init` == nil else { throw ValidationError("give either --q0/--r0 or --init, not both") }
         guard stability || output != nil else { throw ValidationError("missing --output DIR") }
     }
 
-    func scenario() throws -> CommitteeScenario {
-        let student = try Activation.named(activation)
-        let teacherActivation = try self.teacherActivation.map(Activation.named) ?? student
-        var teacherSpec = TeacherSpecification.orthonormal
-        var vStar: [Double]?
-        switch teacher {
-        case "orthonormal": teacherSpec = .orthonormal
-        case "random": teacherSpec = .random
-        default:
-            let file = try CommitteeInputFile.teacher(from: URL(fileURLWithPath: teacher))
-            guard file.units == teacherUnits else {
-                throw ValidationError("\(teacher): T is \(file.units)×\(file.units) but --M is \(teacherUnits)")
-            }
-            teacherSpec = .overlap(file.t)
-            vStar = file.vStar
-        }
-        var initial = StudentInitialisation.random(variance: initVariance)
-        var v = [Double](repeating: v0, count: studentUnits)
-        if let q0, let r0 {
-            initial = .diagonal(q0: q0, r0: r0, studentUnits: studentUnits, teacherUnits: teacherUnits)
-        } else if let path = `init` {
-            let file = try CommitteeInputFile.initialState(from: URL(fileURLWithPath: path))
-            guard file.studentUnits == studentUnits, file.teacherUnits == teacherUnits else {
-                throw ValidationError("\(path): Q, R are for K = \(file.studentUnits), M = \(file.teacherUnits) but --K \(studentUnits) --M \(teacherUnits)")
-            }
-            initial = .overlaps(q: file.q, r: file.r)
-            if let fileV = file.v { v = fileV }
-        }
-        return try CommitteeScenario(
-            studentUnits: studentUnits, teacherUnits: teacherUnits, studentActivation: student,
-            teacherActivation: teacherActivation, learningRate: lr,
-            secondLayerLearningRate: secondLayer == "trained" ? (lr2 ?? lr) : nil,
-            noiseVariance: noise, weightDecay: reg, teacher: teacherSpec, teacherSecondLayer: vStar,
-            initialSecondLayer: v, initialStudent: initial, dropsSecondOrderTerms: smallLr)
-    }
-
     func run() throws {
-        let scenario = try scenario()
+        let scenario = try model.scenario(lr: lr, noise: noise)
         if stability { return try runStability(scenario) }
         let directory = URL(fileURLWithPath: output!, isDirectory: true)
         try AtomicFile.prepareDirectory(directory)
@@ -147,5 +93,101 @@ struct OnlineCommittee: ParsableCommand {
             try AtomicFile.write(result.json(scenario: scenario).serialized() + "\n", to: file)
             reportWritten([file])
         }
+    }
+}
+
+struct OnlineCommitteeSweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "committee-sweep",
+        abstract: "Final generalisation error of committee machines (ODE) over learning rates and noise variances.",
+        discussion: """
+            Solves the committee ODEs to --t-max for every (lr, noise) pair, all other settings as in
+            `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised
+            students (K > M) with label noise, whose asymptotic error grows with lr and noise.
+            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged)};
+            figure final_error.svg.
+            """)
+
+    @OptionGroup var model: CommitteeModelOptions
+    @Option(help: "Learning rates: start:stop:step or comma-separated.") var lr = "0.1:1.0:0.1"
+    @Option(help: "Noise variances, comma-separated.") var noise = "0,0.01,0.1"
+    @Option(help: "Final time.") var tMax = 1000.0
+    @Option(help: "Output directory.") var output: String
+    @Flag(help: "Do not print progress on stderr.") var quiet = false
+
+    func run() throws {
+        let base = try model.scenario(lr: 1, noise: 0)
+        var sweep = try CommitteeFinalErrorSweep(
+            base: base, learningRates: try DMFTThreshold.parseList(lr, name: "--lr"),
+            noiseVariances: try DMFTThreshold.parseList(noise, name: "--noise"), tMax: tMax)
+        sweep.secondLayerRateFollows = model.lr2 == nil
+        let progress = ProgressReporter(label: "solving", enabled: !quiet)
+        let result = try sweep.run(progress: { progress.update($0) })
+        progress.finish()
+        print(result.table.text, terminator: "")
+        reportWritten(try result.write(to: URL(fileURLWithPath: output, isDirectory: true)))
+    }
+}
+
+/// The committee model: architecture, activations, teacher, second layer and initial condition.
+struct CommitteeModelOptions: ParsableArguments {
+    @Option(name: .customLong("K"), help: "Student hidden units K.") var studentUnits = 2
+    @Option(name: .customLong("M"), help: "Teacher hidden units M.") var teacherUnits = 2
+    @Option(help: "Student activation: erf (= erf(x/√2)), relu, linear, tanh, sigmoid.") var activation = "erf"
+    @Option(help: "Teacher activation (default: the student's).") var teacherActivation: String?
+    @Option(help: "Second layer: fixed or trained.") var secondLayer = "fixed"
+    @Option(help: "Second-layer learning rate (with --second-layer trained; default: the first-layer one).") var lr2: Double?
+    @Option(help: "First-layer weight decay λ.") var reg = 0.0
+    @Option(help: "Teacher first layer: orthonormal, random, or a JSON file with \"T\".") var teacher = "orthonormal"
+    @Option(help: "Initial Q(0) = q0·I (with --r0).") var q0: Double?
+    @Option(help: "Initial R(0)_in = r0·δ_in (with --q0).") var r0: Double?
+    @Option(help: "JSON file with the initial \"Q\", \"R\" (and optionally \"v\").") var `init`: String?
+    @Option(help: "Variance of a random initial student's weights.") var initVariance = 1.0
+    @Option(help: "Initial student second-layer weights (all equal).") var v0 = 1.0
+    @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
+
+    func validate() throws {
+        guard ["fixed", "trained"].contains(secondLayer) else {
+            throw ValidationError("--second-layer must be 'fixed' or 'trained', got '\(secondLayer)'")
+        }
+        guard (q0 == nil) == (r0 == nil) else { throw ValidationError("--q0 and --r0 go together") }
+        guard q0 == nil || `init` == nil else { throw ValidationError("give either --q0/--r0 or --init, not both") }
+    }
+
+    /// The scenario for first-layer learning rate `lr` and noise variance `noise`.
+    func scenario(lr: Double, noise: Double) throws -> CommitteeScenario {
+        let student = try Activation.named(activation)
+        let teacherActivation = try self.teacherActivation.map(Activation.named) ?? student
+        var teacherSpec = TeacherSpecification.orthonormal
+        var vStar: [Double]?
+        switch teacher {
+        case "orthonormal": teacherSpec = .orthonormal
+        case "random": teacherSpec = .random
+        default:
+            let file = try CommitteeInputFile.teacher(from: URL(fileURLWithPath: teacher))
+            guard file.units == teacherUnits else {
+                throw ValidationError("\(teacher): T is \(file.units)×\(file.units) but --M is \(teacherUnits)")
+            }
+            teacherSpec = .overlap(file.t)
+            vStar = file.vStar
+        }
+        var initial = StudentInitialisation.random(variance: initVariance)
+        var v = [Double](repeating: v0, count: max(studentUnits, 0))
+        if let q0, let r0 {
+            initial = .diagonal(q0: q0, r0: r0, studentUnits: studentUnits, teacherUnits: teacherUnits)
+        } else if let path = `init` {
+            let file = try CommitteeInputFile.initialState(from: URL(fileURLWithPath: path))
+            guard file.studentUnits == studentUnits, file.teacherUnits == teacherUnits else {
+                throw ValidationError("\(path): Q, R are for K = \(file.studentUnits), M = \(file.teacherUnits) but --K \(studentUnits) --M \(teacherUnits)")
+            }
+            initial = .overlaps(q: file.q, r: file.r)
+            if let fileV = file.v { v = fileV }
+        }
+        return try CommitteeScenario(
+            studentUnits: studentUnits, teacherUnits: teacherUnits, studentActivation: student,
+            teacherActivation: teacherActivation, learningRate: lr,
+            secondLayerLearningRate: secondLayer == "trained" ? (lr2 ?? lr) : nil,
+            noiseVariance: noise, weightDecay: reg, teacher: teacherSpec, teacherSecondLayer: vStar,
+            initialSecondLayer: v, initialStudent: initial, dropsSecondOrderTerms: smallLr)
     }
 }

@@ -19,5 +19,5 @@ struct StatPhys: ParsableCommand {
 struct Online: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Online SGD (one fresh sample per step, t = steps/d): theory and simulation.",
-        subcommands: [OnlineLinear.self, OnlineCommittee.self])
+        subcommands: [OnlineLinear.self, OnlineCommittee.self, OnlineCommitteeSweep.self])
 }

@@ -63,6 +63,24 @@ import Testing
         #expect(abs((json["rate_opt"] as? Double ?? 0) - 1) < 1e-6)
     }
 
+    /// Over-parameterised student with label noise: the asymptotic error grows with η and σ² (Goldt et al. 2019).
+    @Test func finalErrorSweepGrowsWithLearningRateAndNoise() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "online", "committee-sweep", "--K", "3", "--M", "2", "--q0", "0.5", "--r0", "0.2", "--lr", "0.4,0.8,1.2",
+            "--noise", "0.01,0.1", "--t-max", "200", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let data = try Data(contentsOf: directory.appendingPathComponent("final_error.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let grid = try #require(json["final_eg"] as? [[Double]])
+        #expect(grid.count == 2 && grid[0].count == 3)
+        for row in grid { #expect(row[0] < row[1] && row[1] < row[2], "\(row)") }
+        for j in 0..<3 { #expect(grid[0][j] < grid[1][j]) }
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("final_error.svg").path))
+    }
+
     @Test(arguments: [
         (["--K", "0"], "K"),
         (["--activation", "swish"], "unknown activation"),

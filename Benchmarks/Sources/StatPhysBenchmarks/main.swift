@@ -45,6 +45,24 @@ suite.append(Benchmark("committee simulation, K = M = 2 erf, d = 2000, 5 seeds, 
     _ = try CommitteeSimulator(scenario: erf2, dimension: 2000, seeds: 5).run(times: try TimeGrid.uniform(tMax: 40, points: 41))
 })
 
+// Issue 4: DMFT. References: a NumPy version of the recursion on this machine (~10 s for T = 2000,
+// 100–260 s for T = 3000); the simulator's GD step has no reference.
+for steps in [2000, 3000, 5000] {
+    let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 0.3, initialOverlap: 0.1, steps: steps)
+    suite.append(Benchmark("DMFT, SGD b = 0.3, α = 3, T = \(steps)", reference: steps == 2000 ? 10 : steps == 3000 ? 100 : nil,
+                           repetitions: steps == 5000 ? 1 : 3) {
+        _ = DMFTSolver(problem: problem).solve()
+    })
+}
+for precision in SimulationPrecision.allCases {
+    let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, initialOverlap: 0.1, steps: 10)
+    var simulator = try SignalRecoverySimulator(problem: problem, size: 400, samples: 1)
+    simulator.precision = precision
+    suite.append(Benchmark("simulator, N = 400, α = 3, 10 GD steps (\(precision.rawValue))", repetitions: 3) {
+        _ = simulator.run()
+    })
+}
+
 print("benchmark".padding(toLength: 66, withPad: " ", startingAt: 0), "median      reference   speed-up")
 for benchmark in suite where filter.map({ benchmark.name.contains($0) }) ?? true {
     let seconds = try benchmark.measure()
