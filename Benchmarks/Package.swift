@@ -8,6 +8,7 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 /// Release-mode benchmarks of StatPhysSGD, kept out of the main package so CI's build stays small.
 ///
 ///     cd Benchmarks && swift run -c release statphys-benchmarks [filter]
+///     cd Benchmarks && swift run -c release statphys-validation      # theory vs large simulations
 let package = Package(
     name: "StatPhysBenchmarks",
     platforms: [.macOS(.v13)],
@@ -17,6 +18,10 @@ let package = Package(
             name: "statphys-benchmarks",
             dependencies: [.product(name: "StatPhysSGD", package: root)],
             path: "Sources/StatPhysBenchmarks"),
+        .executableTarget(
+            name: "statphys-validation",
+            dependencies: [.product(name: "StatPhysSGD", package: root)],
+            path: "Sources/StatPhysValidation"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,3 +39,12 @@ let divergedExitCode = ExitCode(3)
 func reportWritten(_ files: [URL]) {
     for file in files { print("wrote \(file.path)") }
 }
+
+/// Lists the files written; on divergence reports its time on stderr and exits with status 3.
+func conclude(written files: [URL], divergence: Divergence?) throws {
+    reportWritten(files)
+    if let divergence {
+        FileHandle.standardError.write(Data("error: \(divergence)\n".utf8))
+        throw divergedExitCode
+    }
+}

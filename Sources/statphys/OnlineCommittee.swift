@@ -65,11 +65,7 @@ struct OnlineCommittee: ParsableCommand {
             print("largest deviation: \(worst.name), max |z| = \(TextTable.format(worst.maxAbsZScore, digits: 3)); "
                   + "eg max |sim − theory| = \(TextTable.format(result.comparisons[0].maxAbsDeviation, digits: 3))")
         }
-        reportWritten(files)
-        if let divergence = result.divergence {
-            FileHandle.standardError.write(Data("error: \(divergence)\n".utf8))
-            throw divergedExitCode
-        }
+        try conclude(written: files, divergence: result.divergence)
     }
 
     func parseTimes(_ text: String) throws -> [Double] {

@@ -57,9 +57,5 @@ func runLinear(_ experiment: LinearExperiment, output: OutputOptions) throws {
         print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "
               + "max |z| = \(TextTable.format(comparison.maxAbsZScore, digits: 3))")
     }
-    reportWritten(files)
-    if let divergence = result.divergence {
-        FileHandle.standardError.write(Data("error: \(divergence)\n".utf8))
-        throw divergedExitCode
-    }
+    try conclude(written: files, divergence: result.divergence)
 }
