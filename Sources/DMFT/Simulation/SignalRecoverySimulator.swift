@@ -49,7 +49,13 @@ public struct SignalRecoverySimulator: Sendable {
     public var pairCount: Int { size * (size - 1) / 2 }
     /// Whether J is regenerated each step rather than stored.
     public var generatesCouplingsOnTheFly: Bool {
-        Double(sampleCount) * Double(pairCount) * Double(precision == .double ? 8 : 4) > Double(maxMemoryBytes)
+        Self.couplingsExceed(maxMemoryBytes, problem: problem, size: size, precision: precision)
+    }
+
+    /// Whether the P × N(N−1)/2 couplings (P = round(αN)) in `precision` need more than `bytes`.
+    public static func couplingsExceed(_ bytes: Int, problem: SignalRecoveryProblem, size n: Int, precision: SimulationPrecision) -> Bool {
+        let p = (problem.alpha * Double(n)).rounded()
+        return p * Double(n * (n - 1) / 2) * Double(precision == .double ? 8 : 4) > Double(bytes)
     }
 
     /// Runs every sample; `progress` receives the fraction of steps done.

@@ -84,13 +84,11 @@ public struct DMFTExperimentResult: Sendable {
                 .object([("m", .numbers(pick(stats.m))), ("Ctt", .numbers(pick(stats.ctt))), ("Delta", .numbers(pick(stats.delta))),
                          ("e", .numbers(pick(stats.energy)))])
             }
-            var simulator = try? SignalRecoverySimulator(problem: problem, size: sim.size, samples: sim.samples)
-            simulator?.maxMemoryBytes = sim.maxMemoryBytes
-            simulator?.precision = sim.precision
+            let onTheFly = SignalRecoverySimulator.couplingsExceed(sim.maxMemoryBytes, problem: problem, size: sim.size, precision: sim.precision)
             members.append(("simulation", .object([
                 ("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .integer(Int(sim.seed))),
                 ("precision", .string(sim.precision.rawValue)),
-                ("couplings_on_the_fly", .bool(simulator?.generatesCouplingsOnTheFly ?? false)),
+                ("couplings_on_the_fly", .bool(onTheFly)),
                 ("mean", block(\.mean)), ("stderr", block(\.standardError)),
             ])))
         }
