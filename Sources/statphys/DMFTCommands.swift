@@ -29,14 +29,14 @@ struct DMFTRun: ParsableCommand {
         commandName: "run",
         abstract: "One (α, η, b) run: DMFT, optionally with the finite-N simulation.",
         discussion: """
-            Model: x* with |x*|² = N, P = αN samples y_μ = (1/N) Σ_{i<j} J^μ_ij x*_i x*_j, J ~ N(0, 1);
-            H(x) = ½ Σ_μ (v_μ(x) − y_μ)². GD: x ← x − lr ∂H/∂x; SGD: each sample enters a step with probability
-            --batch b and the step is divided by b (b = 1 is GD). x(0) = m0 x* + √(c0 − m0²) z, z ⟂ x*.
+            Model: x* with |x*|² = N, P = αN samples y_μ = (1/N) Σ_{i<j} J^μ_ij x*_i x*_j, J ~ N(0, 1); \
+            H(x) = ½ Σ_μ (v_μ(x) − y_μ)². GD: x ← x − lr ∂H/∂x; SGD: each sample enters a step with probability \
+            --batch b and the step is divided by b (b = 1 is GD). x(0) = m0 x* + √(c0 − m0²) z, z ⟂ x*. \
             Time t = step·lr. m = x·x*/N, Ctt = |x|²/N, Delta = 1 − 2m + Ctt, e = H/N.
 
-            result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples,
-            seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion,
-            theory_step, simulation_step}, divergence {theory, simulation}. Also dynamics.csv, dynamics.svg and
+            result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples, \
+            seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
+            theory_step, simulation_step}, divergence {theory, simulation}. Also dynamics.csv, dynamics.svg and \
             correlation.svg (C(t,s) heatmap).
             """)
 
@@ -108,11 +108,11 @@ struct DMFTThreshold: ParsableCommand {
         commandName: "threshold",
         abstract: "Relaxation times τ(α) from the DMFT and the fitted recovery threshold α*(b) for several batch fractions.",
         discussion: """
-            For each b and α: τ = first step meeting --criterion within --steps (null if never). Fit per b:
-            τ = τ0 (α − α*)^(−ν) by least squares in log τ, errors from the Gauss–Newton covariance (needs ≥ 4
+            For each b and α: τ = first step meeting --criterion within --steps (null if never). Fit per b: \
+            τ = τ0 (α − α*)^(−ν) by least squares in log τ, errors from the Gauss–Newton covariance (needs ≥ 4 \
             relaxed points for errors, ≥ 3 for a fit). α* depends on the horizon (--steps), on m0 and on lr.
 
-            threshold.json: {settings, thresholds: [{batch, alpha_star, alpha_star_error, nu, nu_error, tau0,
+            threshold.json: {settings, thresholds: [{batch, alpha_star, alpha_star_error, nu, nu_error, tau0, \
             points: [{alpha, relaxation_steps, diverged}]}]}. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
             """)
 

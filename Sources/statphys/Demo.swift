@@ -5,7 +5,7 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Theory vs simulation for online linear regression, figures and data in ./statphys-demo/.",
         discussion: """
-            Runs: lr 0.5, noise variance 0.1, reg 0.01, rho 1, m0 0, q0 0.1, t-max 10, d 1000, 10 seeds.
+            Runs: lr 0.5, noise variance 0.1, reg 0.01, rho 1, m0 0, q0 0.1, t-max 10, d 1000, 10 seeds. \
             Equivalent to `statphys online linear --lr 0.5 --noise 0.1 --reg 0.01 --q0 0.1 --d 1000 --seeds 10 --output statphys-demo`.
             """)
 

@@ -7,23 +7,23 @@ struct OnlineCommittee: ParsableCommand {
         commandName: "committee",
         abstract: "Online SGD for two-layer committee machines (Saad–Solla / Goldt): any K, M and activation.",
         discussion: """
-            Model: student φ(x) = Σ_k v_k g(w_k·x/√d) with K units, teacher φ*(x) = Σ_n v*_n g*(w*_n·x/√d) with M
-            units, y = φ*(x) + σζ with noise variance σ² (--noise). Step: w_k ← (1 − lr·reg/d) w_k
-            + (lr/√d) v_k g'(λ_k) Δ x, Δ = y − φ(x); with --second-layer trained also v_k ← v_k + (lr2/d) g(λ_k) Δ.
-            Time t = steps/d. Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d; eg = ½E[(φ − φ*)²].
+            Model: student φ(x) = Σ_k v_k g(w_k·x/√d) with K units, teacher φ*(x) = Σ_n v*_n g*(w*_n·x/√d) with M \
+            units, y = φ*(x) + σζ with noise variance σ² (--noise). Step: w_k ← (1 − lr·reg/d) w_k \
+            + (lr/√d) v_k g'(λ_k) Δ x, Δ = y − φ(x); with --second-layer trained also v_k ← v_k + (lr2/d) g(λ_k) Δ. \
+            Time t = steps/d. Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d; eg = ½E[(φ − φ*)²]. \
             Default v = v* = 1 (soft committee, no 1/K), T = I, second layer fixed.
 
-            Initial conditions: --q0 X --r0 Y give Q(0) = X·I, R(0)_in = Y·δ_in (students built with exactly these
-            overlaps); --init FILE reads {"Q": [[…]], "R": [[…]], "v": […]}; otherwise students are random with
-            variance --init-variance and the theory starts from their measured overlaps (mean over seeds).
+            Initial conditions: --q0 X --r0 Y give Q(0) = X·I, R(0)_in = Y·δ_in (students built with exactly these \
+            overlaps); --init FILE reads {"Q": [[…]], "R": [[…]], "v": […]}; otherwise students are random with \
+            variance --init-variance and the theory starts from their measured overlaps (mean over seeds). \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
-            result.json keys: model, conventions, settings, t, theory {Q, R, v, eg} (Q, R as lists over t of
-            nested K×K, K×M lists), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T,
+            result.json keys: model, conventions, settings, t, theory {Q, R, v, eg} (Q, R as lists over t of \
+            nested K×K, K×M lists), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}}, comparison, divergence. Also learning_curve.csv and figures.
 
-            --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest
-            stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also
+            --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
+            stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
             writes DIR/stability.json.
             """)
 
@@ -97,10 +97,10 @@ struct OnlineCommitteeSweep: ParsableCommand {
         commandName: "committee-sweep",
         abstract: "Final generalisation error of committee machines (ODE) over learning rates and noise variances.",
         discussion: """
-            Solves the committee ODEs to --t-max for every (lr, noise) pair, all other settings as in
-            `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised
-            students (K > M) with label noise, whose asymptotic error grows with lr and noise.
-            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged)};
+            Solves the committee ODEs to --t-max for every (lr, noise) pair, all other settings as in \
+            `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised \
+            students (K > M) with label noise, whose asymptotic error grows with lr and noise. \
+            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged)}; \
             figure final_error.svg.
             """)
 

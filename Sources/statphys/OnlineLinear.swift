@@ -7,13 +7,13 @@ struct OnlineLinear: ParsableCommand {
         commandName: "linear",
         abstract: "Online SGD for noisy linear regression with L2 regularisation.",
         discussion: """
-            Model: x ~ N(0, I_d), y = w*·x/√d + σξ with noise variance σ² (--noise), teacher norm ρ = |w*|²/d (--rho).
-            Step: w ← w − lr·[(ŷ − y) x/√d + (reg/d) w], one fresh sample per step, t = steps/d.
-            Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q).
+            Model: x ~ N(0, I_d), y = w*·x/√d + σξ with noise variance σ² (--noise), teacher norm ρ = |w*|²/d (--rho). \
+            Step: w ← w − lr·[(ŷ − y) x/√d + (reg/d) w], one fresh sample per step, t = steps/d. \
+            Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q). \
             Stable iff lr < 2(1 + reg).
 
-            result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr,
-            steady_state, simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison,
+            result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr, \
+            steady_state, simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
             divergence {theory, simulation}. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py.
             """)
 

@@ -6,11 +6,11 @@ struct StatPhys: ParsableCommand {
         commandName: "statphys",
         abstract: "Exact learning curves of (stochastic) gradient descent, checked against simulation.",
         discussion: """
-            Online SGD: d → ∞ order-parameter ODEs solved with an adaptive Dormand–Prince integrator, overlaid
-            with finite-d simulations of the same scenario. Every run writes result.json, CSV data, SVG figures
+            Online SGD: d → ∞ order-parameter ODEs solved with an adaptive Dormand–Prince integrator, overlaid \
+            with finite-d simulations of the same scenario. Every run writes result.json, CSV data, SVG figures \
             (PNG too when rsvg-convert is installed) and a matplotlib plot.py beside each figure.
 
-            Exit status: 0 on success, 1 on bad input or I/O errors (with a message), 3 when a trajectory
+            Exit status: 0 on success, 1 on bad input or I/O errors (with a message), 3 when a trajectory \
             diverged (results up to the divergence are still written).
             """,
         subcommands: [Demo.self, Online.self, DMFTCommand.self])
