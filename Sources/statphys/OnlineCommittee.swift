@@ -15,7 +15,9 @@ struct OnlineCommittee: ParsableCommand {
 
             Initial conditions: --q0 X --r0 Y give Q(0) = X·I, R(0)_in = Y·δ_in (students built with exactly these \
             overlaps); --init FILE reads {"Q": [[…]], "R": [[…]], "v": […]}; otherwise students are random with \
-            variance --init-variance and the theory starts from their measured overlaps (mean over seeds). \
+            variance --init-variance and the theory starts from their measured overlaps (mean over seeds; with \
+            --theory-only, one random student drawn at --d with --seed). For plateau studies prefer --q0/--r0, so \
+            that theory and every seed start from the same overlaps. \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
             result.json keys: model, conventions, settings, t, theory {Q, R, v, eg} (Q, R as lists over t of \
@@ -51,10 +53,12 @@ struct OnlineCommittee: ParsableCommand {
         if stability { return try runStability(scenario) }
         let directory = URL(fileURLWithPath: output!, isDirectory: true)
         try AtomicFile.prepareDirectory(directory)
-        let experiment = CommitteeExperiment(
+        var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(
                 dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+        experiment.initialDimension = simulation.dimension
+        experiment.initialSeed = simulation.seed
         let progress = ProgressReporter(label: simulation.theoryOnly ? "solving" : "simulating", enabled: !quiet)
         let result = try experiment.run(progress: { progress.update($0) })
         progress.finish()

@@ -50,6 +50,18 @@ import Testing
         #expect((initial["v"] as? [Double]) == [0.8, 1.2])
     }
 
+    @Test func theoryOnlyRandomStudentStartsFromADrawnStudent() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["online", "committee", "--theory-only", "--d", "500", "--init-variance", "0.5",
+                                        "--t-max", "5", "--quiet", "--output", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let initial = try #require(try CLIRunner.result(in: directory)["theory_initial"] as? [String: Any])
+        let q = try #require(initial["Q"] as? [[Double]]), r = try #require(initial["R"] as? [[Double]])
+        #expect(abs(q[0][0] - 0.5) < 0.1 && abs(q[0][1]) < 0.1)
+        #expect(r.flatMap { $0 }.allSatisfy { abs($0) < 0.2 } && r[0][0] != r[1][1])
+    }
+
     @Test func stabilityReportsLearningRates() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

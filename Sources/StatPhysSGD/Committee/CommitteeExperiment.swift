@@ -8,7 +8,9 @@ import Scenarios
 /// With a simulation, the theory starts from the seed-averaged measured Q(0), R(0), T and v(0) and runs on
 /// the simulation's realised grid; the simulated ε_g of each seed is the exact population error of that
 /// network (the Gaussian integral over its measured overlaps), not a noisy test-set estimate.
-/// Theory-only runs need the scenario's initial overlaps (`StudentInitialisation.overlaps`).
+/// Theory-only runs start from the scenario's initial overlaps or, for a random initial student, from the
+/// measured overlaps of one random student drawn at `initialDimension` with `initialSeed` (its O(1/√d) symmetry
+/// breaking is what lets the d → ∞ theory leave the symmetric plateau).
 public struct CommitteeExperiment: Sendable {
     public var scenario: CommitteeScenario
     /// Largest time α = steps/d.
@@ -18,6 +20,9 @@ public struct CommitteeExperiment: Sendable {
     /// Output times spaced logarithmically (from tMax·10⁻³), for plateaus spanning decades.
     public var logarithmicGrid: Bool
     public var simulation: SimulationSettings?
+    /// Theory-only runs with a random initial student draw it at this dimension and seed.
+    public var initialDimension = 1000
+    public var initialSeed: UInt64 = 1
 
     public init(scenario: CommitteeScenario, tMax: Double, points: Int = 201, logarithmicGrid: Bool = false,
                 simulation: SimulationSettings?) {
@@ -42,8 +47,13 @@ public struct CommitteeExperiment: Sendable {
             let solved = try theory.solve(times: simulated.grid.times, from: start)
             return CommitteeExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
         }
-        guard let start = scenario.specifiedInitialState else {
-            throw ScenarioError("a theory-only run needs the initial overlaps: give --q0 and --r0, or --init FILE")
+        let start: CommitteeOrderParameters
+        if let specified = scenario.specifiedInitialState {
+            start = specified
+        } else {
+            let drawn = try CommitteeSimulator(scenario: scenario, dimension: initialDimension, seeds: 1, baseSeed: initialSeed).run(times: [0])
+            guard let measured = drawn.meanInitialState else { throw ScenarioError("could not draw a random initial student") }
+            start = measured
         }
         return CommitteeExperimentResult(
             experiment: self, theory: try theory.solve(times: requested, from: start), theoryStart: start, simulation: nil)
