@@ -68,7 +68,10 @@ public struct DMFTSolver: Sendable {
             G[row + t] = 1
             startG[t] = firstSignificant(G + row, count: t + 1)
             // W(s, t) for s ≤ t.
-            for s in 0...t { w[s] = Kernels.dot(G + s * d, sigmaC, from: startG[s], to: s + 1) }
+            w.withUnsafeMutableBufferPointer { out in
+                let o = out.baseAddress!
+                parallelFor(count: t + 1) { s in o[s] = Kernels.dot(G + s * d, sigmaC, from: startG[s], to: s + 1) }
+            }
             // Y(t, s < t) and Q(t).
             sweep(rows: t, columns: t, into: &z) { u in (sig[u], Y + u * d, 0, t) }
             for s in 0..<t {
@@ -105,7 +108,10 @@ public struct DMFTSolver: Sendable {
             // C(t+1, s ≤ t).
             for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
             sweep(rows: t + 1, columns: t + 1, into: &acc) { u in (kernel[u], C + u * d, 0, t + 1) }
-            for s in 0...t { noise[s] = Kernels.dot(R + s * d, qv, from: startR[s], to: s) }
+            noise.withUnsafeMutableBufferPointer { out in
+                let o = out.baseAddress!
+                parallelFor(count: t + 1) { s in o[s] = Kernels.dot(R + s * d, qv, from: startR[s], to: s) }
+            }
             for s in 0...t {
                 let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
                 C[next + s] = value
@@ -142,6 +148,19 @@ public struct DMFTSolver: Sendable {
         var i = 0
         while i < count && abs(row[i]) <= cutoff { i += 1 }
         return min(i, count)
+    }
+
+    /// body(i) for i in 0..<count, split over threads in contiguous chunks when `count` is large; each i is
+    /// computed by exactly one thread, so the result does not depend on the split.
+    private func parallelFor(count: Int, _ body: (Int) -> Void) {
+        guard count >= parallelThreshold else { for i in 0..<count { body(i) }; return }
+        let chunks = min(8, max(2, count / 192))
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for i in (chunk * count / chunks)..<((chunk + 1) * count / chunks) { work.value(i) }
+            }
+        }
     }
 
     /// acc[s] = Σ_{u < rows} coefficient(u) · row(u)[s] for s in [start(u), min(columns, end(u))), split over
