@@ -30,8 +30,12 @@ public enum ReLUIntegrals {
     }
 
     /// I4 = E[θ(u₁)θ(u₂)relu(u₃)relu(u₄)] for the 4×4 covariance `c` (row-major).
-    public static func i4(_ c: SIMD16<Double>) -> Double {
+    ///
+    /// The four-variate orthant probability it needs depends only on the set of fields, not their order: give
+    /// the fields' indices and an `OrthantCache` to share it between the I4 of one covariance matrix.
+    public static func i4(_ c: SIMD16<Double>, fields: SIMD4<Int>? = nil, cache: OrthantCache? = nil) -> Double {
         var state = OrthantState(c: c, active: 0b1111)
+        if let fields, let cache { state.fields = fields; state.cache = cache }
         return state.moment(theta: 0b1111, first: 2, second: 3)
     }
 
@@ -97,11 +101,21 @@ public enum ReLUIntegrals {
     static func clamp(_ x: Double) -> Double { x.isNaN ? 0 : min(1, max(-1, x)) }
 }
 
+/// Four-variate orthant probabilities of one covariance matrix of local fields, keyed by the set of fields.
+/// Use one cache per covariance matrix (e.g. per ODE right-hand-side evaluation); not thread-safe.
+public final class OrthantCache {
+    var values: [UInt64: Double] = [:]
+    public init() {}
+}
+
 /// A Gaussian vector of up to four fields (some conditioned away) for the ReLU moment recursion.
 struct OrthantState {
     var c: SIMD16<Double>
     var active: UInt8
     var factor = 1.0
+    /// The original fields' indices, with `cache`, while no field has been merged, flipped or conditioned away.
+    var fields: SIMD4<Int>?
+    var cache: OrthantCache?
 
     subscript(_ i: Int, _ j: Int) -> Double {
         get { c[i * 4 + j] }
@@ -111,6 +125,7 @@ struct OrthantState {
     func has(_ mask: UInt8, _ i: Int) -> Bool { mask & (1 << i) != 0 }
 
     mutating func flip(_ b: Int) {
+        fields = nil
         for x in 0..<4 where x != b { self[b, x] = -self[b, x]; self[x, b] = -self[x, b] }
     }
 
@@ -159,17 +174,15 @@ struct OrthantState {
         return true
     }
 
-    /// Conditions on u_j = 0.
+    /// Conditions on u_j = 0: C' = C − C_{·j} C_{j·} / C_jj (entries of inactive fields are don't-cares).
     func conditioned(on j: Int) -> OrthantState {
-        var next = self
-        next.factor = 1
-        for a in 0..<4 where has(active, a) && a != j {
-            for b in 0..<4 where has(active, b) && b != j {
-                next[a, b] = self[a, b] - self[a, j] * self[j, b] / self[j, j]
-            }
-        }
-        next.active &= ~(1 << j)
-        return next
+        let cjj = c[j * 4 + j]
+        let column = SIMD16<Double>(
+            c[j], c[j], c[j], c[j], c[4 + j], c[4 + j], c[4 + j], c[4 + j],
+            c[8 + j], c[8 + j], c[8 + j], c[8 + j], c[12 + j], c[12 + j], c[12 + j], c[12 + j])
+        let row = SIMD4<Double>(c[j * 4], c[j * 4 + 1], c[j * 4 + 2], c[j * 4 + 3])
+        let rows = SIMD16<Double>(lowHalf: SIMD8(lowHalf: row, highHalf: row), highHalf: SIMD8(lowHalf: row, highHalf: row))
+        return OrthantState(c: c - column * rows / cjj, active: active & ~(1 << j))
     }
 
     mutating func moment(theta: UInt8, first: Int, second: Int) -> Double {
@@ -196,9 +209,10 @@ struct OrthantState {
 
     /// P(u_i > 0 for i in `theta`).
     func orthant(_ theta: UInt8) -> Double {
-        let indices = (0..<4).filter { has(theta, $0) }
+        var indices = SIMD4<Int>(repeating: 0), count = 0
+        for i in 0..<4 where has(theta, i) { indices[count] = i; count += 1 }
         func r(_ a: Int, _ b: Int) -> Double { ReLUIntegrals.clamp(self[a, b] / (self[a, a] * self[b, b]).squareRoot()) }
-        switch indices.count {
+        switch count {
         case 0: return 1
         case 1: return 0.5
         case 2: return 0.25 + Double.asin(r(indices[0], indices[1])) / (2 * Double.pi)
@@ -206,9 +220,14 @@ struct OrthantState {
             let (a, b, d) = (indices[0], indices[1], indices[2])
             return 0.125 + (Double.asin(r(a, b)) + Double.asin(r(a, d)) + Double.asin(r(b, d))) / (4 * Double.pi)
         default:
+            var key: UInt64 = 0
+            if let fields, active == 0b1111 { for a in 0..<4 { key |= 1 << UInt64(fields[a]) } }
+            if key != 0, key.nonzeroBitCount == 4, let known = cache?.values[key] { return known }
             var correlation = SIMD16<Double>(repeating: 0)
             for a in 0..<4 { for b in 0..<4 { correlation[a * 4 + b] = a == b ? 1 : r(a, b) } }
-            return ReLUIntegrals.orthant4(correlation)
+            let value = ReLUIntegrals.orthant4(correlation)
+            if key != 0, key.nonzeroBitCount == 4 { cache?.values[key] = value }
+            return value
         }
     }
 }

@@ -74,7 +74,9 @@ public struct CommitteeIntegrals: Sendable {
         }
     }
 
-    public func i4(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ p: Int, _ q: Int) -> Double {
+    /// `cache` shares ReLU's four-variate orthant probabilities between calls on the same covariance buffer.
+    public func i4(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ p: Int, _ q: Int,
+                   cache: OrthantCache? = nil) -> Double {
         func field(_ x: Int) -> Int { x == 0 ? a : x == 1 ? b : x == 2 ? p : q }
         func entry(_ x: Int, _ y: Int) -> Double { c[field(x) * n + field(y)] }
         switch family(a, b, p, q) {
@@ -87,7 +89,7 @@ public struct CommitteeIntegrals: Sendable {
         case .relu:
             var m = SIMD16<Double>(repeating: 0)
             for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
-            return ReLUIntegrals.i4(m)
+            return ReLUIntegrals.i4(m, fields: SIMD4(a, b, p, q), cache: cache)
         case .other:
             let da = activation(a).derivative, db = activation(b).derivative
             let gp = activation(p).function, gq = activation(q).function

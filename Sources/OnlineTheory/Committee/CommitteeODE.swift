@@ -42,6 +42,8 @@ public struct CommitteeODE: ODESystem, Sendable {
     public func evaluate(time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m
         let eta = scenario.learningRate, lambda = scenario.weightDecay
+        // ReLU's four-variate orthant probabilities depend only on the set of fields: share them in this evaluation.
+        let orthants = integrals.student.family == .relu || integrals.teacher.family == .relu ? OrthantCache() : nil
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 2 * n + k * n) { scratch in
             let c = scratch.baseAddress!, s = c + n * n, v = s + n, drive = v + n
             layout.fillCovariance(c, state: y, teacherOverlap: teacherOverlap)
@@ -65,9 +67,9 @@ public struct CommitteeODE: ODESystem, Sendable {
                     if !scenario.dropsSecondOrderTerms {
                         var bracket = 0.0
                         for a in 0..<n where s[a] != 0 {
-                            bracket += s[a] * s[a] * integrals.i4(c, stride: n, i, j, a, a)
+                            bracket += s[a] * s[a] * integrals.i4(c, stride: n, i, j, a, a, cache: orthants)
                             for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
-                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: n, i, j, a, b)
+                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: n, i, j, a, b, cache: orthants)
                             }
                         }
                         if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: n, i, j) }
