@@ -43,8 +43,9 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
         case .linear: return LinearIntegrals.i2(cab)
         case .other:
-            let f = activation(a).function, g = activation(b).function
-            return quadrature.expectation(covariance: [caa, cab, cab, cbb], dimension: 2) { f($0[0]) * g($0[1]) }
+            return quadrature.productExpectation(
+                Self.covariance2(caa, cab, cbb), dimension: 2, fields: SIMD4(0, 1, -1, -1),
+                activation(a).function, activation(b).function, Self.one, Self.one)
         }
     }
 
@@ -55,8 +56,9 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
         case .linear: return 1
         case .other:
-            let f = activation(a).derivative, g = activation(b).derivative
-            return quadrature.expectation(covariance: [caa, cab, cab, cbb], dimension: 2) { f($0[0]) * g($0[1]) }
+            return quadrature.productExpectation(
+                Self.covariance2(caa, cab, cbb), dimension: 2, fields: SIMD4(0, 1, -1, -1),
+                activation(a).derivative, activation(b).derivative, Self.one, Self.one)
         }
     }
 
@@ -67,10 +69,11 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .linear: return LinearIntegrals.i3(c23: c23)
         case .other:
-            let f = activation(a).derivative, g = activation(d).function
             let c22 = c[b * n + b]
-            return quadrature.expectation(
-                covariance: [c11, c12, c13, c12, c22, c23, c13, c23, c33], dimension: 3) { f($0[0]) * $0[1] * g($0[2]) }
+            let m = SIMD16<Double>(c11, c12, c13, 0, c12, c22, c23, 0, c13, c23, c33, 0, 0, 0, 0, 0)
+            return quadrature.productExpectation(
+                m, dimension: 3, fields: SIMD4(0, 1, 2, -1),
+                activation(a).derivative, Self.identity, activation(d).function, Self.one)
         }
     }
 
@@ -91,11 +94,20 @@ public struct CommitteeIntegrals: Sendable {
             for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
             return ReLUIntegrals.i4(m, fields: SIMD4(a, b, p, q), cache: cache)
         case .other:
-            let da = activation(a).derivative, db = activation(b).derivative
-            let gp = activation(p).function, gq = activation(q).function
-            var cov = [Double](repeating: 0, count: 16)
-            for x in 0..<4 { for y in 0..<4 { cov[x * 4 + y] = entry(x, y) } }
-            return quadrature.expectation(covariance: cov, dimension: 4) { da($0[0]) * db($0[1]) * gp($0[2]) * gq($0[3]) }
+            var m = SIMD16<Double>(repeating: 0)
+            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
+            // Repeated fields give zero Cholesky columns, which the quadrature collapses to one node.
+            return quadrature.productExpectation(
+                m, dimension: 4, fields: SIMD4(0, 1, 2, 3),
+                activation(a).derivative, activation(b).derivative, activation(p).function, activation(q).function)
         }
+    }
+
+    @usableFromInline static let one: @Sendable (Double) -> Double = { _ in 1 }
+    @usableFromInline static let identity: @Sendable (Double) -> Double = { $0 }
+
+    @inlinable
+    static func covariance2(_ caa: Double, _ cab: Double, _ cbb: Double) -> SIMD16<Double> {
+        SIMD16<Double>(caa, cab, 0, 0, cab, cbb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     }
 }
