@@ -28,6 +28,25 @@ import Testing
         #expect(a.m == b.m && a.ctt == b.ctt && a.q == b.q)
     }
 
+    /// Dropping the terms below `negligible` × the largest of their sum (the responses decay exponentially
+    /// with t − s) leaves the trajectory unchanged to rounding: compare with the full O(T³) sums.
+    @Test func skippingNegligibleTermsKeepsTheTrajectory() throws {
+        let steps = 400
+        let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.3, batchFraction: 0.5, initialOverlap: 0.1, steps: steps)
+        var full = DMFTSolver(problem: problem)
+        full.negligible = 0
+        let exact = full.solve(), fast = DMFTSolver(problem: problem).solve()
+        try #require(exact.reached == steps && fast.reached == steps)
+        // The responses have decayed past the cut-off, so terms were skipped.
+        #expect(abs(exact.response(steps, steps / 2)) < 1e-17 * abs(exact.response(steps, steps - 1)))
+        var largest = 0.0
+        for t in 0...steps {
+            largest = max(largest, abs(exact.m[t] - fast.m[t]), abs(exact.q[t] - fast.q[t]))
+            for s in 0...t { largest = max(largest, abs(exact.correlation(t, s) - fast.correlation(t, s))) }
+        }
+        #expect(largest < 1e-13, "max deviation \(largest)")
+    }
+
     @Test func batchFractionOneIsTheGradientDescentLimit() throws {
         let gd = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, initialOverlap: 0.2, steps: 60)).solve()
         let sgd = DMFTSolver(problem: try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 1 - 1e-9, initialOverlap: 0.2, steps: 60)).solve()

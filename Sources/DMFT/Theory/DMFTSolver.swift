@@ -19,11 +19,13 @@ import RealModule
 ///     C(t+1,s) = C(t,s) − η Σ_u K(t,u) C(u,s) + η S(t) m(s) + η² α Σ_{u<s} R(s,u) ξ'(C(t,u)) Y(t,u)   (s ≤ t+1)
 ///
 /// Observables: e(t) = (α/2) Q(t) (loss per coordinate), Δ(t) = 1 − 2m(t) + C(t,t).
-/// Storage: four (T+1)² row-major matrices (C, R, Ḡ, Y); each step is a handful of O(t²) row sweeps,
-/// vectorised and split over cores by columns (each column summed by one thread in a fixed order, so the
-/// result does not depend on the number of threads). O(T²) memory; O(T³) time at worst, but responses
-/// Ḡ(t,s), R(t,s) decay with t − s once the dynamics relaxes, and terms below `negligible` × the largest
-/// one of their sum (far below double rounding) are skipped, which makes long runs O(T² · memory time).
+/// Storage: four (T+1)² row-major matrices (C, R, Ḡ, Y; C and Y kept symmetric). Each step makes two passes
+/// over the rows s ≤ t, split over cores by rows (each value summed by one thread in a fixed order, so the
+/// result does not depend on the number of threads): W(s,t) and Σ_u Σ̃(t,u)Y(u,s), then Σ_u K(t,u)C(u,s) and
+/// the noise term, each a contiguous dot product of a piece of row s; plus two small sweeps for the new rows
+/// of Ḡ and R. Responses Ḡ(t,s), R(t,s) decay with t − s once the dynamics relaxes, and terms below
+/// `negligible` × the largest one of their sum (far below double rounding) are skipped, so a step costs
+/// O(t · window) reads rather than O(t²): long runs are limited by memory bandwidth.
 public struct DMFTSolver: Sendable {
     public let problem: SignalRecoveryProblem
     /// Stop when |C(t,t)| exceeds this (the dynamics diverged).
@@ -67,13 +69,23 @@ public struct DMFTSolver: Sendable {
             for s in 0..<t { G[row + s] = -eta * acc[s] }
             G[row + t] = 1
             startG[t] = firstSignificant(G + row, count: t + 1)
-            // W(s, t) for s ≤ t.
-            w.withUnsafeMutableBufferPointer { out in
-                let o = out.baseAddress!
-                parallelFor(count: t + 1) { s in o[s] = Kernels.dot(G + s * d, sigmaC, from: startG[s], to: s + 1) }
-            }
+            // W(s, t) for s ≤ t and z(s) = Σ_u Σ̃(t,u) Y(u,s) for s < t: one pass over the rows s of Ḡ and Y
+            // (Y is stored symmetric, so Y(u,s) for the recent u is a contiguous piece of row s).
+            let sigStart = firstSignificant(sig, count: t)
+            w.withUnsafeMutableBufferPointer { wOut in
+            z.withUnsafeMutableBufferPointer { zOut in
+            sigmaC.withUnsafeBufferPointer { sigmaCIn in
+            sig.withUnsafeBufferPointer { sigIn in
+            startG.withUnsafeBufferPointer { startIn in
+                let wo = wOut.baseAddress!, zo = zOut.baseAddress!, sc = sigmaCIn.baseAddress!, sg = sigIn.baseAddress!
+                let first = startIn.baseAddress!
+                parallelFor(count: t) { s in
+                    wo[s] = Kernels.dot(G + s * d, sc, from: first[s], to: s + 1)
+                    zo[s] = Kernels.dot(Y + s * d, sg, from: sigStart, to: t)
+                }
+                wo[t] = Kernels.dot(G + row, sc, from: first[t], to: t + 1)
+            }}}}}
             // Y(t, s < t) and Q(t).
-            sweep(rows: t, columns: t, into: &z) { u in (sig[u], Y + u * d, 0, t) }
             for s in 0..<t {
                 let value = w[s] - eta * z[s]
                 Y[row + s] = value
@@ -105,13 +117,22 @@ public struct DMFTSolver: Sendable {
             for s in 0..<t { R[next + s] = R[row + s] - eta * acc[s] }
             R[next + t] = 1
             startR[t + 1] = firstSignificant(R + next, count: t + 1)
-            // C(t+1, s ≤ t).
+            // C(t+1, s ≤ t): Σ_u K(t,u) C(u,s) and the noise Σ_{u<s} R(s,u) αξ'(C(t,u)) Y(t,u), one pass over the
+            // rows s of C (symmetric) and R.
             for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
-            sweep(rows: t + 1, columns: t + 1, into: &acc) { u in (kernel[u], C + u * d, 0, t + 1) }
-            noise.withUnsafeMutableBufferPointer { out in
-                let o = out.baseAddress!
-                parallelFor(count: t + 1) { s in o[s] = Kernels.dot(R + s * d, qv, from: startR[s], to: s) }
-            }
+            let kernelStart = firstSignificant(kernel, count: t + 1)
+            acc.withUnsafeMutableBufferPointer { accOut in
+            noise.withUnsafeMutableBufferPointer { noiseOut in
+            kernel.withUnsafeBufferPointer { kernelIn in
+            qv.withUnsafeBufferPointer { qvIn in
+            startR.withUnsafeBufferPointer { startIn in
+                let ao = accOut.baseAddress!, no = noiseOut.baseAddress!, k = kernelIn.baseAddress!, nv = qvIn.baseAddress!
+                let first = startIn.baseAddress!
+                parallelFor(count: t + 1) { s in
+                    ao[s] = Kernels.dot(C + s * d, k, from: kernelStart, to: t + 1)
+                    no[s] = Kernels.dot(R + s * d, nv, from: first[s], to: s)
+                }
+            }}}}}
             for s in 0...t {
                 let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
                 C[next + s] = value
@@ -137,6 +158,11 @@ public struct DMFTSolver: Sendable {
         progress?(1)
         return DMFTSolution(problem: problem, reached: reached, dimension: d, m: Array(m[0...reached]),
                             q: Array(q[0...reached]), correlations: c, responses: r, divergence: divergence)
+    }
+
+    /// The first index of `row[0..<count]` whose magnitude exceeds `negligible` × the row's largest.
+    private func firstSignificant(_ row: [Double], count: Int) -> Int {
+        row.withUnsafeBufferPointer { firstSignificant(UnsafeMutablePointer(mutating: $0.baseAddress!), count: count) }
     }
 
     /// The first index of `row[0..<count]` whose magnitude exceeds `negligible` × the row's largest.
@@ -174,17 +200,38 @@ public struct DMFTSolver: Sendable {
         let largest = terms.reduce(0) { max($0, abs($1.coefficient)) }
         let cutoff = negligible * largest
         terms.removeAll { abs($0.coefficient) <= cutoff || $0.start >= min(columns, $0.end) }
+        // Only columns from the earliest start on receive terms; split that range over threads.
+        let first = terms.reduce(columns) { min($0, $1.start) }
         acc.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress!
             for s in 0..<columns { o[s] = 0 }
-            let chunks = columns >= parallelThreshold && terms.count > 8 ? min(8, max(1, columns / 192)) : 1
+            let active = columns - first
+            let chunks = active >= parallelThreshold && terms.count > 8 ? min(8, max(1, active / 96)) : 1
             let work = { (chunk: Int) in
-                let lo = chunk * columns / chunks, hi = (chunk + 1) * columns / chunks
-                for (coefficient, row, start, length) in terms {
-                    let begin = max(lo, start), end = min(hi, length)
-                    guard end > begin else { continue }
-                    Kernels.axpy(o + begin, coefficient, row + begin, count: end - begin)
+                let lo = first + chunk * active / chunks, hi = first + (chunk + 1) * active / chunks
+                func single(_ k: Int, _ from: Int, _ to: Int) {
+                    let (coefficient, row, start, end) = terms[k]
+                    let b = max(from, start), e = min(to, end)
+                    if e > b { Kernels.axpy(o + b, coefficient, row + b, count: e - b) }
                 }
+                // Four terms at a time on the columns they share (a quarter of the loads and stores of
+                // `acc`), the rest of each term's range on its own. Which columns are fused depends on the
+                // terms only, not on the chunk, so the rounding does not depend on the thread split.
+                var k = 0
+                while k + 4 <= terms.count {
+                    let shared = max(terms[k].start, terms[k + 1].start, terms[k + 2].start, terms[k + 3].start)
+                    let sharedEnd = min(terms[k].end, terms[k + 1].end, terms[k + 2].end, terms[k + 3].end)
+                    let b = max(lo, shared), e = min(hi, sharedEnd)
+                    if e > b {
+                        for j in k..<(k + 4) { single(j, lo, min(hi, shared)); single(j, max(lo, sharedEnd), hi) }
+                        Kernels.axpy4(o, (terms[k].coefficient, terms[k + 1].coefficient, terms[k + 2].coefficient, terms[k + 3].coefficient),
+                                      (terms[k].row, terms[k + 1].row, terms[k + 2].row, terms[k + 3].row), from: b, to: e)
+                    } else {
+                        for j in k..<(k + 4) { single(j, lo, hi) }
+                    }
+                    k += 4
+                }
+                while k < terms.count { single(k, lo, hi); k += 1 }
             }
             if chunks == 1 { work(0) } else {
                 let pointer = UncheckedSendable(work)
@@ -204,12 +251,28 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 enum Kernels {
     /// Σ_{i ∈ [from, to)} a_i b_i.
     @inline(__always)
-    static func dot(_ a: UnsafeMutablePointer<Double>, _ b: [Double], from: Int, to: Int) -> Double {
-        b.withUnsafeBufferPointer { b in
-            var s = 0.0
-            var i = from
-            while i < to { s = Relaxed.multiplyAdd(a[i], b[i], s); i += 1 }
-            return s
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, from: Int, to: Int) -> Double {
+        var s = 0.0
+        var i = from
+        while i < to { s = Relaxed.multiplyAdd(a[i], b[i], s); i += 1 }
+        return s
+    }
+
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: [Double], from: Int, to: Int) -> Double {
+        b.withUnsafeBufferPointer { dot(a, $0.baseAddress!, from: from, to: to) }
+    }
+
+    /// y[i] += a₀x₀[i] + a₁x₁[i] + a₂x₂[i] + a₃x₃[i] for i in [from, to).
+    @inline(__always)
+    static func axpy4(
+        _ y: UnsafeMutablePointer<Double>, _ a: (Double, Double, Double, Double),
+        _ x: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+        from: Int, to: Int
+    ) {
+        for i in from..<to {
+            let s = Relaxed.multiplyAdd(a.0, x.0[i], a.1 * x.1[i]) + Relaxed.multiplyAdd(a.2, x.2[i], a.3 * x.3[i])
+            y[i] += s
         }
     }
 
