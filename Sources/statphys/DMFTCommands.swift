@@ -32,7 +32,7 @@ struct DMFTRun: ParsableCommand {
             Model: x* with |x*|² = N, P = αN samples y_μ = (1/N) Σ_{i<j} J^μ_ij x*_i x*_j, J ~ N(0, 1); \
             H(x) = ½ Σ_μ (v_μ(x) − y_μ)². GD: x ← x − lr ∂H/∂x; SGD: each sample enters a step with probability \
             --batch b and the step is divided by b (b = 1 is GD). x(0) = m0 x* + √(c0 − m0²) z, z ⟂ x*. \
-            Time t = step·lr. m = x·x*/N, Ctt = |x|²/N, Delta = 1 − 2m + Ctt, e = H/N.
+            --spherical projects every step back to |x|² = N: x ← √N x̃/|x̃|. Time t = step·lr. m = x·x*/N, Ctt = |x|²/N, Delta = 1 − 2m + Ctt, e = H/N.
 
             result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples, \
             seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
@@ -46,6 +46,7 @@ struct DMFTRun: ParsableCommand {
     @Option(help: "Initial overlap m(0) ∈ [0, √c0].") var m0 = 0.1
     @Option(help: "Initial norm C(0,0).") var c0 = 1.0
     @Option(help: "Number of steps T.") var steps = 2000
+    @Flag(help: "Spherical variant: renormalise x to |x|² = N after every step (C(t,t) = 1; needs c0 = 1).") var spherical = false
     @Flag(help: "Also run the finite-N simulation.") var simulate = false
     @Option(name: .customLong("N"), help: "Simulation dimension N.") var size = 200
     @Option(help: "Number of disorder samples.") var samples = 8
@@ -71,7 +72,8 @@ struct DMFTRun: ParsableCommand {
     }
 
     func run() throws {
-        let problem = try SignalRecoveryProblem(alpha: alpha, learningRate: lr, batchFraction: batch, initialOverlap: m0, initialNorm: c0, steps: steps)
+        let problem = try SignalRecoveryProblem(alpha: alpha, learningRate: lr, batchFraction: batch, initialOverlap: m0,
+                                                initialNorm: c0, steps: steps, spherical: spherical)
         let directory = URL(fileURLWithPath: output, isDirectory: true)
         try AtomicFile.prepareDirectory(directory)
         let experiment = DMFTExperiment(
@@ -122,6 +124,7 @@ struct DMFTThreshold: ParsableCommand {
     @Option(help: "Initial overlap m(0).") var m0 = 0.01
     @Option(help: "Initial norm C(0,0).") var c0 = 1.0
     @Option(help: "Horizon T (steps).") var steps = 3000
+    @Flag(help: "Spherical variant: renormalise x to |x|² = N after every step (needs c0 = 1).") var spherical = false
     @Option(help: "Relaxation criterion: delta:X or m:X.") var criterion = "delta:0.05"
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
@@ -143,7 +146,8 @@ struct DMFTThreshold: ParsableCommand {
     func run() throws {
         let sweep = try ThresholdSweep(
             batches: try Self.parseList(batch, name: "--batch"), alphas: try Self.parseList(alpha, name: "--alpha"),
-            learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, criterion: try parseCriterion(criterion))
+            learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, spherical: spherical,
+            criterion: try parseCriterion(criterion))
         let directory = URL(fileURLWithPath: output, isDirectory: true)
         try AtomicFile.prepareDirectory(directory)
         let progress = ProgressReporter(label: "DMFT sweep", enabled: !quiet)

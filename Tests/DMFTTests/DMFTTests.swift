@@ -28,6 +28,20 @@ import Testing
         #expect(a.m == b.m && a.ctt == b.ctt && a.q == b.q)
     }
 
+    /// Spherical variant, first step: the unnormalised step has m̃(1) = m0 (c0 = 1) and C̃(1,1) from the closed
+    /// form above, and x(1) = x̃(1)/√C̃(1,1); C(t,t) stays 1.
+    @Test(arguments: [(3.0, 0.1, 1.0, 0.1), (2.2, 0.2, 0.3, 0.5), (5.0, 0.05, 0.1, 0.9)])
+    func sphericalFirstStepAndNorm(alpha: Double, eta: Double, b: Double, m0: Double) throws {
+        let problem = try SignalRecoveryProblem(alpha: alpha, learningRate: eta, batchFraction: b, initialOverlap: m0, steps: 30, spherical: true)
+        let solution = DMFTSolver(problem: problem).solve()
+        let a = eta * alpha, q0 = 1 - m0 * m0
+        let c11 = (1 - a) * (1 - a) + 2 * (1 - a) * a * m0 * m0 + a * a * m0 * m0 + eta * a * q0 / b
+        #expect(abs(solution.m[1] - m0 / c11.squareRoot()) < 1e-12)
+        #expect(solution.ctt.allSatisfy { abs($0 - 1) < 1e-14 })
+        #expect(solution.m.allSatisfy { abs($0) <= 1 + 1e-12 })
+        #expect(abs(solution.response(1, 0) - 1 / c11.squareRoot()) < 1e-12)
+    }
+
     /// Dropping the terms below `negligible` × the largest of their sum (the responses decay exponentially
     /// with t − s) leaves the trajectory unchanged to rounding: compare with the full O(T³) sums.
     @Test func skippingNegligibleTermsKeepsTheTrajectory() throws {
@@ -92,6 +106,9 @@ import Testing
         #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 1.2, steps: 10) }
         #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: -0.1, steps: 10) }
         #expect(throws: DMFTError.self) { try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 0) }
+        #expect(throws: DMFTError.self) {
+            try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, initialNorm: 1.5, steps: 10, spherical: true)
+        }
         #expect(throws: DMFTError.self) {
             try SignalRecoverySimulator(problem: try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 3), size: 1, samples: 1)
         }
@@ -170,6 +187,22 @@ import Testing
             gaps.append(gap)
         }
         #expect(gaps[2] < gaps[0], "gaps \(gaps)")
+    }
+
+    /// The spherical variant against simulations that renormalise x after every step. (Leaving R(t+1,·)
+    /// unscaled by 1/λ, a plausible slip, moves m by ~0.2 here and fails this.)
+    @Test func sphericalSimulationMatchesTheDMFT() throws {
+        let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.2, initialOverlap: 0.2, steps: 15, spherical: true)
+        let theory = DMFTSolver(problem: problem).solve()
+        let result = try SignalRecoverySimulator(problem: problem, size: 96, samples: 8, seed: 5).run()
+        #expect(result.ctt.allSatisfy { $0.allSatisfy { abs($0 - 1) < 1e-12 } })
+        for (name, values, curve) in [("m", result.m, theory.m), ("e", result.energy, theory.energy)] {
+            let stats = SampleStatistics(values)
+            for t in 1...15 {
+                let deviation = abs(stats.mean[t] - curve[t])
+                #expect(deviation < 5 * stats.standardError[t] + 0.02 * abs(curve[t]), "\(name)(\(t)): \(stats.mean[t]) vs \(curve[t])")
+            }
+        }
     }
 }
 

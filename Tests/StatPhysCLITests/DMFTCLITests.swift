@@ -28,6 +28,23 @@ import Testing
         }
     }
 
+    @Test func sphericalRunKeepsTheNorm() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "dmft", "--spherical", "--alpha", "3", "--lr", "0.2", "--m0", "0.3", "--steps", "10",
+            "--simulate", "--N", "20", "--samples", "2", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory)
+        #expect((json["settings"] as? [String: Any])?["spherical"] as? Bool == true)
+        let theory = try #require(json["theory"] as? [String: [Double]])
+        #expect(theory["Ctt"]!.allSatisfy { abs($0 - 1) < 1e-12 })
+        let mean = try #require((json["simulation"] as? [String: Any])?["mean"] as? [String: [Double]])
+        #expect(mean["Ctt"]!.allSatisfy { abs($0 - 1) < 1e-12 })
+        #expect(theory["m"]![10] > theory["m"]![0])
+    }
+
     @Test func thresholdFitsEachBatchFraction() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -53,6 +70,7 @@ import Testing
     @Test(arguments: [
         (["--alpha=-1"], "alpha"), (["--batch", "1.5"], "batch"), (["--lr", "0"], "learning rate"),
         (["--m0", "2"], "m0"), (["--precision", "half"], "--precision"), (["--max-memory", "lots"], "--max-memory"),
+        (["--spherical", "--c0", "2"], "c0 must be 1"),
     ])
     func badInputGivesAMessage(extra: [String], mention: String) throws {
         let directory = CLIRunner.temporaryDirectory()

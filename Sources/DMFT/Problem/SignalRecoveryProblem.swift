@@ -8,6 +8,12 @@
 ///     SGD: x(t+1) = x(t) − (η/b) Σ_μ s_μ(t) r_μ ∂v_μ/∂x,   s_μ(t) ~ Bernoulli(b) fresh each step
 ///
 /// from x(0) = m0 x* + √(c0 − m0²) z with z ⟂ x*, |z|² = N, so that m(0) = m0 and C(0,0) = c0.
+///
+/// The spherical variant keeps |x|² = N by projecting every step back onto the sphere,
+///
+///     x(t+1) = √N x̃(t+1)/|x̃(t+1)|,   x̃(t+1) the (S)GD step from x(t),
+///
+/// so that C(t,t) = 1 at all times (it needs c0 = 1).
 public struct SignalRecoveryProblem: Sendable, Hashable, Codable {
     /// Sample complexity α = P/N.
     public var alpha: Double
@@ -21,10 +27,13 @@ public struct SignalRecoveryProblem: Sendable, Hashable, Codable {
     public var initialNorm: Double
     /// Number of steps T.
     public var steps: Int
+    /// Whether each step is normalised back to |x|² = N (C(t,t) = 1).
+    public var spherical: Bool
 
-    /// A validated problem; throws `DMFTError` for α ≤ 0, η ≤ 0, b ∉ (0, 1], c0 ≤ 0, m0 ∉ [0, √c0], T < 1.
+    /// A validated problem; throws `DMFTError` for α ≤ 0, η ≤ 0, b ∉ (0, 1], c0 ≤ 0, m0 ∉ [0, √c0], T < 1,
+    /// or a spherical run with c0 ≠ 1.
     public init(alpha: Double, learningRate: Double, batchFraction: Double = 1, initialOverlap: Double,
-                initialNorm: Double = 1, steps: Int) throws {
+                initialNorm: Double = 1, steps: Int, spherical: Bool = false) throws {
         func require(_ ok: Bool, _ message: String) throws { if !ok { throw DMFTError.invalidParameter(message) } }
         try require(alpha.isFinite && alpha > 0, "alpha must be positive, got \(alpha)")
         try require(learningRate.isFinite && learningRate > 0, "learning rate must be positive, got \(learningRate)")
@@ -33,12 +42,14 @@ public struct SignalRecoveryProblem: Sendable, Hashable, Codable {
         try require(initialOverlap.isFinite && initialOverlap >= 0 && initialOverlap * initialOverlap <= initialNorm,
                     "initial overlap m0 must be in [0, √c0] = [0, \(initialNorm.squareRoot())], got \(initialOverlap)")
         try require(steps >= 1, "number of steps must be at least 1, got \(steps)")
+        try require(!spherical || initialNorm == 1, "the spherical variant keeps C(t,t) = 1, so c0 must be 1, got \(initialNorm)")
         self.alpha = alpha
         self.learningRate = learningRate
         self.batchFraction = batchFraction
         self.initialOverlap = initialOverlap
         self.initialNorm = initialNorm
         self.steps = steps
+        self.spherical = spherical
     }
 
     /// Whether this is full-batch gradient descent (b = 1).

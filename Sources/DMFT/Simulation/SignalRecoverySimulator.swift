@@ -178,6 +178,11 @@ public struct SignalRecoverySimulator: Sendable {
             }
             let step = S(eta)
             for k in 0..<n { x[k] -= step * gradient[k] }
+            if problem.spherical {
+                let norm = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+                let scale = S((nn / norm).squareRoot())
+                for k in 0..<n { x[k] *= scale }
+            }
             tick(1)
         }
         return trajectory

@@ -18,6 +18,9 @@ import RealModule
 ///     R(t+1,t) = 1,   R(t+1,s) = R(t,s) − η Σ_{u=s+1}^{t} K(t,u) R(u,s)
 ///     C(t+1,s) = C(t,s) − η Σ_u K(t,u) C(u,s) + η S(t) m(s) + η² α Σ_{u<s} R(s,u) ξ'(C(t,u)) Y(t,u)   (s ≤ t+1)
 ///
+/// In the spherical variant these give the row of the unnormalised step x̃(t+1); dividing m(t+1), C(t+1,s ≤ t)
+/// and R(t+1,·) by λ(t) = √C̃(t+1,t+1) gives that of x(t+1) = x̃(t+1)/λ(t), and C(t+1,t+1) = 1.
+///
 /// Observables: e(t) = (α/2) Q(t) (loss per coordinate), Δ(t) = 1 − 2m(t) + C(t,t).
 /// Storage: four (T+1)² row-major matrices (C, R, Ḡ, Y; C and Y kept symmetric). Each step makes two passes
 /// over the rows s ≤ t, split over cores by rows (each value summed by one thread in a fixed order, so the
@@ -144,7 +147,19 @@ public struct DMFTSolver: Sendable {
             let noiseDiagonal = Kernels.dot(R + next, qv, from: startR[t + 1], to: t + 1)
             let diagonal = C[next + t] - eta * kc + eta * drift * m[t + 1] + eta * eta * noiseDiagonal
             C[next + t + 1] = diagonal
-            if !diagonal.isFinite || abs(diagonal) > divergenceBound || !m[t + 1].isFinite {
+            if problem.spherical, diagonal > 0 {
+                // x(t+1) = x̃(t+1)/λ with λ² = C̃(t+1,t+1): the row just computed is that of x̃(t+1), and a kick at
+                // x̃(s+1) reaches x(t+1) divided by λ too, so m, C(t+1,·) and R(t+1,·) all scale by 1/λ.
+                let scale = 1 / diagonal.squareRoot()
+                m[t + 1] *= scale
+                for s in 0...t {
+                    C[next + s] *= scale
+                    C[s * d + t + 1] = C[next + s]
+                    R[next + s] *= scale
+                }
+                C[next + t + 1] = 1
+            }
+            if !diagonal.isFinite || abs(diagonal) > divergenceBound || !m[t + 1].isFinite || (problem.spherical && !(diagonal > 0)) {
                 divergence = t + 1
                 reached = t
                 break

@@ -57,6 +57,7 @@ public struct DMFTExperimentResult: Sendable {
         var settings: [(String, JSONValue)] = [
             ("alpha", .number(problem.alpha)), ("lr", .number(problem.learningRate)), ("batch", .number(problem.batchFraction)),
             ("m0", .number(problem.initialOverlap)), ("c0", .number(problem.initialNorm)), ("steps", .integer(problem.steps)),
+            ("spherical", .bool(problem.spherical)),
         ]
         if let sim = experiment.simulation {
             settings += [("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .integer(Int(sim.seed)))]

@@ -18,19 +18,22 @@ public struct ThresholdSweep: Sendable {
     public var initialOverlap: Double
     public var initialNorm: Double
     public var steps: Int
+    /// Whether x is renormalised to |x|² = N after every step.
+    public var spherical: Bool
     public var criterion: RelaxationCriterion
 
     public init(batches: [Double], alphas: [Double], learningRate: Double, initialOverlap: Double, initialNorm: Double = 1,
-                steps: Int, criterion: RelaxationCriterion = RelaxationCriterion()) throws {
+                steps: Int, spherical: Bool = false, criterion: RelaxationCriterion = RelaxationCriterion()) throws {
         guard !batches.isEmpty, !alphas.isEmpty else { throw DMFTError.invalidParameter("give at least one batch fraction and one alpha") }
         self.batches = batches; self.alphas = alphas; self.learningRate = learningRate
         self.initialOverlap = initialOverlap; self.initialNorm = initialNorm; self.steps = steps; self.criterion = criterion
+        self.spherical = spherical
         for b in batches { for a in alphas { _ = try problem(alpha: a, batch: b) } }
     }
 
     func problem(alpha: Double, batch: Double) throws -> SignalRecoveryProblem {
         try SignalRecoveryProblem(alpha: alpha, learningRate: learningRate, batchFraction: batch,
-                                  initialOverlap: initialOverlap, initialNorm: initialNorm, steps: steps)
+                                  initialOverlap: initialOverlap, initialNorm: initialNorm, steps: steps, spherical: spherical)
     }
 
     /// Solves every (b, α) point, in parallel over points (each solve single-threaded, so results do not
@@ -91,7 +94,8 @@ public struct ThresholdSweepResult: Sendable {
             ("model", "dmft-signal-recovery-threshold"),
             ("settings", .object([
                 ("lr", .number(sweep.learningRate)), ("m0", .number(sweep.initialOverlap)), ("c0", .number(sweep.initialNorm)),
-                ("steps", .integer(sweep.steps)), ("criterion", .string(sweep.criterion.description)),
+                ("steps", .integer(sweep.steps)), ("spherical", .bool(sweep.spherical)),
+                ("criterion", .string(sweep.criterion.description)),
                 ("fit", "relaxation_steps = tau0 * (alpha - alpha_star)^(-nu), least squares in log, errors from the Gauss-Newton covariance"),
             ])),
             ("thresholds", .array(curves.map { curve in
