@@ -10,45 +10,69 @@ public struct QuadratureRule: Sendable, Hashable {
 ///
 ///     E[f(z)], z ~ N(0, 1)  ≈  Σᵢ wᵢ f(xᵢ),   Σᵢ wᵢ = 1,
 ///
-/// exact for polynomials of degree ≤ 2n − 1. Nodes by Newton's method on the orthonormal Hermite
-/// recurrence (with the usual asymptotic starting guesses), then rescaled from the weight e^{−x²}.
+/// exact for polynomials of degree ≤ 2n − 1. The nodes are the eigenvalues of the Jacobi matrix of the
+/// probabilists' Hermite polynomials (zero diagonal, off-diagonal √j), found by Sturm-sequence bisection and
+/// polished by Newton's method; the weights are the Christoffel numbers wᵢ = 1/Σ_{j<n} hⱼ(xᵢ)² with hⱼ the
+/// orthonormal polynomials, summed with rescaling so that no order overflows.
 public enum GaussHermite {
     /// The n-point rule (n ≥ 1).
     public static func rule(order n: Int) -> QuadratureRule {
         precondition(n >= 1, "a Gauss–Hermite rule needs at least one node")
-        var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
-        let pim4 = 1 / Double.pi.squareRoot().squareRoot()  // π^{-1/4}
-        var z = 0.0
-        for i in 0..<((n + 1) / 2) {
-            // Starting guesses for the largest roots first (Numerical Recipes' gauher heuristics).
-            switch i {
-            case 0: z = (Double(2 * n + 1)).squareRoot() - 1.85575 * Double.pow(Double(2 * n + 1), -0.16667)
-            case 1: z -= 1.14 * Double.pow(Double(n), 0.426) / z
-            case 2: z = 1.86 * z - 0.86 * x[0]
-            case 3: z = 1.91 * z - 0.91 * x[1]
-            default: z = 2 * z - x[i - 2]
+        var nodes = [Double](repeating: 0, count: n), weights = nodes
+        // The rule is symmetric: compute the nodes k ≥ n/2 (x ≥ 0) and mirror them.
+        var lower = 0.0
+        for k in (n / 2)..<n {
+            var x = n % 2 == 1 && k == n / 2 ? 0 : bisect(eigenvalue: k, order: n, above: lower)
+            for _ in 0..<3 where x != 0 {
+                let (h, previous, _) = orthonormal(x, order: n)
+                let step = h / (Double(n).squareRoot() * previous)  // h_n' = √n h_{n−1}
+                guard step.isFinite, abs(step) < 1e-6 * max(1, abs(x)) else { break }
+                x -= step
             }
-            var derivative = 0.0
-            for _ in 0..<100 {
-                var p1 = pim4, p2 = 0.0
-                for j in 1...n {
-                    let p3 = p2
-                    p2 = p1
-                    p1 = z * (2.0 / Double(j)).squareRoot() * p2 - (Double(j - 1) / Double(j)).squareRoot() * p3
-                }
-                derivative = (2 * Double(n)).squareRoot() * p2
-                let step = p1 / derivative
-                z -= step
-                if abs(step) <= 1e-15 * max(1, abs(z)) { break }
-            }
-            x[i] = z
-            x[n - 1 - i] = -z
-            w[i] = 2 / (derivative * derivative)
-            w[n - 1 - i] = w[i]
+            lower = x
+            let w = 1 / orthonormal(x, order: n).sumOfSquares
+            nodes[k] = x; weights[k] = w
+            nodes[n - 1 - k] = -x; weights[n - 1 - k] = w
         }
-        // From weight e^{−x²} to the standard normal density: x → √2 x, w → w/√π.
-        let scale = 2.0.squareRoot(), norm = 1 / Double.pi.squareRoot()
-        return QuadratureRule(nodes: x.reversed().map { $0 * scale }, weights: w.reversed().map { $0 * norm })
+        return QuadratureRule(nodes: nodes, weights: weights)
+    }
+
+    /// The k-th smallest eigenvalue (from 0) of the Jacobi matrix, known to lie above `above`, by bisection on the
+    /// Sturm count of eigenvalues below x (the negative pivots of the LDLᵀ factorisation of J − x).
+    static func bisect(eigenvalue k: Int, order n: Int, above: Double) -> Double {
+        func countBelow(_ x: Double) -> Int {
+            var pivot = -x, count = pivot < 0 ? 1 : 0
+            for j in 1..<max(1, n) {
+                pivot = -x - Double(j) / (pivot == 0 ? -Double.ulpOfOne : pivot)
+                if pivot < 0 { count += 1 }
+            }
+            return count
+        }
+        var lo = above, hi = 2 * Double(n).squareRoot() + 1  // Gershgorin bound
+        while true {
+            let mid = 0.5 * (lo + hi)
+            if mid <= lo || mid >= hi { return mid }
+            if countBelow(mid) > k { hi = mid } else { lo = mid }
+        }
+    }
+
+    /// h_n(x), h_{n−1}(x) (scaled alike) and Σ_{j<n} h_j(x)² (exact) for the orthonormal probabilists' Hermite
+    /// polynomials h₀ = 1, h_j = (x h_{j−1} − √(j−1) h_{j−2})/√j.
+    static func orthonormal(_ x: Double, order n: Int) -> (value: Double, previous: Double, sumOfSquares: Double) {
+        var previous = 0.0, current = 1.0, sum = 0.0, logScale = 0.0
+        for j in 1...n {
+            sum += current * current
+            let next = (x * current - Double(j - 1).squareRoot() * previous) / Double(j).squareRoot()
+            previous = current
+            current = next
+            if abs(current) > 1e100 {
+                // Rescale the recurrence and the running sum together by 10^-200 (sum by 10^-400 → log).
+                current *= 1e-100; previous *= 1e-100
+                sum *= 1e-200
+                logScale += 200 * Double.log(10)
+            }
+        }
+        return (current, previous, Double.exp(Double.log(sum) + logScale))
     }
 }
 
