@@ -59,6 +59,7 @@ struct OnlineCommittee: ParsableCommand {
                 dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
         experiment.initialDimension = simulation.dimension
         experiment.initialSeed = simulation.seed
+        experiment.quadratureOrder = model.quadratureOrder
         let progress = ProgressReporter(label: simulation.theoryOnly ? "solving" : "simulating", enabled: !quiet)
         let result = try experiment.run(progress: { progress.update($0) })
         progress.finish()
@@ -82,7 +83,9 @@ struct OnlineCommittee: ParsableCommand {
     }
 
     func runStability(_ scenario: CommitteeScenario) throws {
-        let result = try CommitteeStability(scenario: scenario).analyse()
+        var analysis = CommitteeStability(scenario: scenario)
+        analysis.quadratureOrder = model.quadratureOrder
+        let result = try analysis.analyse()
         print("lr_max   = \(TextTable.format(result.lrMax, digits: 6))   (largest learning rate with a stable perfect-learning fixed point)")
         print("lr_opt   = \(TextTable.format(result.lrOpt, digits: 6))   (fastest asymptotic convergence)")
         print("rate_opt = \(TextTable.format(result.rateOpt, digits: 6))   (asymptotically ε_g ∝ exp(−rate_opt·t) at lr_opt)")
@@ -121,6 +124,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
             base: base, learningRates: try DMFTThreshold.parseList(lr, name: "--lr"),
             noiseVariances: try DMFTThreshold.parseList(noise, name: "--noise"), tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
+        sweep.quadratureOrder = model.quadratureOrder
         let progress = ProgressReporter(label: "solving", enabled: !quiet)
         let result = try sweep.run(progress: { progress.update($0) })
         progress.finish()
@@ -145,6 +149,7 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "Variance of a random initial student's weights.") var initVariance = 1.0
     @Option(help: "Initial student second-layer weights (all equal).") var v0 = 1.0
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
+    @Option(help: "Gauss–Hermite nodes per dimension for integrals without a closed form (tanh, sigmoid, mixed activations); see the README for the accuracy.") var quadratureOrder = 14
 
     func validate() throws {
         guard ["fixed", "trained"].contains(secondLayer) else {
@@ -152,6 +157,9 @@ struct CommitteeModelOptions: ParsableArguments {
         }
         guard (q0 == nil) == (r0 == nil) else { throw ValidationError("--q0 and --r0 go together") }
         guard q0 == nil || `init` == nil else { throw ValidationError("give either --q0/--r0 or --init, not both") }
+        guard (2...200).contains(quadratureOrder) else {
+            throw ValidationError("--quadrature-order must be between 2 and 200, got \(quadratureOrder)")
+        }
     }
 
     /// The scenario for first-layer learning rate `lr` and noise variance `noise`.

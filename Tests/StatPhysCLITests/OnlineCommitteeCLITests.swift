@@ -33,6 +33,26 @@ import Testing
         }
     }
 
+    /// tanh has no closed forms: `--quadrature-order` reaches the integrals, recorded in the settings; high
+    /// orders agree with each other and a very low one does not.
+    @Test func quadratureOrderReachesTheIntegrals() throws {
+        func eg(order: Int) throws -> [Double] {
+            let directory = CLIRunner.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let output = try CLIRunner.run([
+                "online", "committee", "--K", "1", "--M", "1", "--activation", "tanh", "--q0", "1", "--r0", "0.5",
+                "--t-max", "2", "--points", "3", "--theory-only", "--quadrature-order", String(order), "--quiet", "--output", directory.path,
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            let json = try CLIRunner.result(in: directory)
+            #expect((json["settings"] as? [String: Any])?["quadrature_order"] as? Int == order)
+            return try #require((json["theory"] as? [String: Any])?["eg"] as? [Double])
+        }
+        let low = try eg(order: 3), high = try eg(order: 100), higher = try eg(order: 140)
+        for t in 0..<3 { #expect(abs(high[t] - higher[t]) < 1e-7 * higher[t], "t index \(t): \(high[t]) vs \(higher[t])") }
+        #expect(abs(low[0] - higher[0]) > 1e-4 * higher[0])
+    }
+
     @Test func initialStateAndTeacherFromFiles() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -101,6 +121,7 @@ import Testing
         (["--q0", "0.1"], "--q0 and --r0"),
         (["--q0", "0.1", "--r0", "0.9"], "not realisable"),
         (["--second-layer", "sometimes"], "--second-layer"),
+        (["--quadrature-order", "1"], "--quadrature-order"),
     ])
     func badInputGivesAMessage(extra: [String], mention: String) throws {
         let directory = CLIRunner.temporaryDirectory()

@@ -12,6 +12,8 @@ public struct CommitteeStability: Sendable {
     /// Scanned learning rates run from `lrMinimum` geometrically until instability (or `lrMaximum`).
     public var lrMinimum = 1e-3
     public var lrMaximum = 1e3
+    /// Gauss–Hermite nodes per dimension for integrals without a closed form.
+    public var quadratureOrder = 14
 
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 
@@ -28,7 +30,7 @@ public struct CommitteeStability: Sendable {
         var s = scenario
         s.learningRate = lr
         s.noiseVariance = 0
-        let ode = CommitteeODE(scenario: s, initial: fixedPoint)
+        let ode = CommitteeODE(scenario: s, initial: fixedPoint, quadratureOrder: quadratureOrder)
         let y0 = ode.layout.state(of: fixedPoint), n = y0.count
         var jacobian = [Double](repeating: 0, count: n * n)
         let h = 1e-5

@@ -23,6 +23,8 @@ public struct CommitteeExperiment: Sendable {
     /// Theory-only runs with a random initial student draw it at this dimension and seed.
     public var initialDimension = 1000
     public var initialSeed: UInt64 = 1
+    /// Gauss–Hermite nodes per dimension for integrals without a closed form (tanh, sigmoid, mixed).
+    public var quadratureOrder = 14
 
     public init(scenario: CommitteeScenario, tMax: Double, points: Int = 201, logarithmicGrid: Bool = false,
                 simulation: SimulationSettings?) {
@@ -38,7 +40,8 @@ public struct CommitteeExperiment: Sendable {
     /// Runs the simulation (if any), then the theory. `progress` receives the fraction done of each phase.
     public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> CommitteeExperimentResult {
         let requested = try grid()
-        let theory = CommitteeTheory(scenario: scenario)
+        var theory = CommitteeTheory(scenario: scenario)
+        theory.quadratureOrder = quadratureOrder
         if let simulation {
             let simulator = try CommitteeSimulator(
                 scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
@@ -73,7 +76,8 @@ public struct CommitteeExperimentResult: Sendable {
     /// ε_g of each simulated network, from its measured overlaps.
     public var simulatedGeneralisationError: EnsembleStatistics? {
         guard let simulation else { return nil }
-        let model = CommitteeTheory(scenario: experiment.scenario)
+        var model = CommitteeTheory(scenario: experiment.scenario)
+        model.quadratureOrder = experiment.quadratureOrder
         return simulation.statistics { model.generalisationError($0) }
     }
 

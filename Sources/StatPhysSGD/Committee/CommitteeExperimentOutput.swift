@@ -18,7 +18,7 @@ extension CommitteeExperimentResult {
             ("noise", .number(s.noiseVariance)), ("reg", .number(s.weightDecay)),
             ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),
             ("v_star", .numbers(s.teacherSecondLayer)), ("v0", .numbers(s.initialSecondLayer)),
-            ("small_lr_limit", .bool(s.dropsSecondOrderTerms)),
+            ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]

@@ -16,6 +16,8 @@ public struct CommitteeFinalErrorSweep: Sendable {
     public var tMax: Double
     /// With a trained second layer: use each point's η as η_v too (otherwise η_v stays the base's).
     public var secondLayerRateFollows = false
+    /// Gauss–Hermite nodes per dimension for integrals without a closed form.
+    public var quadratureOrder = 14
 
     public init(base: CommitteeScenario, learningRates: [Double], noiseVariances: [Double], tMax: Double) throws {
         guard base.specifiedInitialState != nil else {
@@ -33,13 +35,15 @@ public struct CommitteeFinalErrorSweep: Sendable {
         let jobs = noiseVariances.flatMap { noise in learningRates.map { (noise, $0) } }
         let values = Mutex<[Result<Double?, Error>?]>(Array(repeating: nil, count: jobs.count))
         let done = Mutex(0)
-        let base = self.base, tMax = self.tMax, sweepFollows = secondLayerRateFollows
+        let base = self.base, tMax = self.tMax, sweepFollows = secondLayerRateFollows, order = quadratureOrder
         DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
             var scenario = base
             (scenario.noiseVariance, scenario.learningRate) = jobs[index]
             if sweepFollows, scenario.trainsSecondLayer { scenario.secondLayerLearningRate = scenario.learningRate }
             let outcome = Result { () throws -> Double? in
-                let solution = try CommitteeTheory(scenario: scenario).solve(times: [0, tMax])
+                var theory = CommitteeTheory(scenario: scenario)
+                theory.quadratureOrder = order
+                let solution = try theory.solve(times: [0, tMax])
                 return solution.divergence == nil ? solution.generalisationError.last : nil
             }
             values.withLock { $0[index] = outcome }
