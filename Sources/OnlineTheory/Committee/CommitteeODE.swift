@@ -89,6 +89,7 @@ public struct CommitteeODE: ODESystem, Sendable {
     }
 
     /// ε_g = ½ E[(φ − φ*)²] = ½ Σ_{ab} s_a s_b I2(a, b) over all local fields (closed form for erf, ReLU, linear).
+    /// A square's mean, so never negative: rounding near perfect learning (~1e-17) is clamped at 0.
     public func generalisationError(_ state: CommitteeOrderParameters) -> Double {
         let k = state.studentUnits, m = state.teacherUnits, n = k + m
         let c = state.fieldCovariance
@@ -100,7 +101,7 @@ public struct CommitteeODE: ODESystem, Sendable {
                     total += (a == b ? 1 : 2) * s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b)
                 }
             }
-            return 0.5 * total
+            return max(0, 0.5 * total)
         }
     }
 }
