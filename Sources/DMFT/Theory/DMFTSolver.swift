@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import RealModule
 
 /// The discrete-time dynamical mean-field theory of GD and mini-batch SGD on the Kamali–Urbani problem,
@@ -45,49 +48,41 @@ public struct DMFTSolver: Sendable {
     public func solve(stopWhen criterion: RelaxationCriterion? = nil, progress: ((Double) -> Void)? = nil) -> DMFTSolution {
         let steps = problem.steps, d = steps + 1
         let eta = problem.learningRate, alpha = problem.alpha, b = problem.batchFraction
-        var c = [Double](repeating: 0, count: d * d), r = c, g = c, y = c
+        // The four (T+1)² matrices, on huge pages where the system allows (rows are read in long strided runs).
+        let matrices = MatrixStorage(side: d, count: 4)
+        defer { matrices.deallocate() }
+        let C = matrices[0], R = matrices[1], G = matrices[2], Y = matrices[3]
         var m = [Double](repeating: 0, count: d), q = m
         m[0] = problem.initialOverlap
-        c[0] = problem.initialNorm
+        C[0] = problem.initialNorm
         var reached = steps
         var divergence: Int?
-        // Work vectors.
-        var sig = [Double](repeating: 0, count: d), sigmaC = sig, w = sig, z = sig, kernel = sig, acc = sig, qv = sig, noise = sig
+        // Work vectors (length d each) and one scratch row per piece of a row pass.
+        let work = WorkVectors(length: d, count: 8 + Self.pieces)
+        defer { work.deallocate() }
+        let sig = work[0], sigmaC = work[1], w = work[2], z = work[3], kernel = work[4], acc = work[5], qv = work[6]
+        let noise = work[7], scratch = work[8]
         // First column of each row of Ḡ and R that is not negligible (the responses decay with t − s).
         var startG = [Int](repeating: 0, count: d), startR = startG
         let totalWork = Double(d) * Double(d) * Double(d)
 
-        c.withUnsafeMutableBufferPointer { cb in
-        r.withUnsafeMutableBufferPointer { rb in
-        g.withUnsafeMutableBufferPointer { gb in
-        y.withUnsafeMutableBufferPointer { yb in
-        let C = cb.baseAddress!, R = rb.baseAddress!, G = gb.baseAddress!, Y = yb.baseAddress!
         for t in 0...steps {
             let row = t * d
             // Sample side.
             for u in 0..<t { sig[u] = C[row + u] * R[row + u] }
             for v in 0...t { sigmaC[v] = 0.5 * (C[row + v] * C[row + v] - m[t] * m[t] - m[v] * m[v] + 1) }
-            // Ḡ(t, s < t).
-            sweep(rows: t, columns: t, into: &acc) { u in (sig[u], G + u * d, startG[u], u + 1) }
+            // One pass over the rows u < t of Ḡ: Σ_u Σ̃(t,u) Ḡ(u,s) for the new row Ḡ(t,·), and W(u,t) = Σ_v Ḡ(u,v) Σ_C(v,t).
+            let sigStart = firstSignificant(sig, count: t)
+            startG.withUnsafeBufferPointer { first in
+                rowPass(G, stride: d, rows: t, width: t, scratch: scratch, into: acc, range: { (first[$0], $0 + 1) },
+                        axpy: sig, from: sigStart, dot: sigmaC, dots: w)
+            }
             for s in 0..<t { G[row + s] = -eta * acc[s] }
             G[row + t] = 1
             startG[t] = firstSignificant(G + row, count: t + 1)
-            // W(s, t) for s ≤ t and z(s) = Σ_u Σ̃(t,u) Y(u,s) for s < t: one pass over the rows s of Ḡ and Y
-            // (Y is stored symmetric, so Y(u,s) for the recent u is a contiguous piece of row s).
-            let sigStart = firstSignificant(sig, count: t)
-            w.withUnsafeMutableBufferPointer { wOut in
-            z.withUnsafeMutableBufferPointer { zOut in
-            sigmaC.withUnsafeBufferPointer { sigmaCIn in
-            sig.withUnsafeBufferPointer { sigIn in
-            startG.withUnsafeBufferPointer { startIn in
-                let wo = wOut.baseAddress!, zo = zOut.baseAddress!, sc = sigmaCIn.baseAddress!, sg = sigIn.baseAddress!
-                let first = startIn.baseAddress!
-                parallelFor(count: t) { s in
-                    wo[s] = Kernels.dot(G + s * d, sc, from: first[s], to: s + 1)
-                    zo[s] = Kernels.dot(Y + s * d, sg, from: sigStart, to: t)
-                }
-                wo[t] = Kernels.dot(G + row, sc, from: first[t], to: t + 1)
-            }}}}}
+            w[t] = Kernels.dot(G + row, sigmaC, from: startG[t], to: t + 1)
+            // z(s) = Σ_u Σ̃(t,u) Y(u,s) for s < t, from the lower triangle of Y.
+            symmetricProduct(Y, stride: d, sig, from: sigStart, count: t, scratch: scratch, into: z)
             // Y(t, s < t) and Q(t).
             for s in 0..<t {
                 let value = w[s] - eta * z[s]
@@ -115,27 +110,19 @@ public struct DMFTSolver: Sendable {
             for s in 0...t { km += kernel[s] * m[s] }
             m[t + 1] = m[t] - eta * km + eta * drift
             let next = (t + 1) * d
-            // R(t+1, s < t): Σ_{u=s+1}^{t} K(t,u) R(u,s) = Σ_u K(t,u) R(u, s) over rows u ≤ t (R(u,s) = 0 for s ≥ u).
-            sweep(rows: t + 1, columns: t, into: &acc) { u in (kernel[u], R + u * d, startR[u], u) }
+            // One pass over the rows u ≤ t of R: Σ_u K(t,u) R(u,s) for R(t+1, s < t) (R(u,s) = 0 for s ≥ u), and the
+            // noise Σ_{v<u} R(u,v) αξ'(C(t,v)) Y(t,v) of C(t+1, u).
+            for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
+            let kernelStart = firstSignificant(kernel, count: t + 1)
+            startR.withUnsafeBufferPointer { first in
+                rowPass(R, stride: d, rows: t + 1, width: t, scratch: scratch, into: acc, range: { (first[$0], $0) },
+                        axpy: kernel, from: kernelStart, dot: qv, dots: noise)
+            }
             for s in 0..<t { R[next + s] = R[row + s] - eta * acc[s] }
             R[next + t] = 1
             startR[t + 1] = firstSignificant(R + next, count: t + 1)
-            // C(t+1, s ≤ t): Σ_u K(t,u) C(u,s) and the noise Σ_{u<s} R(s,u) αξ'(C(t,u)) Y(t,u), one pass over the
-            // rows s of C (symmetric) and R.
-            for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
-            let kernelStart = firstSignificant(kernel, count: t + 1)
-            acc.withUnsafeMutableBufferPointer { accOut in
-            noise.withUnsafeMutableBufferPointer { noiseOut in
-            kernel.withUnsafeBufferPointer { kernelIn in
-            qv.withUnsafeBufferPointer { qvIn in
-            startR.withUnsafeBufferPointer { startIn in
-                let ao = accOut.baseAddress!, no = noiseOut.baseAddress!, k = kernelIn.baseAddress!, nv = qvIn.baseAddress!
-                let first = startIn.baseAddress!
-                parallelFor(count: t + 1) { s in
-                    ao[s] = Kernels.dot(C + s * d, k, from: kernelStart, to: t + 1)
-                    no[s] = Kernels.dot(R + s * d, nv, from: first[s], to: s)
-                }
-            }}}}}
+            // C(t+1, s ≤ t): Σ_u K(t,u) C(u,s) from the lower triangle of C.
+            symmetricProduct(C, stride: d, kernel, from: kernelStart, count: t + 1, scratch: scratch, into: acc)
             for s in 0...t {
                 let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
                 C[next + s] = value
@@ -169,15 +156,80 @@ public struct DMFTSolver: Sendable {
                 progress(done * done * done / totalWork)
             }
         }
-        }}}}
         progress?(1)
         return DMFTSolution(problem: problem, reached: reached, dimension: d, m: Array(m[0...reached]),
-                            q: Array(q[0...reached]), correlations: c, responses: r, divergence: divergence)
+                            q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: d * d)),
+                            responses: Array(UnsafeBufferPointer(start: R, count: d * d)), divergence: divergence)
     }
 
-    /// The first index of `row[0..<count]` whose magnitude exceeds `negligible` × the row's largest.
-    private func firstSignificant(_ row: [Double], count: Int) -> Int {
-        row.withUnsafeBufferPointer { firstSignificant(UnsafeMutablePointer(mutating: $0.baseAddress!), count: count) }
+    /// Pieces a row pass is split into: fixed, so that the rounding does not depend on the thread count.
+    static let pieces = 8
+
+    /// Runs `body(r, buffer)` for r in `rows`, split into `pieces` runs of rows of about equal `weight`, each with
+    /// its own zeroed scratch row `buffer` (the runs in parallel from `parallelThreshold` rows on), then sets
+    /// out[s] = Σ_runs buffer[s] for s < `width`, adding the runs in a fixed order.
+    private func piecewise(
+        _ rows: Range<Int>, width: Int, weight: (Int) -> Int, scratch: UnsafeMutablePointer<Double>, stride d: Int,
+        into out: UnsafeMutablePointer<Double>, _ body: (Int, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        for s in 0..<width { out[s] = 0 }
+        guard !rows.isEmpty else { return }
+        let count = rows.count >= 64 ? Self.pieces : 1
+        var bounds = [Int](repeating: rows.upperBound, count: count + 1)
+        bounds[0] = rows.lowerBound
+        if count > 1 {
+            var total = 0
+            for r in rows { total += weight(r) + 1 }
+            var done = 0, piece = 1
+            for r in rows where piece < count {
+                done += weight(r) + 1
+                while piece < count && done * count >= total * piece { bounds[piece] = r + 1; piece += 1 }
+            }
+        }
+        withoutActuallyEscaping(body) { body in
+            let run = { (piece: Int) in
+                let buffer = scratch + piece * d
+                for s in 0..<width { buffer[s] = 0 }
+                for r in bounds[piece]..<bounds[piece + 1] { body(r, buffer) }
+            }
+            if count > 1 && rows.upperBound >= parallelThreshold {
+                let shared = UncheckedSendable(run)
+                DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+            } else {
+                for piece in 0..<count { run(piece) }
+            }
+        }
+        for piece in 0..<count {
+            let buffer = scratch + piece * d
+            for s in 0..<width { out[s] += buffer[s] }
+        }
+    }
+
+    /// One pass over the rows r < `rows` of a lower-triangular M, reading each entry once: with [lo, hi) = range(r),
+    /// dots[r] = Σ_{v∈[lo,hi)} M(r,v) x[v], and, for r ≥ k0, out[v] += a[r] M(r,v) over the same range (v < `width`),
+    /// so out[s] = Σ_{r≥k0} a[r] M(r,s).
+    private func rowPass(
+        _ matrix: UnsafeMutablePointer<Double>, stride d: Int, rows: Int, width: Int, scratch: UnsafeMutablePointer<Double>,
+        into out: UnsafeMutablePointer<Double>, range: (Int) -> (Int, Int),
+        axpy a: UnsafeMutablePointer<Double>, from k0: Int, dot x: UnsafeMutablePointer<Double>, dots: UnsafeMutablePointer<Double>
+    ) {
+        piecewise(0..<rows, width: width, weight: { let (lo, hi) = range($0); return hi - lo }, scratch: scratch, stride: d,
+                  into: out) { r, buffer in
+            let (lo, hi) = range(r)
+            let axpyEnd = r >= k0 ? min(hi, width) : lo
+            dots[r] = Kernels.axpyDot(matrix + r * d, a[r], x, from: lo, axpyTo: max(lo, axpyEnd), to: hi, into: buffer)
+        }
+    }
+
+    /// out[s] = Σ_{u∈[k0,n)} c[u] M(u,s) for s < n with M symmetric, reading only the rows u ∈ [k0, n) of its lower
+    /// triangle, each entry once: row r adds c[r] M(r,v) to out[v] for v < r and Σ_{v∈[k0,r]} c[v] M(r,v) to out[r].
+    private func symmetricProduct(
+        _ matrix: UnsafeMutablePointer<Double>, stride d: Int, _ c: UnsafeMutablePointer<Double>, from k0: Int, count n: Int,
+        scratch: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>
+    ) {
+        piecewise(k0..<max(k0, n), width: n, weight: { $0 }, scratch: scratch, stride: d, into: out) { r, buffer in
+            buffer[r] += Kernels.symmetricRow(matrix + r * d, c, from: k0, row: r, into: buffer)
+        }
     }
 
     /// The first index of `row[0..<count]` whose magnitude exceeds `negligible` × the row's largest.
@@ -190,70 +242,48 @@ public struct DMFTSolver: Sendable {
         while i < count && abs(row[i]) <= cutoff { i += 1 }
         return min(i, count)
     }
+}
 
-    /// body(i) for i in 0..<count, split over threads in contiguous chunks when `count` is large; each i is
-    /// computed by exactly one thread, so the result does not depend on the split.
-    private func parallelFor(count: Int, _ body: (Int) -> Void) {
-        guard count >= parallelThreshold else { for i in 0..<count { body(i) }; return }
-        let chunks = min(8, max(2, count / 192))
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                for i in (chunk * count / chunks)..<((chunk + 1) * count / chunks) { work.value(i) }
-            }
-        }
+/// `count` zeroed side × side matrices of doubles, 2 MB-aligned and advised as huge pages on Linux, so that
+/// streaming long strided runs of rows does not miss the TLB on every 4 KB page.
+struct MatrixStorage {
+    let base: UnsafeMutableRawPointer
+    /// Bytes per matrix, rounded up to the alignment.
+    let matrixBytes: Int
+    let count: Int
+
+    init(side: Int, count: Int) {
+        let alignment = 2 << 20
+        matrixBytes = (side * side * MemoryLayout<Double>.stride + alignment - 1) / alignment * alignment
+        self.count = count
+        base = .allocate(byteCount: matrixBytes * count, alignment: alignment)
+        #if os(Linux)
+        _ = madvise(base, matrixBytes * count, MADV_HUGEPAGE)
+        #endif
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: matrixBytes * count)
     }
 
-    /// acc[s] = Σ_{u < rows} coefficient(u) · row(u)[s] for s in [start(u), min(columns, end(u))), split over
-    /// threads by columns. Terms whose coefficient is below `negligible` × the largest are skipped.
-    private func sweep(
-        rows: Int, columns: Int, into acc: inout [Double],
-        _ term: (Int) -> (coefficient: Double, row: UnsafeMutablePointer<Double>, start: Int, end: Int)
-    ) {
-        guard columns > 0 else { return }
-        var terms = (0..<rows).map(term)
-        let largest = terms.reduce(0) { max($0, abs($1.coefficient)) }
-        let cutoff = negligible * largest
-        terms.removeAll { abs($0.coefficient) <= cutoff || $0.start >= min(columns, $0.end) }
-        // Only columns from the earliest start on receive terms; split that range over threads.
-        let first = terms.reduce(columns) { min($0, $1.start) }
-        acc.withUnsafeMutableBufferPointer { out in
-            let o = out.baseAddress!
-            for s in 0..<columns { o[s] = 0 }
-            let active = columns - first
-            let chunks = active >= parallelThreshold && terms.count > 8 ? min(8, max(1, active / 96)) : 1
-            let work = { (chunk: Int) in
-                let lo = first + chunk * active / chunks, hi = first + (chunk + 1) * active / chunks
-                func single(_ k: Int, _ from: Int, _ to: Int) {
-                    let (coefficient, row, start, end) = terms[k]
-                    let b = max(from, start), e = min(to, end)
-                    if e > b { Kernels.axpy(o + b, coefficient, row + b, count: e - b) }
-                }
-                // Four terms at a time on the columns they share (a quarter of the loads and stores of
-                // `acc`), the rest of each term's range on its own. Which columns are fused depends on the
-                // terms only, not on the chunk, so the rounding does not depend on the thread split.
-                var k = 0
-                while k + 4 <= terms.count {
-                    let shared = max(terms[k].start, terms[k + 1].start, terms[k + 2].start, terms[k + 3].start)
-                    let sharedEnd = min(terms[k].end, terms[k + 1].end, terms[k + 2].end, terms[k + 3].end)
-                    let b = max(lo, shared), e = min(hi, sharedEnd)
-                    if e > b {
-                        for j in k..<(k + 4) { single(j, lo, min(hi, shared)); single(j, max(lo, sharedEnd), hi) }
-                        Kernels.axpy4(o, (terms[k].coefficient, terms[k + 1].coefficient, terms[k + 2].coefficient, terms[k + 3].coefficient),
-                                      (terms[k].row, terms[k + 1].row, terms[k + 2].row, terms[k + 3].row), from: b, to: e)
-                    } else {
-                        for j in k..<(k + 4) { single(j, lo, hi) }
-                    }
-                    k += 4
-                }
-                while k < terms.count { single(k, lo, hi); k += 1 }
-            }
-            if chunks == 1 { work(0) } else {
-                let pointer = UncheckedSendable(work)
-                DispatchQueue.concurrentPerform(iterations: chunks) { pointer.value($0) }
-            }
-        }
+    subscript(index: Int) -> UnsafeMutablePointer<Double> {
+        (base + index * matrixBytes).assumingMemoryBound(to: Double.self)
     }
+
+    func deallocate() { base.deallocate() }
+}
+
+/// `count` zeroed vectors of `length` doubles in one allocation.
+struct WorkVectors {
+    let base: UnsafeMutablePointer<Double>
+    let length: Int
+
+    init(length: Int, count: Int) {
+        self.length = length
+        base = .allocate(capacity: length * count)
+        base.initialize(repeating: 0, count: length * count)
+    }
+
+    subscript(index: Int) -> UnsafeMutablePointer<Double> { base + index * length }
+
+    func deallocate() { base.deallocate() }
 }
 
 /// Wraps a non-Sendable closure whose captured buffers are written by disjoint index ranges.
@@ -273,26 +303,37 @@ enum Kernels {
         return s
     }
 
+    /// out[i] += a·row[i] for i ∈ [from, axpyTo), and returns Σ_{i∈[from,to)} row[i] x[i] (axpyTo ≤ to).
     @inline(__always)
-    static func dot(_ a: UnsafePointer<Double>, _ b: [Double], from: Int, to: Int) -> Double {
-        b.withUnsafeBufferPointer { dot(a, $0.baseAddress!, from: from, to: to) }
-    }
-
-    /// y[i] += a₀x₀[i] + a₁x₁[i] + a₂x₂[i] + a₃x₃[i] for i in [from, to).
-    @inline(__always)
-    static func axpy4(
-        _ y: UnsafeMutablePointer<Double>, _ a: (Double, Double, Double, Double),
-        _ x: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-        from: Int, to: Int
-    ) {
-        for i in from..<to {
-            let s = Relaxed.multiplyAdd(a.0, x.0[i], a.1 * x.1[i]) + Relaxed.multiplyAdd(a.2, x.2[i], a.3 * x.3[i])
-            y[i] += s
+    static func axpyDot(_ row: UnsafeMutablePointer<Double>, _ a: Double, _ x: UnsafePointer<Double>, from: Int, axpyTo: Int,
+                        to: Int, into out: UnsafeMutablePointer<Double>) -> Double {
+        var dot = 0.0
+        var i = from
+        while i < axpyTo {
+            let value = row[i]
+            out[i] = Relaxed.multiplyAdd(a, value, out[i])
+            dot = Relaxed.multiplyAdd(value, x[i], dot)
+            i += 1
         }
+        while i < to { dot = Relaxed.multiplyAdd(row[i], x[i], dot); i += 1 }
+        return dot
     }
 
+    /// One row r of a symmetric product from the lower triangle: out[v] += c[r]·row[v] for v < r, and returns
+    /// Σ_{v∈[k0,r]} c[v]·row[v] (the terms of out[r]).
     @inline(__always)
-    static func axpy(_ y: UnsafeMutablePointer<Double>, _ a: Double, _ x: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { y[i] = Relaxed.multiplyAdd(a, x[i], y[i]) }
+    static func symmetricRow(_ row: UnsafeMutablePointer<Double>, _ c: UnsafePointer<Double>, from k0: Int, row r: Int,
+                             into out: UnsafeMutablePointer<Double>) -> Double {
+        let cr = c[r]
+        var v = 0
+        while v < k0 { out[v] = Relaxed.multiplyAdd(cr, row[v], out[v]); v += 1 }
+        var dot = 0.0
+        while v < r {
+            let x = row[v]
+            out[v] = Relaxed.multiplyAdd(cr, x, out[v])
+            dot = Relaxed.multiplyAdd(c[v], x, dot)
+            v += 1
+        }
+        return Relaxed.multiplyAdd(c[r], row[r], dot)
     }
 }
