@@ -54,6 +54,14 @@ for steps in [2000, 3000, 5000] {
         _ = DMFTSolver(problem: problem).solve()
     })
 }
+// Below the threshold the dynamics ages: the responses do not decay, no term can be skipped and a step reads the
+// whole history (the O(T³) regime of the reference).
+do {
+    let problem = try SignalRecoveryProblem(alpha: 1.8, learningRate: 0.1, batchFraction: 0.3, initialOverlap: 0.01, steps: 2000)
+    suite.append(Benchmark("DMFT, SGD b = 0.3, α = 1.8 (no recovery), T = 2000", reference: 10, repetitions: 3) {
+        _ = DMFTSolver(problem: problem).solve()
+    })
+}
 for precision in SimulationPrecision.allCases {
     let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, initialOverlap: 0.1, steps: 10)
     var simulator = try SignalRecoverySimulator(problem: problem, size: 400, samples: 1)

@@ -58,7 +58,7 @@ public struct DMFTSolver: Sendable {
         var reached = steps
         var divergence: Int?
         // Work vectors (length d each) and one scratch row per piece of a row pass.
-        let work = WorkVectors(length: d, count: 8 + Self.pieces)
+        let work = WorkVectors(length: d, count: 8 + 2 * Self.pieces)
         defer { work.deallocate() }
         let sig = work[0], sigmaC = work[1], w = work[2], z = work[3], kernel = work[4], acc = work[5], qv = work[6]
         let noise = work[7], scratch = work[8]
@@ -71,18 +71,17 @@ public struct DMFTSolver: Sendable {
             // Sample side.
             for u in 0..<t { sig[u] = C[row + u] * R[row + u] }
             for v in 0...t { sigmaC[v] = 0.5 * (C[row + v] * C[row + v] - m[t] * m[t] - m[v] * m[v] + 1) }
-            // One pass over the rows u < t of Ḡ: Σ_u Σ̃(t,u) Ḡ(u,s) for the new row Ḡ(t,·), and W(u,t) = Σ_v Ḡ(u,v) Σ_C(v,t).
+            // One pass over the rows u < t of Ḡ and Y: Σ_u Σ̃(t,u) Ḡ(u,s) for the new row Ḡ(t,·), W(u,t) =
+            // Σ_v Ḡ(u,v) Σ_C(v,t), and z(s) = Σ_u Σ̃(t,u) Y(u,s) from the lower triangle of Y.
             let sigStart = firstSignificant(sig, count: t)
             startG.withUnsafeBufferPointer { first in
-                rowPass(G, stride: d, rows: t, width: t, scratch: scratch, into: acc, range: { (first[$0], $0 + 1) },
-                        axpy: sig, from: sigStart, dot: sigmaC, dots: w)
+                fusedPass(rows: t, band: G, range: { (first[$0], $0 + 1) }, dot: sigmaC, dots: w, bandWidth: t, into: acc,
+                          symmetric: Y, symmetricWidth: t, into: z, coefficients: sig, from: sigStart, stride: d, scratch: scratch)
             }
             for s in 0..<t { G[row + s] = -eta * acc[s] }
             G[row + t] = 1
             startG[t] = firstSignificant(G + row, count: t + 1)
             w[t] = Kernels.dot(G + row, sigmaC, from: startG[t], to: t + 1)
-            // z(s) = Σ_u Σ̃(t,u) Y(u,s) for s < t, from the lower triangle of Y.
-            symmetricProduct(Y, stride: d, sig, from: sigStart, count: t, scratch: scratch, into: z)
             // Y(t, s < t) and Q(t).
             for s in 0..<t {
                 let value = w[s] - eta * z[s]
@@ -110,19 +109,18 @@ public struct DMFTSolver: Sendable {
             for s in 0...t { km += kernel[s] * m[s] }
             m[t + 1] = m[t] - eta * km + eta * drift
             let next = (t + 1) * d
-            // One pass over the rows u ≤ t of R: Σ_u K(t,u) R(u,s) for R(t+1, s < t) (R(u,s) = 0 for s ≥ u), and the
-            // noise Σ_{v<u} R(u,v) αξ'(C(t,v)) Y(t,v) of C(t+1, u).
+            // One pass over the rows u ≤ t of R and C: Σ_u K(t,u) R(u,s) for R(t+1, s < t) (R(u,s) = 0 for s ≥ u), the
+            // noise Σ_{v<u} R(u,v) αξ'(C(t,v)) Y(t,v) of C(t+1, u), and Σ_u K(t,u) C(u,s) from the lower triangle of C.
             for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
             let kernelStart = firstSignificant(kernel, count: t + 1)
             startR.withUnsafeBufferPointer { first in
-                rowPass(R, stride: d, rows: t + 1, width: t, scratch: scratch, into: acc, range: { (first[$0], $0) },
-                        axpy: kernel, from: kernelStart, dot: qv, dots: noise)
+                fusedPass(rows: t + 1, band: R, range: { (first[$0], $0) }, dot: qv, dots: noise, bandWidth: t, into: z,
+                          symmetric: C, symmetricWidth: t + 1, into: acc, coefficients: kernel, from: kernelStart, stride: d,
+                          scratch: scratch)
             }
-            for s in 0..<t { R[next + s] = R[row + s] - eta * acc[s] }
+            for s in 0..<t { R[next + s] = R[row + s] - eta * z[s] }
             R[next + t] = 1
             startR[t + 1] = firstSignificant(R + next, count: t + 1)
-            // C(t+1, s ≤ t): Σ_u K(t,u) C(u,s) from the lower triangle of C.
-            symmetricProduct(C, stride: d, kernel, from: kernelStart, count: t + 1, scratch: scratch, into: acc)
             for s in 0...t {
                 let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
                 C[next + s] = value
@@ -165,34 +163,51 @@ public struct DMFTSolver: Sendable {
     /// Pieces a row pass is split into: fixed, so that the rounding does not depend on the thread count.
     static let pieces = 8
 
-    /// Runs `body(r, buffer)` for r in `rows`, split into `pieces` runs of rows of about equal `weight`, each with
-    /// its own zeroed scratch row `buffer` (the runs in parallel from `parallelThreshold` rows on), then sets
-    /// out[s] = Σ_runs buffer[s] for s < `width`, adding the runs in a fixed order.
-    private func piecewise(
-        _ rows: Range<Int>, width: Int, weight: (Int) -> Int, scratch: UnsafeMutablePointer<Double>, stride d: Int,
-        into out: UnsafeMutablePointer<Double>, _ body: (Int, UnsafeMutablePointer<Double>) -> Void
+    /// One pass over the rows r < `rows` of a lower-triangular band matrix B and a symmetric matrix S, reading each
+    /// stored entry once. With [lo, hi) = range(r) and a = coefficients:
+    ///
+    ///     dots[r] = Σ_{v∈[lo,hi)} B(r,v) x[v],      bandOut[s] = Σ_{r≥k0} a[r] B(r,s)    (s < bandWidth),
+    ///     symmetricOut[s] = Σ_{u∈[k0,rows)} a[u] S(u,s)   (s < symmetricWidth, S read from its lower triangle:
+    ///                        row r adds a[r] S(r,v) to v < r and Σ_{v∈[k0,r]} a[v] S(r,v) to r).
+    ///
+    /// The rows are split into `pieces` runs of about equal work, each accumulating into its own scratch rows (the
+    /// runs in parallel from `parallelThreshold` rows on), added in a fixed order: the rounding does not depend on
+    /// the number of threads.
+    private func fusedPass(
+        rows: Int, band: UnsafeMutablePointer<Double>, range: (Int) -> (Int, Int), dot x: UnsafeMutablePointer<Double>,
+        dots: UnsafeMutablePointer<Double>, bandWidth: Int, into bandOut: UnsafeMutablePointer<Double>,
+        symmetric: UnsafeMutablePointer<Double>, symmetricWidth: Int, into symmetricOut: UnsafeMutablePointer<Double>,
+        coefficients a: UnsafeMutablePointer<Double>, from k0: Int, stride d: Int, scratch: UnsafeMutablePointer<Double>
     ) {
-        for s in 0..<width { out[s] = 0 }
-        guard !rows.isEmpty else { return }
-        let count = rows.count >= 64 ? Self.pieces : 1
-        var bounds = [Int](repeating: rows.upperBound, count: count + 1)
-        bounds[0] = rows.lowerBound
+        for s in 0..<bandWidth { bandOut[s] = 0 }
+        for s in 0..<symmetricWidth { symmetricOut[s] = 0 }
+        guard rows > 0 else { return }
+        func weight(_ r: Int) -> Int { let (lo, hi) = range(r); return 1 + (hi - lo) + (r >= k0 ? r : 0) }
+        let count = rows >= 64 ? Self.pieces : 1
+        var bounds = [Int](repeating: rows, count: count + 1)
+        bounds[0] = 0
         if count > 1 {
             var total = 0
-            for r in rows { total += weight(r) + 1 }
+            for r in 0..<rows { total += weight(r) }
             var done = 0, piece = 1
-            for r in rows where piece < count {
-                done += weight(r) + 1
+            for r in 0..<rows where piece < count {
+                done += weight(r)
                 while piece < count && done * count >= total * piece { bounds[piece] = r + 1; piece += 1 }
             }
         }
-        withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(range) { range in
             let run = { (piece: Int) in
-                let buffer = scratch + piece * d
-                for s in 0..<width { buffer[s] = 0 }
-                for r in bounds[piece]..<bounds[piece + 1] { body(r, buffer) }
+                let bandBuffer = scratch + 2 * piece * d, symmetricBuffer = bandBuffer + d
+                for s in 0..<bandWidth { bandBuffer[s] = 0 }
+                for s in 0..<symmetricWidth { symmetricBuffer[s] = 0 }
+                for r in bounds[piece]..<bounds[piece + 1] {
+                    let (lo, hi) = range(r)
+                    let axpyEnd = r >= k0 ? max(lo, min(hi, bandWidth)) : lo
+                    dots[r] = Kernels.axpyDot(band + r * d, a[r], x, from: lo, axpyTo: axpyEnd, to: hi, into: bandBuffer)
+                    if r >= k0 { symmetricBuffer[r] += Kernels.symmetricRow(symmetric + r * d, a, from: k0, row: r, into: symmetricBuffer) }
+                }
             }
-            if count > 1 && rows.upperBound >= parallelThreshold {
+            if count > 1 && rows >= parallelThreshold {
                 let shared = UncheckedSendable(run)
                 DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
             } else {
@@ -200,35 +215,9 @@ public struct DMFTSolver: Sendable {
             }
         }
         for piece in 0..<count {
-            let buffer = scratch + piece * d
-            for s in 0..<width { out[s] += buffer[s] }
-        }
-    }
-
-    /// One pass over the rows r < `rows` of a lower-triangular M, reading each entry once: with [lo, hi) = range(r),
-    /// dots[r] = Σ_{v∈[lo,hi)} M(r,v) x[v], and, for r ≥ k0, out[v] += a[r] M(r,v) over the same range (v < `width`),
-    /// so out[s] = Σ_{r≥k0} a[r] M(r,s).
-    private func rowPass(
-        _ matrix: UnsafeMutablePointer<Double>, stride d: Int, rows: Int, width: Int, scratch: UnsafeMutablePointer<Double>,
-        into out: UnsafeMutablePointer<Double>, range: (Int) -> (Int, Int),
-        axpy a: UnsafeMutablePointer<Double>, from k0: Int, dot x: UnsafeMutablePointer<Double>, dots: UnsafeMutablePointer<Double>
-    ) {
-        piecewise(0..<rows, width: width, weight: { let (lo, hi) = range($0); return hi - lo }, scratch: scratch, stride: d,
-                  into: out) { r, buffer in
-            let (lo, hi) = range(r)
-            let axpyEnd = r >= k0 ? min(hi, width) : lo
-            dots[r] = Kernels.axpyDot(matrix + r * d, a[r], x, from: lo, axpyTo: max(lo, axpyEnd), to: hi, into: buffer)
-        }
-    }
-
-    /// out[s] = Σ_{u∈[k0,n)} c[u] M(u,s) for s < n with M symmetric, reading only the rows u ∈ [k0, n) of its lower
-    /// triangle, each entry once: row r adds c[r] M(r,v) to out[v] for v < r and Σ_{v∈[k0,r]} c[v] M(r,v) to out[r].
-    private func symmetricProduct(
-        _ matrix: UnsafeMutablePointer<Double>, stride d: Int, _ c: UnsafeMutablePointer<Double>, from k0: Int, count n: Int,
-        scratch: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>
-    ) {
-        piecewise(k0..<max(k0, n), width: n, weight: { $0 }, scratch: scratch, stride: d, into: out) { r, buffer in
-            buffer[r] += Kernels.symmetricRow(matrix + r * d, c, from: k0, row: r, into: buffer)
+            let bandBuffer = scratch + 2 * piece * d, symmetricBuffer = bandBuffer + d
+            for s in 0..<bandWidth { bandOut[s] += bandBuffer[s] }
+            for s in 0..<symmetricWidth { symmetricOut[s] += symmetricBuffer[s] }
         }
     }
 
