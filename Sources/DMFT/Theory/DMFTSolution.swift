@@ -4,7 +4,7 @@ public struct DMFTSolution: Sendable {
     /// The last step computed (T, or the last finite one before a divergence).
     public let reached: Int
     let dimension: Int
-    /// m(t) = x(t)·x*/N.
+    /// Packed lower triangles: entry (t, s ≤ t) at t(t+1)/2 + s.    /// m(t) = x(t)·x*/N.
     public let m: [Double]
     /// Q(t): the residual variance; the loss per coordinate is e(t) = (α/2) Q(t).
     public let q: [Double]
@@ -23,9 +23,11 @@ public struct DMFTSolution: Sendable {
     public var energy: [Double] { q.map { 0.5 * problem.alpha * $0 } }
 
     /// C(t,s) = x(t)·x(s)/N.
-    public func correlation(_ t: Int, _ s: Int) -> Double { correlations[t * dimension + s] }
+    public func correlation(_ t: Int, _ s: Int) -> Double {
+        t >= s ? correlations[t * (t + 1) / 2 + s] : correlations[s * (s + 1) / 2 + t]
+    }
     /// R(t,s): response of x(t) to a kick at step s (zero unless s < t).
-    public func response(_ t: Int, _ s: Int) -> Double { responses[t * dimension + s] }
+    public func response(_ t: Int, _ s: Int) -> Double { s < t ? responses[t * (t + 1) / 2 + s] : 0 }
 
     /// C(t,s) on a grid of at most `size`×`size` steps (row-major), with the steps used.
     public func correlationMatrix(size: Int) -> (values: [Double], steps: [Int]) {

@@ -25,13 +25,13 @@ import RealModule
 /// and R(t+1,·) by λ(t) = √C̃(t+1,t+1) gives that of x(t+1) = x̃(t+1)/λ(t), and C(t+1,t+1) = 1.
 ///
 /// Observables: e(t) = (α/2) Q(t) (loss per coordinate), Δ(t) = 1 − 2m(t) + C(t,t).
-/// Storage: four (T+1)² row-major matrices (C, R, Ḡ, Y; C and Y kept symmetric). Each step makes two passes
-/// over the rows s ≤ t, split over cores by rows (each value summed by one thread in a fixed order, so the
-/// result does not depend on the number of threads): W(s,t) and Σ_u Σ̃(t,u)Y(u,s), then Σ_u K(t,u)C(u,s) and
-/// the noise term, each a contiguous dot product of a piece of row s; plus two small sweeps for the new rows
-/// of Ḡ and R. Responses Ḡ(t,s), R(t,s) decay with t − s once the dynamics relaxes, and terms below
-/// `negligible` × the largest one of their sum (far below double rounding) are skipped, so a step costs
-/// O(t · window) reads rather than O(t²): long runs are limited by memory bandwidth.
+/// Storage: C, R, Ḡ, Y as packed lower triangles (C and Y are symmetric), T(T+1)/2 doubles each, on huge pages.
+/// Each step is two passes over the stored rows, each reading every entry it needs once: Ḡ with Y (the new row
+/// Ḡ(t,·), W(s,t), Σ_u Σ̃(t,u)Y(u,s)), then R with C (the new row R(t+1,·), the noise term, Σ_u K(t,u)C(u,s)).
+/// A pass is cut into fixed pieces with private accumulators added in a fixed order, so the result does not
+/// depend on the number of threads. Responses Ḡ(t,s), R(t,s) decay with t − s once the dynamics relaxes, and
+/// terms below `negligible` × the largest one of their sum (far below double rounding) are skipped: a step
+/// reads O(t · window) numbers, O(t²) while the dynamics ages. Long runs are limited by memory bandwidth.
 public struct DMFTSolver: Sendable {
     public let problem: SignalRecoveryProblem
     /// Stop when |C(t,t)| exceeds this (the dynamics diverged).
@@ -48,8 +48,10 @@ public struct DMFTSolver: Sendable {
     public func solve(stopWhen criterion: RelaxationCriterion? = nil, progress: ((Double) -> Void)? = nil) -> DMFTSolution {
         let steps = problem.steps, d = steps + 1
         let eta = problem.learningRate, alpha = problem.alpha, b = problem.batchFraction
-        // The four (T+1)² matrices, on huge pages where the system allows (rows are read in long strided runs).
-        let matrices = MatrixStorage(side: d, count: 4)
+        // The four matrices as packed lower triangles (row t holds s = 0…t, rows back to back, so a pass over rows is
+        // one contiguous stream), on huge pages where the system allows.
+        let packed = d * (d + 1) / 2
+        let matrices = MatrixStorage(elements: packed, count: 4)
         defer { matrices.deallocate() }
         let C = matrices[0], R = matrices[1], G = matrices[2], Y = matrices[3]
         var m = [Double](repeating: 0, count: d), q = m
@@ -67,7 +69,7 @@ public struct DMFTSolver: Sendable {
         let totalWork = Double(d) * Double(d) * Double(d)
 
         for t in 0...steps {
-            let row = t * d
+            let row = t * (t + 1) / 2
             // Sample side.
             for u in 0..<t { sig[u] = C[row + u] * R[row + u] }
             for v in 0...t { sigmaC[v] = 0.5 * (C[row + v] * C[row + v] - m[t] * m[t] - m[v] * m[v] + 1) }
@@ -86,7 +88,6 @@ public struct DMFTSolver: Sendable {
             for s in 0..<t {
                 let value = w[s] - eta * z[s]
                 Y[row + s] = value
-                Y[s * d + t] = value
             }
             var sigW = 0.0, sigZ = 0.0
             for u in 0..<t { sigW += sig[u] * w[u]; sigZ += sig[u] * z[u] }
@@ -108,7 +109,7 @@ public struct DMFTSolver: Sendable {
             var km = 0.0
             for s in 0...t { km += kernel[s] * m[s] }
             m[t + 1] = m[t] - eta * km + eta * drift
-            let next = (t + 1) * d
+            let next = row + t + 1
             // One pass over the rows u ≤ t of R and C: Σ_u K(t,u) R(u,s) for R(t+1, s < t) (R(u,s) = 0 for s ≥ u), the
             // noise Σ_{v<u} R(u,v) αξ'(C(t,v)) Y(t,v) of C(t+1, u), and Σ_u K(t,u) C(u,s) from the lower triangle of C.
             for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
@@ -124,7 +125,6 @@ public struct DMFTSolver: Sendable {
             for s in 0...t {
                 let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
                 C[next + s] = value
-                C[s * d + t + 1] = value
             }
             // C(t+1, t+1), from the row just computed.
             var kc = 0.0
@@ -139,7 +139,6 @@ public struct DMFTSolver: Sendable {
                 m[t + 1] *= scale
                 for s in 0...t {
                     C[next + s] *= scale
-                    C[s * d + t + 1] = C[next + s]
                     R[next + s] *= scale
                 }
                 C[next + t + 1] = 1
@@ -156,8 +155,8 @@ public struct DMFTSolver: Sendable {
         }
         progress?(1)
         return DMFTSolution(problem: problem, reached: reached, dimension: d, m: Array(m[0...reached]),
-                            q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: d * d)),
-                            responses: Array(UnsafeBufferPointer(start: R, count: d * d)), divergence: divergence)
+                            q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
+                            responses: Array(UnsafeBufferPointer(start: R, count: packed)), divergence: divergence)
     }
 
     /// Pieces a row pass is split into: fixed, so that the rounding does not depend on the thread count.
@@ -203,8 +202,8 @@ public struct DMFTSolver: Sendable {
                 for r in bounds[piece]..<bounds[piece + 1] {
                     let (lo, hi) = range(r)
                     let axpyEnd = r >= k0 ? max(lo, min(hi, bandWidth)) : lo
-                    dots[r] = Kernels.axpyDot(band + r * d, a[r], x, from: lo, axpyTo: axpyEnd, to: hi, into: bandBuffer)
-                    if r >= k0 { symmetricBuffer[r] += Kernels.symmetricRow(symmetric + r * d, a, from: k0, row: r, into: symmetricBuffer) }
+                    dots[r] = Kernels.axpyDot(band + r * (r + 1) / 2, a[r], x, from: lo, axpyTo: axpyEnd, to: hi, into: bandBuffer)
+                    if r >= k0 { symmetricBuffer[r] += Kernels.symmetricRow(symmetric + r * (r + 1) / 2, a, from: k0, row: r, into: symmetricBuffer) }
                 }
             }
             if count > 1 && rows >= parallelThreshold {
@@ -233,17 +232,17 @@ public struct DMFTSolver: Sendable {
     }
 }
 
-/// `count` zeroed side × side matrices of doubles, 2 MB-aligned and advised as huge pages on Linux, so that
-/// streaming long strided runs of rows does not miss the TLB on every 4 KB page.
+/// `count` zeroed arrays of `elements` doubles, each 2 MB-aligned and advised as huge pages on Linux, so that
+/// streaming the history does not miss the TLB on every 4 KB page.
 struct MatrixStorage {
     let base: UnsafeMutableRawPointer
     /// Bytes per matrix, rounded up to the alignment.
     let matrixBytes: Int
     let count: Int
 
-    init(side: Int, count: Int) {
+    init(elements: Int, count: Int) {
         let alignment = 2 << 20
-        matrixBytes = (side * side * MemoryLayout<Double>.stride + alignment - 1) / alignment * alignment
+        matrixBytes = (elements * MemoryLayout<Double>.stride + alignment - 1) / alignment * alignment
         self.count = count
         base = .allocate(byteCount: matrixBytes * count, alignment: alignment)
         #if os(Linux)
