@@ -17,17 +17,22 @@ public struct Activation: Sendable, CustomStringConvertible {
     public let function: @Sendable (Double) -> Double
     /// g'(x).
     public let derivative: @Sendable (Double) -> Double
+    /// g''(x) where it is a function (not for ReLU); lets quadrature reduce I3 to two-dimensional integrals.
+    public let secondDerivative: (@Sendable (Double) -> Double)?
 
     /// A user-supplied activation; its Gaussian integrals are computed by quadrature.
-    public init(name: String, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double) {
-        self.init(name: name, family: .other, function: function, derivative: derivative)
+    public init(name: String, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double,
+                secondDerivative: (@Sendable (Double) -> Double)? = nil) {
+        self.init(name: name, family: .other, function: function, derivative: derivative, secondDerivative: secondDerivative)
     }
 
-    init(name: String, family: Family, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double) {
+    init(name: String, family: Family, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double,
+         secondDerivative: (@Sendable (Double) -> Double)?) {
         self.name = name
         self.family = family
         self.function = function
         self.derivative = derivative
+        self.secondDerivative = secondDerivative
     }
 
     public var description: String { name }
@@ -39,24 +44,28 @@ public struct Activation: Sendable, CustomStringConvertible {
     public static let erf = Activation(
         name: "erf", family: .erf,
         function: { Double.erf($0 * 0.5.squareRoot()) },
-        derivative: { (2 / Double.pi).squareRoot() * Double.exp(-0.5 * $0 * $0) })
+        derivative: { (2 / Double.pi).squareRoot() * Double.exp(-0.5 * $0 * $0) },
+        secondDerivative: { -$0 * (2 / Double.pi).squareRoot() * Double.exp(-0.5 * $0 * $0) })
 
     /// g(x) = max(0, x), g'(x) = θ(x).
     public static let relu = Activation(
-        name: "relu", family: .relu, function: { max(0, $0) }, derivative: { $0 > 0 ? 1 : 0 })
+        name: "relu", family: .relu, function: { max(0, $0) }, derivative: { $0 > 0 ? 1 : 0 }, secondDerivative: nil)
 
     /// g(x) = x.
-    public static let linear = Activation(name: "linear", family: .linear, function: { $0 }, derivative: { _ in 1 })
+    public static let linear = Activation(
+        name: "linear", family: .linear, function: { $0 }, derivative: { _ in 1 }, secondDerivative: { _ in 0 })
 
-    /// g(x) = tanh(x), g'(x) = 1 − tanh²(x) (quadrature).
+    /// g(x) = tanh(x), g'(x) = 1 − tanh²(x), g''(x) = −2 tanh(x)(1 − tanh²(x)) (quadrature).
     public static let tanh = Activation(
         name: "tanh", family: .other, function: { Double.tanh($0) },
-        derivative: { let t = Double.tanh($0); return 1 - t * t })
+        derivative: { let t = Double.tanh($0); return 1 - t * t },
+        secondDerivative: { let t = Double.tanh($0); return -2 * t * (1 - t * t) })
 
-    /// g(x) = 1/(1 + e^{−x}), g'(x) = g(x)(1 − g(x)) (quadrature).
+    /// g(x) = 1/(1 + e^{−x}), g'(x) = g(1 − g), g''(x) = g(1 − g)(1 − 2g) (quadrature).
     public static let sigmoid = Activation(
         name: "sigmoid", family: .other, function: { 1 / (1 + Double.exp(-$0)) },
-        derivative: { let s = 1 / (1 + Double.exp(-$0)); return s * (1 - s) })
+        derivative: { let s = 1 / (1 + Double.exp(-$0)); return s * (1 - s) },
+        secondDerivative: { let s = 1 / (1 + Double.exp(-$0)); return s * (1 - s) * (1 - 2 * s) })
 
     /// The built-in activations by name.
     public static let builtIn: [Activation] = [.erf, .relu, .linear, .tanh, .sigmoid]

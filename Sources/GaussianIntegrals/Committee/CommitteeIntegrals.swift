@@ -6,19 +6,27 @@
 ///     I3(a,b,c) = E[g'(u_a) u_b g_c(u_c)],  I4(a,b,c,d) = E[g'(u_a) g'(u_b) g_c(u_c) g_d(u_d)],
 ///
 /// (a, b student fields wherever a derivative appears). Closed forms when every activation involved is
-/// the same one of erf, ReLU, linear; tensor-product Gauss–Hermite quadrature otherwise.
+/// the same one of erf, ReLU, linear; tensor-product Gauss–Hermite quadrature otherwise. Two-dimensional
+/// integrals are cheap, so they use at least `planarOrder` nodes, and I3 is reduced to them by Stein's lemma
+/// when g'' is known: I3(a,b,c) = C_ab E[g''(u_a) g_c(u_c)] + C_bc E[g'(u_a) g_c'(u_c)].
 public struct CommitteeIntegrals: Sendable {
     public let student: Activation
     public let teacher: Activation
     /// K: fields 0..<K are the student's.
     public let studentUnits: Int
+    /// The rule for three- and four-dimensional integrals.
     public let quadrature: GaussianQuadrature
+    /// The rule for two-dimensional integrals (I2, J2, and I3 after Stein's lemma).
+    public let planarQuadrature: GaussianQuadrature
+    /// Fewest nodes per dimension for two-dimensional integrals.
+    public static let planarOrder = 64
 
     public init(student: Activation, teacher: Activation, studentUnits: Int, quadratureOrder: Int = 14) {
         self.student = student
         self.teacher = teacher
         self.studentUnits = studentUnits
         quadrature = GaussianQuadrature(order: quadratureOrder)
+        planarQuadrature = GaussianQuadrature(order: max(quadratureOrder, Self.planarOrder))
     }
 
     @inlinable
@@ -43,7 +51,7 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
         case .linear: return LinearIntegrals.i2(cab)
         case .other:
-            return quadrature.productExpectation(
+            return planarQuadrature.productExpectation(
                 Self.covariance2(caa, cab, cbb), dimension: 2, fields: SIMD4(0, 1, -1, -1),
                 activation(a).function, activation(b).function, Self.one, Self.one)
         }
@@ -56,7 +64,7 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
         case .linear: return 1
         case .other:
-            return quadrature.productExpectation(
+            return planarQuadrature.productExpectation(
                 Self.covariance2(caa, cab, cbb), dimension: 2, fields: SIMD4(0, 1, -1, -1),
                 activation(a).derivative, activation(b).derivative, Self.one, Self.one)
         }
@@ -69,6 +77,14 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .linear: return LinearIntegrals.i3(c23: c23)
         case .other:
+            if let second = activation(a).secondDerivative {
+                let m = Self.covariance2(c11, c13, c33)
+                let curvature = c12 == 0 ? 0 : planarQuadrature.productExpectation(
+                    m, dimension: 2, fields: SIMD4(0, 1, -1, -1), second, activation(d).function, Self.one, Self.one)
+                let slope = c23 == 0 ? 0 : planarQuadrature.productExpectation(
+                    m, dimension: 2, fields: SIMD4(0, 1, -1, -1), activation(a).derivative, activation(d).derivative, Self.one, Self.one)
+                return c12 * curvature + c23 * slope
+            }
             let c22 = c[b * n + b]
             let m = SIMD16<Double>(c11, c12, c13, 0, c12, c22, c23, 0, c13, c23, c33, 0, 0, 0, 0, 0)
             return quadrature.productExpectation(
