@@ -22,8 +22,9 @@ func monteCarlo(_ c: [Double], dimension d: Int, samples: Int = 400_000, seed: U
 
 /// Random covariance matrices with unit-ish diagonals, including a singular one (two identical fields).
 enum Covariances {
-    static func random(_ d: Int, seed: UInt64) -> [Double] {
-        var rng = Xoshiro256(seed: seed, stream: 9)
+    /// A Aᵀ/d + 0.2 I with A Gaussian, from `Xoshiro256(seed:stream:)`.
+    static func random(_ d: Int, seed: UInt64, stream: UInt64 = 9) -> [Double] {
+        var rng = Xoshiro256(seed: seed, stream: stream)
         let a = (0..<(d * d)).map { _ in rng.nextGaussian() }
         var c = [Double](repeating: 0, count: d * d)
         for i in 0..<d { for j in 0..<d { for k in 0..<d { c[i * d + j] += a[i * d + k] * a[j * d + k] / Double(d) } } }

@@ -3,15 +3,8 @@ import Foundation
 import Randomness
 import Testing
 
-/// A random covariance of d fields: A Aᵀ/d + 0.2 I with A Gaussian (seeded).
-private func randomCovariance(_ d: Int, seed: UInt64) -> [Double] {
-    var rng = Xoshiro256(seed: seed, stream: 21)
-    let a = (0..<(d * d)).map { _ in rng.nextGaussian() }
-    var c = [Double](repeating: 0, count: d * d)
-    for i in 0..<d { for j in 0..<d { for k in 0..<d { c[i * d + j] += a[i * d + k] * a[j * d + k] / Double(d) } } }
-    for i in 0..<d { c[i * d + i] += 0.2 }
-    return c
-}
+/// A random covariance of d fields (stream 21, as these tests were written with).
+private func randomCovariance(_ d: Int, seed: UInt64) -> [Double] { Covariances.random(d, seed: seed, stream: 21) }
 
 private func simd16(_ c: [Double], _ d: Int) -> SIMD16<Double> {
     var m = SIMD16<Double>(repeating: 0)

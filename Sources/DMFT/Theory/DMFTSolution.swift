@@ -3,11 +3,11 @@ public struct DMFTSolution: Sendable {
     public let problem: SignalRecoveryProblem
     /// The last step computed (T, or the last finite one before a divergence).
     public let reached: Int
-    let dimension: Int
-    /// Packed lower triangles: entry (t, s ≤ t) at t(t+1)/2 + s.    /// m(t) = x(t)·x*/N.
+    /// m(t) = x(t)·x*/N.
     public let m: [Double]
     /// Q(t): the residual variance; the loss per coordinate is e(t) = (α/2) Q(t).
     public let q: [Double]
+    /// C and R as packed lower triangles (`PackedTriangle`).
     let correlations: [Double]
     let responses: [Double]
     /// The step at which |C(t,t)| blew up, if it did.
@@ -24,10 +24,10 @@ public struct DMFTSolution: Sendable {
 
     /// C(t,s) = x(t)·x(s)/N.
     public func correlation(_ t: Int, _ s: Int) -> Double {
-        t >= s ? correlations[t * (t + 1) / 2 + s] : correlations[s * (s + 1) / 2 + t]
+        t >= s ? correlations[PackedTriangle.index(t, s)] : correlations[PackedTriangle.index(s, t)]
     }
     /// R(t,s): response of x(t) to a kick at step s (zero unless s < t).
-    public func response(_ t: Int, _ s: Int) -> Double { s < t ? responses[t * (t + 1) / 2 + s] : 0 }
+    public func response(_ t: Int, _ s: Int) -> Double { s < t ? responses[PackedTriangle.index(t, s)] : 0 }
 
     /// C(t,s) on a grid of at most `size`×`size` steps (row-major), with the steps used.
     public func correlationMatrix(size: Int) -> (values: [Double], steps: [Int]) {
@@ -35,4 +35,17 @@ public struct DMFTSolution: Sendable {
         let picks = (0..<n).map { n == 1 ? 0 : $0 * reached / (n - 1) }
         return (picks.flatMap { t in picks.map { correlation(t, $0) } }, picks)
     }
+}
+
+/// Lower-triangular matrices stored row after row: entry (t, s ≤ t) at t(t+1)/2 + s.
+enum PackedTriangle {
+    /// Where row t starts.
+    @inline(__always)
+    static func rowStart(_ t: Int) -> Int { t * (t + 1) / 2 }
+
+    @inline(__always)
+    static func index(_ t: Int, _ s: Int) -> Int { rowStart(t) + s }
+
+    /// Entries of a triangle with rows 0..<rows.
+    static func count(rows: Int) -> Int { rowStart(rows) }
 }

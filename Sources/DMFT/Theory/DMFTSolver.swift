@@ -50,7 +50,7 @@ public struct DMFTSolver: Sendable {
         let eta = problem.learningRate, alpha = problem.alpha, b = problem.batchFraction
         // The four matrices as packed lower triangles (row t holds s = 0…t, rows back to back, so a pass over rows is
         // one contiguous stream), on huge pages where the system allows.
-        let packed = d * (d + 1) / 2
+        let packed = PackedTriangle.count(rows: d)
         let matrices = MatrixStorage(elements: packed, count: 4)
         defer { matrices.deallocate() }
         let C = matrices[0], R = matrices[1], G = matrices[2], Y = matrices[3]
@@ -69,7 +69,7 @@ public struct DMFTSolver: Sendable {
         let totalWork = Double(d) * Double(d) * Double(d)
 
         for t in 0...steps {
-            let row = t * (t + 1) / 2
+            let row = PackedTriangle.rowStart(t)
             // Sample side.
             for u in 0..<t { sig[u] = C[row + u] * R[row + u] }
             for v in 0...t { sigmaC[v] = 0.5 * (C[row + v] * C[row + v] - m[t] * m[t] - m[v] * m[v] + 1) }
@@ -78,7 +78,7 @@ public struct DMFTSolver: Sendable {
             let sigStart = firstSignificant(sig, count: t)
             startG.withUnsafeBufferPointer { first in
                 fusedPass(rows: t, band: G, range: { (first[$0], $0 + 1) }, dot: sigmaC, dots: w, bandWidth: t, into: acc,
-                          symmetric: Y, symmetricWidth: t, into: z, coefficients: sig, from: sigStart, stride: d, scratch: scratch)
+                          symmetric: Y, symmetricWidth: t, into: z, coefficients: sig, from: sigStart, scratch: scratch, scratchStride: d)
             }
             for s in 0..<t { G[row + s] = -eta * acc[s] }
             G[row + t] = 1
@@ -109,15 +109,15 @@ public struct DMFTSolver: Sendable {
             var km = 0.0
             for s in 0...t { km += kernel[s] * m[s] }
             m[t + 1] = m[t] - eta * km + eta * drift
-            let next = row + t + 1
+            let next = PackedTriangle.rowStart(t + 1)
             // One pass over the rows u ≤ t of R and C: Σ_u K(t,u) R(u,s) for R(t+1, s < t) (R(u,s) = 0 for s ≥ u), the
             // noise Σ_{v<u} R(u,v) αξ'(C(t,v)) Y(t,v) of C(t+1, u), and Σ_u K(t,u) C(u,s) from the lower triangle of C.
             for u in 0...t { qv[u] = alpha * C[row + u] * Y[row + u] }
             let kernelStart = firstSignificant(kernel, count: t + 1)
             startR.withUnsafeBufferPointer { first in
                 fusedPass(rows: t + 1, band: R, range: { (first[$0], $0) }, dot: qv, dots: noise, bandWidth: t, into: z,
-                          symmetric: C, symmetricWidth: t + 1, into: acc, coefficients: kernel, from: kernelStart, stride: d,
-                          scratch: scratch)
+                          symmetric: C, symmetricWidth: t + 1, into: acc, coefficients: kernel, from: kernelStart,
+                          scratch: scratch, scratchStride: d)
             }
             for s in 0..<t { R[next + s] = R[row + s] - eta * z[s] }
             R[next + t] = 1
@@ -154,7 +154,7 @@ public struct DMFTSolver: Sendable {
             }
         }
         progress?(1)
-        return DMFTSolution(problem: problem, reached: reached, dimension: d, m: Array(m[0...reached]),
+        return DMFTSolution(problem: problem, reached: reached, m: Array(m[0...reached]),
                             q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
                             responses: Array(UnsafeBufferPointer(start: R, count: packed)), divergence: divergence)
     }
@@ -176,7 +176,7 @@ public struct DMFTSolver: Sendable {
         rows: Int, band: UnsafeMutablePointer<Double>, range: (Int) -> (Int, Int), dot x: UnsafeMutablePointer<Double>,
         dots: UnsafeMutablePointer<Double>, bandWidth: Int, into bandOut: UnsafeMutablePointer<Double>,
         symmetric: UnsafeMutablePointer<Double>, symmetricWidth: Int, into symmetricOut: UnsafeMutablePointer<Double>,
-        coefficients a: UnsafeMutablePointer<Double>, from k0: Int, stride d: Int, scratch: UnsafeMutablePointer<Double>
+        coefficients a: UnsafeMutablePointer<Double>, from k0: Int, scratch: UnsafeMutablePointer<Double>, scratchStride d: Int
     ) {
         for s in 0..<bandWidth { bandOut[s] = 0 }
         for s in 0..<symmetricWidth { symmetricOut[s] = 0 }
@@ -202,8 +202,8 @@ public struct DMFTSolver: Sendable {
                 for r in bounds[piece]..<bounds[piece + 1] {
                     let (lo, hi) = range(r)
                     let axpyEnd = r >= k0 ? max(lo, min(hi, bandWidth)) : lo
-                    dots[r] = Kernels.axpyDot(band + r * (r + 1) / 2, a[r], x, from: lo, axpyTo: axpyEnd, to: hi, into: bandBuffer)
-                    if r >= k0 { symmetricBuffer[r] += Kernels.symmetricRow(symmetric + r * (r + 1) / 2, a, from: k0, row: r, into: symmetricBuffer) }
+                    dots[r] = Kernels.axpyDot(band + PackedTriangle.rowStart(r), a[r], x, from: lo, axpyTo: axpyEnd, to: hi, into: bandBuffer)
+                    if r >= k0 { symmetricBuffer[r] += Kernels.symmetricRow(symmetric + PackedTriangle.rowStart(r), a, from: k0, row: r, into: symmetricBuffer) }
                 }
             }
             if count > 1 && rows >= parallelThreshold {
@@ -238,12 +238,10 @@ struct MatrixStorage {
     let base: UnsafeMutableRawPointer
     /// Bytes per matrix, rounded up to the alignment.
     let matrixBytes: Int
-    let count: Int
 
     init(elements: Int, count: Int) {
         let alignment = 2 << 20
         matrixBytes = (elements * MemoryLayout<Double>.stride + alignment - 1) / alignment * alignment
-        self.count = count
         base = .allocate(byteCount: matrixBytes * count, alignment: alignment)
         #if os(Linux)
         _ = madvise(base, matrixBytes * count, MADV_HUGEPAGE)

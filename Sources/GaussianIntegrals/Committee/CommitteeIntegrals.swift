@@ -14,9 +14,10 @@ public struct CommitteeIntegrals: Sendable {
     public let teacher: Activation
     /// K: fields 0..<K are the student's.
     public let studentUnits: Int
-    /// The rule for three- and four-dimensional integrals.
+    /// The rule for three- and four-dimensional integrals (a one-node placeholder when every integral has a
+    /// closed form, so that building the ODE costs nothing for erf, ReLU and linear units).
     public let quadrature: GaussianQuadrature
-    /// The rule for two-dimensional integrals (I2, J2, and I3 after Stein's lemma).
+    /// The rule for two-dimensional integrals (I2, J2, and I3 after Stein's lemma); a placeholder likewise.
     public let planarQuadrature: GaussianQuadrature
     /// Fewest nodes per dimension for two-dimensional integrals.
     public static let planarOrder = 64
@@ -25,8 +26,9 @@ public struct CommitteeIntegrals: Sendable {
         self.student = student
         self.teacher = teacher
         self.studentUnits = studentUnits
-        quadrature = GaussianQuadrature(order: quadratureOrder)
-        planarQuadrature = GaussianQuadrature(order: max(quadratureOrder, Self.planarOrder))
+        let closedForms = student.family != .other && student.family == teacher.family
+        quadrature = GaussianQuadrature(order: closedForms ? 1 : quadratureOrder)
+        planarQuadrature = GaussianQuadrature(order: closedForms ? 1 : max(quadratureOrder, Self.planarOrder))
     }
 
     @inlinable
@@ -51,9 +53,7 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
         case .linear: return LinearIntegrals.i2(cab)
         case .other:
-            return planarQuadrature.productExpectation(
-                Self.covariance2(caa, cab, cbb), dimension: 2, fields: SIMD4(0, 1, -1, -1),
-                activation(a).function, activation(b).function, Self.one, Self.one)
+            return planar(caa, cab, cbb, activation(a).function, activation(b).function)
         }
     }
 
@@ -64,9 +64,7 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
         case .linear: return 1
         case .other:
-            return planarQuadrature.productExpectation(
-                Self.covariance2(caa, cab, cbb), dimension: 2, fields: SIMD4(0, 1, -1, -1),
-                activation(a).derivative, activation(b).derivative, Self.one, Self.one)
+            return planar(caa, cab, cbb, activation(a).derivative, activation(b).derivative)
         }
     }
 
@@ -78,11 +76,8 @@ public struct CommitteeIntegrals: Sendable {
         case .linear: return LinearIntegrals.i3(c23: c23)
         case .other:
             if let second = activation(a).secondDerivative {
-                let m = Self.covariance2(c11, c13, c33)
-                let curvature = c12 == 0 ? 0 : planarQuadrature.productExpectation(
-                    m, dimension: 2, fields: SIMD4(0, 1, -1, -1), second, activation(d).function, Self.one, Self.one)
-                let slope = c23 == 0 ? 0 : planarQuadrature.productExpectation(
-                    m, dimension: 2, fields: SIMD4(0, 1, -1, -1), activation(a).derivative, activation(d).derivative, Self.one, Self.one)
+                let curvature = c12 == 0 ? 0 : planar(c11, c13, c33, second, activation(d).function)
+                let slope = c23 == 0 ? 0 : planar(c11, c13, c33, activation(a).derivative, activation(d).derivative)
                 return c12 * curvature + c23 * slope
             }
             let c22 = c[b * n + b]
@@ -122,8 +117,10 @@ public struct CommitteeIntegrals: Sendable {
     @usableFromInline static let one: @Sendable (Double) -> Double = { _ in 1 }
     @usableFromInline static let identity: @Sendable (Double) -> Double = { $0 }
 
-    @inlinable
-    static func covariance2(_ caa: Double, _ cab: Double, _ cbb: Double) -> SIMD16<Double> {
-        SIMD16<Double>(caa, cab, 0, 0, cab, cbb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// E[f(u_a) g(u_b)] over the 2×2 covariance [[caa, cab], [cab, cbb]] with the planar rule.
+    func planar(_ caa: Double, _ cab: Double, _ cbb: Double, _ f: (Double) -> Double, _ g: (Double) -> Double) -> Double {
+        planarQuadrature.productExpectation(
+            SIMD16<Double>(caa, cab, 0, 0, cab, cbb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), dimension: 2, fields: SIMD4(0, 1, -1, -1),
+            f, g, Self.one, Self.one)
     }
 }

@@ -20,7 +20,7 @@ public struct GaussianQuadrature: Sendable {
         precondition((1...4).contains(d) && c.count == d * d, "quadrature supports 1 to 4 dimensions")
         var m = SIMD16<Double>(repeating: 0)
         for a in 0..<d { for b in 0..<d { m[4 * a + b] = c[a * d + b] } }
-        guard let l = SmallCholesky.factor(m, dimension: d) else { return .nan }
+        guard let l = Cholesky.factor(m, dimension: d) else { return .nan }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 4) { u in
             let fields = UnsafeBufferPointer(rebasing: u[0..<d])
             return sum(l, dimension: d) { level, value in
@@ -42,7 +42,7 @@ public struct GaussianQuadrature: Sendable {
         _ f0: (Double) -> Double, _ f1: (Double) -> Double, _ f2: (Double) -> Double, _ f3: (Double) -> Double
     ) -> Double {
         precondition((1...4).contains(d), "quadrature supports 1 to 4 dimensions")
-        guard let l = SmallCholesky.factor(c, dimension: d) else { return .nan }
+        guard let l = Cholesky.factor(c, dimension: d) else { return .nan }
         func factors(_ level: Int, _ u: Double) -> Double {
             var p = 1.0
             if s[0] == level { p *= f0(u) }
