@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "DMFTTests", dependencies: ["DMFT", "Randomness"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Reporting"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "StatPhysSGDTests", dependencies: ["StatPhysSGD"]),
         .testTarget(name: "StatPhysCLITests", dependencies: ["StatPhysSGD", "statphys"]),
     ],
     swiftLanguageModes: [.v6]

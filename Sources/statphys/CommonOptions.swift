@@ -48,3 +48,71 @@ func conclude(written files: [URL], divergence: Divergence?) throws {
         throw divergedExitCode
     }
 }
+
+/// Running a sweep as shards, merging them, or writing the Slurm scripts that do both.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Solve only shard i of n (points p with p mod n = i) and write DIR/shards/; merge with --merge.",
+                               valueName: "i/n"))
+    var shard: String?
+
+    @Flag(help: "Assemble the results of all shards in DIR/shards/ (same options as the shards) instead of solving.")
+    var merge = false
+
+    @Option(help: ArgumentHelp("Write Slurm scripts to DIR/slurm/ for an array of n shard jobs and a merge job, instead of solving.",
+                               valueName: "n"))
+    var slurm: Int?
+
+    @Option(help: "Cores per Slurm task (with --slurm).")
+    var slurmCpus = 1
+
+    @Option(help: ArgumentHelp("An extra sbatch option for both jobs, e.g. --slurm-option=--time=02:00:00 (repeatable).",
+                               valueName: "flag"))
+    var slurmOption: [String] = []
+
+    func validate() throws {
+        guard [shard != nil, merge, slurm != nil].filter({ $0 }).count <= 1 else {
+            throw ValidationError("give at most one of --shard, --merge and --slurm")
+        }
+        if let shard { _ = try SweepShard(parsing: shard) }
+        if let slurm { guard slurm >= 1 else { throw ValidationError("--slurm needs at least 1 shard, got \(slurm)") } }
+        guard slurmCpus >= 1 else { throw ValidationError("--slurm-cpus must be at least 1, got \(slurmCpus)") }
+    }
+
+    /// Runs `sweep` the way these options say: locally (then `finish` writes the results), as one shard, by merging
+    /// the shards (then `finish`), or by writing the Slurm scripts.
+    func run<Sweep: ParameterSweep>(_ sweep: Sweep, name: String, directory: URL, quiet: Bool,
+                                    finish: (Sweep.Output) throws -> Void) throws {
+        try AtomicFile.prepareDirectory(directory)
+        if let count = slurm {
+            try writeSlurmScripts(name: name, shards: count, points: sweep.pointCount, directory: directory)
+        } else if let shard {
+            let progress = ProgressReporter(label: "shard \(shard)", enabled: !quiet)
+            let file = try sweep.run(shard: try SweepShard(parsing: shard), directory: directory, progress: { progress.update($0) })
+            progress.finish()
+            reportWritten([file])
+        } else if merge {
+            try finish(try sweep.merge(directory: directory))
+        } else {
+            let progress = ProgressReporter(label: "solving", enabled: !quiet)
+            let result = try sweep.run(progress: { progress.update($0) })
+            progress.finish()
+            try finish(result)
+        }
+    }
+
+    private func writeSlurmScripts(name: String, shards: Int, points: Int, directory: URL) throws {
+        let arguments = CommandLine.arguments
+        var executable = arguments[0]
+        if executable.contains("/") { executable = URL(fileURLWithPath: executable).standardizedFileURL.path }
+        let forwarded = SlurmArrayJob.arguments(Array(arguments.dropFirst()), removing: ["--slurm", "--slurm-cpus", "--slurm-option"])
+        let job = try SlurmArrayJob(name: name, command: [executable] + forwarded, shards: shards,
+                                    workingDirectory: FileManager.default.currentDirectoryPath, cpusPerTask: slurmCpus,
+                                    options: slurmOption)
+        let folder = directory.appendingPathComponent("slurm", isDirectory: true)
+        reportWritten(try job.write(to: folder))
+        if shards > points {
+            FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
+        }
+        print("submit with: sh \(folder.appendingPathComponent("submit.sh").path)")
+    }
+}

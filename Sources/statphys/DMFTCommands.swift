@@ -116,6 +116,8 @@ struct DMFTThreshold: ParsableCommand {
 
             threshold.json: {settings, thresholds: [{batch, alpha_star, alpha_star_error, nu, nu_error, tau0, \
             points: [{alpha, relaxation_steps, diverged}]}]}. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
+
+            On a cluster: --slurm n writes DIR/slurm/{sweep.sbatch, merge.sbatch, submit.sh}; `sh DIR/slurm/submit.sh`             runs the points as n array tasks (--shard i/n each, results in DIR/shards/) and then --merge, which writes             the files above. The merged result is identical to a local run.
             """)
 
     @Option(help: "Batch fractions, comma-separated (1 = GD).") var batch = "1,0.3,0.1"
@@ -128,6 +130,7 @@ struct DMFTThreshold: ParsableCommand {
     @Option(help: "Relaxation criterion: delta:X or m:X.") var criterion = "delta:0.05"
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     static func parseList(_ text: String, name: String) throws -> [Double] {
         let parts = text.split(separator: ":")
@@ -149,11 +152,9 @@ struct DMFTThreshold: ParsableCommand {
             learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, spherical: spherical,
             criterion: try parseCriterion(criterion))
         let directory = URL(fileURLWithPath: output, isDirectory: true)
-        try AtomicFile.prepareDirectory(directory)
-        let progress = ProgressReporter(label: "DMFT sweep", enabled: !quiet)
-        let result = try sweep.run(progress: { progress.update($0) })
-        progress.finish()
-        print(result.table.text, terminator: "")
-        reportWritten(try result.write(to: directory))
+        try cluster.run(sweep, name: "statphys-threshold", directory: directory, quiet: quiet) { result in
+            print(result.table.text, terminator: "")
+            reportWritten(try result.write(to: directory))
+        }
     }
 }

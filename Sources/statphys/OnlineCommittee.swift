@@ -108,7 +108,9 @@ struct OnlineCommitteeSweep: ParsableCommand {
             `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised \
             students (K > M) with label noise, whose asymptotic error grows with lr and noise. \
             final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged)}; \
-            figure final_error.svg.
+            figure final_error.svg. \
+            On a cluster: --slurm n writes DIR/slurm/ scripts that run n shards (--shard i/n) as a Slurm array and then \
+            --merge; see `statphys dmft threshold --help`.
             """)
 
     @OptionGroup var model: CommitteeModelOptions
@@ -117,6 +119,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Option(help: "Final time.") var tMax = 1000.0
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     func run() throws {
         let base = try model.scenario(lr: 1, noise: 0)
@@ -125,11 +128,11 @@ struct OnlineCommitteeSweep: ParsableCommand {
             noiseVariances: try DMFTThreshold.parseList(noise, name: "--noise"), tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
         sweep.quadratureOrder = model.quadratureOrder
-        let progress = ProgressReporter(label: "solving", enabled: !quiet)
-        let result = try sweep.run(progress: { progress.update($0) })
-        progress.finish()
-        print(result.table.text, terminator: "")
-        reportWritten(try result.write(to: URL(fileURLWithPath: output, isDirectory: true)))
+        let directory = URL(fileURLWithPath: output, isDirectory: true)
+        try cluster.run(sweep, name: "statphys-committee-sweep", directory: directory, quiet: quiet) { result in
+            print(result.table.text, terminator: "")
+            reportWritten(try result.write(to: directory))
+        }
     }
 }
 

@@ -1,14 +1,13 @@
-import Dispatch
 import Foundation
 import OnlineTheory
 import Plotting
 import Reporting
 import Scenarios
-import Synchronization
 
 /// The final generalisation error ε_g(t_max) from the ODEs over a grid of learning rates η and noise
 /// variances σ²: how the asymptotic error of (over-parameterised) students grows with η and σ
-/// (Goldt et al. 2019). Every other setting is the base scenario's; points are solved in parallel.
+/// (Goldt et al. 2019). Every other setting is the base scenario's. A `ParameterSweep`: points are solved in
+/// parallel, or as shards on a cluster.
 public struct CommitteeFinalErrorSweep: Sendable {
     public var base: CommitteeScenario
     public var learningRates: [Double]
@@ -30,28 +29,53 @@ public struct CommitteeFinalErrorSweep: Sendable {
         self.base = base; self.learningRates = learningRates; self.noiseVariances = noiseVariances; self.tMax = tMax
     }
 
-    /// ε_g(t_max)[noise index][lr index], `nil` where the run diverged.
-    public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> CommitteeFinalErrorResult {
-        let jobs = noiseVariances.flatMap { noise in learningRates.map { (noise, $0) } }
-        let values = Mutex<[Result<Double?, Error>?]>(Array(repeating: nil, count: jobs.count))
-        let done = Mutex(0)
-        let base = self.base, tMax = self.tMax, sweepFollows = secondLayerRateFollows, order = quadratureOrder
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-            var scenario = base
-            (scenario.noiseVariance, scenario.learningRate) = jobs[index]
-            if sweepFollows, scenario.trainsSecondLayer { scenario.secondLayerLearningRate = scenario.learningRate }
-            let outcome = Result { () throws -> Double? in
-                var theory = CommitteeTheory(scenario: scenario)
-                theory.quadratureOrder = order
-                let solution = try theory.solve(times: [0, tMax])
-                return solution.divergence == nil ? solution.generalisationError.last : nil
+}
+
+extension CommitteeFinalErrorSweep: ParameterSweep {
+    /// Noise-major, learning rate varying fastest.
+    public var pointCount: Int { noiseVariances.count * learningRates.count }
+
+    public var fingerprint: JSONValue {
+        let s = base
+        func initial() -> JSONValue {
+            switch s.initialStudent {
+            case .random(let variance): .object([("random_variance", .number(variance))])
+            case .overlaps(let q, let r): .object([("Q", .numbers(q)), ("R", .numbers(r))])
             }
-            values.withLock { $0[index] = outcome }
-            let count = done.withLock { $0 += 1; return $0 }
-            progress?(Double(count) / Double(jobs.count))
         }
-        let flat = try values.withLock { $0 }.map { try $0!.get() }
-        let grid = noiseVariances.indices.map { i in Array(flat[(i * learningRates.count)..<((i + 1) * learningRates.count)]) }
+        func teacher() -> JSONValue {
+            switch s.teacher {
+            case .orthonormal: "orthonormal"
+            case .random: "random"
+            case .overlap(let t): .numbers(t)
+            }
+        }
+        return .object([
+            ("model", "online-committee-final-error"),
+            ("K", .integer(s.studentUnits)), ("M", .integer(s.teacherUnits)),
+            ("activation", .string(s.studentActivation.name)), ("teacher_activation", .string(s.teacherActivation.name)),
+            ("lr2", s.secondLayerLearningRate.map(JSONValue.number) ?? .null), ("lr2_follows_lr", .bool(secondLayerRateFollows)),
+            ("reg", .number(s.weightDecay)), ("teacher", teacher()), ("v_star", .numbers(s.teacherSecondLayer)),
+            ("v0", .numbers(s.initialSecondLayer)), ("initial", initial()), ("small_lr", .bool(s.dropsSecondOrderTerms)),
+            ("quadrature_order", .integer(quadratureOrder)), ("t_max", .number(tMax)),
+            ("lr", .numbers(learningRates)), ("noise", .numbers(noiseVariances)),
+        ])
+    }
+
+    /// ε_g(t_max) of one (σ², η), `nil` if the run diverged.
+    public func solve(point index: Int) throws -> Double? {
+        var scenario = base
+        scenario.noiseVariance = noiseVariances[index / learningRates.count]
+        scenario.learningRate = learningRates[index % learningRates.count]
+        if secondLayerRateFollows, scenario.trainsSecondLayer { scenario.secondLayerLearningRate = scenario.learningRate }
+        var theory = CommitteeTheory(scenario: scenario)
+        theory.quadratureOrder = quadratureOrder
+        let solution = try theory.solve(times: [0, tMax])
+        return solution.divergence == nil ? solution.generalisationError.last : nil
+    }
+
+    public func assemble(_ outcomes: [Double?]) throws -> CommitteeFinalErrorResult {
+        let grid = noiseVariances.indices.map { i in Array(outcomes[(i * learningRates.count)..<((i + 1) * learningRates.count)]) }
         return CommitteeFinalErrorResult(sweep: self, finalError: grid)
     }
 }

@@ -1,16 +1,15 @@
 import DMFT
-import Dispatch
 import Foundation
 import Plotting
 import Reporting
-import Synchronization
 
 /// Relaxation times τ(α) from the DMFT over a grid of α for several batch fractions, and the fitted recovery
 /// threshold τ ≃ τ0 (α − α*(b))^(−ν) for each b.
 ///
 /// τ is the first step meeting the relaxation criterion within the horizon T (runs stop there); points that
 /// never relax are kept in the output (as null) but not fitted. α* therefore depends on the horizon T, on m0
-/// (the escape from m ≈ 0 takes ~log(1/m0) steps) and on η.
+/// (the escape from m ≈ 0 takes ~log(1/m0) steps) and on η. A `ParameterSweep`: points are solved in parallel,
+/// or as shards on a cluster.
 public struct ThresholdSweep: Sendable {
     public var batches: [Double]
     public var alphas: [Double]
@@ -36,32 +35,44 @@ public struct ThresholdSweep: Sendable {
                                   initialOverlap: initialOverlap, initialNorm: initialNorm, steps: steps, spherical: spherical)
     }
 
-    /// Solves every (b, α) point, in parallel over points (each solve single-threaded, so results do not
-    /// depend on the thread count), then fits each b.
-    public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> ThresholdSweepResult {
-        let jobs = batches.flatMap { b in alphas.map { (b, $0) } }
-        let problems = try jobs.map { try problem(alpha: $0.1, batch: $0.0) }
-        let results = Mutex<[Int?]>(Array(repeating: nil, count: jobs.count))
-        let diverged = Mutex<[Bool]>(Array(repeating: false, count: jobs.count))
-        let done = Mutex(0)
-        let criterion = self.criterion
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-            var solver = DMFTSolver(problem: problems[index])
-            solver.parallelThreshold = .max
-            let solution = solver.solve(stopWhen: criterion)
-            let step = criterion.relaxationStep(solution)
-            results.withLock { $0[index] = step }
-            diverged.withLock { $0[index] = solution.divergence != nil }
-            let count = done.withLock { $0 += 1; return $0 }
-            progress?(Double(count) / Double(jobs.count))
-        }
-        let steps = results.withLock { $0 }, divergedFlags = diverged.withLock { $0 }
+    /// The (b, α) of point `index`: b-major, α varying fastest.
+    func point(_ index: Int) -> (batch: Double, alpha: Double) {
+        (batches[index / alphas.count], alphas[index % alphas.count])
+    }
+}
+
+extension ThresholdSweep: ParameterSweep {
+    public var pointCount: Int { batches.count * alphas.count }
+
+    public var fingerprint: JSONValue {
+        .object([("model", "dmft-signal-recovery-threshold"), ("settings", .object(settingsMembers)),
+                 ("batch", .numbers(batches)), ("alpha", .numbers(alphas))])
+    }
+
+    /// The settings as written in `threshold.json`.
+    var settingsMembers: [(String, JSONValue)] {
+        [("lr", .number(learningRate)), ("m0", .number(initialOverlap)), ("c0", .number(initialNorm)),
+         ("steps", .integer(steps)), ("spherical", .bool(spherical)), ("criterion", .string(criterion.description))]
+    }
+
+    /// Solves the DMFT of one (b, α) on the calling thread (points run in parallel, so results do not depend on
+    /// the thread count) up to the relaxation step.
+    public func solve(point index: Int) throws -> ThresholdSweepResult.Point {
+        let (batch, alpha) = point(index)
+        var solver = DMFTSolver(problem: try problem(alpha: alpha, batch: batch))
+        solver.parallelThreshold = .max
+        let solution = solver.solve(stopWhen: criterion)
+        return ThresholdSweepResult.Point(alpha: alpha, relaxationSteps: criterion.relaxationStep(solution),
+                                          diverged: solution.divergence != nil)
+    }
+
+    /// Groups the points by b and fits each b.
+    public func assemble(_ points: [ThresholdSweepResult.Point]) throws -> ThresholdSweepResult {
         let curves = batches.enumerated().map { bi, b -> ThresholdSweepResult.Curve in
-            let range = (bi * alphas.count)..<((bi + 1) * alphas.count)
-            let points = range.map { ThresholdSweepResult.Point(alpha: jobs[$0].1, relaxationSteps: steps[$0], diverged: divergedFlags[$0]) }
-            let usable = points.filter { $0.relaxationSteps != nil }
+            let curve = Array(points[(bi * alphas.count)..<((bi + 1) * alphas.count)])
+            let usable = curve.filter { $0.relaxationSteps != nil }
             let fit = try? ThresholdFit(alphas: usable.map(\.alpha), times: usable.map { Double($0.relaxationSteps!) })
-            return ThresholdSweepResult.Curve(batch: b, points: points, fit: fit)
+            return ThresholdSweepResult.Curve(batch: b, points: curve, fit: fit)
         }
         return ThresholdSweepResult(sweep: self, curves: curves)
     }
@@ -69,7 +80,7 @@ public struct ThresholdSweep: Sendable {
 
 /// Relaxation times and fitted thresholds of a `ThresholdSweep`.
 public struct ThresholdSweepResult: Sendable {
-    public struct Point: Sendable, Hashable {
+    public struct Point: Sendable, Hashable, Codable {
         public let alpha: Double
         /// `nil`: not relaxed within the horizon.
         public let relaxationSteps: Int?
@@ -92,10 +103,7 @@ public struct ThresholdSweepResult: Sendable {
         func number(_ x: Double?) -> JSONValue { x.map(JSONValue.number) ?? .null }
         return .object([
             ("model", "dmft-signal-recovery-threshold"),
-            ("settings", .object([
-                ("lr", .number(sweep.learningRate)), ("m0", .number(sweep.initialOverlap)), ("c0", .number(sweep.initialNorm)),
-                ("steps", .integer(sweep.steps)), ("spherical", .bool(sweep.spherical)),
-                ("criterion", .string(sweep.criterion.description)),
+            ("settings", .object(sweep.settingsMembers + [
                 ("fit", "relaxation_steps = tau0 * (alpha - alpha_star)^(-nu), least squares in log, errors from the Gauss-Newton covariance"),
             ])),
             ("thresholds", .array(curves.map { curve in

@@ -1,0 +1,111 @@
+import Foundation
+import Reporting
+
+/// The batch scripts that run a sweep on a Slurm cluster: an array job whose task i runs shard i/n of the
+/// command, a merge job that assembles the shards once every task succeeded, and `submit.sh`, which submits both
+/// (`sbatch --dependency=afterok:<array>` for the merge).
+///
+/// The scripts are plain bash with `#SBATCH` directives, so a task can also be run by hand:
+/// `SLURM_ARRAY_TASK_ID=3 bash sweep.sbatch`.
+public struct SlurmArrayJob: Sendable {
+    /// The job name (`--job-name`).
+    public var name: String
+    /// The executable and its arguments, as given for a local run (no shard, merge or Slurm options).
+    public var command: [String]
+    public var shards: Int
+    /// Where the jobs start, so that relative paths in `command` mean what they meant when the scripts were made.
+    public var workingDirectory: String
+    /// Cores per task; a task solves its points in parallel over them.
+    public var cpusPerTask: Int
+    /// Further `sbatch` options, one per directive, e.g. `--time=02:00:00`, `--partition=cpu`, `--account=abc`.
+    public var options: [String]
+
+    public init(name: String, command: [String], shards: Int, workingDirectory: String, cpusPerTask: Int = 1,
+                options: [String] = []) throws {
+        guard !command.isEmpty else { throw SweepError("a Slurm job needs a command") }
+        guard shards >= 1 else { throw SweepError("--slurm needs at least 1 shard, got \(shards)") }
+        guard cpusPerTask >= 1 else { throw SweepError("--slurm-cpus must be at least 1, got \(cpusPerTask)") }
+        for option in options where !option.hasPrefix("-") || option.contains(where: \.isNewline) {
+            throw SweepError("a Slurm option is one sbatch flag such as --time=02:00:00, got '\(option)'")
+        }
+        self.name = name; self.command = command; self.shards = shards; self.workingDirectory = workingDirectory
+        self.cpusPerTask = cpusPerTask; self.options = options
+    }
+
+    /// The array job: task i runs `command --shard i/n --quiet`.
+    public func arrayScript(logs: String) -> String {
+        script(directives: ["--job-name=\(name)", "--array=0-\(shards - 1)", "--cpus-per-task=\(cpusPerTask)",
+                            "--output=" + Self.directiveValue("\(logs)/%x-%A_%a.out")],
+               run: Self.quoted(command + ["--quiet", "--shard"]) + " \"${SLURM_ARRAY_TASK_ID}/\(shards)\"")
+    }
+
+    /// The merge job: `command --merge`, which writes the sweep's usual files.
+    public func mergeScript(logs: String) -> String {
+        script(directives: ["--job-name=\(name)-merge", "--cpus-per-task=1", "--output=" + Self.directiveValue("\(logs)/%x-%j.out")],
+               run: Self.quoted(command + ["--quiet", "--merge"]))
+    }
+
+    /// Submits the array, then the merge with a dependency on every task's success.
+    public var submitScript: String {
+        """
+        #!/bin/sh
+        # Submits the \(shards)-task array job and the merge that runs after all tasks succeed.
+        set -e
+        cd "$(dirname "$0")"
+        array=$(sbatch --parsable sweep.sbatch)
+        array=${array%%;*}
+        merge=$(sbatch --parsable --dependency=afterok:"$array" merge.sbatch)
+        echo "submitted array job $array (\(shards) tasks) and merge job ${merge%%;*}"
+
+        """
+    }
+
+    /// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into `directory` (with `logs/` for the job output).
+    public func write(to directory: URL) throws -> [URL] {
+        let logs = directory.appendingPathComponent("logs", isDirectory: true)
+        try AtomicFile.prepareDirectory(logs)
+        let files = [("sweep.sbatch", arrayScript(logs: logs.path)), ("merge.sbatch", mergeScript(logs: logs.path)),
+                     ("submit.sh", submitScript)]
+        return try files.map { name, text in
+            let url = directory.appendingPathComponent(name)
+            try AtomicFile.write(text, to: url)
+            _ = chmod(url.path, 0o755)
+            return url
+        }
+    }
+
+    private func script(directives: [String], run: String) -> String {
+        var lines = ["#!/bin/bash"]
+        lines += (directives + options).map { "#SBATCH \($0)" }
+        lines += ["set -euo pipefail", "cd \(Self.quoted([workingDirectory]))", run, ""]
+        return lines.joined(separator: "\n")
+    }
+
+    /// A directive's value, double-quoted if it holds spaces (sbatch reads quoted directive values).
+    static func directiveValue(_ value: String) -> String { value.contains(" ") ? "\"\(value)\"" : value }
+
+    /// Words quoted for the shell: 'word', with embedded quotes as '\''.
+    static func quoted(_ words: [String]) -> String {
+        words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    }
+
+    /// `arguments` without the options named in `names` and their values (`--name value` or `--name=value`), and
+    /// without `--quiet`: what a shard or merge job passes on from the command that made the scripts.
+    public static func arguments(_ arguments: [String], removing names: Set<String>) -> [String] {
+        var kept: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
+            if argument == "--quiet" {
+                index += 1
+            } else if names.contains(name) {
+                index += argument.contains("=") ? 1 : 2
+            } else {
+                kept.append(argument)
+                index += 1
+            }
+        }
+        return kept
+    }
+}
