@@ -55,8 +55,8 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("alpha*"))
         let data = try Data(contentsOf: directory.appendingPathComponent("threshold.json"))
-        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let thresholds = try #require(json["thresholds"] as? [[String: Any]])
+        // A list with one entry per batch fraction, as the issue specifies.
+        let thresholds = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         #expect(thresholds.count == 2)
         for entry in thresholds {
             let points = try #require(entry["points"] as? [[String: Any]])
@@ -64,7 +64,10 @@ import Testing
             let star = try #require(entry["alpha_star"] as? Double)
             #expect(star < 2.6 && star > 1)
             #expect((entry["nu"] as? Double ?? 0) > 0)
+            let settings = try #require(entry["settings"] as? [String: Any])
+            #expect(settings["steps"] as? Int == 300 && settings["spherical"] as? Bool == false)
         }
+        #expect(thresholds.map { $0["batch"] as? Double } == [1, 0.5])
     }
 
     @Test(arguments: [

@@ -97,28 +97,27 @@ public struct ThresholdSweepResult: Sendable {
     public let sweep: ThresholdSweep
     public let curves: [Curve]
 
-    /// `threshold.json`: settings and a list of {`batch`, `alpha_star`, `alpha_star_error`, `nu`, `nu_error`, `tau0`,
-    /// `points`: [{`alpha`, `relaxation_steps`}]} (null where not relaxed or not fitted).
+    /// `threshold.json`: a list with one entry per batch fraction, {`batch`, `alpha_star`, `alpha_star_error`, `nu`,
+    /// `nu_error`, `tau0`, `points`: [{`alpha`, `relaxation_steps`, `diverged`}], `settings`} (null where not relaxed
+    /// or not fitted; `settings` repeats the sweep's settings in every entry, so that each is self-contained).
     public var json: JSONValue {
         func number(_ x: Double?) -> JSONValue { x.map(JSONValue.number) ?? .null }
-        return .object([
-            ("model", "dmft-signal-recovery-threshold"),
-            ("settings", .object(sweep.settingsMembers + [
-                ("fit", "relaxation_steps = tau0 * (alpha - alpha_star)^(-nu), least squares in log, errors from the Gauss-Newton covariance"),
-            ])),
-            ("thresholds", .array(curves.map { curve in
-                .object([
-                    ("batch", .number(curve.batch)),
-                    ("alpha_star", number(curve.fit?.alphaStar)), ("alpha_star_error", number(curve.fit?.alphaStarError)),
-                    ("nu", number(curve.fit?.nu)), ("nu_error", number(curve.fit?.nuError)), ("tau0", number(curve.fit?.tau0)),
-                    ("points", .array(curve.points.map { point in
-                        .object([("alpha", .number(point.alpha)),
-                                 ("relaxation_steps", point.relaxationSteps.map { .integer($0) } ?? .null),
-                                 ("diverged", .bool(point.diverged))])
-                    })),
-                ])
-            })),
+        let settings = JSONValue.object([("model", "dmft-signal-recovery-threshold")] + sweep.settingsMembers + [
+            ("fit", "relaxation_steps = tau0 * (alpha - alpha_star)^(-nu), least squares in log, errors from the Gauss-Newton covariance"),
         ])
+        return .array(curves.map { curve in
+            .object([
+                ("batch", .number(curve.batch)),
+                ("alpha_star", number(curve.fit?.alphaStar)), ("alpha_star_error", number(curve.fit?.alphaStarError)),
+                ("nu", number(curve.fit?.nu)), ("nu_error", number(curve.fit?.nuError)), ("tau0", number(curve.fit?.tau0)),
+                ("points", .array(curve.points.map { point in
+                    .object([("alpha", .number(point.alpha)),
+                             ("relaxation_steps", point.relaxationSteps.map { .integer($0) } ?? .null),
+                             ("diverged", .bool(point.diverged))])
+                })),
+                ("settings", settings),
+            ])
+        })
     }
 
     /// The stdout table: one row per batch fraction.
