@@ -51,11 +51,17 @@ func runLinear(_ experiment: LinearExperiment, output: OutputOptions) throws {
     let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
     let result = try experiment.run(progress: { progress.update($0) })
     progress.finish()
-    let files = try result.write(to: output.directory)
-    print(result.summaryTable().text, terminator: "")
-    for comparison in result.comparisons {
+    try report(table: result.summaryTable(), comparisons: result.comparisons, files: try result.write(to: output.directory),
+               divergence: result.divergence)
+}
+
+/// Prints the summary table and each observable's distance from its theory, lists the files written; on divergence
+/// reports its time on stderr and exits with status 3.
+func report(table: TextTable, comparisons: [ObservableComparison], files: [URL], divergence: Divergence?) throws {
+    print(table.text, terminator: "")
+    for comparison in comparisons {
         print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "
               + "max |z| = \(TextTable.format(comparison.maxAbsZScore, digits: 3))")
     }
-    try conclude(written: files, divergence: result.divergence)
+    try conclude(written: files, divergence: divergence)
 }

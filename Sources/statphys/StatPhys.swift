@@ -10,7 +10,8 @@ struct StatPhys: ParsableCommand {
             with finite-d simulations of the same scenario. Every run writes result.json, CSV data, SVG figures \
             (PNG too when rsvg-convert is installed) and a matplotlib plot.py beside each figure.
 
-            Exit status: 0 on success, 1 on bad input or I/O errors (with a message), 3 when a trajectory \
+            Exit status: 0 on success, 1 for a rejected setting or an I/O error, 64 for a malformed option (both with \
+            a message), 3 when a trajectory \
             diverged (results up to the divergence are still written).
             """,
         subcommands: [Demo.self, Online.self, DMFTCommand.self])
@@ -19,5 +20,5 @@ struct StatPhys: ParsableCommand {
 struct Online: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Online SGD (one fresh sample per step, t = steps/d): theory and simulation.",
-        subcommands: [OnlineLinear.self, OnlineCommittee.self, OnlineCommitteeSweep.self])
+        subcommands: [OnlineLinear.self, OnlineClassifier.self, OnlineCommittee.self, OnlineCommitteeSweep.self])
 }

@@ -35,73 +35,22 @@ public struct LinearRegressionSimulator: Sendable {
         return LinearSimulationResult(grid: grid, runs: runs)
     }
 
-    /// One seed's trajectory.
-    struct SeedRun: Sendable {
-        var m: [Double]
-        var q: [Double]
-        var rho: Double
-        var divergence: Divergence?
-    }
-
-    func runSeed(_ seed: Int, grid: OutputGrid, counter: ProgressCounter?) -> SeedRun {
-        let d = dimension, dd = Double(d)
+    func runSeed(_ seed: Int, grid: OutputGrid, counter: ProgressCounter?) -> LinearStudentSeed {
         var rng = Xoshiro256(seed: baseSeed, stream: UInt64(seed))
-        var teacher = [Double](repeating: 0, count: d)
-        var student = [Double](repeating: 0, count: d)
-        var x = [Double](repeating: 0, count: d)
-        rng.fillGaussian(&teacher)
-        let sqrtRho = scenario.teacherNorm.squareRoot()
-        for i in 0..<d { teacher[i] *= sqrtRho }
-        let rho = teacher.reduce(0) { $0 + $1 * $1 } / dd
-
-        // z ⟂ w*, |z|² = d; then w = (m0/ρ̂) w* + √(q0 − m0²/ρ̂) z has m(0) = m0 and q(0) = q0 exactly.
-        rng.fillGaussian(&student)
-        let projection = zip(student, teacher).reduce(0) { $0 + $1.0 * $1.1 } / (rho * dd)
-        for i in 0..<d { student[i] -= projection * teacher[i] }
-        let zNorm = (student.reduce(0) { $0 + $1 * $1 } / dd).squareRoot()
-        let m0 = scenario.initialOverlap
-        let a = m0 / rho, b = max(0, scenario.initialSelfOverlap - m0 * m0 / rho).squareRoot() / zNorm
-        for i in 0..<d { student[i] = a * teacher[i] + b * student[i] }
-
-        let tau = scenario.learningRate, sigma = scenario.noiseVariance.squareRoot()
-        let shrink = 1 - tau * scenario.weightDecay / dd, invSqrtD = 1 / dd.squareRoot()
-        var m = [Double](), q = [Double]()
-        m.reserveCapacity(grid.steps.count); q.reserveCapacity(grid.steps.count)
-        var divergence: Divergence?
+        var pair = TeacherStudentPair(dimension: dimension, teacherNorm: scenario.teacherNorm, initialOverlap: scenario.initialOverlap,
+                                      initialSelfOverlap: scenario.initialSelfOverlap, rng: &rng)
+        let rho = pair.rho
+        let sigma = scenario.noiseVariance.squareRoot()
         var bound = Double.infinity
-
-        teacher.withUnsafeBufferPointer { wStar in
-            student.withUnsafeMutableBufferPointer { w in
-                x.withUnsafeMutableBufferPointer { x in
-                    var step = 0, previous = 0
-                    for target in grid.steps {
-                        while step < target {
-                            rng.fillGaussian(x)
-                            let (ws, ts) = VectorKernels.dots(w.baseAddress!, wStar.baseAddress!, with: x.baseAddress!, count: d)
-                            let error = (ws - ts) * invSqrtD - sigma * rng.nextGaussian()
-                            guard abs(error) < 1e150 else {
-                                divergence = Divergence(time: Double(step) / dd, reason: "the prediction error overflowed")
-                                return
-                            }
-                            VectorKernels.scaleAdd(w.baseAddress!, shrink, x.baseAddress!, -tau * error * invSqrtD, count: d)
-                            step += 1
-                        }
-                        let mk = VectorKernels.dot(w.baseAddress!, wStar.baseAddress!, count: d) / dd
-                        let qk = VectorKernels.dot(w.baseAddress!, w.baseAddress!, count: d) / dd
-                        let eg = 0.5 * (rho - 2 * mk + qk)
-                        if m.isEmpty { bound = divergenceFactor * max(1, rho, eg) }
-                        guard eg.isFinite, eg <= bound else {
-                            divergence = Divergence(time: Double(step) / dd, reason: "e_g exceeded \(bound)")
-                            return
-                        }
-                        m.append(mk); q.append(qk)
-                        counter?.add(target - previous)
-                        previous = target
-                    }
-                }
-            }
-        }
-        return SeedRun(m: m, q: q, rho: rho, divergence: divergence)
+        let run = LinearStudentRun(
+            pair: &pair, grid: grid, learningRate: scenario.learningRate, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
+            slope: { lambda, nu, rng in lambda - nu - sigma * rng.nextGaussian() },  // ŷ − y
+            exceeds: { m, q in
+                let eg = 0.5 * (rho - 2 * m + q)
+                if bound == .infinity { bound = divergenceFactor * max(1, rho, eg) }
+                return eg.isFinite && eg <= bound ? nil : "e_g exceeded \(bound)"
+            })
+        return LinearStudentSeed(m: run.m, q: run.q, rho: rho, divergence: run.divergence)
     }
 }
 
@@ -116,7 +65,7 @@ public struct LinearSimulationResult: Sendable {
     /// The earliest divergence among seeds, if any.
     public let divergence: Divergence?
 
-    init(grid: OutputGrid, runs: [LinearRegressionSimulator.SeedRun]) {
+    init(grid: OutputGrid, runs: [LinearStudentSeed]) {
         self.grid = grid
         let length = runs.map(\.m.count).min() ?? 0
         m = runs.map { Array($0.m.prefix(length)) }

@@ -18,4 +18,15 @@ extension ScenarioError {
     public static func requirePositive(_ name: String, _ value: Int) throws {
         guard value > 0 else { throw ScenarioError("\(name) must be a positive integer, got \(value)") }
     }
+
+    /// Throws unless ρ > 0, q0 ≥ 0 and m0² ≤ q0·ρ (Cauchy–Schwarz): the initial overlaps of a linear student.
+    public static func requireRealisable(m0: Double, q0: Double, rho: Double) throws {
+        try require("teacher norm rho", rho, { $0 > 0 }, "positive")
+        try require("initial overlap m0", m0, { _ in true }, "finite")
+        try require("initial self-overlap q0", q0, { $0 >= 0 }, "non-negative")
+        guard m0 * m0 <= q0 * rho * (1 + 1e-12) else {
+            throw ScenarioError(
+                "initial overlaps are not realisable: need m0² ≤ q0·rho (Cauchy–Schwarz), got m0 = \(m0), q0 = \(q0), rho = \(rho)")
+        }
+    }
 }

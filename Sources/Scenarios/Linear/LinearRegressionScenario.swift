@@ -31,13 +31,7 @@ public struct LinearRegressionScenario: Sendable, Hashable, Codable {
         try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
         try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
-        try ScenarioError.require("teacher norm rho", teacherNorm, { $0 > 0 }, "positive")
-        try ScenarioError.require("initial overlap m0", initialOverlap, { _ in true }, "finite")
-        try ScenarioError.require("initial self-overlap q0", initialSelfOverlap, { $0 >= 0 }, "non-negative")
-        guard initialOverlap * initialOverlap <= initialSelfOverlap * teacherNorm * (1 + 1e-12) else {
-            throw ScenarioError(
-                "initial overlaps are not realisable: need m0² ≤ q0·rho (Cauchy–Schwarz), got m0 = \(initialOverlap), q0 = \(initialSelfOverlap), rho = \(teacherNorm)")
-        }
+        try ScenarioError.requireRealisable(m0: initialOverlap, q0: initialSelfOverlap, rho: teacherNorm)
         self.learningRate = learningRate
         self.noiseVariance = noiseVariance
         self.weightDecay = weightDecay

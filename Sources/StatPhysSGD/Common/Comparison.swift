@@ -32,3 +32,8 @@ public struct ObservableComparison: Sendable, Hashable {
                  ("rms_deviation", .number(rmsDeviation))])
     }
 }
+
+extension Array where Element == Double {
+    /// The values followed by NaN up to `count` (a simulation that stopped early, in a table with the full grid).
+    func padded(to count: Int) -> [Double] { self + [Double](repeating: .nan, count: Swift.max(0, count - self.count)) }
+}

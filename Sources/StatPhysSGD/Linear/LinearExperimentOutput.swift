@@ -61,15 +61,11 @@ extension LinearExperimentResult {
         ]
         if let simulation {
             for (name, stats) in [("m", simulation.statisticsM), ("q", simulation.statisticsQ), ("eg", simulation.statisticsGeneralisationError)] {
-                columns.append(("\(name)_sim_mean", padded(stats.mean)))
-                columns.append(("\(name)_sim_stderr", padded(stats.standardError)))
+                columns.append(("\(name)_sim_mean", stats.mean.padded(to: times.count)))
+                columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: times.count)))
             }
         }
         return CSVTable(columns)
-    }
-
-    private func padded(_ values: [Double]) -> [Double] {
-        values + [Double](repeating: .nan, count: max(0, times.count - values.count))
     }
 
     /// A short table of theory vs simulation at about `rows` times, for stdout.

@@ -1,0 +1,58 @@
+import GaussianIntegrals
+
+/// Online SGD for a linear classifier (a perceptron-type student) learning a sign teacher: the scenario both
+/// theory and simulation read.
+///
+/// Conventions (also in the README): inputs x ~ N(0, I_d), teacher w* with ρ = |w*|²/d, teacher field
+/// ν = w*·x/√d, label y = sign(ν + σζ) with ζ ~ N(0, 1) (σ² is `noiseVariance`), then flipped with probability p;
+/// student field λ = w·x/√d, prediction sign(λ). One fresh sample per step and the update
+///
+///     w ← w − τ [ ℓ'(y, λ) x/√d + (λ_reg/d) w ],    ℓ(y, λ) = L(yλ),
+///
+/// the gradient step on the margin loss plus (λ_reg/2d)|w|². Time t = steps/d. Order parameters m = w·w*/d,
+/// q = |w|²/d; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π.
+public struct ClassifierScenario: Sendable, Hashable {
+    public var loss: ClassificationLoss
+    /// Learning rate τ.
+    public var learningRate: Double
+    /// σ²: variance of the noise on the teacher's field before the sign.
+    public var noiseVariance: Double
+    /// p: probability that a label is flipped.
+    public var flipProbability: Double
+    /// L2 regularisation strength λ_reg.
+    public var weightDecay: Double
+    /// Teacher norm ρ = |w*|²/d; a simulated teacher has i.i.d. N(0, ρ) components.
+    public var teacherNorm: Double
+    /// Initial student–teacher overlap m(0).
+    public var initialOverlap: Double
+    /// Initial student self-overlap q(0).
+    public var initialSelfOverlap: Double
+
+    /// A validated scenario. Throws for a non-positive learning rate or teacher norm, negative noise or weight
+    /// decay, a flip probability outside [0, ½], and initial overlaps no student can have (m0² > q0 ρ).
+    public init(
+        loss: ClassificationLoss, learningRate: Double, noiseVariance: Double = 0, flipProbability: Double = 0,
+        weightDecay: Double = 0, teacherNorm: Double = 1, initialOverlap: Double = 0, initialSelfOverlap: Double = 0
+    ) throws {
+        try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
+        try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
+        try ScenarioError.require("flip probability", flipProbability, { $0 >= 0 && $0 <= 0.5 }, "in [0, 0.5]")
+        try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
+        try ScenarioError.requireRealisable(m0: initialOverlap, q0: initialSelfOverlap, rho: teacherNorm)
+        self.loss = loss; self.learningRate = learningRate; self.noiseVariance = noiseVariance
+        self.flipProbability = flipProbability; self.weightDecay = weightDecay; self.teacherNorm = teacherNorm
+        self.initialOverlap = initialOverlap; self.initialSelfOverlap = initialSelfOverlap
+    }
+
+    /// The expectations of the update for this loss and label noise.
+    public var integrals: ClassifierIntegrals {
+        ClassifierIntegrals(loss: loss, noiseVariance: noiseVariance, flipProbability: flipProbability)
+    }
+}
+
+extension ClassifierScenario {
+    /// For the square loss, τ_c = 2(1 + λ_reg): the q-equation's own coefficient τ² − 2τ(1 + λ_reg) is negative iff
+    /// τ < τ_c, and above it q grows without bound. `nil` for the other losses, whose slopes are bounded (|L'| ≤ 1),
+    /// so that q grows at most linearly in t and the dynamics cannot diverge.
+    public var criticalLearningRate: Double? { loss == .square ? 2 * (1 + weightDecay) : nil }
+}

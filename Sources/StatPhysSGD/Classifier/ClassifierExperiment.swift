@@ -1,0 +1,69 @@
+import OnlineSimulation
+import OnlineTheory
+import Reporting
+import Scenarios
+
+/// Online SGD for a linear classifier, theory and (optionally) finite-d simulation of one scenario.
+///
+/// As for regression, the simulation runs first and the theory starts from the measured mean m(0), q(0) and
+/// teacher norm ρ̂ of the simulated seeds, on the simulation's realised grid; theory-only runs start from the
+/// scenario's m0, q0, ρ.
+public struct ClassifierExperiment: Sendable {
+    public var scenario: ClassifierScenario
+    /// Largest time t = steps/d.
+    public var tMax: Double
+    /// Number of output points, 0…tMax inclusive.
+    public var points: Int
+    /// Logarithmically spaced output times (from tMax·10⁻³).
+    public var logarithmicGrid = false
+    /// `nil` for a theory-only run.
+    public var simulation: SimulationSettings?
+
+    public init(scenario: ClassifierScenario, tMax: Double, points: Int = 101, simulation: SimulationSettings?) {
+        self.scenario = scenario; self.tMax = tMax; self.points = points; self.simulation = simulation
+    }
+
+    /// Runs the simulation (if any) and the theory. `progress` receives the simulation's fraction done.
+    public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> ClassifierExperimentResult {
+        let requested = logarithmicGrid ? try TimeGrid.logarithmic(tMax: tMax, points: points) : try TimeGrid.uniform(tMax: tMax, points: points)
+        let theory = ClassifierTheory(scenario: scenario)
+        if let simulation {
+            let simulator = try ClassifierSimulator(scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds,
+                                                    baseSeed: simulation.seed)
+            let simulated = try simulator.run(times: requested, progress: progress)
+            let start = simulated.meanInitialState
+            return ClassifierExperimentResult(experiment: self, theory: try theory.solve(times: simulated.grid.times, from: start),
+                                              theoryStart: start, simulation: simulated)
+        }
+        let start = theory.specifiedInitialState
+        return ClassifierExperimentResult(experiment: self, theory: try theory.solve(times: requested, from: start),
+                                          theoryStart: start, simulation: nil)
+    }
+}
+
+/// The outcome of a `ClassifierExperiment`.
+public struct ClassifierExperimentResult: Sendable {
+    public let experiment: ClassifierExperiment
+    public let theory: ClassifierTheoryResult
+    /// The initial state the theory started from.
+    public let theoryStart: LinearOrderParameters
+    public let simulation: ClassifierSimulationResult?
+
+    /// The observables, in output order: name, theory curve, simulation statistics.
+    var observables: [(name: String, theory: [Double], simulation: EnsembleStatistics?)] {
+        [("m", theory.m, simulation?.statisticsM), ("q", theory.q, simulation?.statisticsQ),
+         ("eg", theory.classificationError, simulation?.statisticsClassificationError), ("loss", theory.loss, simulation?.statisticsLoss)]
+    }
+
+    /// Theory vs simulation for m, q, ε_g and the loss on the shared grid (empty for theory-only runs).
+    public var comparisons: [ObservableComparison] {
+        observables.compactMap { name, curve, stats in stats.map { ObservableComparison(name: name, theory: curve, simulation: $0) } }
+    }
+
+    /// The first divergence, theory or simulation.
+    public var divergence: Divergence? {
+        [theory.divergence, simulation?.divergence].compactMap { $0 }.min { $0.time < $1.time }
+    }
+
+    public var times: [Double] { theory.times }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import OnlineTheory
+import Plotting
+import Reporting
+import Scenarios
+
+extension ClassifierExperimentResult {
+    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`, `loss`},
+    /// `theory_initial`, `critical_lr`, `simulation` {`d`, `seeds`, `seed`, `t`, `rho`, `mean` {…}, `stderr` {…}},
+    /// `comparison`, `divergence`.
+    public var json: JSONValue {
+        let s = experiment.scenario
+        var settings: [(String, JSONValue)] = [
+            ("loss", .string(s.loss.rawValue)), ("lr", .number(s.learningRate)), ("noise", .number(s.noiseVariance)),
+            ("flip", .number(s.flipProbability)), ("reg", .number(s.weightDecay)), ("rho", .number(s.teacherNorm)),
+            ("m0", .number(s.initialOverlap)), ("q0", .number(s.initialSelfOverlap)), ("t_max", .number(experiment.tMax)),
+            ("points", .integer(experiment.points)), ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
+        ]
+        if let sim = experiment.simulation {
+            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed)))]
+        }
+        func group(_ pick: (EnsembleStatistics) -> [Double]) -> JSONValue {
+            .object(observables.compactMap { name, _, stats in stats.map { (name, .numbers(pick($0))) } })
+        }
+        var members: [(String, JSONValue)] = [
+            ("model", "online-classifier"),
+            ("conventions", .string(
+                "y = sign(w*.x/sqrt(d) + sqrt(noise)*zeta), flipped with probability flip; loss l(y, lambda) = L(y*lambda) with "
+                + "lambda = w.x/sqrt(d); step w <- w - lr*[l'(y, lambda) x/sqrt(d) + (reg/d) w]; t = steps/d; m = w.w*/d, q = |w|^2/d, "
+                + "rho = |w*|^2/d; eg = arccos(m/sqrt(q*rho))/pi (error against the noise-free teacher); loss = E[l] (population)")),
+            ("settings", .object(settings)),
+            ("t", .numbers(times)),
+            ("theory", .object(observables.map { ($0.name, .numbers($0.theory)) })),
+            ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
+            ("critical_lr", s.criticalLearningRate.map(JSONValue.number) ?? .null),
+        ]
+        if let simulation, let sim = experiment.simulation {
+            members.append(("simulation", .object([
+                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed))),
+                ("t", .numbers(simulation.times)), ("rho", .numbers(simulation.rho)),
+                ("mean", group(\.mean)), ("stderr", group(\.standardError)),
+            ])))
+            members.append(("comparison", .object(comparisons.map { ($0.name, $0.json) })))
+        }
+        members.append(("divergence", .object([
+            ("theory", theory.divergence.map(\.json) ?? .null), ("simulation", simulation?.divergence.map(\.json) ?? .null),
+        ])))
+        return .object(members)
+    }
+
+    /// One row per output time: t, the theory of each observable, then (if simulated) mean and stderr of each.
+    public var csv: CSVTable {
+        var columns: [(String, [Double])] = [("t", times)] + observables.map { ("\($0.name)_theory", $0.theory) }
+        for (name, _, stats) in observables {
+            guard let stats else { continue }
+            columns.append(("\(name)_sim_mean", stats.mean.padded(to: times.count)))
+            columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: times.count)))
+        }
+        return CSVTable(columns)
+    }
+
+    /// A short table of theory vs simulation at about `rows` times, for stdout.
+    public func summaryTable(rows: Int = 6) -> TextTable {
+        var header = ["t", "m theory", "q theory", "eg theory", "loss theory"]
+        if simulation != nil { header += ["m sim", "q sim", "eg sim", "(±)"] }
+        var table = TextTable(header: header)
+        let n = times.count
+        guard n > 0 else { return table }
+        for k in Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted() {
+            var cells = [TextTable.format(times[k])] + observables.map { TextTable.format($0.theory[k]) }
+            if let simulation {
+                let stats = [simulation.statisticsM, simulation.statisticsQ, simulation.statisticsClassificationError]
+                cells += stats.map { k < $0.mean.count ? TextTable.format($0.mean[k]) : "—" }
+                cells.append(k < stats[2].standardError.count ? TextTable.format(stats[2].standardError[k], digits: 2) : "—")
+            }
+            table.append(cells)
+        }
+        return table
+    }
+
+    /// m, q, ε_g and the loss against t: theory as lines, simulation as mean ± standard error.
+    public var learningCurveFigure: Figure {
+        let t = times
+        let labels = ["m = w·w*/d", "q = |w|²/d", "classification error ε_g", "population loss E[ℓ]"]
+        let panels = observables.enumerated().map { index, observable -> Panel in
+            var series = [Series.line("ODE (d → ∞)", x: t, y: observable.theory, color: Color.cycle[0])]
+            if let stats = observable.simulation, let sim = experiment.simulation {
+                let picks = MarkerThinning.indices(count: stats.mean.count)
+                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
+                                      y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
+                                      color: Color.cycle[1], size: 2.5))
+            }
+            return Panel(xLabel: "t = steps/d", yLabel: labels[index], xScale: experiment.logarithmicGrid ? .log : .linear,
+                         yScale: index == 2 ? .log : .linear, legend: index >= 2 ? .upperRight : .lowerRight, series: series)
+        }
+        let s = experiment.scenario
+        return Figure(panels: panels, columns: 2,
+                      title: "Online SGD, \(s.loss) loss: τ = \(s.learningRate), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
+    }
+
+    /// Writes `result.json`, `learning_curve.csv` and the figure `learning_curve.svg` (+ PNG, data, plot script).
+    public func write(to directory: URL) throws -> [URL] {
+        try AtomicFile.prepareDirectory(directory)
+        let resultFile = directory.appendingPathComponent("result.json"), csvFile = directory.appendingPathComponent("learning_curve.csv")
+        try AtomicFile.write(json.serialized() + "\n", to: resultFile)
+        try AtomicFile.write(csv.text, to: csvFile)
+        return [resultFile, csvFile] + (try learningCurveFigure.write(to: directory, name: "learning_curve"))
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import StatPhysSGD
+
+struct OnlineClassifier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classifier",
+        abstract: "Online SGD for a linear classifier (logistic, hinge, perceptron or square loss) learning a sign teacher.",
+        discussion: """
+            Model: x ~ N(0, I_d), label y = sign(w*·x/√d + σζ) with noise variance σ² (--noise), flipped with probability \
+            --flip; student field λ = w·x/√d, prediction sign(λ). Loss ℓ(y, λ) = L(yλ): logistic log(1 + e^(−z)), hinge \
+            max(0, 1 − z), perceptron max(0, −z), square ½(1 − z)². Step: w ← w − lr·[ℓ'(y, λ) x/√d + (reg/d) w], one \
+            fresh sample per step, t = steps/d. Order parameters m = w·w*/d, q = |w|²/d; eg = arccos(m/√(qρ))/π, the \
+            error against the noise-free teacher; loss = the population loss E[ℓ]. The square loss diverges for \
+            lr ≥ 2(1 + reg); the others cannot.
+
+            result.json keys: model, conventions, settings, t, theory {m, q, eg, loss}, theory_initial, critical_lr, \
+            simulation {d, seeds, seed, t, rho, mean {m, q, eg, loss}, stderr {…}}, comparison, divergence {theory, \
+            simulation}. Also learning_curve.csv, learning_curve.svg (+ .png) and its plot script.
+            """)
+
+    @Option(help: "Loss: logistic, hinge, perceptron, square.") var loss = "logistic"
+    @Option(help: "Learning rate τ.") var lr = 0.5
+    @Option(help: "Variance σ² of the noise on the teacher's field before the sign.") var noise = 0.0
+    @Option(help: "Probability that a label is flipped, in [0, 0.5].") var flip = 0.0
+    @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
+    @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
+    @Option(help: "Initial overlap m(0) = w·w*/d.") var m0 = 0.0
+    @Option(help: "Initial self-overlap q(0) = |w|²/d (the perceptron loss needs q0 > 0: a zero student never errs by margin).") var q0 = 0.1
+    @Option(help: "Final time t = steps/d.") var tMax = 20.0
+    @Option(help: "Number of output times from 0 to t-max.") var points = 101
+    @Flag(help: "Logarithmically spaced output times (from t-max/1000), with a logarithmic time axis.") var logGrid = false
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        _ = try ClassificationLoss.named(loss)
+        guard tMax > 0, tMax.isFinite else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
+        guard points >= (logGrid ? 3 : 2) else { throw ValidationError("--points must be at least \(logGrid ? 3 : 2), got \(points)") }
+    }
+
+    func run() throws {
+        let scenario = try ClassifierScenario(
+            loss: try ClassificationLoss.named(loss), learningRate: lr, noiseVariance: noise, flipProbability: flip,
+            weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
+        var experiment = ClassifierExperiment(
+            scenario: scenario, tMax: tMax, points: points,
+            simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+        experiment.logarithmicGrid = logGrid
+        try AtomicFile.prepareDirectory(output.directory)
+        let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
+        let result = try experiment.run(progress: { progress.update($0) })
+        progress.finish()
+        try report(table: result.summaryTable(), comparisons: result.comparisons, files: try result.write(to: output.directory),
+                   divergence: result.divergence)
+    }
+}
