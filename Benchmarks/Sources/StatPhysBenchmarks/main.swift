@@ -14,6 +14,15 @@ suite.append(Benchmark("linear simulation, d = 1000, 5 seeds × 10,000 steps", r
     _ = try LinearRegressionSimulator(scenario: linear, dimension: 1000, seeds: 5, baseSeed: 1).run(times: hundredPoints)
 })
 
+// Linear classifiers (no reference code): the logistic ODE to t = 1000 and the simulation of the linear benchmark.
+let logistic = try ClassifierScenario(loss: .logistic, learningRate: 0.5, flipProbability: 0.1, initialSelfOverlap: 0.1)
+suite.append(Benchmark("classifier ODE, logistic with label flips, t = 1000, 200 log-spaced points", repetitions: 5) {
+    _ = try ClassifierTheory(scenario: logistic).solve(times: try TimeGrid.logarithmic(tMax: 1000, points: 200))
+})
+suite.append(Benchmark("classifier simulation, logistic, d = 1000, 5 seeds × 10,000 steps", repetitions: 3) {
+    _ = try ClassifierSimulator(scenario: logistic, dimension: 1000, seeds: 5, baseSeed: 1).run(times: hundredPoints)
+})
+
 // Issue 3: committee machines. Reference: the Python package's K = M = 1 erf solve to t = 100 (670 ms).
 func committee(_ k: Int, _ activation: Activation) throws -> CommitteeScenario {
     try CommitteeScenario(studentUnits: k, teacherUnits: k, studentActivation: activation, learningRate: 0.5,
