@@ -2,9 +2,11 @@
 ///
 ///     E[f(u)], u ~ N(0, C)  ≈  Σ_{i₁…i_D} w_{i₁}⋯w_{i_D} f(L z),   C = L Lᵀ,  z = (x_{i₁}, …, x_{i_D}),
 ///
-/// with L the (semidefinite-robust) Cholesky factor. A zero column of L (a field that is a combination
-/// of earlier ones, such as a repeated local field) gets a single node, so singular covariances cost no
-/// more than the lower-dimensional integral they are. Evaluation allocates nothing.
+/// with L the (semidefinite-robust) Cholesky factor, or, for a covariance a rounding error outside the
+/// semidefinite cone, the factor of the nearest semidefinite matrix (`Cholesky.nearestSemidefiniteFactor`).
+/// A zero column of L (a field that is a combination of earlier ones, such as a repeated local field) gets a
+/// single node, so singular covariances cost no more than the lower-dimensional integral they are.
+/// Evaluation allocates nothing.
 public struct GaussianQuadrature: Sendable {
     public let order: Int
     let rule: QuadratureRule
@@ -15,12 +17,13 @@ public struct GaussianQuadrature: Sendable {
         rule = GaussHermite.rule(order: order)
     }
 
-    /// E[f(u)] for u ~ N(0, C), C row-major D×D (1 ≤ D ≤ 4). Returns NaN if C is not positive semidefinite.
+    /// E[f(u)] for u ~ N(0, C), C row-major D×D (1 ≤ D ≤ 4). Returns NaN if C is not positive semidefinite
+    /// (beyond a relative 1e-6).
     public func expectation(covariance c: [Double], dimension d: Int, _ f: (UnsafeBufferPointer<Double>) -> Double) -> Double {
         precondition((1...4).contains(d) && c.count == d * d, "quadrature supports 1 to 4 dimensions")
         var m = SIMD16<Double>(repeating: 0)
         for a in 0..<d { for b in 0..<d { m[4 * a + b] = c[a * d + b] } }
-        guard let l = Cholesky.factor(m, dimension: d) else { return .nan }
+        guard let l = Cholesky.nearestSemidefiniteFactor(m, dimension: d) else { return .nan }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 4) { u in
             let fields = UnsafeBufferPointer(rebasing: u[0..<d])
             return sum(l, dimension: d) { level, value in
@@ -36,13 +39,13 @@ public struct GaussianQuadrature: Sendable {
     /// E[f₀(u_{s₀}) f₁(u_{s₁}) f₂(u_{s₂}) f₃(u_{s₃})] for u ~ N(0, C), C the leading D×D block of the row-major
     /// 4×4 `c`; factor k acts on field sₖ ∈ 0..<D, or is absent when sₖ < 0. Each factor is evaluated once
     /// per node of the levels up to its field (partial products), so the cost is ≈ n^D, not 4n^D.
-    /// Returns NaN if C is not positive semidefinite.
+    /// Returns NaN if C is not positive semidefinite (beyond a relative 1e-6).
     public func productExpectation(
         _ c: SIMD16<Double>, dimension d: Int, fields s: SIMD4<Int>,
         _ f0: (Double) -> Double, _ f1: (Double) -> Double, _ f2: (Double) -> Double, _ f3: (Double) -> Double
     ) -> Double {
         precondition((1...4).contains(d), "quadrature supports 1 to 4 dimensions")
-        guard let l = Cholesky.factor(c, dimension: d) else { return .nan }
+        guard let l = Cholesky.nearestSemidefiniteFactor(c, dimension: d) else { return .nan }
         func factors(_ level: Int, _ u: Double) -> Double {
             var p = 1.0
             if s[0] == level { p *= f0(u) }
@@ -61,7 +64,7 @@ public struct GaussianQuadrature: Sendable {
             rule.weights.withUnsafeBufferPointer { w in
                 // Levels beyond D, and zero columns of L, get the single node z = 0 with weight 1.
                 var count = SIMD4<Int>(repeating: 1)
-                for a in 0..<d where l[5 * a] > 0 { count[a] = order }
+                for a in 0..<d where (a..<d).contains(where: { l[4 * $0 + a] != 0 }) { count[a] = order }
                 @inline(__always) func node(_ level: Int, _ i: Int) -> (Double, Double) {
                     count[level] == 1 ? (0, 1) : (x[i], w[i])
                 }
