@@ -152,7 +152,7 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "Variance of a random initial student's weights.") var initVariance = 1.0
     @Option(help: "Initial student second-layer weights (all equal).") var v0 = 1.0
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
-    @Option(help: "Gauss–Hermite nodes per dimension for integrals without a closed form (tanh, sigmoid, mixed activations); see the README for the accuracy.") var quadratureOrder = 14
+    @Option(help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations); see the README for the accuracy.") var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
 
     func validate() throws {
         guard ["fixed", "trained"].contains(secondLayer) else {

@@ -46,6 +46,7 @@ import Testing
             #expect(output.status == 0, "\(output.stderr)")
             let json = try CLIRunner.result(in: directory)
             #expect((json["settings"] as? [String: Any])?["quadrature_order"] as? Int == order)
+            #expect((json["settings"] as? [String: Any])?["quadrature_rule"] as? String == "trapezoid")
             return try #require((json["theory"] as? [String: Any])?["eg"] as? [Double])
         }
         // ε_g itself is a two-dimensional integral (at least 64 nodes whatever the order); the dynamics uses I4.

@@ -39,7 +39,7 @@ suite.append(Benchmark("committee ODE, K = M = 2 erf, t = 1000", repetitions: 5)
 suite.append(Benchmark("committee ODE, K = M = 4 ReLU, t = 1000", repetitions: 3) {
     _ = try CommitteeTheory(scenario: relu4).solve(times: thousand)
 })
-// Quadrature (I4 by 14⁴ nodes) all the way to perfect learning, where the state grazes the semidefinite boundary.
+// Quadrature (I4 by 15⁴ trapezoid nodes) all the way to perfect learning, where the state grazes the semidefinite boundary.
 let tanh2 = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, studentActivation: .tanh, learningRate: 0.5,
                                   initialStudent: .diagonal(q0: 0.5, r0: 0.05, studentUnits: 2, teacherUnits: 2))
 suite.append(Benchmark("committee ODE, K = M = 2 tanh, t = 1000 (ε_g → 1e-12)", repetitions: 1) {

@@ -19,20 +19,31 @@ public struct Activation: Sendable, CustomStringConvertible {
     public let derivative: @Sendable (Double) -> Double
     /// g''(x) where it is a function (not for ReLU); lets quadrature reduce I3 to two-dimensional integrals.
     public let secondDerivative: (@Sendable (Double) -> Double)?
+    /// The one-dimensional rule its three- and four-dimensional integrals converge fastest with.
+    public let quadratureRule: QuadratureRuleKind
+
+    /// Gauss–Hermite is exact on polynomials and converges fast for integrands analytic in a wide strip around
+    /// the real axis (sigmoid: poles at ±iπ); when the poles are close (tanh: ±iπ/2) it converges slowly and the
+    /// Gaussian trapezoid rule (`GaussianTrapezoid`) is far more accurate at the same number of nodes.
+    public enum QuadratureRuleKind: String, Sendable, Hashable {
+        case gaussHermite, trapezoid
+    }
 
     /// A user-supplied activation; its Gaussian integrals are computed by quadrature.
     public init(name: String, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double,
-                secondDerivative: (@Sendable (Double) -> Double)? = nil) {
-        self.init(name: name, family: .other, function: function, derivative: derivative, secondDerivative: secondDerivative)
+                secondDerivative: (@Sendable (Double) -> Double)? = nil, quadratureRule: QuadratureRuleKind = .gaussHermite) {
+        self.init(name: name, family: .other, function: function, derivative: derivative, secondDerivative: secondDerivative,
+                  quadratureRule: quadratureRule)
     }
 
     init(name: String, family: Family, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double,
-         secondDerivative: (@Sendable (Double) -> Double)?) {
+         secondDerivative: (@Sendable (Double) -> Double)?, quadratureRule: QuadratureRuleKind = .gaussHermite) {
         self.name = name
         self.family = family
         self.function = function
         self.derivative = derivative
         self.secondDerivative = secondDerivative
+        self.quadratureRule = quadratureRule
     }
 
     public var description: String { name }
@@ -55,11 +66,11 @@ public struct Activation: Sendable, CustomStringConvertible {
     public static let linear = Activation(
         name: "linear", family: .linear, function: { $0 }, derivative: { _ in 1 }, secondDerivative: { _ in 0 })
 
-    /// g(x) = tanh(x), g'(x) = 1 − tanh²(x), g''(x) = −2 tanh(x)(1 − tanh²(x)) (quadrature).
+    /// g(x) = tanh(x), g'(x) = 1 − tanh²(x), g''(x) = −2 tanh(x)(1 − tanh²(x)) (trapezoid quadrature).
     public static let tanh = Activation(
         name: "tanh", family: .other, function: { Double.tanh($0) },
         derivative: { let t = Double.tanh($0); return 1 - t * t },
-        secondDerivative: { let t = Double.tanh($0); return -2 * t * (1 - t * t) })
+        secondDerivative: { let t = Double.tanh($0); return -2 * t * (1 - t * t) }, quadratureRule: .trapezoid)
 
     /// g(x) = 1/(1 + e^{−x}), g'(x) = g(1 − g), g''(x) = g(1 − g)(1 − 2g) (quadrature).
     public static let sigmoid = Activation(

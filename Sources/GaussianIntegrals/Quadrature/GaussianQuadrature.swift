@@ -1,4 +1,4 @@
-/// Expectations over correlated Gaussian vectors by tensor-product Gauss–Hermite quadrature:
+/// Expectations over correlated Gaussian vectors by tensor-product quadrature (Gauss–Hermite by default):
 ///
 ///     E[f(u)], u ~ N(0, C)  ≈  Σ_{i₁…i_D} w_{i₁}⋯w_{i_D} f(L z),   C = L Lᵀ,  z = (x_{i₁}, …, x_{i_D}),
 ///
@@ -15,6 +15,13 @@ public struct GaussianQuadrature: Sendable {
         precondition(order >= 1, "quadrature needs at least one node")
         self.order = order
         rule = GaussHermite.rule(order: order)
+    }
+
+    /// The same tensor product over any symmetric one-dimensional rule for N(0, 1), e.g. `GaussianTrapezoid`.
+    public init(rule: QuadratureRule) {
+        precondition(!rule.nodes.isEmpty && rule.nodes.count == rule.weights.count, "quadrature needs at least one node")
+        order = rule.nodes.count
+        self.rule = rule
     }
 
     /// E[f(u)] for u ~ N(0, C), C row-major D×D (1 ≤ D ≤ 4). Returns NaN if C is not positive semidefinite

@@ -26,7 +26,7 @@ public struct CommitteeODE: ODESystem, Sendable {
     public let integrals: CommitteeIntegrals
 
     /// The ODE of `scenario` with T, v* (and v, if fixed) taken from `initial`.
-    public init(scenario: CommitteeScenario, initial: CommitteeOrderParameters, quadratureOrder: Int = 14) {
+    public init(scenario: CommitteeScenario, initial: CommitteeOrderParameters, quadratureOrder: Int = CommitteeIntegrals.defaultQuadratureOrder) {
         self.scenario = scenario
         layout = CommitteeStateLayout(studentUnits: scenario.studentUnits, teacherUnits: scenario.teacherUnits,
                                       trainsSecondLayer: scenario.trainsSecondLayer)

@@ -12,8 +12,8 @@ public struct CommitteeStability: Sendable {
     /// Scanned learning rates run from `lrMinimum` geometrically until instability (or `lrMaximum`).
     public var lrMinimum = 1e-3
     public var lrMaximum = 1e3
-    /// Gauss–Hermite nodes per dimension for integrals without a closed form.
-    public var quadratureOrder = 14
+    /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
+    public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
 
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 

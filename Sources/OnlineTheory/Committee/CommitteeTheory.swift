@@ -7,8 +7,8 @@ public struct CommitteeTheory: Sendable {
     public let scenario: CommitteeScenario
     /// The integrator; rtol 1e-9 by default.
     public var integrator = DormandPrince54(relativeTolerance: 1e-9, absoluteTolerance: 1e-12)
-    /// Gauss–Hermite order per dimension for activations without closed forms.
-    public var quadratureOrder = 14
+    /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
+    public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
     /// A trajectory counts as diverged once some Q_ii exceeds this multiple of max(1, Q_ii(0), T_nn).
     public var divergenceFactor = 1e6
 

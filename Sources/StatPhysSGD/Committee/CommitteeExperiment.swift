@@ -23,8 +23,8 @@ public struct CommitteeExperiment: Sendable {
     /// Theory-only runs with a random initial student draw it at this dimension and seed.
     public var initialDimension = 1000
     public var initialSeed: UInt64 = 1
-    /// Gauss–Hermite nodes per dimension for integrals without a closed form (tanh, sigmoid, mixed).
-    public var quadratureOrder = 14
+    /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).(tanh, sigmoid, mixed).
+    public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
 
     public init(scenario: CommitteeScenario, tMax: Double, points: Int = 201, logarithmicGrid: Bool = false,
                 simulation: SimulationSettings?) {

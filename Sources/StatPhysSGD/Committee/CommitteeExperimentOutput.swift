@@ -1,3 +1,4 @@
+import GaussianIntegrals
 import OnlineTheory
 import Reporting
 import Scenarios
@@ -19,6 +20,8 @@ extension CommitteeExperimentResult {
             ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),
             ("v_star", .numbers(s.teacherSecondLayer)), ("v0", .numbers(s.initialSecondLayer)),
             ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),
+            ("quadrature_rule", CommitteeIntegrals(student: s.studentActivation, teacher: s.teacherActivation, studentUnits: k)
+                .quadratureRule.map { .string($0.rawValue) } ?? .null),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]

@@ -15,8 +15,8 @@ public struct CommitteeFinalErrorSweep: Sendable {
     public var tMax: Double
     /// With a trained second layer: use each point's η as η_v too (otherwise η_v stays the base's).
     public var secondLayerRateFollows = false
-    /// Gauss–Hermite nodes per dimension for integrals without a closed form.
-    public var quadratureOrder = 14
+    /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
+    public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
 
     public init(base: CommitteeScenario, learningRates: [Double], noiseVariances: [Double], tMax: Double) throws {
         guard base.specifiedInitialState != nil else {
