@@ -13,6 +13,12 @@ public struct TextTable: Sendable {
         return String(format: "%.\(digits)g", x)
     }
 
+    /// About `rows` indices spread evenly over 0..<count, first and last included, ascending and distinct.
+    public static func sampleIndices(count n: Int, rows: Int) -> [Int] {
+        guard n > 0 else { return [] }
+        return Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted()
+    }
+
     public var text: String {
         let all = [header] + rows
         let widths = header.indices.map { c in all.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }

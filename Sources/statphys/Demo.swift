@@ -18,6 +18,6 @@ struct Demo: ParsableCommand {
         let experiment = LinearExperiment(scenario: scenario, tMax: 10, points: 101, simulation: .init(dimension: 1000, seeds: 10, seed: 1))
         var options = try OutputOptions.parse(["--output", output])
         options.quiet = quiet
-        try runLinear(experiment, output: options)
+        try runOnline(output: options) { try experiment.run(progress: $0) }
     }
 }

@@ -48,11 +48,6 @@ struct OnlineClassifier: ParsableCommand {
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
         experiment.logarithmicGrid = logGrid
-        try AtomicFile.prepareDirectory(output.directory)
-        let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
-        let result = try experiment.run(progress: { progress.update($0) })
-        progress.finish()
-        try report(table: result.summaryTable(), comparisons: result.comparisons, files: try result.write(to: output.directory),
-                   divergence: result.divergence)
+        try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }

@@ -41,27 +41,36 @@ struct OnlineLinear: ParsableCommand {
         let experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
-        try runLinear(experiment, output: output)
+        try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }
 
-/// Runs a linear experiment, writes its files and prints the summary; exits 3 on divergence.
-func runLinear(_ experiment: LinearExperiment, output: OutputOptions) throws {
-    try AtomicFile.prepareDirectory(output.directory)
-    let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
-    let result = try experiment.run(progress: { progress.update($0) })
-    progress.finish()
-    try report(table: result.summaryTable(), comparisons: result.comparisons, files: try result.write(to: output.directory),
-               divergence: result.divergence)
+/// What `runOnline` reports of an experiment's result.
+protocol OnlineExperimentResult {
+    func summaryTable(rows: Int) -> TextTable
+    var comparisons: [ObservableComparison] { get }
+    func write(to directory: URL) throws -> [URL]
+    var divergence: Divergence? { get }
 }
 
-/// Prints the summary table and each observable's distance from its theory, lists the files written; on divergence
-/// reports its time on stderr and exits with status 3.
-func report(table: TextTable, comparisons: [ObservableComparison], files: [URL], divergence: Divergence?) throws {
-    print(table.text, terminator: "")
-    for comparison in comparisons {
+extension LinearExperimentResult: OnlineExperimentResult {}
+extension ClassifierExperimentResult: OnlineExperimentResult {}
+
+/// Runs an experiment (`run` gets the progress callback) with progress on stderr, writes its files, prints the
+/// summary table and each observable's distance from its theory, and lists the files; on divergence reports its
+/// time on stderr and exits with status 3.
+func runOnline<Result: OnlineExperimentResult>(
+    output: OutputOptions, _ run: (@escaping @Sendable (Double) -> Void) throws -> Result
+) throws {
+    try AtomicFile.prepareDirectory(output.directory)
+    let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
+    let result = try run { progress.update($0) }
+    progress.finish()
+    let files = try result.write(to: output.directory)
+    print(result.summaryTable(rows: 6).text, terminator: "")
+    for comparison in result.comparisons {
         print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "
               + "max |z| = \(TextTable.format(comparison.maxAbsZScore, digits: 3))")
     }
-    try conclude(written: files, divergence: divergence)
+    try conclude(written: files, divergence: result.divergence)
 }

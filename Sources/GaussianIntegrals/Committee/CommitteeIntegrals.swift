@@ -47,7 +47,8 @@ public struct CommitteeIntegrals: Sendable {
     /// The quadrature rule of the integrals without a closed form, or nil when every integral has one.
     public var quadratureRule: Activation.QuadratureRuleKind? { Self.quadratureRule(student: student, teacher: teacher) }
 
-    static func quadratureRule(student: Activation, teacher: Activation) -> Activation.QuadratureRuleKind? {
+    /// `quadratureRule` for these activations, without building the rules.
+    public static func quadratureRule(student: Activation, teacher: Activation) -> Activation.QuadratureRuleKind? {
         if student.family != .other && student.family == teacher.family { return nil }
         return student.quadratureRule == .trapezoid || teacher.quadratureRule == .trapezoid ? .trapezoid : .gaussHermite
     }

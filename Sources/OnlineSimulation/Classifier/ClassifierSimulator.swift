@@ -51,50 +51,32 @@ public struct ClassifierSimulator: Sendable {
     }
 }
 
-/// Order parameters of every seed on the output grid, with ensemble statistics.
+/// Order parameters of every seed on the output grid (m, q, ρ̂, times, statistics: those of `ensemble`), with each
+/// seed's classification error and population loss.
+@dynamicMemberLookup
 public struct ClassifierSimulationResult: Sendable {
-    public let grid: OutputGrid
-    /// m and q per seed (`m[seed][k]`), truncated at the first divergence of any seed.
-    public let m: [[Double]]
-    public let q: [[Double]]
-    /// The measured teacher norm ρ̂ = |w*|²/d of each seed.
-    public let rho: [Double]
+    public let ensemble: LinearStudentEnsemble
     /// ε_g = arccos(m/√(qρ̂))/π per seed: the exact classification error of that network.
     public let classificationError: [[Double]]
     /// The exact population loss of each seed's network, a function of its (m, q, ρ̂).
     public let loss: [[Double]]
-    /// The earliest divergence among seeds, if any.
-    public let divergence: Divergence?
 
     init(scenario: ClassifierScenario, grid: OutputGrid, runs: [LinearStudentSeed]) {
-        self.grid = grid
-        let length = runs.map(\.m.count).min() ?? 0
-        m = runs.map { Array($0.m.prefix(length)) }
-        q = runs.map { Array($0.q.prefix(length)) }
-        rho = runs.map(\.rho)
-        divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
+        let ensemble = LinearStudentEnsemble(grid: grid, runs: runs)
         let integrals = scenario.integrals
         var errors: [[Double]] = [], losses: [[Double]] = []
-        for (seed, rho) in rho.enumerated() {
-            errors.append(zip(m[seed], q[seed]).map { ClassifierIntegrals.classificationError(m: $0, q: $1, rho: rho) })
-            losses.append(zip(m[seed], q[seed]).map { integrals.expectations(m: $0, q: $1, rho: rho).loss })
+        for (seed, rho) in ensemble.rho.enumerated() {
+            let overlaps = zip(ensemble.m[seed], ensemble.q[seed])
+            errors.append(overlaps.map { ClassifierIntegrals.classificationError(m: $0, q: $1, rho: rho) })
+            losses.append(overlaps.map { integrals.expectations(m: $0, q: $1, rho: rho).loss })
         }
+        self.ensemble = ensemble
         classificationError = errors
         loss = losses
     }
 
-    /// Times reached by every seed.
-    public var times: [Double] { Array(grid.times.prefix(m.first?.count ?? 0)) }
+    public subscript<T>(dynamicMember path: KeyPath<LinearStudentEnsemble, T>) -> T { ensemble[keyPath: path] }
 
-    /// The mean measured initial state: the theory's starting point in a comparison.
-    public var meanInitialState: LinearOrderParameters {
-        let n = Double(m.count)
-        return LinearOrderParameters(m: m.reduce(0) { $0 + ($1.first ?? .nan) } / n, q: q.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-                                     rho: rho.reduce(0, +) / n)
-    }
-
-    public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }
-    public var statisticsQ: EnsembleStatistics { EnsembleStatistics(samples: q) }
     public var statisticsClassificationError: EnsembleStatistics { EnsembleStatistics(samples: classificationError) }
     public var statisticsLoss: EnsembleStatistics { EnsembleStatistics(samples: loss) }
 }

@@ -62,3 +62,39 @@ struct LinearStudentSeed: Sendable {
     var rho: Double
     var divergence: Divergence?
 }
+
+/// The trajectories of a linear student over seeds, shared by regression and classification results: m and q per
+/// seed on the output grid (`m[seed][k]`), truncated at the first divergence of any seed, and each seed's ρ̂.
+public struct LinearStudentEnsemble: Sendable {
+    public let grid: OutputGrid
+    public let m: [[Double]]
+    public let q: [[Double]]
+    /// The measured teacher norm ρ̂ = |w*|²/d of each seed.
+    public let rho: [Double]
+    /// The earliest divergence among seeds, if any.
+    public let divergence: Divergence?
+
+    init(grid: OutputGrid, runs: [LinearStudentSeed]) {
+        self.grid = grid
+        let length = runs.map(\.m.count).min() ?? 0
+        m = runs.map { Array($0.m.prefix(length)) }
+        q = runs.map { Array($0.q.prefix(length)) }
+        rho = runs.map(\.rho)
+        divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
+    }
+
+    /// Times reached by every seed.
+    public var times: [Double] { Array(grid.times.prefix(m.first?.count ?? 0)) }
+
+    /// The mean measured initial state: the theory's starting point in a comparison.
+    public var meanInitialState: LinearOrderParameters {
+        let n = Double(m.count)
+        return LinearOrderParameters(
+            m: m.reduce(0) { $0 + ($1.first ?? .nan) } / n,
+            q: q.reduce(0) { $0 + ($1.first ?? .nan) } / n,
+            rho: rho.reduce(0, +) / n)
+    }
+
+    public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }
+    public var statisticsQ: EnsembleStatistics { EnsembleStatistics(samples: q) }
+}

@@ -54,44 +54,22 @@ public struct LinearRegressionSimulator: Sendable {
     }
 }
 
-/// Order parameters of every seed on the output grid, with ensemble statistics.
+/// Order parameters of every seed on the output grid (m, q, ρ̂, times, statistics: those of `ensemble`), with the
+/// regression's generalisation error.
+@dynamicMemberLookup
 public struct LinearSimulationResult: Sendable {
-    public let grid: OutputGrid
-    /// m and q per seed (`m[seed][k]`), truncated at the first divergence of any seed.
-    public let m: [[Double]]
-    public let q: [[Double]]
-    /// The measured teacher norm ρ̂ = |w*|²/d of each seed.
-    public let rho: [Double]
-    /// The earliest divergence among seeds, if any.
-    public let divergence: Divergence?
+    public let ensemble: LinearStudentEnsemble
 
     init(grid: OutputGrid, runs: [LinearStudentSeed]) {
-        self.grid = grid
-        let length = runs.map(\.m.count).min() ?? 0
-        m = runs.map { Array($0.m.prefix(length)) }
-        q = runs.map { Array($0.q.prefix(length)) }
-        rho = runs.map(\.rho)
-        divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
+        ensemble = LinearStudentEnsemble(grid: grid, runs: runs)
     }
 
-    /// Times reached by every seed.
-    public var times: [Double] { Array(grid.times.prefix(m.first?.count ?? 0)) }
+    public subscript<T>(dynamicMember path: KeyPath<LinearStudentEnsemble, T>) -> T { ensemble[keyPath: path] }
 
     /// e_g = ½(ρ̂ − 2m + q) per seed.
     public var generalisationError: [[Double]] {
-        zip(zip(m, q), rho).map { pair, rho in zip(pair.0, pair.1).map { 0.5 * (rho - 2 * $0 + $1) } }
+        zip(zip(ensemble.m, ensemble.q), ensemble.rho).map { pair, rho in zip(pair.0, pair.1).map { 0.5 * (rho - 2 * $0 + $1) } }
     }
 
-    /// The mean measured initial state: the theory's starting point in a comparison.
-    public var meanInitialState: LinearOrderParameters {
-        let n = Double(m.count)
-        return LinearOrderParameters(
-            m: m.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-            q: q.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-            rho: rho.reduce(0, +) / n)
-    }
-
-    public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }
-    public var statisticsQ: EnsembleStatistics { EnsembleStatistics(samples: q) }
     public var statisticsGeneralisationError: EnsembleStatistics { EnsembleStatistics(samples: generalisationError) }
 }

@@ -64,9 +64,7 @@ extension ClassifierExperimentResult {
         var header = ["t", "m theory", "q theory", "eg theory", "loss theory"]
         if simulation != nil { header += ["m sim", "q sim", "eg sim", "(±)"] }
         var table = TextTable(header: header)
-        let n = times.count
-        guard n > 0 else { return table }
-        for k in Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted() {
+        for k in TextTable.sampleIndices(count: times.count, rows: rows) {
             var cells = [TextTable.format(times[k])] + observables.map { TextTable.format($0.theory[k]) }
             if let simulation {
                 let stats = [simulation.statisticsM, simulation.statisticsQ, simulation.statisticsClassificationError]

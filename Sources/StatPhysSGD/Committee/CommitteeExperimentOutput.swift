@@ -20,8 +20,8 @@ extension CommitteeExperimentResult {
             ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),
             ("v_star", .numbers(s.teacherSecondLayer)), ("v0", .numbers(s.initialSecondLayer)),
             ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),
-            ("quadrature_rule", CommitteeIntegrals(student: s.studentActivation, teacher: s.teacherActivation, studentUnits: k)
-                .quadratureRule.map { .string($0.rawValue) } ?? .null),
+            ("quadrature_rule", CommitteeIntegrals.quadratureRule(student: s.studentActivation, teacher: s.teacherActivation)
+                .map { .string($0.rawValue) } ?? .null),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]
@@ -124,9 +124,7 @@ extension CommitteeExperimentResult {
         let eg = simulatedGeneralisationError
         if eg != nil { header += ["eg sim", "(±)"] }
         var table = TextTable(header: header)
-        let n = times.count
-        guard n > 0 else { return table }
-        for index in Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted() {
+        for index in TextTable.sampleIndices(count: times.count, rows: rows) {
             var cells = [TextTable.format(times[index]), TextTable.format(theory.generalisationError[index])]
             if let eg {
                 cells += index < eg.mean.count

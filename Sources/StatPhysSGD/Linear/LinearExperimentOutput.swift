@@ -74,9 +74,7 @@ extension LinearExperimentResult {
         var header = ["t", "m theory", "q theory", "eg theory"]
         if simulated { header += ["m sim", "q sim", "eg sim", "(±)"] }
         var table = TextTable(header: header)
-        let n = times.count
-        guard n > 0 else { return table }
-        let picks = Array(Set((0..<rows).map { $0 * (n - 1) / max(1, rows - 1) })).sorted()
+        let picks = TextTable.sampleIndices(count: times.count, rows: rows)
         let eg = theory.generalisationError
         for k in picks {
             var cells = [TextTable.format(times[k]), TextTable.format(theory.m[k]), TextTable.format(theory.q[k]), TextTable.format(eg[k])]
