@@ -13,6 +13,9 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        // An interrupted process removes the temporary file (`Interruption`).
+        let token = Interruption.register(path: temporary.path)
+        defer { Interruption.unregister(token) }
         do {
             try data.write(to: temporary)
             if rename(temporary.path, url.path) != 0 {
@@ -33,7 +36,8 @@ public enum AtomicFile {
         try write(Data(text.utf8), to: url)
     }
 
-    /// Creates `directory` (and parents) if needed and checks that it is writable.
+    /// Creates `directory` (and parents) if needed and checks that it is writable. Safe when several processes
+    /// create the same directory at once (shards of a sweep).
     public static func prepareDirectory(_ directory: URL) throws {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -43,7 +47,10 @@ public enum AtomicFile {
             do {
                 try manager.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
-                throw OutputError("cannot create output directory \(directory.path): \(error.localizedDescription)")
+                // Another process may have created it in the meantime.
+                guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw OutputError("cannot create output directory \(directory.path): \(error.localizedDescription)")
+                }
             }
         }
         guard manager.isWritableFile(atPath: directory.path) else {

@@ -60,9 +60,10 @@ public struct SlurmArrayJob: Sendable {
         """
     }
 
-    /// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into `directory` (with `logs/` for the job output).
-    public func write(to directory: URL) throws -> [URL] {
-        let logs = directory.appendingPathComponent("logs", isDirectory: true)
+    /// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into `directory`, with the job output going to `logs`
+    /// (default `directory/logs/`, created; pass the final folder when `directory` is a staging directory).
+    public func write(to directory: URL, logs: URL? = nil) throws -> [URL] {
+        let logs = logs ?? directory.appendingPathComponent("logs", isDirectory: true)
         try AtomicFile.prepareDirectory(logs)
         let files = [("sweep.sbatch", arrayScript(logs: logs.path)), ("merge.sbatch", mergeScript(logs: logs.path)),
                      ("submit.sh", submitScript)]
