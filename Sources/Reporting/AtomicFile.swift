@@ -17,11 +17,15 @@ public enum AtomicFile {
         let token = Interruption.register(path: temporary.path)
         defer { Interruption.unregister(token) }
         do {
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw OutputError("cannot write \(url.path): \(reason)")
+            // Not concurrently with an interruption's cleanup: a file is either written before it (and removed by
+            // it) or not at all.
+            try Interruption.guarded {
+                try data.write(to: temporary)
+                if rename(temporary.path, url.path) != 0 {
+                    let reason = String(cString: strerror(errno))
+                    try? FileManager.default.removeItem(at: temporary)
+                    throw OutputError("cannot write \(url.path): \(reason)")
+                }
             }
         } catch let error as OutputError {
             throw error
@@ -45,7 +49,9 @@ public enum AtomicFile {
             guard isDirectory.boolValue else { throw OutputError("output path \(directory.path) exists and is not a directory") }
         } else {
             do {
-                try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+                try Interruption.guarded { try manager.createDirectory(at: directory, withIntermediateDirectories: true) }
+            } catch let error as OutputError {
+                throw error
             } catch {
                 // Another process may have created it in the meantime.
                 guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {

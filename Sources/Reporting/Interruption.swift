@@ -74,6 +74,16 @@ public enum Interruption {
         _ = state.withLock { $0.paths.removeValue(forKey: token) }
     }
 
+    /// Runs `body` (a file-system change) unless an interruption is being handled, and never at the same time as
+    /// its cleanup, so that nothing is created after the cleanup ran. `body` must not call `Interruption`.
+    public static func guarded<T>(_ body: () throws -> T) throws -> T {
+        install()
+        return try state.withLock { s in
+            guard !s.terminating else { throw OutputError("interrupted") }
+            return try body()
+        }
+    }
+
     /// Whether an interruption is being handled (the process is about to die of its signal).
     public static var isTerminating: Bool { state.withLock { $0.terminating } }
 

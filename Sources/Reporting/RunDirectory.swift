@@ -87,8 +87,10 @@ public final class RunDirectory: @unchecked Sendable {
             guard access(destination.path, W_OK) == 0 else { throw OutputError("output directory \(destination.path) is not writable") }
             try recover()
             tokens.append(Interruption.register(path: staging.path))
-            guard mkdir(staging.path, 0o777) == 0 else {
-                throw OutputError("cannot create \(staging.path): \(String(cString: strerror(errno)))")
+            try Interruption.guarded {
+                guard mkdir(staging.path, 0o777) == 0 else {
+                    throw OutputError("cannot create \(staging.path): \(String(cString: strerror(errno)))")
+                }
             }
         } catch {
             release(removingCreated: true)

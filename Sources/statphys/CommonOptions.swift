@@ -4,7 +4,7 @@ import StatPhysSGD
 
 /// Options every run shares: where results go and whether to show progress.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Directory for result.json, CSV, figures and plot.py (created if missing).")
+    @Option(name: .long, help: "Directory for result.json, CSV, figures and plot.py (created if missing; locked during the run, which replaces the previous run's files in it as one set).")
     var output: String
 
     @Flag(name: .long, help: "Do not print progress on stderr.")
@@ -125,10 +125,11 @@ struct ClusterOptions: ParsableArguments {
                                     options: slurmOption)
         let folder = directory.appendingPathComponent("slurm", isDirectory: true)
         let logs = folder.appendingPathComponent("logs", isDirectory: true)
-        reportWritten(try RunDirectory.write(into: folder) { staging in
-            try AtomicFile.prepareDirectory(logs)
-            return try job.write(to: staging, logs: logs)
-        })
+        // The scripts (which name the final logs folder) as one transaction; the folder after the commit, so that a
+        // failed or interrupted run leaves no empty folders (submit.sh creates it too).
+        let files = try RunDirectory.write(into: folder) { staging in try job.write(to: staging, logs: logs) }
+        try AtomicFile.prepareDirectory(logs)
+        reportWritten(files)
         if shards > points {
             FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
         }

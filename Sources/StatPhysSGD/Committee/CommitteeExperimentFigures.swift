@@ -57,8 +57,11 @@ extension CommitteeExperimentResult {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
         // Grid times of states the theory reached (it stops where it diverged); the renderer copes with any values.
         let reached = min(times.count, theory.states.count)
-        let indices = reached == 0 ? [] : requested.map { target in
-            (0..<reached).min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0
+        var indices: [Int] = []
+        for target in requested where reached > 0 {
+            // Nearest reached time; times past a divergence all map to its last state, which is shown once.
+            let index = (0..<reached).min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0
+            if !indices.contains(index) { indices.append(index) }
         }
         let rRange = theory.states.prefix(reached).flatMap(\.r).filter(\.isFinite).map(abs).max() ?? 1
         let qRange = theory.states.prefix(reached).flatMap(\.q).filter(\.isFinite).map(abs).max() ?? 1
