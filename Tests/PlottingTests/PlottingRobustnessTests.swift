@@ -168,5 +168,13 @@ import Testing
         let decoded = try Figure(jsonData: try figure.jsonData())
         _ = Self.validate(decoded)
         #expect(decoded.rows == 1)
+        // Non-finite styles.
+        var styled = Self.panel([0, 1], [1, 2])
+        styled.panels[0].series[0].color = Color(r: .nan, g: .infinity, b: -1)
+        styled.panels[0].series[0].lineWidth = .nan
+        styled.panels[0].series[1].markerSize = .infinity
+        styled.panels[0].series[2].opacity = .nan
+        _ = Self.validate(try Figure(jsonData: try styled.jsonData()))
+        #expect(Color(r: .nan, g: .infinity, b: -1).hex == "#000000")
     }
 }
