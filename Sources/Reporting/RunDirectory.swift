@@ -153,8 +153,13 @@ public final class RunDirectory: @unchecked Sendable {
         let files: [URL]
         do {
             files = try body(run.staging)
-        } catch {
+        } catch let error as OutputError {
             // If a signal is being handled, its cleanup caused this error: let the handler end the process.
+            Interruption.awaitTerminationIfInterrupted()
+            run.abandon()
+            // Name the file the user asked for, not its staged copy.
+            throw OutputError(error.description.replacingOccurrences(of: run.staging.path + "/", with: run.destination.path + "/"))
+        } catch {
             Interruption.awaitTerminationIfInterrupted()
             run.abandon()
             throw error

@@ -58,14 +58,16 @@ import Testing
                 throw Injected()
             }
         }
-        // A real I/O error: a name longer than the file system allows.
-        #expect(throws: OutputError.self) {
+        // A real I/O error: a name longer than the file system allows. The message names the requested file.
+        let error = #expect(throws: OutputError.self) {
             try RunDirectory.write(into: directory) { staging in
                 try AtomicFile.write("2", to: staging.appendingPathComponent("result.json"))
                 try AtomicFile.write("2", to: staging.appendingPathComponent(String(repeating: "x", count: 300)))
                 return []
             }
         }
+        #expect(error?.description.contains(directory.standardizedFileURL.path + "/xxx") == true, "\(String(describing: error))")
+        #expect(error?.description.contains(RunDirectory.stagingName) == false)
         #expect(Self.names(directory) == before)
         #expect(Self.text(directory.appendingPathComponent("result.json")) == "1")
         #expect(Self.text(directory.appendingPathComponent("figure.svg")) == "1")
