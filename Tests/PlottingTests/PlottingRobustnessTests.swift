@@ -121,7 +121,9 @@ import Testing
         let allNaN = Self.validate(Self.panel([0, 1, 2], [.nan, .nan, .nan]))
         #expect(allNaN.contains("no finite data"))
         let negativeOnLog = Self.validate(Self.panel([0, 1, 2], [0, -1, -2], yScale: .log))
-        #expect(negativeOnLog.contains("no finite data"))
+        #expect(negativeOnLog.contains("no data > 0 for the log axis") && !negativeOnLog.contains("no finite data"))
+        let zeroTimeOnLog = Self.validate(Self.panel([0, 0], [1, 2], xScale: .log))
+        #expect(zeroTimeOnLog.contains("no data > 0 for the log axis"))
         let empty = Self.validate(Figure(panels: [Panel(series: [])]))
         #expect(empty.contains("no finite data"))
         // A single finite point is data: drawn (a dot for the line), no notice.

@@ -58,11 +58,17 @@ struct PanelRenderer {
         drawTicks(yMap, horizontal: false, on: &canvas)
         drawAxisLabels(on: &canvas)
         drawLegend(on: &canvas)
-        if !hasDrawablePoint(xMap: xMap, yMap: yMap) { drawNotice(Self.noFiniteData, on: &canvas) }
+        if !hasDrawablePoint(xMap: xMap, yMap: yMap) {
+            // Nothing drawable: say whether the data are not finite, or finite but not positive on a log axis.
+            let linear = { (map: AxisMap) in AxisMap(scale: .linear, lo: map.lo, hi: map.hi, start: map.start, end: map.end) }
+            let finite = hasDrawablePoint(xMap: linear(xMap), yMap: linear(yMap))
+            drawNotice(finite ? Self.nothingPositive : Self.noFiniteData, on: &canvas)
+        }
     }
 
-    /// The note in a panel that has nothing to draw.
+    /// The notes in a panel that has nothing to draw.
     static let noFiniteData = "no finite data"
+    static let nothingPositive = "no data > 0 for the log axis"
 
     /// Whether any series has a point that can be drawn (finite, and positive on a log axis).
     func hasDrawablePoint(xMap: AxisMap, yMap: AxisMap) -> Bool {
