@@ -75,13 +75,17 @@ public enum Interruption {
     }
 
     /// Runs `body` (a file-system change) unless an interruption is being handled, and never at the same time as
-    /// its cleanup, so that nothing is created after the cleanup ran. `body` must not call `Interruption`.
+    /// its cleanup, so that nothing is created after the cleanup ran; during an interruption it waits for the
+    /// handler to end the process (so the run ends with the signal's status, not with an error). `body` must not
+    /// call `Interruption`.
     public static func guarded<T>(_ body: () throws -> T) throws -> T {
         install()
-        return try state.withLock { s in
-            guard !s.terminating else { throw OutputError("interrupted") }
-            return try body()
+        let result: [T] = try state.withLock { s in s.terminating ? [] : [try body()] }
+        guard let value = result.first else {
+            awaitTerminationIfInterrupted()
+            throw OutputError("interrupted")
         }
+        return value
     }
 
     /// Whether an interruption is being handled (the process is about to die of its signal).
