@@ -109,9 +109,19 @@ public enum Interruption {
     }
 
     /// Runs `body` with SIGINT, SIGTERM and SIGHUP held back; one that arrived meanwhile is acted on afterwards.
-    public static func deferringSignals<T>(_ body: () throws -> T) rethrows -> T {
+    /// If an interruption is already being handled, `body` does not run (its cleanup is removing what `body` would
+    /// use): the call waits for the handler to end the process.
+    public static func deferringSignals<T>(_ body: () throws -> T) throws -> T {
         install()
-        state.withLock { $0.deferring += 1 }
+        let started = state.withLock { s -> Bool in
+            guard !s.terminating else { return false }
+            s.deferring += 1
+            return true
+        }
+        guard started else {
+            awaitTerminationIfInterrupted()
+            throw OutputError("interrupted")
+        }
         defer {
             let pending = state.withLock { s -> Int32? in
                 s.deferring -= 1
