@@ -167,6 +167,34 @@ import Glibc
         try Data().write(to: converter.release)
     }
 
+    /// Signals at arbitrary moments (computing, writing, converting, committing): afterwards the directory holds
+    /// one consistent set (result.json and the figure's data from the same run, exactly the recorded files) and
+    /// nothing else. The delays vary; the property must hold for every one of them.
+    @Test func anInterruptionAtAnyMomentLeavesOneConsistentSet() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = ["PATH": "/usr/bin:/bin"]  // the real converter, when installed
+        #expect(try Spawned(Self.quickRun + ["--output", directory.path], environment: path).finish().status == 0)
+        var state: UInt64 = 12345
+        func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+        for trial in 0..<16 {
+            let lr = "0.\(next(9) + 1)", signal = [SIGINT, SIGTERM, SIGHUP][Int(next(3))]
+            let run = try Spawned(Self.quickRun + ["--lr", lr, "--output", directory.path], environment: path)
+            usleep(useconds_t(next(300_000)))
+            kill(run.process.processIdentifier, signal)
+            let end = run.finish()
+            #expect(end.reason == .uncaughtSignal && end.status == signal || end.reason == .exit && end.status == 0,
+                    "trial \(trial): \(end.reason) \(end.status) \(end.stderr)")
+            let names = Set(Self.listing(directory).keys)
+            let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(".statphys-run.json")))
+            #expect(Set((recorded as? [String: Any])?["files"] as? [String] ?? []).union([".statphys-run.json"]) == names, "trial \(trial): \(names)")
+            let settings = try CLIRunner.result(in: directory)["settings"] as? [String: Any]
+            let shown = try #require(settings?["lr"] as? Double)
+            let figure = try String(contentsOf: directory.appendingPathComponent("learning_curve.figure.json"), encoding: .utf8)
+            #expect(figure.contains("τ = \(shown)"), "trial \(trial): result.json and the figure come from different runs")
+        }
+    }
+
     @Test func aRunInterruptedWhileComputingLeavesNoDirectory() throws {
         let root = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
