@@ -54,8 +54,9 @@ public enum Interruption {
         queue.sync { sources = created }
     }
 
-    private static func isIgnore(_ handler: __sighandler_t?) -> Bool {
-        guard let handler else { return false }
+    /// Whether a disposition returned by `signal` is SIG_IGN (generic over the platform's handler type).
+    private static func isIgnore<Handler>(_ handler: Handler?) -> Bool {
+        guard let handler, MemoryLayout<Handler>.size == MemoryLayout<Int>.size else { return false }
         return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
