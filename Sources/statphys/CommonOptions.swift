@@ -4,13 +4,24 @@ import StatPhysSGD
 
 /// Options every run shares: where results go and whether to show progress.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Directory for result.json, CSV, figures and plot.py (created if missing).")
+    @Option(name: .long, help: "Directory for result.json, CSV, figures and plot.py (created if missing; locked during the run, which replaces the previous run's files in it as one set).")
     var output: String
 
     @Flag(name: .long, help: "Do not print progress on stderr.")
     var quiet = false
 
     var directory: URL { URL(fileURLWithPath: output, isDirectory: true) }
+
+    func validate() throws { _ = try outputDirectory(output) }
+}
+
+/// The directory `--output` names; an empty or blank path is refused (exit 64) rather than taken as the current
+/// directory.
+func outputDirectory(_ text: String) throws -> URL {
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw ValidationError("--output needs a directory path, got '\(text)'")
+    }
+    return URL(fileURLWithPath: text, isDirectory: true)
 }
 
 /// Finite-d simulation options.
@@ -78,11 +89,13 @@ struct ClusterOptions: ParsableArguments {
         guard slurmCpus >= 1 else { throw ValidationError("--slurm-cpus must be at least 1, got \(slurmCpus)") }
     }
 
-    /// Runs `sweep` the way these options say: locally (then `finish` writes the results), as one shard, by merging
-    /// the shards (then `finish`), or by writing the Slurm scripts.
+    /// Runs `sweep` the way these options say: locally (then `finish` writes the results into the staging directory
+    /// it is given and returns them), as one shard, by merging the shards (then `finish`), or by writing the Slurm
+    /// scripts. Local runs and merges are one `RunDirectory` transaction on `directory` (locked for the whole run);
+    /// shards take no lock, since the tasks of an array write into the same directory at once, and each shard
+    /// file is written atomically into `directory/shards/`.
     func run<Sweep: ParameterSweep>(_ sweep: Sweep, name: String, directory: URL, quiet: Bool,
-                                    finish: (Sweep.Output) throws -> Void) throws {
-        try AtomicFile.prepareDirectory(directory)
+                                    finish: (Sweep.Output, _ staging: URL) throws -> [URL]) throws {
         if let count = slurm {
             try writeSlurmScripts(name: name, shards: count, points: sweep.pointCount, directory: directory)
         } else if let shard {
@@ -91,12 +104,14 @@ struct ClusterOptions: ParsableArguments {
             progress.finish()
             reportWritten([file])
         } else if merge {
-            try finish(try sweep.merge(directory: directory))
+            reportWritten(try RunDirectory.write(into: directory) { staging in try finish(try sweep.merge(directory: directory), staging) })
         } else {
-            let progress = ProgressReporter(label: "solving", enabled: !quiet)
-            let result = try sweep.run(progress: { progress.update($0) })
-            progress.finish()
-            try finish(result)
+            reportWritten(try RunDirectory.write(into: directory) { staging in
+                let progress = ProgressReporter(label: "solving", enabled: !quiet)
+                let result = try sweep.run(progress: { progress.update($0) })
+                progress.finish()
+                return try finish(result, staging)
+            })
         }
     }
 
@@ -109,7 +124,12 @@ struct ClusterOptions: ParsableArguments {
                                     workingDirectory: FileManager.default.currentDirectoryPath, cpusPerTask: slurmCpus,
                                     options: slurmOption)
         let folder = directory.appendingPathComponent("slurm", isDirectory: true)
-        reportWritten(try job.write(to: folder))
+        let logs = folder.appendingPathComponent("logs", isDirectory: true)
+        // The scripts (which name the final logs folder) as one transaction; the folder after the commit, so that a
+        // failed or interrupted run leaves no empty folders (submit.sh creates it too).
+        let files = try RunDirectory.write(into: folder) { staging in try job.write(to: staging, logs: logs) }
+        try AtomicFile.prepareDirectory(logs)
+        reportWritten(files)
         if shards > points {
             FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
         }

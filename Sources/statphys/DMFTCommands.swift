@@ -61,6 +61,7 @@ struct DMFTRun: ParsableCommand {
         guard ["double", "float"].contains(precision) else { throw ValidationError("--precision must be 'double' or 'float'") }
         _ = try parseMemory(maxMemory)
         _ = try parseCriterion(criterion)
+        _ = try outputDirectory(output)
     }
 
     func parseMemory(_ text: String) throws -> Int {
@@ -74,21 +75,25 @@ struct DMFTRun: ParsableCommand {
     func run() throws {
         let problem = try SignalRecoveryProblem(alpha: alpha, learningRate: lr, batchFraction: batch, initialOverlap: m0,
                                                 initialNorm: c0, steps: steps, spherical: spherical)
-        let directory = URL(fileURLWithPath: output, isDirectory: true)
-        try AtomicFile.prepareDirectory(directory)
+        let directory = try outputDirectory(output)
         let experiment = DMFTExperiment(
             problem: problem,
             simulation: simulate ? .init(size: size, samples: samples, seed: seed, precision: precision == "float" ? .float : .double,
                                          maxMemoryBytes: try parseMemory(maxMemory)) : nil,
             criterion: try parseCriterion(criterion))
-        let theoryProgress = ProgressReporter(label: "DMFT", enabled: !quiet)
-        let simulationProgress = ProgressReporter(label: "simulating", enabled: !quiet)
-        let result = try experiment.run(progress: { phase, fraction in
-            phase == "DMFT" ? theoryProgress.update(fraction) : simulationProgress.update(fraction)
-        })
-        theoryProgress.finish()
-        simulationProgress.finish()
-        let files = try result.write(to: directory)
+        var finished: DMFTExperimentResult?
+        let files = try RunDirectory.write(into: directory) { staging in
+            let theoryProgress = ProgressReporter(label: "DMFT", enabled: !quiet)
+            let simulationProgress = ProgressReporter(label: "simulating", enabled: !quiet)
+            let result = try experiment.run(progress: { phase, fraction in
+                phase == "DMFT" ? theoryProgress.update(fraction) : simulationProgress.update(fraction)
+            })
+            theoryProgress.finish()
+            simulationProgress.finish()
+            finished = result
+            return try result.write(to: staging)
+        }
+        guard let result = finished else { return }
         let t = result.theory
         var table = TextTable(header: ["step", "m", "Ctt", "Delta", "e"])
         for step in Array(Set((0..<6).map { $0 * t.reached / 5 })).sorted() {
@@ -132,6 +137,8 @@ struct DMFTThreshold: ParsableCommand {
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
+    func validate() throws { _ = try outputDirectory(output) }
+
     static func parseList(_ text: String, name: String) throws -> [Double] {
         let parts = text.split(separator: ":")
         if parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]), let step = Double(parts[2]) {
@@ -151,10 +158,9 @@ struct DMFTThreshold: ParsableCommand {
             batches: try Self.parseList(batch, name: "--batch"), alphas: try Self.parseList(alpha, name: "--alpha"),
             learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, spherical: spherical,
             criterion: try parseCriterion(criterion))
-        let directory = URL(fileURLWithPath: output, isDirectory: true)
-        try cluster.run(sweep, name: "statphys-threshold", directory: directory, quiet: quiet) { result in
+        try cluster.run(sweep, name: "statphys-threshold", directory: try outputDirectory(output), quiet: quiet) { result, staging in
             print(result.table.text, terminator: "")
-            reportWritten(try result.write(to: directory))
+            return try result.write(to: staging)
         }
     }
 }

@@ -12,6 +12,8 @@ struct Demo: ParsableCommand {
     @Option(help: "Output directory.") var output = "statphys-demo"
     @Flag(help: "Do not print progress on stderr.") var quiet = false
 
+    func validate() throws { _ = try outputDirectory(output) }
+
     func run() throws {
         let scenario = try LinearRegressionScenario(
             learningRate: 0.5, noiseVariance: 0.1, weightDecay: 0.01, teacherNorm: 1, initialOverlap: 0, initialSelfOverlap: 0.1)

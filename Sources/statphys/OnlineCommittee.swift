@@ -46,13 +46,13 @@ struct OnlineCommittee: ParsableCommand {
         guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
         guard points >= 3 else { throw ValidationError("--points must be at least 3, got \(points)") }
         guard stability || output != nil else { throw ValidationError("missing --output DIR") }
+        if let output { _ = try outputDirectory(output) }
     }
 
     func run() throws {
         let scenario = try model.scenario(lr: lr, noise: noise)
         if stability { return try runStability(scenario) }
-        let directory = URL(fileURLWithPath: output!, isDirectory: true)
-        try AtomicFile.prepareDirectory(directory)
+        let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(
@@ -60,11 +60,16 @@ struct OnlineCommittee: ParsableCommand {
         experiment.initialDimension = simulation.dimension
         experiment.initialSeed = simulation.seed
         experiment.quadratureOrder = model.quadratureOrder
-        let progress = ProgressReporter(label: simulation.theoryOnly ? "solving" : "simulating", enabled: !quiet)
-        let result = try experiment.run(progress: { progress.update($0) })
-        progress.finish()
         let heatmaps = try heatmapTimes.map(parseTimes) ?? [0, tMax / 4, tMax / 2, tMax]
-        let files = try result.write(to: directory, heatmapTimes: heatmaps)
+        var finished: CommitteeExperimentResult?
+        let files = try RunDirectory.write(into: directory) { staging in
+            let progress = ProgressReporter(label: simulation.theoryOnly ? "solving" : "simulating", enabled: !quiet)
+            let result = try experiment.run(progress: { progress.update($0) })
+            progress.finish()
+            finished = result
+            return try result.write(to: staging, heatmapTimes: heatmaps)
+        }
+        guard let result = finished else { return }
         print(result.summaryTable().text, terminator: "")
         if let worst = result.comparisons.max(by: { $0.maxAbsZScore < $1.maxAbsZScore }) {
             print("largest deviation: \(worst.name), max |z| = \(TextTable.format(worst.maxAbsZScore, digits: 3)); "
@@ -90,11 +95,11 @@ struct OnlineCommittee: ParsableCommand {
         print("lr_opt   = \(TextTable.format(result.lrOpt, digits: 6))   (fastest asymptotic convergence)")
         print("rate_opt = \(TextTable.format(result.rateOpt, digits: 6))   (asymptotically ε_g ∝ exp(−rate_opt·t) at lr_opt)")
         if let output {
-            let directory = URL(fileURLWithPath: output, isDirectory: true)
-            try AtomicFile.prepareDirectory(directory)
-            let file = directory.appendingPathComponent("stability.json")
-            try AtomicFile.write(result.json(scenario: scenario).serialized() + "\n", to: file)
-            reportWritten([file])
+            reportWritten(try RunDirectory.write(into: try outputDirectory(output)) { staging in
+                let file = staging.appendingPathComponent("stability.json")
+                try AtomicFile.write(result.json(scenario: scenario).serialized() + "\n", to: file)
+                return [file]
+            })
         }
     }
 }
@@ -121,6 +126,8 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
+    func validate() throws { _ = try outputDirectory(output) }
+
     func run() throws {
         let base = try model.scenario(lr: 1, noise: 0)
         var sweep = try CommitteeFinalErrorSweep(
@@ -128,10 +135,9 @@ struct OnlineCommitteeSweep: ParsableCommand {
             noiseVariances: try DMFTThreshold.parseList(noise, name: "--noise"), tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
         sweep.quadratureOrder = model.quadratureOrder
-        let directory = URL(fileURLWithPath: output, isDirectory: true)
-        try cluster.run(sweep, name: "statphys-committee-sweep", directory: directory, quiet: quiet) { result in
+        try cluster.run(sweep, name: "statphys-committee-sweep", directory: try outputDirectory(output), quiet: quiet) { result, staging in
             print(result.table.text, terminator: "")
-            reportWritten(try result.write(to: directory))
+            return try result.write(to: staging)
         }
     }
 }

@@ -62,11 +62,15 @@ extension ClassifierExperimentResult: OnlineExperimentResult {}
 func runOnline<Result: OnlineExperimentResult>(
     output: OutputOptions, _ run: (@escaping @Sendable (Double) -> Void) throws -> Result
 ) throws {
-    try AtomicFile.prepareDirectory(output.directory)
-    let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
-    let result = try run { progress.update($0) }
-    progress.finish()
-    let files = try result.write(to: output.directory)
+    var finished: Result?
+    let files = try RunDirectory.write(into: output.directory) { staging in
+        let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
+        let result = try run { progress.update($0) }
+        progress.finish()
+        finished = result
+        return try result.write(to: staging)
+    }
+    guard let result = finished else { return }
     print(result.summaryTable(rows: 6).text, terminator: "")
     for comparison in result.comparisons {
         print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "

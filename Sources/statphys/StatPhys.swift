@@ -8,7 +8,10 @@ struct StatPhys: ParsableCommand {
         discussion: """
             Online SGD: d → ∞ order-parameter ODEs solved with an adaptive Dormand–Prince integrator, overlaid \
             with finite-d simulations of the same scenario. Every run writes result.json, CSV data, SVG figures \
-            (PNG too when rsvg-convert is installed) and a matplotlib plot.py beside each figure.
+            (PNG too when rsvg-convert is installed) and a matplotlib plot.py beside each figure. A run locks its \
+            output directory, writes into a hidden staging folder, and then replaces the previous run's files \
+            (listed in DIR/.statphys-run.json) with its complete set; a failed or interrupted run leaves the \
+            previous set as it was, and a second run into the same directory is refused.
 
             Exit status: 0 on success, 1 for a rejected setting or an I/O error, 64 for a malformed option (both with \
             a message), 3 when a trajectory \

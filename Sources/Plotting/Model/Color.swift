@@ -13,10 +13,10 @@ public struct Color: Codable, Sendable, Hashable {
         self.init(r: Double((value >> 16) & 0xff) / 255, g: Double((value >> 8) & 0xff) / 255, b: Double(value & 0xff) / 255)
     }
 
-    /// `#rrggbb`.
+    /// `#rrggbb` (a non-finite component, say from a hand-edited figure file, counts as 0).
     public var hex: String {
         func byte(_ x: Double) -> String {
-            let v = Int((min(max(x, 0), 1) * 255).rounded())
+            let v = x.isFinite ? Int((min(max(x, 0), 1) * 255).rounded()) : 0
             let s = String(v, radix: 16)
             return s.count == 1 ? "0" + s : s
         }

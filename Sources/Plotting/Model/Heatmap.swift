@@ -1,6 +1,6 @@
 /// A matrix shown as coloured cells (row 0 at the top, as matplotlib's `imshow`), with a colour bar.
 public struct Heatmap: Codable, Sendable {
-    /// Row-major values, `rows × columns`.
+    /// Row-major values, `rows × columns` (cells without a value are drawn blank, extra values ignored).
     public var values: [Double]
     public var rows: Int
     public var columns: Int
@@ -19,19 +19,39 @@ public struct Heatmap: Codable, Sendable {
     public init(values: [Double], rows: Int, columns: Int, colormap: Colormap = .viridis, range: [Double]? = nil,
                 colorbarLabel: String? = nil, rowLabels: [String]? = nil, columnLabels: [String]? = nil,
                 xExtent: [Double]? = nil, yExtent: [Double]? = nil) {
-        precondition(values.count == rows * columns, "heatmap needs rows × columns values")
         self.values = values; self.rows = rows; self.columns = columns; self.colormap = colormap; self.range = range
         self.colorbarLabel = colorbarLabel; self.rowLabels = rowLabels; self.columnLabels = columnLabels
         self.xExtent = xExtent; self.yExtent = yExtent
     }
 
-    /// The colour-scale limits actually used.
+    /// The colour-scale limits actually used: the given range when it is finite and increasing, else the range of
+    /// the finite values (symmetric for `redBlue`), widened when it has no width. Always finite with lo < hi.
     public var scale: (lo: Double, hi: Double) {
-        if let range, range.count == 2, range[0] < range[1] { return (range[0], range[1]) }
+        if let range, range.count == 2, range[0].isFinite, range[1].isFinite, range[0] < range[1] { return (range[0], range[1]) }
         let finite = values.filter(\.isFinite)
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if colormap == .redBlue { let a = max(abs(lo), abs(hi)); (lo, hi) = (-a, a) }
-        if lo == hi { (lo, hi) = (lo - 1, hi + 1) }
+        let size = max(abs(lo), abs(hi))
+        if hi * 0.5 - lo * 0.5 <= size * 0.5e-9 {
+            let pad = size == 0 ? 1 : max(size * 0.1, 1e-300)
+            (lo, hi) = (max(lo - pad, -Double.greatestFiniteMagnitude), min(hi + pad, Double.greatestFiniteMagnitude))
+        }
         return (lo, hi)
+    }
+
+    /// Where `value` lies on the colour scale, 0 at lo and 1 at hi (computed without overflow); `nil` for a
+    /// non-finite value.
+    public func colorFraction(_ value: Double) -> Double? {
+        let (lo, hi) = scale
+        guard value.isFinite else { return nil }
+        var u = (value - lo) / (hi - lo)
+        if !u.isFinite { u = (value * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5) }
+        return u.isFinite ? u : nil
+    }
+
+    /// The value of cell (row, column), NaN for a cell the values do not cover (a decoded heatmap may be short).
+    func value(row: Int, column: Int) -> Double {
+        let index = row * columns + column
+        return values.indices.contains(index) ? values[index] : .nan
     }
 }

@@ -51,5 +51,6 @@ public struct Figure: Codable, Sendable {
         self.panelHeight = panelHeight
     }
 
-    public var rows: Int { (panels.count + columns - 1) / columns }
+    /// Rows of the grid (`columns` is at least 1 however the figure was made or decoded).
+    public var rows: Int { (panels.count + max(columns, 1) - 1) / max(columns, 1) }
 }

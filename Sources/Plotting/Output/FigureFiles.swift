@@ -55,9 +55,13 @@ public enum Rasterizer {
         process.arguments = ["--dpi-x", "\(dpi)", "--dpi-y", "\(dpi)", "--zoom", "\(Double(dpi) / 96)", "-f", "png", "-o", temporary.path, svg.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        // An interrupted run kills the converter and removes its temporary file (`Interruption`).
+        let token = Interruption.register(path: temporary.path)
+        defer { Interruption.unregister(token) }
         do {
-            try process.run()
+            guard try Interruption.run(process) else { return nil }
             process.waitUntilExit()
+            Interruption.finished(process)
         } catch { return nil }
         guard process.terminationStatus == 0, rename(temporary.path, target.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)

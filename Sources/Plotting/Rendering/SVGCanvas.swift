@@ -6,7 +6,9 @@ struct SVGCanvas {
     private var clipCount = 0
     static let font = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
-    static func n(_ x: Double) -> String { String(format: "%.2f", x) }
+    /// A coordinate or size: two decimals; never "nan" or "inf" (which would make the document invalid), and
+    /// clamped to ±10⁹ px.
+    static func n(_ x: Double) -> String { String(format: "%.2f", x.isFinite ? min(max(x, -1e9), 1e9) : 0) }
 
     static func escape(_ text: String) -> String {
         var out = ""
@@ -43,12 +45,14 @@ struct SVGCanvas {
         raw("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(radius))\" fill=\"\(fill)\"/>")
     }
 
-    /// A polyline through `points`; `nil` entries break it.
+    /// A polyline through `points`; `nil` entries break it. A point with no neighbour to join (a line of one
+    /// point, or one between two breaks) is drawn as a dot of the line's width, so that it stays visible.
     mutating func polyline(_ points: [(Double, Double)?], color: String, width: Double, dash: String?) {
         var d = "", pen = false
-        for p in points {
+        for (k, p) in points.enumerated() {
             guard let (x, y) = p else { pen = false; continue }
             d += (pen ? "L" : "M") + Self.n(x) + " " + Self.n(y)
+            if !pen, k + 1 == points.count || points[k + 1] == nil { circle(x, y, radius: max(width, 1), fill: color) }
             pen = true
         }
         guard !d.isEmpty else { return }

@@ -4,6 +4,10 @@ extension Figure {
     /// The figure as a standalone SVG document.
     public func svg() -> String {
         let titleHeight = title == nil ? 0.0 : 30
+        // Whatever the model holds (it may come from a JSON file), the layout is a valid grid of finite size.
+        let columns = max(self.columns, 1), rows = self.rows
+        let panelWidth = panelWidth.isFinite && panelWidth >= 100 ? min(panelWidth, 10_000) : 380
+        let panelHeight = panelHeight.isFinite && panelHeight >= 100 ? min(panelHeight, 10_000) : 290
         let width = Double(columns) * panelWidth, height = Double(rows) * panelHeight + titleHeight
         var canvas = SVGCanvas()
         canvas.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
@@ -54,6 +58,35 @@ struct PanelRenderer {
         drawTicks(yMap, horizontal: false, on: &canvas)
         drawAxisLabels(on: &canvas)
         drawLegend(on: &canvas)
+        if !hasDrawablePoint(xMap: xMap, yMap: yMap) {
+            // Nothing drawable: say whether the data are not finite, or finite but not positive on a log axis.
+            let linear = { (map: AxisMap) in AxisMap(scale: .linear, lo: map.lo, hi: map.hi, start: map.start, end: map.end) }
+            let finite = hasDrawablePoint(xMap: linear(xMap), yMap: linear(yMap))
+            drawNotice(finite ? Self.nothingPositive : Self.noFiniteData, on: &canvas)
+        }
+    }
+
+    /// The notes in a panel that has nothing to draw.
+    static let noFiniteData = "no finite data"
+    static let nothingPositive = "no data > 0 for the log axis"
+
+    /// Whether any series has a point that can be drawn (finite, and positive on a log axis).
+    func hasDrawablePoint(xMap: AxisMap, yMap: AxisMap) -> Bool {
+        panel.series.contains { series in
+            switch series.kind {
+            case .band:
+                let lower = series.lower ?? [], upper = series.upper ?? []
+                return (0..<min(series.x.count, lower.count, upper.count)).contains {
+                    xMap.pixel(series.x[$0]) != nil && yMap.pixel(lower[$0]) != nil && yMap.pixel(upper[$0]) != nil
+                }
+            case .line, .points:
+                return (0..<min(series.x.count, series.y.count)).contains { xMap.pixel(series.x[$0]) != nil && yMap.pixel(series.y[$0]) != nil }
+            }
+        }
+    }
+
+    func drawNotice(_ text: String, on canvas: inout SVGCanvas) {
+        canvas.text(text, (left + right) / 2, (top + bottom) / 2, size: 11, weight: "bold")
     }
 
     /// The colour of each series: its own, or the next of the cycle.
@@ -147,7 +180,7 @@ struct PanelRenderer {
             return
         }
         let ticks = Ticks.linear(lo: map.lo, hi: map.hi, target: horizontal ? 6 : 6).filter { map.scale == .linear || $0 > 0 }
-        let step = ticks.count > 1 ? ticks[1] - ticks[0] : max(abs(map.hi - map.lo), 1e-300)
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : max(abs(map.hi * 0.5 - map.lo * 0.5), 1e-300)
         for v in ticks {
             if let p = tick(v, length: Self.tickLength) {
                 let (text, exponent) = Ticks.label(v, step: step)
@@ -192,33 +225,35 @@ struct PanelRenderer {
 
     func drawHeatmap(_ heatmap: Heatmap, on canvas: inout SVGCanvas) {
         let (lo, hi) = heatmap.scale
-        let cw = (right - left) / Double(max(heatmap.columns, 1)), ch = (bottom - top) / Double(max(heatmap.rows, 1))
-        for r in 0..<heatmap.rows {
-            for c in 0..<heatmap.columns {
-                let v = heatmap.values[r * heatmap.columns + c]
-                let color = v.isFinite ? heatmap.colormap.color(at: (v - lo) / (hi - lo)).hex : "#ffffff"
+        // A decoded heatmap may claim any size: draw at most 1000 × 1000 cells, missing values blank.
+        let rowCount = min(max(heatmap.rows, 0), 1000), columnCount = min(max(heatmap.columns, 0), 1000)
+        let cw = (right - left) / Double(max(columnCount, 1)), ch = (bottom - top) / Double(max(rowCount, 1))
+        for r in 0..<rowCount {
+            for c in 0..<columnCount {
+                let v = heatmap.value(row: r, column: c)
+                let color = heatmap.colorFraction(v).map { heatmap.colormap.color(at: $0).hex } ?? "#ffffff"
                 // A hair of overlap hides anti-aliasing seams between cells.
                 canvas.rect(left + Double(c) * cw, top + Double(r) * ch, cw + 0.3, ch + 0.3, fill: color)
             }
         }
         canvas.rect(left, top, right - left, bottom - top, fill: "none", stroke: "#000000")
         // Axis ticks: labels at cell centres, or data coordinates from the extents.
-        if let labels = heatmap.columnLabels, labels.count == heatmap.columns {
+        if let labels = heatmap.columnLabels, labels.count == columnCount {
             for (c, text) in labels.enumerated() {
                 let p = left + (Double(c) + 0.5) * cw
                 canvas.line(p, bottom, p, bottom + Self.tickLength)
                 canvas.text(text, p, bottom + Self.tickLength + 11.5, size: Self.tickFont)
             }
-        } else if let extent = heatmap.xExtent, extent.count == 2 {
+        } else if let extent = heatmap.xExtent, extent.count == 2, extent.allSatisfy(\.isFinite), extent[0] != extent[1] {
             drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: left, end: right), horizontal: true, on: &canvas)
         }
-        if let labels = heatmap.rowLabels, labels.count == heatmap.rows {
+        if let labels = heatmap.rowLabels, labels.count == rowCount {
             for (r, text) in labels.enumerated() {
                 let p = top + (Double(r) + 0.5) * ch
                 canvas.line(left - Self.tickLength, p, left, p)
                 canvas.text(text, left - Self.tickLength - 3, p + 3.5, size: Self.tickFont, anchor: .end)
             }
-        } else if let extent = heatmap.yExtent, extent.count == 2 {
+        } else if let extent = heatmap.yExtent, extent.count == 2, extent.allSatisfy(\.isFinite), extent[0] != extent[1] {
             drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: top, end: bottom), horizontal: false, on: &canvas)
         }
         drawAxisLabels(on: &canvas)
@@ -231,15 +266,19 @@ struct PanelRenderer {
         }
         canvas.rect(bx, top, bw, bottom - top, fill: "none", stroke: "#000000")
         let ticks = Ticks.linear(lo: lo, hi: hi, target: 5)
-        let step = ticks.count > 1 ? ticks[1] - ticks[0] : hi - lo
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : hi * 0.5 - lo * 0.5
         for v in ticks {
-            let p = bottom - (v - lo) / (hi - lo) * (bottom - top)
+            guard let u = heatmap.colorFraction(v) else { continue }
+            let p = bottom - u * (bottom - top)
             canvas.line(bx + bw, p, bx + bw + Self.tickLength, p)
             let (text, exponent) = Ticks.label(v, step: step)
             canvas.text(text, bx + bw + Self.tickLength + 2, p + 3.5, size: 9, anchor: .start, exponent: exponent)
         }
         if let label = heatmap.colorbarLabel {
             canvas.text(label, bx + bw + 48, (top + bottom) / 2, size: 10, rotate: -90)
+        }
+        if !(0..<rowCount).contains(where: { r in (0..<columnCount).contains { heatmap.value(row: r, column: $0).isFinite } }) {
+            drawNotice(Self.noFiniteData, on: &canvas)
         }
     }
 }

@@ -48,13 +48,15 @@ extension ClassifierExperimentResult {
         return .object(members)
     }
 
-    /// One row per output time: t, the theory of each observable, then (if simulated) mean and stderr of each.
+    /// One row per output time that theory or simulation reached: t, the theory of each observable, then (if
+    /// simulated) mean and stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
-        var columns: [(String, [Double])] = [("t", times)] + observables.map { ("\($0.name)_theory", $0.theory) }
+        let grid = tableGrid(theory: times, simulation: simulation?.times)
+        var columns: [(String, [Double])] = [("t", grid)] + observables.map { ("\($0.name)_theory", $0.theory.padded(to: grid.count)) }
         for (name, _, stats) in observables {
             guard let stats else { continue }
-            columns.append(("\(name)_sim_mean", stats.mean.padded(to: times.count)))
-            columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: times.count)))
+            columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
+            columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: grid.count)))
         }
         return CSVTable(columns)
     }
@@ -83,8 +85,10 @@ extension ClassifierExperimentResult {
         let panels = observables.enumerated().map { index, observable -> Panel in
             var series = [Series.line("ODE (d → ∞)", x: t, y: observable.theory, color: Color.cycle[0])]
             if let stats = observable.simulation, let sim = experiment.simulation {
-                let picks = MarkerThinning.indices(count: stats.mean.count)
-                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
+                // The simulation's own grid: it may outlast a theory that diverged (or stop before it).
+                let simTimes = simulation?.times ?? []
+                let picks = markerIndices(times: simTimes, mean: stats.mean, error: stats.standardError)
+                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { simTimes[$0] },
                                       y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
             }

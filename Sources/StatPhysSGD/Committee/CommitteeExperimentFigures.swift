@@ -13,9 +13,11 @@ extension CommitteeExperimentResult {
         // t = 0 cannot be shown on a log axis; the renderer skips it.
         let t = times
         var egSeries = [Series.line("ODE (d → ∞)", x: t, y: theory.generalisationError, color: Color.cycle[0])]
+        // Simulation markers on the simulation's own grid: it may outlast a theory that diverged (or stop before it).
+        let simTimes = simulation?.times ?? []
         if let eg = simulatedGeneralisationError, let sim = experiment.simulation {
-            let picks = MarkerThinning.indices(count: eg.mean.count)
-            egSeries.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
+            let picks = markerIndices(times: simTimes, mean: eg.mean, error: eg.standardError)
+            egSeries.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { simTimes[$0] },
                                     y: picks.map { eg.mean[$0] }, yError: picks.map { eg.standardError[$0] }, color: Color.cycle[1], size: 2.5))
         }
         func entries(_ path: KeyPath<CommitteeOrderParameters, [Double]>, columns: Int, name: String, upper: Bool) -> [Series] {
@@ -28,8 +30,8 @@ extension CommitteeExperimentResult {
                     colour += 1
                     series.append(.line("\(name)\(i + 1)\(j + 1)", x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
                     if let stats {
-                        let picks = MarkerThinning.indices(count: stats.mean.count)
-                        series.append(.points(nil, x: picks.map { t[$0] }, y: picks.map { stats.mean[$0][index] },
+                        let picks = markerIndices(times: simTimes, mean: stats.mean, error: stats.standardError)
+                        series.append(.points(nil, x: picks.map { simTimes[$0] }, y: picks.map { stats.mean[$0][index] },
                                               yError: picks.map { stats.standardError[$0][index] }, color: color, size: 2.5))
                     }
                 }
@@ -53,9 +55,16 @@ extension CommitteeExperimentResult {
     /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`.
     public func overlapHeatmapFigure(at requested: [Double]) -> Figure {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
-        let indices = requested.map { target in times.indices.min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0 }
-        let rRange = theory.states.flatMap(\.r).map(abs).max() ?? 1
-        let qRange = theory.states.flatMap(\.q).map(abs).max() ?? 1
+        // Grid times of states the theory reached (it stops where it diverged); the renderer copes with any values.
+        let reached = min(times.count, theory.states.count)
+        var indices: [Int] = []
+        for target in requested where reached > 0 {
+            // Nearest reached time; times past a divergence all map to its last state, which is shown once.
+            let index = (0..<reached).min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0
+            if !indices.contains(index) { indices.append(index) }
+        }
+        let rRange = theory.states.prefix(reached).flatMap(\.r).filter(\.isFinite).map(abs).max() ?? 1
+        let qRange = theory.states.prefix(reached).flatMap(\.q).filter(\.isFinite).map(abs).max() ?? 1
         let students = (1...k).map { "\($0)" }, teachers = (1...m).map { "\($0)" }
         let rPanels = indices.map { index in
             Panel.heatmap(

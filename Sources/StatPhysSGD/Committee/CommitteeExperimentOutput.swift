@@ -96,12 +96,13 @@ extension CommitteeExperimentResult {
     /// One row per time: t, eg and every entry of R, Q (upper triangle) and v, theory then simulation mean/stderr.
     public var csv: CSVTable {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
-        var columns: [(String, [Double])] = [("t", times), ("eg_theory", theory.generalisationError)]
+        let grid = tableGrid(theory: times, simulation: simulation?.times)
+        var columns: [(String, [Double])] = [("t", grid), ("eg_theory", theory.generalisationError.padded(to: grid.count))]
         var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
         for i in 0..<k { for n in 0..<m { entries.append(("R\(i)\(n)", \.r, i * m + n)) } }
         for i in 0..<k { for j in i..<k { entries.append(("Q\(i)\(j)", \.q, i * k + j)) } }
         if s.trainsSecondLayer { for i in 0..<k { entries.append(("v\(i)", \.v, i)) } }
-        for (name, path, index) in entries { columns.append(("\(name)_theory", theory.states.map { $0[keyPath: path][index] })) }
+        for (name, path, index) in entries { columns.append(("\(name)_theory", theory.states.map { $0[keyPath: path][index] }.padded(to: grid.count))) }
         if let simulation, let eg = simulatedGeneralisationError {
             columns.append(("eg_sim_mean", pad(eg.mean)))
             columns.append(("eg_sim_stderr", pad(eg.standardError)))
@@ -115,7 +116,7 @@ extension CommitteeExperimentResult {
     }
 
     private func pad(_ values: [Double]) -> [Double] {
-        values + [Double](repeating: .nan, count: max(0, times.count - values.count))
+        values.padded(to: tableGrid(theory: times, simulation: simulation?.times).count)
     }
 
     /// A short table of ε_g, theory vs simulation, at about `rows` times.

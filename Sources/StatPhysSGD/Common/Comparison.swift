@@ -37,3 +37,17 @@ extension Array where Element == Double {
     /// The values followed by NaN up to `count` (a simulation that stopped early, in a table with the full grid).
     func padded(to count: Int) -> [Double] { self + [Double](repeating: .nan, count: Swift.max(0, count - self.count)) }
 }
+
+/// The grid of a table that holds a theory and a simulation: both are prefixes of the same output grid (each
+/// stops where it diverged), so the longer one holds every time either reached.
+func tableGrid(theory: [Double], simulation: [Double]?) -> [Double] {
+    guard let simulation, simulation.count > theory.count else { return theory }
+    return simulation
+}
+
+/// Indices of simulation markers: at most `count` of them, thinned, and never beyond the shortest of the arrays a
+/// marker reads (its time, mean and error), so that a simulation that outlasts its theory (or the reverse) is
+/// drawn as far as it got.
+func markerIndices(times: [Double], mean: [some Any], error: [some Any], target: Int = 30) -> [Int] {
+    MarkerThinning.indices(count: Swift.min(times.count, mean.count, error.count), target: target)
+}

@@ -119,7 +119,7 @@ public struct DMFTExperimentResult: Sendable {
         let panels = (0..<3).map { index -> Panel in
             var series = [Series.line("DMFT (N → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let values = simulated?[index], let sim = experiment.simulation {
-                let picks = MarkerThinning.indices(count: values.mean.count, target: 40)
+                let picks = MarkerThinning.indices(count: min(values.mean.count, values.standardError.count), target: 40)
                 series.append(.points("simulation, N = \(sim.size) (\(sim.samples) samples)", x: picks.map { Double($0) * eta },
                                       y: picks.map { values.mean[$0] }, yError: picks.map { values.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
@@ -148,14 +148,15 @@ public struct DMFTExperimentResult: Sendable {
         try AtomicFile.prepareDirectory(directory)
         let resultFile = directory.appendingPathComponent("result.json"), csvFile = directory.appendingPathComponent("dynamics.csv")
         try AtomicFile.write(json.serialized() + "\n", to: resultFile)
+        // One row per step that the DMFT or the simulation reached (each stops where it diverged); empty cells beyond.
+        let stats = simulation.map(statistics)
+        let length = max(theory.steps.count, stats.map { min($0.m.mean.count, $0.delta.mean.count) } ?? 0)
+        func pad(_ v: [Double]) -> [Double] { Array(v.prefix(length)) + [Double](repeating: .nan, count: max(0, length - v.count)) }
         var columns: [(String, [Double])] = [
-            ("step", theory.steps.map(Double.init)), ("m_theory", theory.m), ("Ctt_theory", theory.ctt),
-            ("Delta_theory", theory.delta), ("e_theory", theory.energy),
+            ("step", (0..<length).map(Double.init)), ("m_theory", pad(theory.m)), ("Ctt_theory", pad(theory.ctt)),
+            ("Delta_theory", pad(theory.delta)), ("e_theory", pad(theory.energy)),
         ]
-        if let simulation {
-            let stats = statistics(simulation)
-            let length = theory.steps.count
-            func pad(_ v: [Double]) -> [Double] { Array(v.prefix(length)) + [Double](repeating: .nan, count: max(0, length - v.count)) }
+        if let stats {
             for (name, s) in [("m", stats.m), ("Ctt", stats.ctt), ("Delta", stats.delta), ("e", stats.energy)] {
                 columns += [("\(name)_sim_mean", pad(s.mean)), ("\(name)_sim_stderr", pad(s.standardError))]
             }

@@ -15,12 +15,14 @@ extension LinearExperimentResult {
             var series = [Series.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let stats = simulated?[index], let sim = experiment.simulation {
                 // About 30 markers, so the theory line stays visible.
-                let picks = MarkerThinning.indices(count: stats.mean.count)
-                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },
+                // The simulation's own grid: it may outlast a theory that diverged (or stop before it).
+                let simTimes = simulation?.times ?? []
+                let picks = markerIndices(times: simTimes, mean: stats.mean, error: stats.standardError)
+                series.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { simTimes[$0] },
                                       y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
             }
-            if let level = steady[index], let last = t.last {
+            if let level = steady[index], let last = tableGrid(theory: t, simulation: simulation?.times).last {
                 series.append(.line("steady state", x: [0, last], y: [level, level], color: Color(hex: "#7f7f7f"), dash: .dashed, width: 1))
             }
             return Panel(xLabel: "t = steps/d", yLabel: labels[index], yScale: index == 2 ? .log : .linear,

@@ -54,15 +54,18 @@ extension LinearExperimentResult {
         return .object(members)
     }
 
-    /// One row per output time: t, theory m, q, eg, then (if simulated) mean and stderr of each.
+    /// One row per output time that theory or simulation reached: t, theory m, q, eg, then (if simulated) mean and
+    /// stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
+        let grid = tableGrid(theory: times, simulation: simulation?.times)
         var columns: [(String, [Double])] = [
-            ("t", times), ("m_theory", theory.m), ("q_theory", theory.q), ("eg_theory", theory.generalisationError),
+            ("t", grid), ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
+            ("eg_theory", theory.generalisationError.padded(to: grid.count)),
         ]
         if let simulation {
             for (name, stats) in [("m", simulation.statisticsM), ("q", simulation.statisticsQ), ("eg", simulation.statisticsGeneralisationError)] {
-                columns.append(("\(name)_sim_mean", stats.mean.padded(to: times.count)))
-                columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: times.count)))
+                columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
+                columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: grid.count)))
             }
         }
         return CSVTable(columns)

@@ -52,6 +52,7 @@ public struct SlurmArrayJob: Sendable {
         # Submits the \(shards)-task array job and the merge that runs after all tasks succeed.
         set -e
         cd "$(dirname "$0")"
+        mkdir -p logs
         array=$(sbatch --parsable sweep.sbatch)
         array=${array%%;*}
         merge=$(sbatch --parsable --dependency=afterok:"$array" merge.sbatch)
@@ -60,10 +61,12 @@ public struct SlurmArrayJob: Sendable {
         """
     }
 
-    /// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into `directory` (with `logs/` for the job output).
-    public func write(to directory: URL) throws -> [URL] {
-        let logs = directory.appendingPathComponent("logs", isDirectory: true)
-        try AtomicFile.prepareDirectory(logs)
+    /// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into `directory`, with the job output going to `logs`:
+    /// by default `directory/logs/` (created); when `directory` is a staging directory, pass the final folder, which
+    /// the caller creates after the commit (`submit.sh` also creates it).
+    public func write(to directory: URL, logs: URL? = nil) throws -> [URL] {
+        if logs == nil { try AtomicFile.prepareDirectory(directory.appendingPathComponent("logs", isDirectory: true)) }
+        let logs = logs ?? directory.appendingPathComponent("logs", isDirectory: true)
         let files = [("sweep.sbatch", arrayScript(logs: logs.path)), ("merge.sbatch", mergeScript(logs: logs.path)),
                      ("submit.sh", submitScript)]
         return try files.map { name, text in
