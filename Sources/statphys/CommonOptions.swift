@@ -40,6 +40,11 @@ func reportWritten(_ files: [URL]) {
     for file in files { print("wrote \(file.path)") }
 }
 
+/// Writes "note: …" to stderr.
+func noteOnStderr(_ text: String) {
+    FileHandle.standardError.write(Data("note: \(text)\n".utf8))
+}
+
 /// Lists the files written; on divergence reports its time on stderr and exits with status 3.
 func conclude(written files: [URL], divergence: Divergence?) throws {
     reportWritten(files)

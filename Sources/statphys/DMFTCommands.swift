@@ -36,7 +36,7 @@ struct DMFTRun: ParsableCommand {
 
             result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples, \
             seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
-            theory_step, simulation_step}, divergence {theory, simulation}. Also dynamics.csv, dynamics.svg and \
+            theory_step, simulation_step}, divergence {theory, simulation: null or {step, t, reason}}. Also dynamics.csv, dynamics.svg and \
             correlation.svg (C(t,s) heatmap).
             """)
 
@@ -98,8 +98,12 @@ struct DMFTRun: ParsableCommand {
         print(table.text, terminator: "")
         print("relaxation (\(experiment.criterion.description)): " + (result.relaxationStep.map { "step \($0)" } ?? "not within \(steps) steps"))
         reportWritten(files)
-        if let step = t.divergence ?? result.simulation?.divergence {
-            FileHandle.standardError.write(Data("error: diverged at step \(step) (t = \(Double(step) * lr)); lower --lr\n".utf8))
+        let diverged = [(t.divergence, t.divergenceReason, "DMFT"),
+                        (result.simulation?.divergence, result.simulation?.divergenceReason, "simulation")]
+            .compactMap { step, reason, what in step.map { ($0, reason ?? "diverged", what) } }
+            .min { $0.0 < $1.0 }
+        if let (step, reason, what) = diverged {
+            FileHandle.standardError.write(Data("error: the \(what) diverged at step \(step) (t = \(Double(step) * lr)): \(reason)\n".utf8))
             throw divergedExitCode
         }
     }
@@ -155,6 +159,12 @@ struct DMFTThreshold: ParsableCommand {
         try cluster.run(sweep, name: "statphys-threshold", directory: directory, quiet: quiet) { result in
             print(result.table.text, terminator: "")
             reportWritten(try result.write(to: directory))
+            let points = result.curves.flatMap { curve in curve.points }
+            for point in points where point.reason?.hasPrefix("failed: ") == true {
+                noteOnStderr("b = \(point.batch), alpha = \(point.alpha) \(point.reason!)")
+            }
+            let diverged = points.filter(\.diverged).count
+            if diverged > 0 { noteOnStderr("\(diverged) of \(points.count) points diverged (threshold.json gives each one's reason)") }
         }
     }
 }

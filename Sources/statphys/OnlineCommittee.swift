@@ -132,6 +132,10 @@ struct OnlineCommitteeSweep: ParsableCommand {
         try cluster.run(sweep, name: "statphys-committee-sweep", directory: directory, quiet: quiet) { result in
             print(result.table.text, terminator: "")
             reportWritten(try result.write(to: directory))
+            let points = result.points.flatMap { $0 }
+            for point in points { if let failure = point.failure { noteOnStderr("lr = \(point.lr), noise = \(point.noise) failed: \(failure)") } }
+            let diverged = points.filter { $0.divergence != nil }.count
+            if diverged > 0 { noteOnStderr("\(diverged) of \(points.count) points diverged (null in final_eg; final_error.json's status says when and why)") }
         }
     }
 }
