@@ -119,7 +119,7 @@ struct DMFTThreshold: ParsableCommand {
             relaxed points for errors, ≥ 3 for a fit). α* depends on the horizon (--steps), on m0 and on lr.
 
             threshold.json: a list, one entry per b: [{batch, alpha_star, alpha_star_error, nu, nu_error, tau0, \
-            points: [{alpha, relaxation_steps, diverged}], settings {model, lr, m0, c0, steps, spherical, criterion, fit}}]. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
+            points: [{alpha, relaxation_steps, diverged, reason}], settings {model, lr, m0, c0, steps, spherical, criterion, fit}}]. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
 
             On a cluster: --slurm n writes DIR/slurm/{sweep.sbatch, merge.sbatch, submit.sh}; `sh DIR/slurm/submit.sh`             runs the points as n array tasks (--shard i/n each, results in DIR/shards/) and then --merge, which writes             the files above. The merged result is identical to a local run.
             """)

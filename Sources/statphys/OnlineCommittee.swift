@@ -107,7 +107,8 @@ struct OnlineCommitteeSweep: ParsableCommand {
             Solves the committee ODEs to --t-max for every (lr, noise) pair, all other settings as in \
             `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised \
             students (K > M) with label noise, whose asymptotic error grows with lr and noise. \
-            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged)}; \
+            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged or failed), \
+            status: [[…]] (null, {diverged: {time, reason}} or {failed: why})}; a point that diverges or fails does not stop the others; \
             figure final_error.svg. \
             On a cluster: --slurm n writes DIR/slurm/ scripts that run n shards (--shard i/n) as a Slurm array and then \
             --merge; see `statphys dmft threshold --help`.
