@@ -255,6 +255,8 @@ struct DormandPrinceStepper<S: ODESystem> {
         var next = 1
         var lastRejected = false
         var stopped = false
+        // Whether the last rejected trial step overflowed (its state or slope non-finite), rather than being inaccurate.
+        var lastTrialOverflowed = false
 
         while next < outputTimes.count && !stopped {
             guard statistics.acceptedSteps + statistics.rejectedSteps < settings.maximumSteps else {
@@ -263,7 +265,10 @@ struct DormandPrinceStepper<S: ODESystem> {
             h = min(h, settings.maximumStep)
             if t + h >= tEnd || t + 1.01 * h >= tEnd { h = tEnd - t }
             guard h > 8 * t.ulp.magnitude, h > 0 else {
-                let nonFinite = (0..<n).contains(where: { !y[$0].isFinite || !k1[$0].isFinite })
+                // Out of the floating-point range: a non-finite state or slope, a trial step that overflowed, or values past
+                // √(largest double) ≈ 1.3e154, whose squares overflow the error norm (and the initial step size).
+                let limit = Double.greatestFiniteMagnitude.squareRoot()
+                let nonFinite = lastTrialOverflowed || (0..<n).contains(where: { !(abs(y[$0]) < limit) || !(abs(k1[$0]) < limit) })
                 if settings.stopsAtBreakdown {
                     return ODESolution(times: times, states: states, dimension: n, events: occurrences, statistics: statistics,
                                        breakdown: ODEBreakdown(time: t, nonFinite: nonFinite, state: Array(UnsafeBufferPointer(start: y, count: n))))
@@ -274,6 +279,7 @@ struct DormandPrinceStepper<S: ODESystem> {
             guard error <= 1 else {
                 statistics.rejectedSteps += 1
                 lastRejected = true
+                lastTrialOverflowed = !error.isFinite
                 h *= error.isFinite ? max(0.2, 0.9 * Double.pow(error, -0.2)) : 0.2
                 continue
             }

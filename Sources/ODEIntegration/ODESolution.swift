@@ -35,8 +35,9 @@ public struct ODESolution: Sendable {
 public struct ODEBreakdown: Sendable, Hashable, CustomStringConvertible {
     /// The time reached when it broke down.
     public let time: Double
-    /// `true` when the state or its derivative was non-finite there (overflow); `false` when the step size
-    /// collapsed with a finite state (a singularity, or growth faster than the step control can follow).
+    /// `true` when the state or its derivative left the floating-point range there (non-finite, a trial step that
+    /// overflowed, or magnitudes past √(largest double) whose squares overflow); `false` when the step size collapsed
+    /// with a representable state (a singularity of the equations).
     public let nonFinite: Bool
     /// The state at `time`.
     public let state: [Double]
@@ -44,7 +45,7 @@ public struct ODEBreakdown: Sendable, Hashable, CustomStringConvertible {
     public init(time: Double, nonFinite: Bool, state: [Double]) { self.time = time; self.nonFinite = nonFinite; self.state = state }
 
     public var description: String {
-        nonFinite ? "the state became non-finite at t = \(time)" : "the step size collapsed at t = \(time) (a singularity or runaway growth)"
+        nonFinite ? "the state or its rate of change became non-finite at t = \(time)" : "the step size collapsed at t = \(time) (a singularity or runaway growth)"
     }
 }
 

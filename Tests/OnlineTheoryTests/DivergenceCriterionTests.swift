@@ -109,6 +109,18 @@ import Testing
         #expect(result.times == [0])
     }
 
+    @Test func aCommitteeDivergesWhereTheLinearRegressionSolutionSaysQPassesTheBound() throws {
+        // K = M = 1 linear units with v = v* = 1, T = 1 are linear regression with m = R, q = Q, ρ = 1 (an independent
+        // route: the matrix exponential of the linear ODE). Scale max(Q(0) = 0.5, T = 1, σ² = 0.2) = 1.
+        let committee = try CommitteeScenario(studentUnits: 1, teacherUnits: 1, studentActivation: .linear, learningRate: 2.3,
+                                              noiseVariance: 0.2, initialStudent: .overlaps(q: [0.5], r: [0.1]))
+        let divergence = try #require(try CommitteeTheory(scenario: committee).solve(times: (0...200).map { Double($0) * 0.5 }).divergence)
+        let linear = LinearRegressionTheory(scenario: try LinearRegressionScenario(learningRate: 2.3, noiseVariance: 0.2))
+        let q = linear.exactSolution(at: divergence.time, from: LinearOrderParameters(m: 0.1, q: 0.5, rho: 1)).q
+        #expect(abs(q / 1e6 - 1) < 1e-5, "q(\(divergence.time)) = \(q)")
+        #expect(divergence.reason.contains("Q_ii"))
+    }
+
     @Test func outsideTheSemidefiniteConeIsNamed() {
         let state = CommitteeOrderParameters(studentUnits: 1, teacherUnits: 1, q: [1], r: [2], t: [1], v: [1], vStar: [1])
         #expect(state.invalidity()?.contains("semidefinite cone") == true)

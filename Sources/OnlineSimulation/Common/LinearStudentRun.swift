@@ -90,11 +90,12 @@ public struct LinearStudentEnsemble: Sendable {
 
     /// The mean measured initial state: the theory's starting point in a comparison.
     public var meanInitialState: LinearOrderParameters {
+        // Σ x/n rather than (Σ x)/n, so that means of values near the largest double do not overflow.
         let n = Double(m.count)
         return LinearOrderParameters(
-            m: m.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-            q: q.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-            rho: rho.reduce(0, +) / n)
+            m: m.reduce(0) { $0 + ($1.first ?? .nan) / n },
+            q: q.reduce(0) { $0 + ($1.first ?? .nan) / n },
+            rho: rho.reduce(0) { $0 + $1 / n })
     }
 
     public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }

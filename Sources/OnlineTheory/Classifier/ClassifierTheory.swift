@@ -38,6 +38,9 @@ public struct ClassifierTheory: Sendable {
         let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2(1 + λ_reg) of the square loss"
         var divergence = solution.terminalEvent.map { Divergence(time: $0.time, reason: bound.reason("q", value: limit) + ": " + instability) }
         if let breakdown = solution.breakdown {
+            // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
+            // of the equations), not a divergence of the dynamics: it stays an error.
+            if !breakdown.nonFinite && !unstable { throw ODEError.stepSizeUnderflow(time: breakdown.time) }
             divergence = Divergence(time: breakdown.time, reason: unstable ? "\(breakdown): \(instability)"
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the \(scenario.loss) loss at learning rate "
                   + "\(DivergenceBound.format(tau)) is stable, so this is not an instability of the dynamics")

@@ -55,6 +55,10 @@ public struct CommitteeTheory: Sendable {
         }
         if let breakdown = solution.breakdown {
             let state = layout.parameters(breakdown.state[...], t: start.t, v: start.v, vStar: start.vStar)
+            // A step size collapsing with a finite state inside the cone is a failure of the integration, not a divergence.
+            if !breakdown.nonFinite && state.invalidity() == nil && !bound.isExceeded(by: state.largestStudentNorm) {
+                throw ODEError.stepSizeUnderflow(time: breakdown.time)
+            }
             let why = state.invalidity() ?? (breakdown.nonFinite ? "the equations' right-hand side became non-finite"
                                                                   : "the step size collapsed (runaway growth or a singularity)")
             divergence = Divergence(time: breakdown.time, reason: "\(why) at t = \(breakdown.time), learning rate \(DivergenceBound.format(scenario.learningRate))")

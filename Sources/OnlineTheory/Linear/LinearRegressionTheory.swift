@@ -79,6 +79,9 @@ public struct LinearRegressionTheory: Sendable {
                        + " (e_g grows like e^(rt), r = τ² − 2τ(1 + λ) = \(DivergenceBound.format(tau * tau - 2 * tau * (1 + scenario.weightDecay))))")
         }
         if let breakdown = solution.breakdown {
+            // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
+            // of the equations), not a divergence of the dynamics: it stays an error.
+            if !breakdown.nonFinite && !unstable { throw ODEError.stepSizeUnderflow(time: breakdown.time) }
             divergence = Divergence(time: breakdown.time, reason: unstable
                 ? "\(breakdown): \(instability)"
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the learning rate "
