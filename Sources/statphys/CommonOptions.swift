@@ -118,6 +118,6 @@ struct ClusterOptions: ParsableArguments {
         if shards > points {
             FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
         }
-        print("submit with: sh \(folder.appendingPathComponent("submit.sh").path)")
+        print("submit with: sh " + SlurmArrayJob.quoted([folder.appendingPathComponent("submit.sh").path]))
     }
 }

@@ -146,7 +146,7 @@ public struct SlurmArrayJob: Sendable {
     }
 
     /// Words quoted for the shell: 'word', with embedded quotes as '\''.
-    static func quoted(_ words: [String]) -> String {
+    public static func quoted(_ words: [String]) -> String {
         words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
     }
 
