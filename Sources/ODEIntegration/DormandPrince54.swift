@@ -22,6 +22,10 @@ public struct DormandPrince54: Sendable {
     public var initialStep: Double? = nil
     /// Give up after this many steps (accepted + rejected).
     public var maximumSteps = 50_000_000
+    /// On a non-finite state or a collapsing step size, return the solution up to the last output time reached,
+    /// with `ODESolution.breakdown` set, instead of throwing (a start that is already non-finite gives the
+    /// initial point alone). Off by default.
+    public var stopsAtBreakdown = false
 
     public init(relativeTolerance: Double = 1e-9, absoluteTolerance: Double = 1e-12) {
         self.relativeTolerance = relativeTolerance
@@ -40,7 +44,12 @@ public struct DormandPrince54: Sendable {
         progress: ((Double) -> Void)? = nil
     ) throws -> ODESolution {
         let n = system.dimension
-        try ODEInput.validate(dimension: n, initialState: initialState, outputTimes: outputTimes)
+        do {
+            try ODEInput.validate(dimension: n, initialState: initialState, outputTimes: outputTimes)
+        } catch ODEError.nonFiniteState(let time) where stopsAtBreakdown && initialState.count == n {
+            return ODESolution(times: [time], states: initialState, dimension: n, events: [], statistics: IntegrationStatistics(),
+                               breakdown: ODEBreakdown(time: time, nonFinite: true, state: initialState))
+        }
         guard relativeTolerance >= 0, absoluteTolerance >= 0, relativeTolerance + absoluteTolerance > 0,
               relativeTolerance.isFinite, absoluteTolerance.isFinite
         else { throw ODEError.invalidSettings("tolerances must be non-negative and not both zero") }
@@ -246,6 +255,8 @@ struct DormandPrinceStepper<S: ODESystem> {
         var next = 1
         var lastRejected = false
         var stopped = false
+        // Whether the last rejected trial step overflowed (its state or slope non-finite), rather than being inaccurate.
+        var lastTrialOverflowed = false
 
         while next < outputTimes.count && !stopped {
             guard statistics.acceptedSteps + statistics.rejectedSteps < settings.maximumSteps else {
@@ -254,15 +265,21 @@ struct DormandPrinceStepper<S: ODESystem> {
             h = min(h, settings.maximumStep)
             if t + h >= tEnd || t + 1.01 * h >= tEnd { h = tEnd - t }
             guard h > 8 * t.ulp.magnitude, h > 0 else {
-                if (0..<n).contains(where: { !y[$0].isFinite || !k1[$0].isFinite }) {
-                    throw ODEError.nonFiniteState(time: t)
+                // Out of the floating-point range: a non-finite state or slope, a trial step that overflowed, or values past
+                // √(largest double) ≈ 1.3e154, whose squares overflow the error norm (and the initial step size).
+                let limit = Double.greatestFiniteMagnitude.squareRoot()
+                let nonFinite = lastTrialOverflowed || (0..<n).contains(where: { !(abs(y[$0]) < limit) || !(abs(k1[$0]) < limit) })
+                if settings.stopsAtBreakdown {
+                    return ODESolution(times: times, states: states, dimension: n, events: occurrences, statistics: statistics,
+                                       breakdown: ODEBreakdown(time: t, nonFinite: nonFinite, state: Array(UnsafeBufferPointer(start: y, count: n))))
                 }
-                throw ODEError.stepSizeUnderflow(time: t)
+                throw nonFinite ? ODEError.nonFiniteState(time: t) : ODEError.stepSizeUnderflow(time: t)
             }
             let error = attempt(t: t, h: h)
             guard error <= 1 else {
                 statistics.rejectedSteps += 1
                 lastRejected = true
+                lastTrialOverflowed = !error.isFinite
                 h *= error.isFinite ? max(0.2, 0.9 * Double.pow(error, -0.2)) : 0.2
                 continue
             }

@@ -11,6 +11,10 @@ public struct ODESolution: Sendable {
     /// Events in the order they occurred.
     public let events: [EventOccurrence]
     public let statistics: IntegrationStatistics
+    /// Set when the integration broke down before the last output time (a non-finite state, or the step size
+    /// collapsing) and the integrator was asked for the partial solution (`DormandPrince54.stopsAtBreakdown`):
+    /// `times` and the states then end at the last output time reached.
+    public var breakdown: ODEBreakdown? = nil
 
     /// The state at output index `index`.
     public func state(at index: Int) -> [Double] {
@@ -25,6 +29,24 @@ public struct ODESolution: Sendable {
 
     /// The first terminal event, if the integration was stopped by one.
     public var terminalEvent: EventOccurrence? { events.first(where: \.isTerminal) }
+}
+
+/// Where and why an integration could not continue.
+public struct ODEBreakdown: Sendable, Hashable, CustomStringConvertible {
+    /// The time reached when it broke down.
+    public let time: Double
+    /// `true` when the state or its derivative left the floating-point range there (non-finite, a trial step that
+    /// overflowed, or magnitudes past √(largest double) whose squares overflow); `false` when the step size collapsed
+    /// with a representable state (a singularity of the equations).
+    public let nonFinite: Bool
+    /// The state at `time`.
+    public let state: [Double]
+
+    public init(time: Double, nonFinite: Bool, state: [Double]) { self.time = time; self.nonFinite = nonFinite; self.state = state }
+
+    public var description: String {
+        nonFinite ? "the state or its rate of change became non-finite at t = \(time)" : "the step size collapsed at t = \(time) (a singularity or runaway growth)"
+    }
 }
 
 /// Work done by an integration.

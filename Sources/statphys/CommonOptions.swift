@@ -51,6 +51,11 @@ func reportWritten(_ files: [URL]) {
     for file in files { print("wrote \(file.path)") }
 }
 
+/// Writes "note: …" to stderr.
+func noteOnStderr(_ text: String) {
+    FileHandle.standardError.write(Data("note: \(text)\n".utf8))
+}
+
 /// Lists the files written; on divergence reports its time on stderr and exits with status 3.
 func conclude(written files: [URL], divergence: Divergence?) throws {
     reportWritten(files)
@@ -133,6 +138,6 @@ struct ClusterOptions: ParsableArguments {
         if shards > points {
             FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
         }
-        print("submit with: sh \(folder.appendingPathComponent("submit.sh").path)")
+        print("submit with: sh " + SlurmArrayJob.quoted([folder.appendingPathComponent("submit.sh").path]))
     }
 }

@@ -36,7 +36,7 @@ struct DMFTRun: ParsableCommand {
 
             result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples, \
             seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
-            theory_step, simulation_step}, divergence {theory, simulation}. Also dynamics.csv, dynamics.svg and \
+            theory_step, simulation_step}, divergence {theory, simulation: null or {step, t, reason}}. Also dynamics.csv, dynamics.svg and \
             correlation.svg (C(t,s) heatmap).
             """)
 
@@ -103,8 +103,12 @@ struct DMFTRun: ParsableCommand {
         print(table.text, terminator: "")
         print("relaxation (\(experiment.criterion.description)): " + (result.relaxationStep.map { "step \($0)" } ?? "not within \(steps) steps"))
         reportWritten(files)
-        if let step = t.divergence ?? result.simulation?.divergence {
-            FileHandle.standardError.write(Data("error: diverged at step \(step) (t = \(Double(step) * lr)); lower --lr\n".utf8))
+        let diverged = [(t.divergence, t.divergenceReason, "DMFT"),
+                        (result.simulation?.divergence, result.simulation?.divergenceReason, "simulation")]
+            .compactMap { step, reason, what in step.map { ($0, reason ?? "diverged", what) } }
+            .min { $0.0 < $1.0 }
+        if let (step, reason, what) = diverged {
+            FileHandle.standardError.write(Data("error: the \(what) diverged at step \(step) (t = \(Double(step) * lr)): \(reason)\n".utf8))
             throw divergedExitCode
         }
     }
@@ -120,7 +124,7 @@ struct DMFTThreshold: ParsableCommand {
             relaxed points for errors, ≥ 3 for a fit). α* depends on the horizon (--steps), on m0 and on lr.
 
             threshold.json: a list, one entry per b: [{batch, alpha_star, alpha_star_error, nu, nu_error, tau0, \
-            points: [{alpha, relaxation_steps, diverged}], settings {model, lr, m0, c0, steps, spherical, criterion, fit}}]. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
+            points: [{alpha, relaxation_steps, diverged, reason}], settings {model, lr, m0, c0, steps, spherical, criterion, fit}}]. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
 
             On a cluster: --slurm n writes DIR/slurm/{sweep.sbatch, merge.sbatch, submit.sh}; `sh DIR/slurm/submit.sh`             runs the points as n array tasks (--shard i/n each, results in DIR/shards/) and then --merge, which writes             the files above. The merged result is identical to a local run.
             """)
@@ -160,7 +164,14 @@ struct DMFTThreshold: ParsableCommand {
             criterion: try parseCriterion(criterion))
         try cluster.run(sweep, name: "statphys-threshold", directory: try outputDirectory(output), quiet: quiet) { result, staging in
             print(result.table.text, terminator: "")
-            return try result.write(to: staging)
+            let files = try result.write(to: staging)
+            let points = result.curves.flatMap { curve in curve.points }
+            for point in points where point.reason?.hasPrefix("failed: ") == true {
+                noteOnStderr("b = \(point.batch), alpha = \(point.alpha) \(point.reason!)")
+            }
+            let diverged = points.filter(\.diverged).count
+            if diverged > 0 { noteOnStderr("\(diverged) of \(points.count) points diverged (threshold.json gives each one's reason)") }
+            return files
         }
     }
 }

@@ -112,7 +112,8 @@ struct OnlineCommitteeSweep: ParsableCommand {
             Solves the committee ODEs to --t-max for every (lr, noise) pair, all other settings as in \
             `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised \
             students (K > M) with label noise, whose asymptotic error grows with lr and noise. \
-            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged)}; \
+            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged or failed), \
+            status: [[…]] (null, {diverged: {time, reason}} or {failed: why})}; a point that diverges or fails does not stop the others; \
             figure final_error.svg. \
             On a cluster: --slurm n writes DIR/slurm/ scripts that run n shards (--shard i/n) as a Slurm array and then \
             --merge; see `statphys dmft threshold --help`.
@@ -137,7 +138,12 @@ struct OnlineCommitteeSweep: ParsableCommand {
         sweep.quadratureOrder = model.quadratureOrder
         try cluster.run(sweep, name: "statphys-committee-sweep", directory: try outputDirectory(output), quiet: quiet) { result, staging in
             print(result.table.text, terminator: "")
-            return try result.write(to: staging)
+            let files = try result.write(to: staging)
+            let points = result.points.flatMap { $0 }
+            for point in points { if let failure = point.failure { noteOnStderr("lr = \(point.lr), noise = \(point.noise) failed: \(failure)") } }
+            let diverged = points.filter { $0.divergence != nil }.count
+            if diverged > 0 { noteOnStderr("\(diverged) of \(points.count) points diverged (null in final_eg; final_error.json's status says when and why)") }
+            return files
         }
     }
 }

@@ -155,3 +155,32 @@ enum KnownProblems {
         }
     }
 }
+
+/// y' = y², y(0) = 1 blows up at t = 1.
+private struct BlowUp: ODESystem {
+    var dimension: Int { 1 }
+    func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
+        derivative[0] = state[0] * state[0]
+    }
+}
+
+@Suite struct ODEBreakdownTests {
+    @Test func aBlowUpReturnsThePointsBeforeItWhenAsked() throws {
+        var integrator = DormandPrince54(relativeTolerance: 1e-9, absoluteTolerance: 1e-12)
+        #expect(throws: ODEError.self) { try integrator.solve(BlowUp(), initialState: [1], outputTimes: [0, 0.5, 0.9, 1.5]) }
+        integrator.stopsAtBreakdown = true
+        let solution = try integrator.solve(BlowUp(), initialState: [1], outputTimes: [0, 0.5, 0.9, 1.5])
+        #expect(solution.times == [0, 0.5, 0.9])
+        #expect(abs(solution.states[1] - 2) < 1e-7 && abs(solution.states[2] - 10) < 1e-6)  // y = 1/(1 − t)
+        let breakdown = try #require(solution.breakdown)
+        #expect(abs(breakdown.time - 1) < 1e-3)
+    }
+
+    @Test func aNonFiniteStartIsTheInitialPointAlone() throws {
+        var integrator = DormandPrince54()
+        integrator.stopsAtBreakdown = true
+        let solution = try integrator.solve(BlowUp(), initialState: [.infinity], outputTimes: [0, 1])
+        #expect(solution.times == [0])
+        #expect(solution.breakdown?.time == 0 && solution.breakdown?.nonFinite == true)
+    }
+}

@@ -106,7 +106,7 @@ import Scenarios
         #expect(result.times.last! <= divergence.time && result.times.count < times.count)
         // The exact solution crosses the bound at the reported time.
         let start = theory.specifiedInitialState
-        let bound = theory.divergenceFactor * max(1, start.rho, start.generalisationError)
+        let bound = theory.divergenceBound(from: start).limit
         let atEvent = theory.exactSolution(at: divergence.time, from: start).generalisationError
         #expect(abs(atEvent / bound - 1) < 1e-6)
     }

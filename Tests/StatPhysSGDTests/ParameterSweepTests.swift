@@ -18,6 +18,10 @@ private struct SquaresSweep: ParameterSweep {
         Outcome(square: Double(index * index) + offset, label: index.isMultiple(of: 3) ? nil : "p\(index)")
     }
     func assemble(_ outcomes: [Outcome]) throws -> [Outcome] { outcomes }
+    func failedOutcome(point index: Int, reason: String) -> Outcome { Outcome(square: .nan, label: "failed: " + reason) }
+    func problem(with outcome: Outcome, point index: Int) -> String? {
+        outcome.square == Double(index * index) + offset ? nil : "square \(outcome.square) is not \(index)² + \(offset)"
+    }
 }
 
 private func temporaryDirectory() -> URL {

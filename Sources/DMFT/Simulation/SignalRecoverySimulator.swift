@@ -28,8 +28,9 @@ public struct SignalRecoverySimulator: Sendable {
     public var maxMemoryBytes = 4 << 30
     /// Steps s at which the two-time correlation C(t, s), t ≥ s, is recorded.
     public var anchors: [Int] = []
-    /// A sample counts as diverged once C(t,t) exceeds this.
-    public var divergenceBound = 1e8
+    /// A sample counts as diverged once m(t) or C(t,t) is non-finite or C(t,t) exceeds this multiple of the problem's
+    /// scale max(|x*|²/N = 1, c0), as in `DMFTSolver`.
+    public var divergenceFactor = 1e8
 
     public init(problem: SignalRecoveryProblem, size: Int, samples: Int, seed: UInt64 = 1) throws {
         guard size >= 2 else { throw DMFTError.invalidParameter("dimension N must be at least 2, got \(size)") }
@@ -132,9 +133,15 @@ public struct SignalRecoverySimulator: Sendable {
             let mt = overlap / nn, ct = norm / nn
             if anchors.contains(t) { anchorVectors.append(x) }
             let twoTime = anchorVectors.map { v in zip(v, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } / nn }
-            guard ct.isFinite, ct < divergenceBound else {
+            let limit = divergenceFactor * max(1, problem.initialNorm)
+            let diverged = !ct.isFinite || !mt.isFinite || ct > limit
+            if diverged {
                 trajectory.divergence = t
-                break
+                trajectory.divergenceReason = ct.isFinite && mt.isFinite
+                    ? "C(t,t) = |x|²/N grew to \(ct) at step \(t) (≥ \(divergenceFactor) × the problem's scale max(|x*|²/N = 1, c0) = \(limit / divergenceFactor))"
+                    : "\(ct.isFinite ? "m(t)" : "C(t,t) = |x|²/N") became non-finite at step \(t)"
+                // The initial point is kept even when it is the one that diverged, so every sample has step 0.
+                guard t == 0 else { break }
             }
             // Pair vector, fields, residuals and A = Σ_μ c_μ J_μ in one pass over J.
             var loss = 0.0
@@ -162,7 +169,7 @@ public struct SignalRecoverySimulator: Sendable {
                 }
             }}}}
             trajectory.append(m: mt, ctt: ct, energy: loss / nn, twoTime: twoTime)
-            guard t < steps else { break }
+            guard t < steps, !diverged else { break }
             // ∂H/∂x_k = Σ_{j≠k} A_kj x_j, then the step.
             for k in 0..<n { gradient[k] = 0 }
             var e = 0
@@ -197,6 +204,7 @@ struct SampleTrajectory: Sendable {
     /// twoTime[a][t]: C(t, anchors[a]) (NaN before the anchor).
     var twoTime: [[Double]]
     var divergence: Int?
+    var divergenceReason: String?
 
     init(anchors: [Int]) { twoTime = anchors.map { _ in [] } }
 
@@ -237,6 +245,10 @@ public struct SignalRecoverySimulationResult: Sendable {
 
     /// The first divergence step among samples, if any.
     public var divergence: Int? { trajectories.compactMap(\.divergence).min() }
+    /// Why the first diverging sample diverged.
+    public var divergenceReason: String? {
+        trajectories.filter { $0.divergence != nil }.min { $0.divergence! < $1.divergence! }?.divergenceReason
+    }
     /// m(t) per sample.
     public var m: [[Double]] { trajectories.map(\.m) }
     /// C(t,t) per sample.

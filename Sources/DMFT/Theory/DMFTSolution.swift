@@ -12,6 +12,8 @@ public struct DMFTSolution: Sendable {
     let responses: [Double]
     /// The step at which |C(t,t)| blew up, if it did.
     public let divergence: Int?
+    /// What diverged (which observable grew past which bound, or became non-finite), when it did.
+    public let divergenceReason: String?
 
     /// The steps 0…reached.
     public var steps: [Int] { Array(0...reached) }

@@ -34,14 +34,18 @@ import RealModule
 /// reads O(t · window) numbers, O(t²) while the dynamics ages. Long runs are limited by memory bandwidth.
 public struct DMFTSolver: Sendable {
     public let problem: SignalRecoveryProblem
-    /// Stop when |C(t,t)| exceeds this (the dynamics diverged).
-    public var divergenceBound = 1e8
+    /// Stop (the dynamics diverged) when C(t,t), m(t) or Q(t) is non-finite, or C(t,t) exceeds this multiple of the
+    /// problem's scale max(|x*|²/N = 1, c0) (`divergenceLimit`). Convergent runs keep C(t,t) of order that scale.
+    public var divergenceFactor = 1e8
     /// Rows shorter than this are not split over threads.
     public var parallelThreshold = 384
     /// Relative size below which a term of a causal sum is dropped (0 keeps every term).
     public var negligible = 1e-17
 
     public init(problem: SignalRecoveryProblem) { self.problem = problem }
+
+    /// divergenceFactor × max(1, c0): the C(t,t) past which a run counts as diverged.
+    public var divergenceLimit: Double { divergenceFactor * max(1, problem.initialNorm) }
 
     /// Marches the equations to step T, or until `stopWhen` is met (then `reached` is that step).
     /// `progress` receives the fraction of the work done.
@@ -58,7 +62,8 @@ public struct DMFTSolver: Sendable {
         m[0] = problem.initialOverlap
         C[0] = problem.initialNorm
         var reached = steps
-        var divergence: Int?
+        var divergence: Int?, divergenceReason: String?
+        let limit = divergenceLimit
         // Work vectors (length d each) and one scratch row per piece of a row pass.
         let work = WorkVectors(length: d, count: 8 + 2 * Self.pieces)
         defer { work.deallocate() }
@@ -91,7 +96,7 @@ public struct DMFTSolver: Sendable {
             }
             var sigW = 0.0, sigZ = 0.0
             for u in 0..<t { sigW += sig[u] * w[u]; sigZ += sig[u] * z[u] }
-            q[t] = sigmaC[t] - 2 * eta * sigW + eta * eta * sigZ
+            q[t] = sigmaC[t] - 2 * eta * sigW + eta * (eta * sigZ)  // η(ηx), not η²x: at t = 0 the sum is 0, and η² may overflow
             Y[row + t] = q[t] / b
             if let criterion, criterion.isMet(m: m[t], delta: 1 - 2 * m[t] + C[row + t]) {
                 reached = t
@@ -123,14 +128,14 @@ public struct DMFTSolver: Sendable {
             R[next + t] = 1
             startR[t + 1] = firstSignificant(R + next, count: t + 1)
             for s in 0...t {
-                let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
+                let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * (eta * noise[s])
                 C[next + s] = value
             }
             // C(t+1, t+1), from the row just computed.
             var kc = 0.0
             for u in 0...t { kc += kernel[u] * C[next + u] }
             let noiseDiagonal = Kernels.dot(R + next, qv, from: startR[t + 1], to: t + 1)
-            let diagonal = C[next + t] - eta * kc + eta * drift * m[t + 1] + eta * eta * noiseDiagonal
+            let diagonal = C[next + t] - eta * kc + eta * drift * m[t + 1] + eta * (eta * noiseDiagonal)
             C[next + t + 1] = diagonal
             if problem.spherical, diagonal > 0 {
                 // x(t+1) = x̃(t+1)/λ with λ² = C̃(t+1,t+1): the row just computed is that of x̃(t+1), and a kick at
@@ -143,8 +148,10 @@ public struct DMFTSolver: Sendable {
                 }
                 C[next + t + 1] = 1
             }
-            if !diagonal.isFinite || abs(diagonal) > divergenceBound || !m[t + 1].isFinite || (problem.spherical && !(diagonal > 0)) {
-                divergence = t + 1
+            if !diagonal.isFinite || abs(diagonal) > limit || !m[t + 1].isFinite || !q[t].isFinite || (problem.spherical && !(diagonal > 0)) {
+                divergence = q[t].isFinite ? t + 1 : t
+                divergenceReason = Self.divergenceReason(diagonal: diagonal, m: m[t + 1], q: q[t], limit: limit, factor: divergenceFactor,
+                                                         spherical: problem.spherical, step: divergence!)
                 reached = t
                 break
             }
@@ -156,7 +163,20 @@ public struct DMFTSolver: Sendable {
         progress?(1)
         return DMFTSolution(problem: problem, reached: reached, m: Array(m[0...reached]),
                             q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
-                            responses: Array(UnsafeBufferPointer(start: R, count: packed)), divergence: divergence)
+                            responses: Array(UnsafeBufferPointer(start: R, count: packed)), divergence: divergence,
+                            divergenceReason: divergenceReason)
+    }
+
+    /// What grew, in words: "C(t,t) grew to 3.1e9 at step 12 (≥ 1e8 × the problem's scale max(|x*|²/N = 1, c0) = 1)".
+    static func divergenceReason(diagonal: Double, m: Double, q: Double, limit: Double, factor: Double, spherical: Bool,
+                                 step: Int) -> String {
+        if !q.isFinite { return "the residual variance Q(t) (the loss) became non-finite (\(q)) at step \(step)" }
+        if !diagonal.isFinite { return "C(t,t) = |x|²/N became non-finite (\(diagonal)) at step \(step)" }
+        if !m.isFinite { return "m(t) became non-finite (\(m)) at step \(step)" }
+        if spherical && !(diagonal > 0) {
+            return "the unnormalised C(t,t) = \(diagonal) at step \(step) is not positive, so the step cannot be projected onto the sphere"
+        }
+        return "C(t,t) = |x|²/N grew to \(diagonal) at step \(step) (≥ \(factor) × the problem's scale max(|x*|²/N = 1, c0) = \(limit / factor))"
     }
 
     /// Pieces a row pass is split into: fixed, so that the rounding does not depend on the thread count.

@@ -15,8 +15,10 @@ public struct ClassifierSimulator: Sendable {
     public let seeds: Int
     /// Base seed; seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
     public let baseSeed: UInt64
-    /// A seed counts as diverged once q exceeds this multiple of max(1, ρ, q(0)).
-    public var divergenceFactor = 1e6
+    /// A seed counts as diverged once m or q is non-finite or, for the square loss, once q exceeds this multiple of
+    /// the problem's scale (`ClassifierScenario.divergenceBound`, from the seed's measured ρ̂ and initial state). The
+    /// other losses have |L'| ≤ 1 and cannot diverge.
+    public var divergenceFactor = DivergenceBound.defaultFactor
 
     public init(scenario: ClassifierScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
@@ -38,7 +40,9 @@ public struct ClassifierSimulator: Sendable {
                                       initialSelfOverlap: scenario.initialSelfOverlap, rng: &rng)
         let rho = pair.rho, loss = scenario.loss
         let sigma = scenario.noiseVariance.squareRoot(), flip = scenario.flipProbability
-        let bound = divergenceFactor * max(1, rho, scenario.initialSelfOverlap)
+        let bound = scenario.divergenceBound(m0: scenario.initialOverlap, q0: scenario.initialSelfOverlap, rho: rho, factor: divergenceFactor)
+        let square = scenario.loss == .square
+        let unstable = scenario.criticalLearningRate.map { scenario.learningRate >= $0 } ?? false
         let run = LinearStudentRun(
             pair: &pair, grid: grid, learningRate: scenario.learningRate, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
             slope: { lambda, nu, rng in
@@ -46,8 +50,20 @@ public struct ClassifierSimulator: Sendable {
                 if flip > 0, rng.nextUniform() < flip { y = -y }
                 return y * loss.slope(margin: y * lambda)
             },
-            exceeds: { _, q in q.isFinite && q <= bound ? nil : "q exceeded \(bound)" })
-        return .init(m: run.m, q: run.q, rho: rho, divergence: run.divergence)
+            exceeds: { m, q in
+                if !m.isFinite || !q.isFinite { return bound.reason(m.isFinite ? "q" : "m", value: m.isFinite ? q : m) }
+                guard square, bound.isExceeded(by: q) else { return nil }
+                return bound.reason("q", value: q) + (unstable
+                    ? ": learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
+                    : " at finite d, although the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the d → ∞ critical "
+                      + "\(DivergenceBound.format(scenario.criticalLearningRate!))")
+            })
+        let divergence = run.divergence.map { d in
+            d.reason.contains("critical") || !square ? d : Divergence(time: d.time, reason: d.reason + (unstable
+                ? "; learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
+                : "; the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate!))"))
+        }
+        return .init(m: run.m, q: run.q, rho: rho, divergence: divergence)
     }
 }
 

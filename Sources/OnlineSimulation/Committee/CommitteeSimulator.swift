@@ -16,8 +16,9 @@ public struct CommitteeSimulator: Sendable {
     public let seeds: Int
     /// Seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
     public let baseSeed: UInt64
-    /// A seed counts as diverged once some Q_ii exceeds this multiple of max(1, Q_ii(0), T_nn).
-    public var divergenceFactor = 1e6
+    /// A seed counts as diverged once its state is non-finite or some Q_ii exceeds this multiple of the problem's
+    /// scale (`CommitteeOrderParameters.divergenceBound` of the seed's measured initial state).
+    public var divergenceFactor = DivergenceBound.defaultFactor
 
     public init(scenario: CommitteeScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
@@ -63,7 +64,7 @@ public struct CommitteeSimulator: Sendable {
         var states: [CommitteeOrderParameters] = []
         states.reserveCapacity(grid.steps.count)
         var divergence: Divergence?
-        var bound = Double.infinity
+        var bound: DivergenceBound?
 
         networks.teacher.withUnsafeBufferPointer { wStar in
             networks.student.withUnsafeMutableBufferPointer { w in
@@ -79,8 +80,8 @@ public struct CommitteeSimulator: Sendable {
                             for i in 0..<k { prediction += v[i] * g(fields[i]) }
                             for n in 0..<m { label += vStar[n] * gStar(fields[k + n]) }
                             let delta = label - prediction
-                            guard delta.isFinite, abs(delta) < 1e150 else {
-                                divergence = Divergence(time: Double(step) / dd, reason: "the prediction error overflowed")
+                            guard delta.isFinite else {
+                                divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
                                 return
                             }
                             for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
@@ -98,14 +99,19 @@ public struct CommitteeSimulator: Sendable {
                             }
                             for n in 0..<m { r[i * m + n] = VectorKernels.dot(w0 + i * d, t0 + n * d, count: d) / dd }
                         }
-                        let largest = (0..<k).map { q[$0 * k + $0] }.max() ?? 0
-                        if states.isEmpty { bound = divergenceFactor * max(1, largest, (0..<m).map { t[$0 * m + $0] }.max() ?? 0) }
-                        guard largest.isFinite, largest <= bound, v.allSatisfy({ $0.isFinite && abs($0) < 1e150 }) else {
-                            divergence = Divergence(time: Double(step) / dd, reason: "the student norm Q_ii exceeded \(bound)")
+                        let state = CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: q, r: r, t: t, v: v, vStar: vStar)
+                        let limit = bound ?? state.divergenceBound(noiseVariance: scenario.noiseVariance, factor: divergenceFactor)
+                        bound = limit
+                        let largest = state.largestStudentNorm
+                        let nonFinite = !(q + r + v).allSatisfy(\.isFinite)
+                        if nonFinite || limit.isExceeded(by: largest) {
+                            // The initial point is kept even when it is the one that diverged, so every seed has t = 0.
+                            if states.isEmpty { states.append(state) }
+                            divergence = Divergence(time: Double(step) / dd, reason: nonFinite ? "the order parameters became non-finite"
+                                                    : limit.reason("a student norm Q_ii", value: largest))
                             return
                         }
-                        states.append(CommitteeOrderParameters(
-                            studentUnits: k, teacherUnits: m, q: q, r: r, t: t, v: v, vStar: vStar))
+                        states.append(state)
                         counter?.add(target - previous)
                         previous = target
                     }
@@ -139,7 +145,8 @@ public struct CommitteeSimulationResult: Sendable {
         guard let first = states.first?.first else { return nil }
         let initial = states.map { $0[0] }
         func mean(_ path: KeyPath<CommitteeOrderParameters, [Double]>) -> [Double] {
-            (0..<first[keyPath: path].count).map { e in initial.reduce(0) { $0 + $1[keyPath: path][e] } / Double(initial.count) }
+            // Σ x/n rather than (Σ x)/n, so that a mean of values near the largest double does not overflow.
+            (0..<first[keyPath: path].count).map { e in initial.reduce(0) { $0 + $1[keyPath: path][e] / Double(initial.count) } }
         }
         return CommitteeOrderParameters(
             studentUnits: first.studentUnits, teacherUnits: first.teacherUnits,

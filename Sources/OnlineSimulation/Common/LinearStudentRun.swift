@@ -7,8 +7,9 @@ import Scenarios
 ///
 ///     w ← (1 − τλ_reg/d) w − (τ/√d) g x.
 ///
-/// m = w·w*/d and q = |w|²/d are recorded at the grid's steps. The run stops, with the time, when g overflows or
-/// when `exceeds(m, q)` returns a reason (checked at recorded steps).
+/// m = w·w*/d and q = |w|²/d are recorded at the grid's steps. The run stops, with the time, when g is non-finite
+/// or when `exceeds(m, q)` returns a reason (checked at recorded steps). The initial point is always recorded, even
+/// when it is the one that diverged (a start that is already non-finite), so every run has a t = 0 point.
 struct LinearStudentRun {
     var m: [Double] = []
     var q: [Double] = []
@@ -31,8 +32,8 @@ struct LinearStudentRun {
                             rng.fillGaussian(x)
                             let (ws, ts) = VectorKernels.dots(w.baseAddress!, wStar.baseAddress!, with: x.baseAddress!, count: d)
                             let g = slope(ws * invSqrtD, ts * invSqrtD, &rng)
-                            guard abs(g) < 1e150 else {
-                                divergence = Divergence(time: Double(step) / dd, reason: "the loss gradient overflowed")
+                            guard g.isFinite else {
+                                divergence = Divergence(time: Double(step) / dd, reason: "the loss gradient became non-finite (\(g)): the weights overflowed")
                                 return
                             }
                             VectorKernels.scaleAdd(w.baseAddress!, shrink, x.baseAddress!, -tau * g * invSqrtD, count: d)
@@ -41,6 +42,7 @@ struct LinearStudentRun {
                         let mk = VectorKernels.dot(w.baseAddress!, wStar.baseAddress!, count: d) / dd
                         let qk = VectorKernels.dot(w.baseAddress!, w.baseAddress!, count: d) / dd
                         if let reason = exceeds(mk, qk) {
+                            if m.isEmpty { m.append(mk); q.append(qk) }
                             divergence = Divergence(time: Double(step) / dd, reason: reason)
                             return
                         }
@@ -88,11 +90,12 @@ public struct LinearStudentEnsemble: Sendable {
 
     /// The mean measured initial state: the theory's starting point in a comparison.
     public var meanInitialState: LinearOrderParameters {
+        // Σ x/n rather than (Σ x)/n, so that means of values near the largest double do not overflow.
         let n = Double(m.count)
         return LinearOrderParameters(
-            m: m.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-            q: q.reduce(0) { $0 + ($1.first ?? .nan) } / n,
-            rho: rho.reduce(0, +) / n)
+            m: m.reduce(0) { $0 + ($1.first ?? .nan) / n },
+            q: q.reduce(0) { $0 + ($1.first ?? .nan) / n },
+            rho: rho.reduce(0) { $0 + $1 / n })
     }
 
     public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }

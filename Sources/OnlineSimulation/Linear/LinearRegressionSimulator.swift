@@ -15,8 +15,9 @@ public struct LinearRegressionSimulator: Sendable {
     public let seeds: Int
     /// Base seed; seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
     public let baseSeed: UInt64
-    /// A seed counts as diverged once e_g exceeds this multiple of max(1, ρ, e_g(0)).
-    public var divergenceFactor = 1e6
+    /// A seed counts as diverged once its e_g is non-finite or exceeds this multiple of the problem's scale
+    /// (`LinearRegressionScenario.divergenceBound`, from the seed's measured ρ̂, m(0), q(0), e_g(0) and the steady state).
+    public var divergenceFactor = DivergenceBound.defaultFactor
 
     public init(scenario: LinearRegressionScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
@@ -41,16 +42,30 @@ public struct LinearRegressionSimulator: Sendable {
                                       initialSelfOverlap: scenario.initialSelfOverlap, rng: &rng)
         let rho = pair.rho
         let sigma = scenario.noiseVariance.squareRoot()
-        var bound = Double.infinity
+        var bound: DivergenceBound?
+        let factor = divergenceFactor
+        let unstable = scenario.learningRate >= scenario.criticalLearningRate
         let run = LinearStudentRun(
             pair: &pair, grid: grid, learningRate: scenario.learningRate, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
             slope: { lambda, nu, rng in lambda - nu - sigma * rng.nextGaussian() },  // ŷ − y
             exceeds: { m, q in
                 let eg = 0.5 * (rho - 2 * m + q)
-                if bound == .infinity { bound = divergenceFactor * max(1, rho, eg) }
-                return eg.isFinite && eg <= bound ? nil : "e_g exceeded \(bound)"
+                let limit = bound ?? scenario.divergenceBound(from: LinearOrderParameters(m: m, q: q, rho: rho), factor: factor)
+                bound = limit
+                guard limit.isExceeded(by: eg) || !m.isFinite || !q.isFinite else { return nil }
+                let reason = limit.reason("e_g", value: eg)
+                return reason + (unstable
+                    ? ": learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
+                    : " at finite d, although the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the d → ∞ critical "
+                      + "\(DivergenceBound.format(scenario.criticalLearningRate))")
             })
-        return LinearStudentSeed(m: run.m, q: run.q, rho: rho, divergence: run.divergence)
+        // An overflow of the gradient says what overflowed; add whether the rate is past the critical one.
+        let divergence = run.divergence.map { d in
+            d.reason.contains("critical") ? d : Divergence(time: d.time, reason: d.reason + (unstable
+                ? "; learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
+                : "; the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate))"))
+        }
+        return LinearStudentSeed(m: run.m, q: run.q, rho: rho, divergence: divergence)
     }
 }
 

@@ -9,8 +9,9 @@ public struct CommitteeTheory: Sendable {
     public var integrator = DormandPrince54(relativeTolerance: 1e-9, absoluteTolerance: 1e-12)
     /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
     public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
-    /// A trajectory counts as diverged once some Q_ii exceeds this multiple of max(1, Q_ii(0), T_nn).
-    public var divergenceFactor = 1e6
+    /// A trajectory counts as diverged once some Q_ii exceeds this multiple of the problem's scale
+    /// (`CommitteeOrderParameters.divergenceBound`), or its state is non-finite or leaves the semidefinite cone.
+    public var divergenceFactor = DivergenceBound.defaultFactor
 
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 
@@ -33,23 +34,34 @@ public struct CommitteeTheory: Sendable {
         let ode = CommitteeODE(scenario: scenario, initial: start, quadratureOrder: quadratureOrder)
         let layout = ode.layout
         let k = scenario.studentUnits, m = scenario.teacherUnits
-        var scale = 1.0
-        for i in 0..<k { scale = max(scale, start.q[i * k + i]) }
-        for a in 0..<m { scale = max(scale, start.t[a * m + a]) }
-        let bound = divergenceFactor * scale
+        let bound = start.divergenceBound(noiseVariance: scenario.noiseVariance, factor: divergenceFactor)
+        let limit = bound.limit
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
             var largest = -Double.infinity
             for i in 0..<k { largest = max(largest, y[layout.qIndex(i, i)]) }
-            return largest - bound
+            return largest - limit
         }
+        var integrator = self.integrator
+        integrator.stopsAtBreakdown = true
         let solution = try integrator.solve(ode, initialState: layout.state(of: start), outputTimes: times,
-                                            events: [blowUp], progress: progress)
+                                            events: limit.isFinite ? [blowUp] : [], progress: progress)
         let states = (0..<solution.times.count).map { index in
             layout.parameters(solution.states[(index * layout.dimension)..<((index + 1) * layout.dimension)],
                               t: start.t, v: start.v, vStar: start.vStar)
         }
-        let divergence = solution.terminalEvent.map {
-            Divergence(time: $0.time, reason: "a student norm Q_ii exceeded \(bound): the learning rate \(scenario.learningRate) is past stability")
+        var divergence = solution.terminalEvent.map {
+            Divergence(time: $0.time, reason: bound.reason("a student norm Q_ii", value: limit)
+                       + " at learning rate \(DivergenceBound.format(scenario.learningRate))")
+        }
+        if let breakdown = solution.breakdown {
+            let state = layout.parameters(breakdown.state[...], t: start.t, v: start.v, vStar: start.vStar)
+            // A step size collapsing with a finite state inside the cone is a failure of the integration, not a divergence.
+            if !breakdown.nonFinite && state.invalidity() == nil && !bound.isExceeded(by: state.largestStudentNorm) {
+                throw ODEError.stepSizeUnderflow(time: breakdown.time)
+            }
+            let why = state.invalidity() ?? (breakdown.nonFinite ? "the equations' right-hand side became non-finite"
+                                                                  : "the step size collapsed (runaway growth or a singularity)")
+            divergence = Divergence(time: breakdown.time, reason: "\(why) at t = \(breakdown.time), learning rate \(DivergenceBound.format(scenario.learningRate))")
         }
         return CommitteeTheoryResult(
             times: solution.times, states: states, generalisationError: states.map(ode.generalisationError), divergence: divergence)

@@ -6,8 +6,9 @@ public struct LinearRegressionTheory: Sendable {
     public let scenario: LinearRegressionScenario
     /// The integrator; tight tolerances by default.
     public var integrator = DormandPrince54(relativeTolerance: 1e-10, absoluteTolerance: 1e-12)
-    /// A trajectory counts as diverged once e_g exceeds this multiple of max(1, ρ, e_g(0)).
-    public var divergenceFactor = 1e6
+    /// Above τ_c a trajectory counts as diverged once e_g exceeds this multiple of the problem's scale
+    /// (`divergenceBound(from:)`). Below τ_c the ODE is a stable linear system and never diverges.
+    public var divergenceFactor = DivergenceBound.defaultFactor
 
     public init(scenario: LinearRegressionScenario) { self.scenario = scenario }
 
@@ -22,12 +23,7 @@ public struct LinearRegressionTheory: Sendable {
 
     /// The fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ); `nil` when τ ≥ τ_c.
     public func steadyState(rho: Double? = nil) -> LinearOrderParameters? {
-        let rho = rho ?? scenario.teacherNorm
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
-        guard tau < criticalLearningRate else { return nil }
-        let m = rho / (1 + lambda)
-        let q = (tau * (rho - 2 * m + scenario.noiseVariance) + 2 * m) / (2 * (1 + lambda) - tau)
-        return LinearOrderParameters(m: m, q: q, rho: rho)
+        scenario.steadyState(rho: rho ?? scenario.teacherNorm)
     }
 
     /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²).
@@ -47,29 +43,51 @@ public struct LinearRegressionTheory: Sendable {
         return LinearOrderParameters(m: m, q: q, rho: initial.rho)
     }
 
+    /// The scale a trajectory from `start` is measured against (`LinearRegressionScenario.divergenceBound`).
+    public func divergenceBound(from start: LinearOrderParameters) -> DivergenceBound {
+        scenario.divergenceBound(from: start, factor: divergenceFactor)
+    }
+
     /// Integrates the ODEs from `initial` (default: the scenario's) over `times` (increasing, starting at t = 0).
     ///
-    /// Past stability the run stops where e_g exceeds `divergenceFactor`·max(1, ρ, e_g(0)) and the result
-    /// carries the time in `divergence`; the arrays then hold the grid points reached before it.
+    /// The system is linear, so it diverges iff τ ≥ τ_c (the q-equation's coefficient τ² − 2τ(1+λ) ≥ 0): then the
+    /// run stops where e_g passes `divergenceFactor` × the problem's scale, and `divergence` carries the time.
+    /// Below τ_c nothing is bounded by a threshold; only an overflow of the floating-point range (inputs near
+    /// 10³⁰⁸) stops the run, and the reason says so. The arrays hold the grid points reached before the stop (the
+    /// initial point alone when the start or its first step is already non-finite).
     public func solve(
         times: [Double], from initial: LinearOrderParameters? = nil, progress: ((Double) -> Void)? = nil
     ) throws -> LinearTheoryResult {
         let start = initial ?? specifiedInitialState
         let system = LinearRegressionODE(scenario: scenario, rho: start.rho)
-        let bound = divergenceFactor * max(1, start.rho, start.generalisationError)
-        let rho = start.rho
+        let tau = scenario.learningRate, critical = criticalLearningRate
+        let unstable = tau >= critical
+        let bound = divergenceBound(from: start)
+        let limit = bound.limit, rho = start.rho
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
-            0.5 * (rho - 2 * y[0] + y[1]) - bound
+            0.5 * (rho - 2 * y[0] + y[1]) - limit
         }
+        var integrator = self.integrator
+        integrator.stopsAtBreakdown = true
         let solution = try integrator.solve(
-            system, initialState: [start.m, start.q], outputTimes: times, events: [blowUp], progress: progress)
+            system, initialState: [start.m, start.q], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
+            progress: progress)
         let m = solution.component(0), q = solution.component(1)
-        let divergence = solution.events.last(where: { $0.name == "divergence" }).map {
-            Divergence(time: $0.time, reason: "e_g exceeded \(bound): learning rate \(scenario.learningRate) ≥ critical \(criticalLearningRate)")
+        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
+        var divergence = solution.terminalEvent.map {
+            Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
+                       + " (e_g grows like e^(rt), r = τ² − 2τ(1 + λ) = \(DivergenceBound.format(tau * tau - 2 * tau * (1 + scenario.weightDecay))))")
         }
-        return LinearTheoryResult(
-            times: solution.times, m: m, q: q, rho: rho,
-            divergence: divergence)
+        if let breakdown = solution.breakdown {
+            // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
+            // of the equations), not a divergence of the dynamics: it stays an error.
+            if !breakdown.nonFinite && !unstable { throw ODEError.stepSizeUnderflow(time: breakdown.time) }
+            divergence = Divergence(time: breakdown.time, reason: unstable
+                ? "\(breakdown): \(instability)"
+                : "the order parameters overflowed the floating-point range (\(breakdown)); the learning rate "
+                  + "\(DivergenceBound.format(tau)) is below the critical \(DivergenceBound.format(critical)), so this is not an instability of the dynamics")
+        }
+        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence)
     }
 }
 

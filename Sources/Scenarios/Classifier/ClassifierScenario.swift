@@ -56,3 +56,26 @@ extension ClassifierScenario {
     /// so that q grows at most linearly in t and the dynamics cannot diverge.
     public var criticalLearningRate: Double? { loss == .square ? 2 * (1 + weightDecay) : nil }
 }
+
+extension ClassifierScenario {
+    /// For the square loss below τ_c, the fixed point's q* = [τ(1 − 2m*a/ρ) + 2m*a/ρ] / (2(1 + λ_reg) − τ) with
+    /// m* = a/(1 + λ_reg) and a = E[yν] (the square loss is linear regression onto y = ±1: dm/dt = τ(a − m) − τλ_reg m,
+    /// dq/dt = −2τ(q − ma/ρ) + τ²(q − 2ma/ρ + 1) − 2τλ_reg q). `nil` for the other losses or τ ≥ τ_c.
+    public func squareLossSteadySelfOverlap(rho: Double) -> Double? {
+        guard loss == .square, let critical = criticalLearningRate, learningRate < critical else { return nil }
+        // With q = 0 the student's field vanishes and ℓ' = −y, so E[ℓ'ν] = −E[yν].
+        let a = -integrals.expectations(m: 0, q: 0, rho: rho).slopeTimesTeacher
+        let m = a / (1 + weightDecay), tau = learningRate
+        return (tau * (1 - 2 * m * a / rho) + 2 * m * a / rho) / (2 * (1 + weightDecay) - tau)
+    }
+
+    /// The scale a square-loss trajectory from (m0, q0) is measured against: the largest of ρ, 1 (the labels' y² = 1),
+    /// |m(0)|, q(0) and, below τ_c, q*. Only the square loss can diverge; the others have |L'| ≤ 1, so q grows at most
+    /// like (√q0 + τt)² and only a non-finite state counts as diverged.
+    public func divergenceBound(m0: Double, q0: Double, rho: Double, factor: Double = DivergenceBound.defaultFactor) -> DivergenceBound {
+        var scales = [("ρ", rho), ("y² = 1", 1.0), ("|m(0)|", m0), ("q(0)", q0)]
+        if let steady = squareLossSteadySelfOverlap(rho: rho) { scales.append(("q*", steady)) }
+        return DivergenceBound(scales: scales, factor: factor)
+    }
+}
+

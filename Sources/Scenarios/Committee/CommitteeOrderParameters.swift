@@ -1,3 +1,4 @@
+import GaussianIntegrals
 /// The order parameters of a committee machine at one time (matrices row-major).
 public struct CommitteeOrderParameters: Sendable, Hashable, Codable {
     /// K.
@@ -40,3 +41,37 @@ public struct CommitteeOrderParameters: Sendable, Hashable, Codable {
         return c
     }
 }
+
+extension CommitteeOrderParameters {
+    /// The scale a committee trajectory from this state is measured against: the largest of the student norms
+    /// Q_ii(0), the teacher norms T_nn, the noise variance σ² and (v*_n/v_k)² T_nn (a student whose second layer is
+    /// smaller than the teacher's fits it with proportionally larger weights).
+    public func divergenceBound(noiseVariance: Double, factor: Double = DivergenceBound.defaultFactor) -> DivergenceBound {
+        let k = studentUnits, m = teacherUnits
+        let qMax = (0..<k).map { q[$0 * k + $0] }.max() ?? 0, tMax = (0..<m).map { t[$0 * m + $0] }.max() ?? 0
+        let vMin = v.map(abs).min() ?? 0, vStarMax = vStar.map(abs).max() ?? 0
+        var scales = [("Q_ii(0)", qMax), ("T_nn", tMax), ("σ²", noiseVariance)]
+        if vMin > 0 { scales.append(("(v*/v)² T_nn", vStarMax * vStarMax / (vMin * vMin) * tMax)) }
+        return DivergenceBound(scales: scales, factor: factor)
+    }
+
+    /// The largest student norm Q_ii.
+    public var largestStudentNorm: Double {
+        var largest = -Double.infinity
+        for i in 0..<studentUnits { largest = Swift.max(largest, q[i * studentUnits + i]) }
+        return largest
+    }
+
+    /// Why this state is not one a committee can have, or `nil`: a non-finite entry, or a covariance of the local
+    /// fields [[Q, R], [Rᵀ, T]] outside the semidefinite cone by more than `tolerance` × its largest diagonal entry.
+    public func invalidity(tolerance: Double = 1e-6) -> String? {
+        if !(q + r + v).allSatisfy(\.isFinite) { return "the order parameters became non-finite" }
+        let n = studentUnits + teacherUnits, c = fieldCovariance
+        if Cholesky.factor(c, dimension: n, tolerance: tolerance) == nil {
+            return "the overlaps left the semidefinite cone (the covariance [[Q, R], [Rᵀ, T]] of the local fields has a negative "
+                + "eigenvalue beyond \(tolerance) of its scale), which no network can have"
+        }
+        return nil
+    }
+}
+

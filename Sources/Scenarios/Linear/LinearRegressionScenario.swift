@@ -42,6 +42,25 @@ public struct LinearRegressionScenario: Sendable, Hashable, Codable {
 
     /// The critical learning rate τ_c = 2(1 + λ): above it q grows without bound (see `LinearRegressionTheory`).
     public var criticalLearningRate: Double { 2 * (1 + weightDecay) }
+
+    /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ) for teacher norm `rho`;
+    /// `nil` when τ ≥ τ_c.
+    public func steadyState(rho: Double) -> LinearOrderParameters? {
+        let tau = learningRate, lambda = weightDecay
+        guard tau < criticalLearningRate else { return nil }
+        let m = rho / (1 + lambda)
+        let q = (tau * (rho - 2 * m + noiseVariance) + 2 * m) / (2 * (1 + lambda) - tau)
+        return LinearOrderParameters(m: m, q: q, rho: rho)
+    }
+
+    /// The scale a trajectory from `start` is measured against (theory and simulation alike): the largest of ρ, σ²,
+    /// |m(0)|, q(0), e_g(0) and, below τ_c, the steady state's q* and e_g* (which grow like 1/(τ_c − τ)).
+    public func divergenceBound(from start: LinearOrderParameters, factor: Double = DivergenceBound.defaultFactor) -> DivergenceBound {
+        var scales = [("ρ", start.rho), ("σ²", noiseVariance), ("|m(0)|", start.m), ("q(0)", start.q),
+                      ("e_g(0)", start.generalisationError)]
+        if let steady = steadyState(rho: start.rho) { scales += [("q*", steady.q), ("e_g*", steady.generalisationError)] }
+        return DivergenceBound(scales: scales, factor: factor)
+    }
 }
 
 /// The order parameters of the linear model at one time.

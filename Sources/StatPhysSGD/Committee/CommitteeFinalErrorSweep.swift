@@ -62,31 +62,76 @@ extension CommitteeFinalErrorSweep: ParameterSweep {
         ])
     }
 
-    /// ε_g(t_max) of one (σ², η), `nil` if the run diverged.
-    public func solve(point index: Int) throws -> Double? {
+    /// The (σ², η) of point `index`: noise-major, learning rate varying fastest.
+    func parameters(_ index: Int) -> (noise: Double, lr: Double) {
+        (noiseVariances[index / learningRates.count], learningRates[index % learningRates.count])
+    }
+
+    /// ε_g(t_max) of one (σ², η), or where and why the run diverged.
+    public func solve(point index: Int) throws -> CommitteeFinalErrorPoint {
         var scenario = base
-        scenario.noiseVariance = noiseVariances[index / learningRates.count]
-        scenario.learningRate = learningRates[index % learningRates.count]
+        (scenario.noiseVariance, scenario.learningRate) = parameters(index)
         if secondLayerRateFollows, scenario.trainsSecondLayer { scenario.secondLayerLearningRate = scenario.learningRate }
         var theory = CommitteeTheory(scenario: scenario)
         theory.quadratureOrder = quadratureOrder
         let solution = try theory.solve(times: [0, tMax])
-        return solution.divergence == nil ? solution.generalisationError.last : nil
+        let final = solution.divergence == nil ? solution.generalisationError.last : nil
+        return CommitteeFinalErrorPoint(lr: scenario.learningRate, noise: scenario.noiseVariance, finalError: final,
+                                        divergence: solution.divergence, failure: nil)
     }
 
-    public func assemble(_ outcomes: [Double?]) throws -> CommitteeFinalErrorResult {
-        let grid = noiseVariances.indices.map { i in Array(outcomes[(i * learningRates.count)..<((i + 1) * learningRates.count)]) }
-        return CommitteeFinalErrorResult(sweep: self, finalError: grid)
+    public func failedOutcome(point index: Int, reason: String) -> CommitteeFinalErrorPoint {
+        let (noise, lr) = parameters(index)
+        return CommitteeFinalErrorPoint(lr: lr, noise: noise, finalError: nil, divergence: nil, failure: reason)
     }
+
+    public func problem(with outcome: CommitteeFinalErrorPoint, point index: Int) -> String? {
+        let (noise, lr) = parameters(index)
+        guard outcome.lr == lr, outcome.noise == noise else {
+            return "it has lr = \(outcome.lr), noise = \(outcome.noise); the grid has lr = \(lr), noise = \(noise) there"
+        }
+        let ended = outcome.divergence != nil || outcome.failure != nil
+        if let value = outcome.finalError {
+            guard !ended else { return "it has a final error and is marked diverged or failed" }
+            guard value.isFinite, value >= 0 else { return "final error \(value) is not a finite non-negative number" }
+        } else if !ended {
+            return "final error is null but the point neither diverged nor failed"
+        }
+        if let time = outcome.divergence?.time, !(time.isFinite && time >= 0 && time <= tMax) {
+            return "divergence time \(time) is outside [0, t_max = \(tMax)]"
+        }
+        return nil
+    }
+
+    public func assemble(_ outcomes: [CommitteeFinalErrorPoint]) throws -> CommitteeFinalErrorResult {
+        let grid = noiseVariances.indices.map { i in Array(outcomes[(i * learningRates.count)..<((i + 1) * learningRates.count)]) }
+        return CommitteeFinalErrorResult(sweep: self, points: grid)
+    }
+}
+
+/// One point of a `CommitteeFinalErrorSweep`: its (η, σ²) and ε_g(t_max), or where and why it diverged, or why it
+/// could not be solved.
+public struct CommitteeFinalErrorPoint: Sendable, Hashable, Codable {
+    public let lr: Double
+    public let noise: Double
+    /// ε_g(t_max); `nil` when the run diverged or failed.
+    public let finalError: Double?
+    public let divergence: Divergence?
+    /// Why the point could not be solved (an error, not a divergence).
+    public let failure: String?
 }
 
 /// The outcome of a `CommitteeFinalErrorSweep`.
 public struct CommitteeFinalErrorResult: Sendable {
     public let sweep: CommitteeFinalErrorSweep
-    /// ε_g(t_max) per noise variance (rows) and learning rate (columns); `nil` where diverged.
-    public let finalError: [[Double?]]
+    /// The points per noise variance (rows) and learning rate (columns).
+    public let points: [[CommitteeFinalErrorPoint]]
 
-    /// `final_error.json`: `settings`, `lr`, `noise`, `t_max`, `final_eg` (rows: noise, columns: lr; null = diverged).
+    /// ε_g(t_max) per noise variance (rows) and learning rate (columns); `nil` where diverged or failed.
+    public var finalError: [[Double?]] { points.map { $0.map(\.finalError) } }
+
+    /// `final_error.json`: `settings`, `lr`, `noise`, `t_max`, `final_eg` (rows: noise, columns: lr; null = diverged or
+    /// failed) and `status` (same shape: null for a solved point, {`diverged`: {`time`, `reason`}} or {`failed`: reason}).
     public var json: JSONValue {
         let s = sweep.base
         return .object([
@@ -97,7 +142,14 @@ public struct CommitteeFinalErrorResult: Sendable {
             ])),
             ("t_max", .number(sweep.tMax)), ("lr", .numbers(sweep.learningRates)), ("noise", .numbers(sweep.noiseVariances)),
             ("final_eg", .array(finalError.map { row in .array(row.map { $0.map(JSONValue.number) ?? .null }) })),
+            ("status", .array(points.map { row in .array(row.map(Self.status)) })),
         ])
+    }
+
+    static func status(_ point: CommitteeFinalErrorPoint) -> JSONValue {
+        if let failure = point.failure { return .object([("failed", .string(failure))]) }
+        if let d = point.divergence { return .object([("diverged", .object([("time", .number(d.time)), ("reason", .string(d.reason))]))]) }
+        return .null
     }
 
     /// ε_g(t_max) against η, one line per σ² (log scale).
@@ -118,7 +170,9 @@ public struct CommitteeFinalErrorResult: Sendable {
     public var table: TextTable {
         var table = TextTable(header: ["lr"] + sweep.noiseVariances.map { "noise \(TextTable.format($0))" })
         for (j, lr) in sweep.learningRates.enumerated() {
-            table.append([TextTable.format(lr)] + finalError.map { $0[j].map { TextTable.format($0) } ?? "diverged" })
+            table.append([TextTable.format(lr)] + points.map { row in
+                row[j].finalError.map { TextTable.format($0) } ?? (row[j].failure != nil ? "failed" : "diverged")
+            })
         }
         return table
     }

@@ -51,7 +51,8 @@ public struct DMFTExperimentResult: Sendable {
 
     /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`},
     /// `relaxation` {`criterion`, `theory_step`, `simulation_step`}, `simulation` {`N`, `samples`, `seed`,
-    /// `precision`, `couplings_on_the_fly`, `mean` {…}, `stderr` {…}}, `divergence` {`theory`, `simulation`}.
+    /// `precision`, `couplings_on_the_fly`, `mean` {…}, `stderr` {…}}, `divergence` {`theory`, `simulation`: null or
+    /// {`step`, `t`, `reason`}}.
     public var json: JSONValue {
         let steps = theory.steps
         var settings: [(String, JSONValue)] = [
@@ -94,9 +95,13 @@ public struct DMFTExperimentResult: Sendable {
             ])))
         }
         members.append(("relaxation", .object(relaxation)))
+        func divergence(_ step: Int?, _ reason: String?) -> JSONValue {
+            guard let step else { return .null }
+            return .object([("step", .integer(step)), ("t", .number(Double(step) * problem.learningRate)), ("reason", .string(reason ?? "diverged"))])
+        }
         members.append(("divergence", .object([
-            ("theory", theory.divergence.map { .integer($0) } ?? .null),
-            ("simulation", simulation?.divergence.map { .integer($0) } ?? .null),
+            ("theory", divergence(theory.divergence, theory.divergenceReason)),
+            ("simulation", divergence(simulation?.divergence, simulation?.divergenceReason)),
         ])))
         return .object(members)
     }

@@ -62,8 +62,31 @@ extension ThresholdSweep: ParameterSweep {
         var solver = DMFTSolver(problem: try problem(alpha: alpha, batch: batch))
         solver.parallelThreshold = .max
         let solution = solver.solve(stopWhen: criterion)
-        return ThresholdSweepResult.Point(alpha: alpha, relaxationSteps: criterion.relaxationStep(solution),
-                                          diverged: solution.divergence != nil)
+        return ThresholdSweepResult.Point(batch: batch, alpha: alpha, relaxationSteps: solution.divergence == nil ? criterion.relaxationStep(solution) : nil,
+                                          diverged: solution.divergence != nil,
+                                          reason: solution.divergence.map { _ in solution.divergenceReason ?? "diverged" })
+    }
+
+    public func failedOutcome(point index: Int, reason: String) -> ThresholdSweepResult.Point {
+        let (batch, alpha) = point(index)
+        return ThresholdSweepResult.Point(batch: batch, alpha: alpha, relaxationSteps: nil, diverged: false, reason: "failed: " + reason)
+    }
+
+    public func problem(with outcome: ThresholdSweepResult.Point, point index: Int) -> String? {
+        let (batch, alpha) = point(index)
+        guard outcome.alpha == alpha, outcome.batch == batch else {
+            return "it has b = \(outcome.batch), alpha = \(outcome.alpha); the grid has b = \(batch), alpha = \(alpha) there"
+        }
+        if let steps = outcome.relaxationSteps {
+            guard (0...self.steps).contains(steps) else { return "relaxation step \(steps) is outside 0…\(self.steps)" }
+            guard !outcome.diverged, outcome.reason == nil else { return "it relaxed and is marked diverged or failed" }
+        }
+        // A diverged point carries what grew; a failed one "failed: …"; any other has no reason.
+        let failed = outcome.reason?.hasPrefix("failed: ") == true
+        guard outcome.diverged ? (outcome.reason != nil && !failed) : (outcome.reason == nil || failed) else {
+            return "its divergence flag and reason disagree"
+        }
+        return nil
     }
 
     /// Groups the points by b and fits each b.
@@ -81,10 +104,13 @@ extension ThresholdSweep: ParameterSweep {
 /// Relaxation times and fitted thresholds of a `ThresholdSweep`.
 public struct ThresholdSweepResult: Sendable {
     public struct Point: Sendable, Hashable, Codable {
+        public let batch: Double
         public let alpha: Double
-        /// `nil`: not relaxed within the horizon.
+        /// `nil`: not relaxed within the horizon (or diverged, or failed).
         public let relaxationSteps: Int?
         public let diverged: Bool
+        /// Why the point diverged (what grew), or "failed: …" when it could not be solved; `nil` otherwise.
+        public let reason: String?
     }
 
     public struct Curve: Sendable {
@@ -98,7 +124,7 @@ public struct ThresholdSweepResult: Sendable {
     public let curves: [Curve]
 
     /// `threshold.json`: a list with one entry per batch fraction, {`batch`, `alpha_star`, `alpha_star_error`, `nu`,
-    /// `nu_error`, `tau0`, `points`: [{`alpha`, `relaxation_steps`, `diverged`}], `settings`} (null where not relaxed
+    /// `nu_error`, `tau0`, `points`: [{`alpha`, `relaxation_steps`, `diverged`, `reason`}], `settings`} (null where not relaxed
     /// or not fitted; `settings` repeats the sweep's settings in every entry, so that each is self-contained).
     public var json: JSONValue {
         func number(_ x: Double?) -> JSONValue { x.map(JSONValue.number) ?? .null }
@@ -113,7 +139,8 @@ public struct ThresholdSweepResult: Sendable {
                 ("points", .array(curve.points.map { point in
                     .object([("alpha", .number(point.alpha)),
                              ("relaxation_steps", point.relaxationSteps.map { .integer($0) } ?? .null),
-                             ("diverged", .bool(point.diverged))])
+                             ("diverged", .bool(point.diverged)),
+                             ("reason", point.reason.map(JSONValue.string) ?? .null)])
                 })),
                 ("settings", settings),
             ])

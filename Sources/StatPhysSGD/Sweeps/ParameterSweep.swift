@@ -16,8 +16,14 @@ public protocol ParameterSweep: Sendable {
     var pointCount: Int { get }
     /// Everything the outcomes depend on (model, settings, grid): shards merge only when theirs is the same.
     var fingerprint: JSONValue { get }
-    /// Solves point `index` (0 ≤ index < pointCount) on the calling thread.
+    /// Solves point `index` (0 ≤ index < pointCount) on the calling thread. A divergence is an outcome, not an error.
     func solve(point index: Int) throws -> Outcome
+    /// The outcome recorded for point `index` when `solve` threw: the point is marked failed, with `reason`, and the
+    /// sweep goes on with the others.
+    func failedOutcome(point index: Int, reason: String) -> Outcome
+    /// Why `outcome` cannot be point `index` of this sweep (other parameter values, a value out of range, a null
+    /// where the point neither diverged nor failed), or `nil`: what `merge` checks of every point of every shard.
+    func problem(with outcome: Outcome, point index: Int) -> String?
     /// The result from the outcomes of all points, in point order.
     func assemble(_ outcomes: [Outcome]) throws -> Output
 }
@@ -59,17 +65,32 @@ public struct SweepError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// The outcomes of one shard, as stored in `DIR/shards/shard-i-of-n.json`.
-struct SweepShardFile<Outcome: Codable>: Codable {
+/// A shard file, `DIR/shards/shard-i-of-n.json`: `format`, `checksum` ("sha256:" and the SHA-256 of the UTF-8 bytes
+/// of `payload`) and `payload`, the JSON text of a `SweepShardPayload`, kept as text so that the checksum covers
+/// exactly the bytes written. A truncated, edited or damaged file fails the checksum (or cannot be read).
+struct SweepShardFile: Codable {
     var format = SweepShardFile.formatName
+    var checksum: String
+    var payload: String
+
+    static var formatName: String { "statphys-sweep-shard-2" }
+
+    init(payload: String) {
+        self.payload = payload
+        checksum = Self.checksum(of: payload)
+    }
+
+    static func checksum(of payload: String) -> String { "sha256:" + SHA256.hex(payload) }
+}
+
+/// The outcomes of one shard.
+struct SweepShardPayload<Outcome: Codable>: Codable {
     /// The sweep's fingerprint, serialised.
     var fingerprint: String
     var shard: Int
     var shards: Int
     var points: [Int]
     var outcomes: [Outcome]
-
-    static var formatName: String { "statphys-sweep-shard-1" }
 }
 
 extension ParameterSweep {
@@ -83,19 +104,22 @@ extension ParameterSweep {
     public func run(shard: SweepShard, directory: URL, progress: (@Sendable (Double) -> Void)? = nil) throws -> URL {
         let points = shard.points(of: pointCount)
         let outcomes = try solve(points: points, progress: progress)
-        let file = SweepShardFile(fingerprint: fingerprint.serialized(indent: 0), shard: shard.index, shards: shard.count,
-                                  points: points, outcomes: outcomes)
+        let payload = SweepShardPayload(fingerprint: fingerprint.serialized(indent: 0), shard: shard.index, shards: shard.count,
+                                        points: points, outcomes: outcomes)
         let folder = Self.shardFolder(in: directory)
         try AtomicFile.prepareDirectory(folder)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
         let url = folder.appendingPathComponent(shard.fileName)
-        try AtomicFile.write(try encoder.encode(file), to: url)
+        try AtomicFile.write(try encoder.encode(SweepShardFile(payload: text)), to: url)
         return url
     }
 
-    /// Assembles the result from the shard files in `directory/shards/`, after checking that they were computed
-    /// for this sweep (same fingerprint), agree on the number of shards, and cover every point once.
+    /// Assembles the result from the shard files in `directory/shards/`, after checking each file's checksum, that it
+    /// was computed for this sweep (same fingerprint), that all agree on the number of shards, that each holds exactly
+    /// its shard's points, with the parameter values of those points and values in range (`problem(with:point:)`),
+    /// and that every point is covered once. Every refusal names the file.
     public func merge(directory: URL) throws -> Output {
         let folder = Self.shardFolder(in: directory)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -108,28 +132,33 @@ extension ParameterSweep {
         var seen: [Int: String] = [:], count: Int?
         for name in names {
             let url = folder.appendingPathComponent(name)
-            let file: SweepShardFile<Outcome>
-            do {
-                file = try JSONDecoder().decode(SweepShardFile<Outcome>.self, from: Data(contentsOf: url))
-            } catch {
-                throw SweepError("cannot read shard file \(url.path): \(error)")
-            }
-            guard file.format == SweepShardFile<Outcome>.formatName, file.points.count == file.outcomes.count else {
-                throw SweepError("\(url.path) is not a shard file of this version")
-            }
-            guard file.fingerprint == expected else {
+            let payload = try Self.readShard(url)
+            guard payload.fingerprint == expected else {
                 throw SweepError("\(url.path) was computed for different settings than this sweep: run the merge with the "
                                  + "options the shards used, or remove the stale file")
             }
-            guard count == nil || count == file.shards else {
-                throw SweepError("shard files disagree on the number of shards (\(count!) and \(file.shards)); remove the stale ones")
+            guard count == nil || count == payload.shards else {
+                throw SweepError("shard files disagree on the number of shards (\(count!) and \(payload.shards)); remove the stale ones")
             }
-            count = file.shards
-            if let other = seen[file.shard] { throw SweepError("shard \(file.shard) appears twice: \(other) and \(name)") }
-            seen[file.shard] = name
-            let shard = try SweepShard(index: file.shard, count: file.shards)
-            guard file.points == shard.points(of: pointCount) else { throw SweepError("\(url.path) holds the wrong points for shard \(shard)") }
-            for (point, outcome) in zip(file.points, file.outcomes) { outcomes[point] = outcome }
+            count = payload.shards
+            let shard: SweepShard
+            do { shard = try SweepShard(index: payload.shard, count: payload.shards) } catch {
+                throw SweepError("\(url.path) names shard \(payload.shard) of \(payload.shards), which does not exist")
+            }
+            guard name == shard.fileName else { throw SweepError("\(url.path) holds shard \(shard), whose file is \(shard.fileName)") }
+            if let other = seen[payload.shard] { throw SweepError("shard \(payload.shard) appears twice: \(other) and \(name)") }
+            seen[payload.shard] = name
+            guard payload.points == shard.points(of: pointCount), payload.points.count == payload.outcomes.count else {
+                throw SweepError("\(url.path) holds the wrong points for shard \(shard) (points \(Self.list(payload.points)), "
+                                 + "\(payload.outcomes.count) outcomes; expected \(Self.list(shard.points(of: pointCount))))")
+            }
+            for (point, outcome) in zip(payload.points, payload.outcomes) {
+                if let problem = problem(with: outcome, point: point) {
+                    throw SweepError("\(url.path): point \(point) is not a result of this sweep: \(problem)")
+                }
+                guard outcomes[point] == nil else { throw SweepError("\(url.path): point \(point) appears twice") }
+                outcomes[point] = outcome
+            }
         }
         let missing = (0..<count!).filter { seen[$0] == nil }
         guard missing.isEmpty else {
@@ -139,14 +168,60 @@ extension ParameterSweep {
         return try assemble(outcomes.map { $0! })
     }
 
+    /// The payload of the shard file at `url`, after checking its format and checksum.
+    static func readShard(_ url: URL) throws -> SweepShardPayload<Outcome> {
+        let file: SweepShardFile
+        do {
+            file = try JSONDecoder().decode(SweepShardFile.self, from: Data(contentsOf: url))
+        } catch {
+            throw SweepError("cannot read shard file \(url.path) (truncated, damaged or not a shard file): \(Self.brief(error))")
+        }
+        guard file.format == SweepShardFile.formatName else {
+            throw SweepError("\(url.path) is a shard file of another format ('\(file.format)', expected '\(SweepShardFile.formatName)'): rerun that shard")
+        }
+        guard file.checksum == SweepShardFile.checksum(of: file.payload) else {
+            throw SweepError("\(url.path) fails its checksum: its contents were changed or damaged after it was written; rerun that shard")
+        }
+        do {
+            return try JSONDecoder().decode(SweepShardPayload<Outcome>.self, from: Data(file.payload.utf8))
+        } catch {
+            throw SweepError("\(url.path) does not hold outcomes of this kind of sweep: \(Self.brief(error))")
+        }
+    }
+
+    /// A short description of a decoding error.
+    static func brief(_ error: Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .dataCorrupted(let context): return "invalid JSON at \(path(context))"
+            case .keyNotFound(let key, let context): return "missing '\(key.stringValue)' at \(path(context))"
+            case .typeMismatch(_, let context), .valueNotFound(_, let context): return "unexpected value at \(path(context))"
+            @unknown default: return "\(decoding)"
+            }
+        }
+        return "\(error.localizedDescription)"
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.isEmpty ? "the top level" : context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    static func list(_ points: [Int]) -> String {
+        points.prefix(8).map(String.init).joined(separator: ", ") + (points.count > 8 ? ", …" : "")
+    }
+
     static func shardFolder(in directory: URL) -> URL { directory.appendingPathComponent("shards", isDirectory: true) }
 
-    /// Solves `points` in parallel; the first failure in point order is thrown.
+    /// Solves `points` in parallel. A point whose solve throws is recorded as failed (`failedOutcome`), with the
+    /// error's message, and the others go on.
     func solve(points: [Int], progress: (@Sendable (Double) -> Void)?) throws -> [Outcome] {
         let results = Mutex<[Result<Outcome, Error>?]>(Array(repeating: nil, count: points.count))
         let done = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: points.count) { slot in
-            let outcome = Result { try solve(point: points[slot]) }
+            let outcome: Result<Outcome, Error>
+            do { outcome = .success(try solve(point: points[slot])) } catch {
+                outcome = .success(failedOutcome(point: points[slot], reason: "\(error)"))
+            }
             results.withLock { $0[slot] = outcome }
             let count = done.withLock { $0 += 1; return $0 }
             progress?(Double(count) / Double(points.count))
