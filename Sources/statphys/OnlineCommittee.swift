@@ -66,10 +66,13 @@ struct OnlineCommittee: ParsableCommand {
         let heatmaps = try heatmapTimes.map(parseTimes) ?? [0, tMax / 4, tMax / 2, tMax]
         let files = try result.write(to: directory, heatmapTimes: heatmaps)
         print(result.summaryTable().text, terminator: "")
-        if let worst = result.comparisons.max(by: { $0.maxAbsZScore < $1.maxAbsZScore }) {
-            print("largest deviation: \(worst.name), max |z| = \(TextTable.format(worst.maxAbsZScore, digits: 3)); "
-                  + "eg max |sim − theory| = \(TextTable.format(result.comparisons[0].maxAbsDeviation, digits: 3))")
+        if !result.alignments.isEmpty {
+            let relabelled = result.alignments.filter { !$0.alignment.isIdentity }
+            print("alignment: \(relabelled.count) of \(result.alignments.count) seeds relabelled to match the theory's units"
+                  + relabelled.map { a in
+                      " (stream \(a.seed): units \(a.alignment.permutation.map { String($0 + 1) }.joined(separator: ",")))" }.joined())
         }
+        reportComparison(result.comparisonSummary, warnings: result.warnings, all: false)
         try conclude(written: files, divergence: result.divergence)
     }
 

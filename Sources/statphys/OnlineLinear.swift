@@ -48,7 +48,8 @@ struct OnlineLinear: ParsableCommand {
 /// What `runOnline` reports of an experiment's result.
 protocol OnlineExperimentResult {
     func summaryTable(rows: Int) -> TextTable
-    var comparisons: [ObservableComparison] { get }
+    var comparisonSummary: ComparisonSummary? { get }
+    var warnings: [RunWarning] { get }
     func write(to directory: URL) throws -> [URL]
     var divergence: Divergence? { get }
 }
@@ -68,9 +69,6 @@ func runOnline<Result: OnlineExperimentResult>(
     progress.finish()
     let files = try result.write(to: output.directory)
     print(result.summaryTable(rows: 6).text, terminator: "")
-    for comparison in result.comparisons {
-        print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "
-              + "max |z| = \(TextTable.format(comparison.maxAbsZScore, digits: 3))")
-    }
+    reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
     try conclude(written: files, divergence: result.divergence)
 }
