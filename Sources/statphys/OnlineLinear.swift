@@ -14,7 +14,9 @@ struct OnlineLinear: ParsableCommand {
 
             result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr, \
             steady_state, simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
-            divergence {theory, simulation}. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py.
+            agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py. \
+            Each observable gets a verdict (agrees / disagrees / not comparable): Student-t per point with seeds − 1 \
+            degrees of freedom, Bonferroni over points and observables, α = 0.01.
             """)
 
     @Option(help: "Learning rate τ.") var lr = 0.5

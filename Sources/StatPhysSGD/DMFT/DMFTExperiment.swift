@@ -92,12 +92,17 @@ public struct DMFTExperimentResult: Sendable {
                 ("couplings_on_the_fly", .bool(onTheFly)),
                 ("mean", block(\.mean)), ("stderr", block(\.standardError)),
             ])))
+            if let summary = comparisonSummary {
+                members.append(("comparison", summary.comparisonJSON))
+                members.append(("agreement", summary.json))
+            }
         }
         members.append(("relaxation", .object(relaxation)))
         members.append(("divergence", .object([
             ("theory", theory.divergence.map { .integer($0) } ?? .null),
             ("simulation", simulation?.divergence.map { .integer($0) } ?? .null),
         ])))
+        members.append(("warnings", RunWarning.json(warnings)))
         return .object(members)
     }
 
