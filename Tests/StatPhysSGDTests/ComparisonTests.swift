@@ -103,3 +103,39 @@ import Testing
         #expect(off.verdict == .disagrees)
     }
 }
+
+/// Calibration on real simulations: online linear regression at d = 200 (5 seeds, 41 points, m, q, e_g), whose
+/// ODE is exact in expectation up to O(1/d).
+@Suite struct RealRunCalibrationTests {
+    static func experiment(lr: Double, seed: UInt64, seeds: Int = 5) throws -> LinearExperiment {
+        let scenario = try LinearRegressionScenario(learningRate: lr, noiseVariance: 0.1, weightDecay: 0, teacherNorm: 1,
+                                                    initialOverlap: 0, initialSelfOverlap: 0.1)
+        return LinearExperiment(scenario: scenario, tMax: 6, points: 41, simulation: SimulationSettings(dimension: 200, seeds: seeds, seed: seed))
+    }
+
+    /// 30 independent runs: at most 2 disagree (the criterion promises ≤ 1%; 3 or more of 30 has probability 0.3%
+    /// even at exactly 1%).
+    @Test func realRunsAgreeAtTheAdvertisedRate() throws {
+        var disagreements = 0
+        for seed in 1...30 where try Self.experiment(lr: 0.5, seed: UInt64(seed)).run().comparisonSummary?.verdict != .agrees {
+            disagreements += 1
+        }
+        #expect(disagreements <= 2, "\(disagreements) of 30 real runs disagree")
+    }
+
+    /// Simulations against the theory of a learning rate 40% too high: with 20 seeds (t_c ≈ 5.4) every run disagrees.
+    /// (With 5 seeds, t_c ≈ 21, some would pass: the price of few seeds.)
+    @Test func realRunsAgainstTheWrongTheoryDisagree() throws {
+        for seed in 1...5 {
+            let result = try Self.experiment(lr: 0.5, seed: UInt64(seed), seeds: 20).run()
+            let simulation = try #require(result.simulation)
+            let wrong = try LinearRegressionTheory(scenario: try Self.experiment(lr: 0.7, seed: 1).scenario)
+                .solve(times: result.times, from: result.theoryStart)
+            let summary = ComparisonSummary(
+                [("m", wrong.m, simulation.statisticsM), ("q", wrong.q, simulation.statisticsQ),
+                 ("eg", wrong.generalisationError, simulation.statisticsGeneralisationError)],
+                seeds: 20, times: result.times, theoryDiverged: nil, simulationDiverged: nil)
+            #expect(summary.verdict == .disagrees, "seed \(seed)")
+        }
+    }
+}
