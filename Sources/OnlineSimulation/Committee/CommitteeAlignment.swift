@@ -68,7 +68,9 @@ public struct CommitteeAlignment: Sendable {
         let forbidden = 1e300
         for i in 0..<k {
             for j in 0..<k {
-                if !trainsSecondLayer, state.v[j] != reference.v[i] { cost[i * k + j] = forbidden; continue }
+                if !trainsSecondLayer, abs(state.v[j] - reference.v[i]) > 1e-12 * max(1, abs(reference.v[i])) {
+                    cost[i * k + j] = forbidden; continue
+                }
                 func distance(_ s: Double) -> Double {
                     var c = 0.0
                     for n in 0..<m { let e = reference.r[i * m + n] - s * state.r[j * m + n]; c += e * e }

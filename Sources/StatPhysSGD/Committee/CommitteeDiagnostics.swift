@@ -26,15 +26,17 @@ extension CommitteeExperimentResult {
     ///   (standard deviation of an entry of Q or R, relative to max(1, |Q_ii|)): the theory starts from their
     ///   mean, which describes none of them.
     public var warnings: [RunWarning] {
-        guard let simulation, let raw = unalignedSimulation, let sim = experiment.simulation, let summary = comparisonSummary,
-              !raw.states.isEmpty, raw.states.allSatisfy({ !$0.isEmpty }) else { return [] }
-        let initial = raw.states.map { $0[0] }
+        guard let simulation, let raw = unalignedSimulation, let sim = experiment.simulation, let summary = comparisonSummary else {
+            return []
+        }
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits, d = Double(sim.dimension)
         var out = ComparisonDiagnostics.warnings(
             summary: summary, seeds: sim.seeds, requestedPoints: experiment.points, times: times,
             theoryCurves: [("eg", theory.generalisationError)]
                 + (0..<(k * m)).map { e in (CommitteeIndexLabel.label("R", e / m, e % m, k: k, m: m), theory.states.map { $0.r[e] }) },
             theoryDivergence: theory.divergence?.time, simulationDivergence: simulation.divergence?.time)
+        guard !raw.states.isEmpty, raw.states.allSatisfy({ !$0.isEmpty }) else { return out }
+        let initial = raw.states.map { $0[0] }
         let fluctuation = 1 / d.squareRoot()
         let specified = s.specifiedInitialState != nil
         let relabelled = alignments.filter { a in
