@@ -101,6 +101,13 @@ import Testing
         let off = ComparisonSummary([("x", theory, EnsembleStatistics(samples: [[1, 0.6, 0.25], [1, 0.6, 0.25]]))], seeds: 2,
                                     times: [0, 1, 2], theoryDiverged: nil, simulationDiverged: nil)
         #expect(off.verdict == .disagrees)
+        // Rounding-level differences from a theory that has converged to zero (a DMFT energy of −1.5e-16 against a
+        // simulated 1e-29 ± 1e-31) are below the theory's precision; a real deviation of the same t is not.
+        let converged = [1.5, 0.4, -1.5e-16]
+        let tiny = EnsembleStatistics(mean: [1.5, 0.4, 1.7e-29], standardError: [0, 0.01, 1.3e-31])
+        #expect(ComparisonSummary([("e", converged, tiny)], seeds: 8, times: [0, 1, 2], theoryDiverged: nil, simulationDiverged: nil).verdict == .agrees)
+        let real = EnsembleStatistics(mean: [1.5, 0.4, 1e-3], standardError: [0, 0.01, 1e-5])
+        #expect(ComparisonSummary([("e", converged, real)], seeds: 8, times: [0, 1, 2], theoryDiverged: nil, simulationDiverged: nil).verdict == .disagrees)
     }
 }
 

@@ -19,16 +19,22 @@ public enum Verdict: String, Sendable, Hashable {
 ///
 /// so an observable *agrees* iff max_k |t_k| ≤ t_c,o, and a simulation that follows the theory gets "agrees"
 /// for every observable with probability at least 1 − α. A point whose seeds coincide (standard error 0) is
-/// skipped when it matches the theory to rounding and counts as |t| = ∞ otherwise.
+/// skipped when it matches the theory to the theory's numerical precision and counts as |t| = ∞ otherwise;
+/// every deviation is first reduced by that precision (`theoryPrecision`).
 public struct AgreementCriterion: Sendable, Hashable {
     /// α: the largest probability that a run whose simulation follows its theory is reported as disagreeing.
     public var level: Double
-    public init(level: Double = 0.01) { self.level = level }
+    /// Relative numerical precision of the theory (ODE tolerances ~1e-9): |mean − theory| is reduced by
+    /// `theoryPrecision` × max_k |theory_k| before dividing by the standard error, so rounding-level differences
+    /// (a DMFT energy of −1.5e-16 against a simulated 1e-29 ± 1e-31) are not read as disagreement. This can only
+    /// lower |t|, so the calibration holds.
+    public var theoryPrecision: Double
+    public init(level: Double = 0.01, theoryPrecision: Double = 1e-9) { self.level = level; self.theoryPrecision = theoryPrecision }
     public static let standard = AgreementCriterion()
 
     /// The one-line statement of the rule, as written to result.json and the console.
     public var description: String {
-        "per point t = (mean - theory)/stderr, Student-t with seeds - 1 degrees of freedom; an observable agrees when "
+        "per point t = (|mean - theory| - \(theoryPrecision) max|theory|)+/stderr, Student-t with seeds - 1 degrees of freedom; an observable agrees when "
         + "max |t| over its P points <= t_c with P(|T| > t_c) = alpha/(O*P) for O observables (Bonferroni), "
         + "so a simulation that follows the theory is reported as agreeing with probability >= 1 - alpha, alpha = \(level)"
     }
@@ -37,7 +43,8 @@ public struct AgreementCriterion: Sendable, Hashable {
 /// How far a simulated observable lies from its theory on a shared grid, and the verdict of `AgreementCriterion`.
 public struct ObservableComparison: Sendable, Hashable {
     public let name: String
-    /// max_k |t_k| = max_k |mean_k − theory_k| / stderr_k over the compared points (∞ if seeds coincide off the theory).
+    /// max_k |t_k| = max_k (|mean_k − theory_k| − ε)₊ / stderr_k over the compared points, ε the theory's numerical
+    /// precision (`AgreementCriterion.theoryPrecision`); ∞ if the seeds coincide off the theory.
     public let maxAbsZScore: Double
     /// The time of the largest |t| (nil when nothing was compared).
     public let worstTime: Double?
@@ -64,6 +71,8 @@ public struct ObservableComparison: Sendable, Hashable {
                 times: [Double]? = nil, criterion: AgreementCriterion = .standard) {
         self.name = name
         let n = min(theory.count, simulation.mean.count, simulation.standardError.count)
+        // The theory's own numerical precision: deviations below it are not evidence against the theory.
+        let tolerance = criterion.theoryPrecision * (theory.prefix(n).filter(\.isFinite).map(abs).max() ?? 0)
         var z = 0.0, dev = 0.0, sq = 0.0, compared = 0, finite = 0, worst: Int?
         for k in 0..<n {
             let delta = simulation.mean[k] - theory[k], se = simulation.standardError[k]
@@ -71,11 +80,12 @@ public struct ObservableComparison: Sendable, Hashable {
             finite += 1
             dev = max(dev, abs(delta))
             sq += delta * delta
+            let excess = max(0, abs(delta) - tolerance)
             if se > 0 {
                 compared += 1
-                let t = abs(delta) / se
+                let t = excess / se
                 if t > z || worst == nil { z = max(z, t); worst = k }
-            } else if abs(delta) > 1e-12 * max(1, abs(theory[k])) {
+            } else if excess > 0 {
                 z = .infinity; worst = k
             }
         }
