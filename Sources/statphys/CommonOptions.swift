@@ -47,6 +47,13 @@ struct SimulationOptions: ParsableArguments {
 /// The exit status for a run that diverged (results up to the divergence are written).
 let divergedExitCode = ExitCode(3)
 
+/// Prints the verdict of a theory-vs-simulation comparison (every observable's when `all`, else those that did not
+/// agree) on stdout and each warning on stderr.
+func reportComparison(_ summary: ComparisonSummary?, warnings: [RunWarning], all: Bool) {
+    if let summary { for line in summary.lines(all: all) { print(line) } }
+    for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning.message) [\(warning.kind)]\n".utf8)) }
+}
+
 func reportWritten(_ files: [URL]) {
     for file in files { print("wrote \(file.path)") }
 }

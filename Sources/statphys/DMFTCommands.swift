@@ -36,8 +36,9 @@ struct DMFTRun: ParsableCommand {
 
             result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples, \
             seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
-            theory_step, simulation_step}, divergence {theory, simulation: null or {step, t, reason}}. Also dynamics.csv, dynamics.svg and \
-            correlation.svg (C(t,s) heatmap).
+            theory_step, simulation_step}, divergence {theory, simulation: null or {step, t, reason}}, warnings; with \
+            --simulate also comparison and agreement (a verdict per observable: Student-t per step with samples − 1 \
+            degrees of freedom, Bonferroni, α = 0.01). Also dynamics.csv, dynamics.svg and correlation.svg (C(t,s) heatmap).
             """)
 
     @Option(help: "Sample complexity α = P/N.") var alpha = 3.0
@@ -102,6 +103,7 @@ struct DMFTRun: ParsableCommand {
         }
         print(table.text, terminator: "")
         print("relaxation (\(experiment.criterion.description)): " + (result.relaxationStep.map { "step \($0)" } ?? "not within \(steps) steps"))
+        reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
         reportWritten(files)
         let diverged = [(t.divergence, t.divergenceReason, "DMFT"),
                         (result.simulation?.divergence, result.simulation?.divergenceReason, "simulation")]

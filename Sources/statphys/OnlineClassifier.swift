@@ -16,7 +16,8 @@ struct OnlineClassifier: ParsableCommand {
 
             result.json keys: model, conventions, settings, t, theory {m, q, eg, loss}, theory_initial, critical_lr, \
             simulation {d, seeds, seed, t, rho, mean {m, q, eg, loss}, stderr {…}}, comparison, divergence {theory, \
-            simulation}. Also learning_curve.csv, learning_curve.svg (+ .png) and its plot script.
+            simulation}, agreement, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and its plot script. \
+            Each observable gets a verdict (agrees / disagrees / not comparable), as for `online linear`.
             """)
 
     @Option(help: "Loss: logistic, hinge, perceptron, square.") var loss = "logistic"

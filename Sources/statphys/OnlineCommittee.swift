@@ -22,7 +22,16 @@ struct OnlineCommittee: ParsableCommand {
 
             result.json keys: model, conventions, settings, t, theory {Q, R, v, eg} (Q, R as lists over t of \
             nested K×K, K×M lists), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
-            mean {Q, R, v, eg}, stderr {Q, R, v, eg}}, comparison, divergence. Also learning_curve.csv and figures.
+            mean {Q, R, v, eg}, stderr {Q, R, v, eg}, alignment}, comparison, agreement, divergence, warnings. Also \
+            learning_curve.csv and figures. Unit indices are 1-based everywhere (R12: student unit 1, teacher unit 2; \
+            CSV R12_theory; the first row of a JSON matrix is unit 1).
+
+            Before averaging, each seed's hidden units are relabelled (a permutation, and sign flips for odd activations \
+            with a trained second layer) to match the theory's final state; simulation.alignment records it per seed \
+            (--no-align keeps the raw labels). Every observable gets a verdict (agrees / disagrees / not comparable; \
+            Student-t per point with seeds − 1 degrees of freedom, Bonferroni over points and observables, α = 0.01); \
+            comparisons outside the theory's reach (e.g. --r0 below 1/√d: finite-size plateau escape) are warned about \
+            on stderr and in result.json "warnings".
 
             --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
@@ -37,6 +46,7 @@ struct OnlineCommittee: ParsableCommand {
     @Flag(help: "Logarithmically spaced output times (from t-max/1000).") var logGrid = false
     @Option(help: "Times of the R and Q heatmaps, comma-separated (default: 0, t/4, t/2, t).") var heatmapTimes: String?
     @Flag(help: "Report the maximal and optimal learning rates from the linearised ODE.") var stability = false
+    @Flag(help: "Do not relabel the seeds' hidden units to match the theory before averaging.") var noAlign = false
     @OptionGroup var simulation: SimulationOptions
     @Option(help: "Output directory (required except with --stability).") var output: String?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
@@ -60,6 +70,7 @@ struct OnlineCommittee: ParsableCommand {
         experiment.initialDimension = simulation.dimension
         experiment.initialSeed = simulation.seed
         experiment.quadratureOrder = model.quadratureOrder
+        experiment.alignsUnits = !noAlign
         let heatmaps = try heatmapTimes.map(parseTimes) ?? [0, tMax / 4, tMax / 2, tMax]
         var finished: CommitteeExperimentResult?
         let files = try RunDirectory.write(into: directory) { staging in
@@ -71,10 +82,13 @@ struct OnlineCommittee: ParsableCommand {
         }
         guard let result = finished else { return }
         print(result.summaryTable().text, terminator: "")
-        if let worst = result.comparisons.max(by: { $0.maxAbsZScore < $1.maxAbsZScore }) {
-            print("largest deviation: \(worst.name), max |z| = \(TextTable.format(worst.maxAbsZScore, digits: 3)); "
-                  + "eg max |sim − theory| = \(TextTable.format(result.comparisons[0].maxAbsDeviation, digits: 3))")
+        if !result.alignments.isEmpty {
+            let relabelled = result.alignments.filter { !$0.alignment.isIdentity }
+            print("alignment: \(relabelled.count) of \(result.alignments.count) seeds relabelled to match the theory's units"
+                  + relabelled.map { a in
+                      " (stream \(a.seed): units \(a.alignment.permutation.map { String($0 + 1) }.joined(separator: ",")))" }.joined())
         }
+        reportComparison(result.comparisonSummary, warnings: result.warnings, all: false)
         try conclude(written: files, divergence: result.divergence)
     }
 

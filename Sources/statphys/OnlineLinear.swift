@@ -14,7 +14,9 @@ struct OnlineLinear: ParsableCommand {
 
             result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr, \
             steady_state, simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
-            divergence {theory, simulation}. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py.
+            agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py. \
+            Each observable gets a verdict (agrees / disagrees / not comparable): Student-t per point with seeds − 1 \
+            degrees of freedom, Bonferroni over points and observables, α = 0.01.
             """)
 
     @Option(help: "Learning rate τ.") var lr = 0.5
@@ -48,7 +50,8 @@ struct OnlineLinear: ParsableCommand {
 /// What `runOnline` reports of an experiment's result.
 protocol OnlineExperimentResult {
     func summaryTable(rows: Int) -> TextTable
-    var comparisons: [ObservableComparison] { get }
+    var comparisonSummary: ComparisonSummary? { get }
+    var warnings: [RunWarning] { get }
     func write(to directory: URL) throws -> [URL]
     var divergence: Divergence? { get }
 }
@@ -72,9 +75,6 @@ func runOnline<Result: OnlineExperimentResult>(
     }
     guard let result = finished else { return }
     print(result.summaryTable(rows: 6).text, terminator: "")
-    for comparison in result.comparisons {
-        print("\(comparison.name): max |sim − theory| = \(TextTable.format(comparison.maxAbsDeviation, digits: 3)), "
-              + "max |z| = \(TextTable.format(comparison.maxAbsZScore, digits: 3))")
-    }
+    reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
     try conclude(written: files, divergence: result.divergence)
 }

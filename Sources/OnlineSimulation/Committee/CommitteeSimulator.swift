@@ -137,6 +137,13 @@ public struct CommitteeSimulationResult: Sendable {
         divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
     }
 
+    /// Given trajectories (`states[seed][k]`, of equal length) on `grid`.
+    public init(grid: OutputGrid, states: [[CommitteeOrderParameters]], divergence: Divergence?) {
+        self.grid = grid
+        self.states = states
+        self.divergence = divergence
+    }
+
     /// Times reached by every seed.
     public var times: [Double] { Array(grid.times.prefix(states.first?.count ?? 0)) }
 

@@ -55,9 +55,25 @@ public struct ClassifierExperimentResult: Sendable {
          ("eg", theory.classificationError, simulation?.statisticsClassificationError), ("loss", theory.loss, simulation?.statisticsLoss)]
     }
 
-    /// Theory vs simulation for m, q, ε_g and the loss on the shared grid (empty for theory-only runs).
-    public var comparisons: [ObservableComparison] {
-        observables.compactMap { name, curve, stats in stats.map { ObservableComparison(name: name, theory: curve, simulation: $0) } }
+    /// Theory vs simulation for m, q, ε_g and the loss on the shared grid, with their verdicts
+    /// (`AgreementCriterion`); nil for theory-only runs.
+    public var comparisonSummary: ComparisonSummary? {
+        guard let simulation, let sim = experiment.simulation else { return nil }
+        return ComparisonSummary(observables.compactMap { name, curve, stats in stats.map { (name, curve, $0) } },
+                                 seeds: sim.seeds, times: times, theoryDiverged: theory.divergence?.time,
+                                 simulationDiverged: simulation.divergence?.time)
+    }
+
+    /// The observables' comparisons (empty for theory-only runs).
+    public var comparisons: [ObservableComparison] { comparisonSummary?.comparisons ?? [] }
+
+    /// What the user must know to read the comparison (`ComparisonDiagnostics`); empty for theory-only runs.
+    public var warnings: [RunWarning] {
+        guard let summary = comparisonSummary, let sim = experiment.simulation else { return [] }
+        return ComparisonDiagnostics.warnings(
+            summary: summary, seeds: sim.seeds, requestedPoints: experiment.points, times: times,
+            theoryCurves: observables.map { ($0.name, $0.theory) },
+            theoryDivergence: theory.divergence?.time, simulationDivergence: simulation?.divergence?.time)
     }
 
     /// The first divergence, theory or simulation.

@@ -40,11 +40,15 @@ extension ClassifierExperimentResult {
                 ("t", .numbers(simulation.times)), ("rho", .numbers(simulation.rho)),
                 ("mean", group(\.mean)), ("stderr", group(\.standardError)),
             ])))
-            members.append(("comparison", .object(comparisons.map { ($0.name, $0.json) })))
+            if let summary = comparisonSummary {
+                members.append(("comparison", summary.comparisonJSON))
+                members.append(("agreement", summary.json))
+            }
         }
         members.append(("divergence", .object([
             ("theory", theory.divergence.map(\.json) ?? .null), ("simulation", simulation?.divergence.map(\.json) ?? .null),
         ])))
+        members.append(("warnings", RunWarning.json(warnings)))
         return .object(members)
     }
 

@@ -25,6 +25,10 @@ public struct CommitteeExperiment: Sendable {
     public var initialSeed: UInt64 = 1
     /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).(tanh, sigmoid, mixed).
     public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
+    /// Relabel each seed's hidden units to match the theory before averaging (`CommitteeAlignment`): the student
+    /// is symmetric under permutations of its units (and sign flips for odd activations with a trained second
+    /// layer), so seeds that specialise to a permuted teacher would otherwise average to a meaningless R.
+    public var alignsUnits = true
 
     public init(scenario: CommitteeScenario, tMax: Double, points: Int = 201, logarithmicGrid: Bool = false,
                 simulation: SimulationSettings?) {
@@ -48,7 +52,11 @@ public struct CommitteeExperiment: Sendable {
             let simulated = try simulator.run(times: requested, progress: progress)
             guard let start = simulated.meanInitialState else { throw ScenarioError("the simulation recorded no state") }
             let solved = try theory.solve(times: simulated.grid.times, from: start)
-            return CommitteeExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
+            let alignments = alignsUnits ? simulated.alignments(to: solved.states, rule: CommitteeAlignment(scenario: scenario)) : []
+            return CommitteeExperimentResult(
+                experiment: self, theory: solved, theoryStart: start,
+                simulation: alignments.isEmpty ? simulated : simulated.aligned(alignments.map(\.alignment)),
+                unalignedSimulation: simulated, alignments: alignments)
         }
         let start: CommitteeOrderParameters
         if let specified = scenario.specifiedInitialState {
@@ -59,7 +67,8 @@ public struct CommitteeExperiment: Sendable {
             start = measured
         }
         return CommitteeExperimentResult(
-            experiment: self, theory: try theory.solve(times: requested, from: start), theoryStart: start, simulation: nil)
+            experiment: self, theory: try theory.solve(times: requested, from: start), theoryStart: start, simulation: nil,
+            unalignedSimulation: nil, alignments: [])
     }
 }
 
@@ -68,12 +77,23 @@ public struct CommitteeExperimentResult: Sendable {
     public let experiment: CommitteeExperiment
     public let theory: CommitteeTheoryResult
     public let theoryStart: CommitteeOrderParameters
+    /// The simulated seeds, each relabelled by its alignment (`alignments`) when the experiment aligns units.
     public let simulation: CommitteeSimulationResult?
+    /// The seeds as simulated, before alignment.
+    public let unalignedSimulation: CommitteeSimulationResult?
+    /// Per seed: the relabelling of its units that matches the theory's final state (empty if not aligned).
+    public let alignments: [SeedAlignment]
+
+    public init(experiment: CommitteeExperiment, theory: CommitteeTheoryResult, theoryStart: CommitteeOrderParameters,
+                simulation: CommitteeSimulationResult?, unalignedSimulation: CommitteeSimulationResult?, alignments: [SeedAlignment]) {
+        self.experiment = experiment; self.theory = theory; self.theoryStart = theoryStart; self.simulation = simulation
+        self.unalignedSimulation = unalignedSimulation; self.alignments = alignments
+    }
 
     /// The output grid (the simulation's realised times when simulated).
     public var times: [Double] { theory.times }
 
-    /// ε_g of each simulated network, from its measured overlaps.
+    /// ε_g of each simulated network, from its measured overlaps (unchanged by the alignment, an exact symmetry).
     public var simulatedGeneralisationError: EnsembleStatistics? {
         guard let simulation else { return nil }
         var model = CommitteeTheory(scenario: experiment.scenario)
@@ -81,25 +101,46 @@ public struct CommitteeExperimentResult: Sendable {
         return simulation.statistics { model.generalisationError($0) }
     }
 
-    /// Theory vs simulation for ε_g and every entry of R and Q.
-    public var comparisons: [ObservableComparison] {
+    /// The compared observables: ε_g, every R_in, Q_ik with i ≤ k (Q is symmetric) and, if trained, v_i; named with
+    /// 1-based indices (`CommitteeIndexLabel`).
+    public var comparedObservables: [(name: String, theory: [Double], simulation: EnsembleStatistics)] {
         guard let simulation, let eg = simulatedGeneralisationError else { return [] }
-        var result = [ObservableComparison(name: "eg", theory: theory.generalisationError, simulation: eg)]
-        let k = experiment.scenario.studentUnits, m = experiment.scenario.teacherUnits
-        for (name, path, columns) in [("R", \CommitteeOrderParameters.r, m), ("Q", \CommitteeOrderParameters.q, k)] {
-            let stats = simulation.statistics(path)
-            for entry in 0..<(k * columns) {
-                let simulated = EnsembleStatistics(mean: stats.mean.map { $0[entry] }, standardError: stats.standardError.map { $0[entry] })
-                result.append(ObservableComparison(
-                    name: "\(name)[\(entry / columns)][\(entry % columns)]",
-                    theory: theory.states.map { $0[keyPath: path][entry] }, simulation: simulated))
-            }
+        var result: [(name: String, theory: [Double], simulation: EnsembleStatistics)] = [("eg", theory.generalisationError, eg)]
+        let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
+        let r = simulation.statistics(\.r), q = simulation.statistics(\.q), v = simulation.statistics(\.v)
+        func add(_ name: String, _ path: KeyPath<CommitteeOrderParameters, [Double]>,
+                 _ block: (mean: [[Double]], standardError: [[Double]]), _ index: Int) {
+            result.append((name, theory.states.map { $0[keyPath: path][index] },
+                           EnsembleStatistics(mean: block.mean.map { $0[index] }, standardError: block.standardError.map { $0[index] })))
         }
+        for i in 0..<k { for n in 0..<m { add(CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, r, i * m + n) } }
+        for i in 0..<k { for j in i..<k { add(CommitteeIndexLabel.label("Q", i, j, k: k, m: m), \.q, q, i * k + j) } }
+        if s.trainsSecondLayer { for i in 0..<k { add(CommitteeIndexLabel.label("v", i, nil, k: k, m: m), \.v, v, i) } }
         return result
     }
+
+    /// Theory vs (aligned) simulation for every compared observable, with verdicts (`AgreementCriterion`).
+    public var comparisonSummary: ComparisonSummary? {
+        guard let simulation, let sim = experiment.simulation else { return nil }
+        return ComparisonSummary(comparedObservables, seeds: sim.seeds, times: times,
+                                 theoryDiverged: theory.divergence?.time, simulationDiverged: simulation.divergence?.time)
+    }
+
+    /// The observables' comparisons (empty for theory-only runs).
+    public var comparisons: [ObservableComparison] { comparisonSummary?.comparisons ?? [] }
 
     /// The first divergence, theory or simulation.
     public var divergence: Divergence? {
         [theory.divergence, simulation?.divergence].compactMap { $0 }.min { $0.time < $1.time }
+    }
+}
+
+/// Committee unit indices as physicists write them, from 1: R_in with i = 1…K, n = 1…M. Labels are "R12", "Q11",
+/// "v2" while K and M are at most 9, and "R1_12" (an underscore between the indices) beyond, so they stay unique.
+/// In JSON matrices (nested lists) the first row and column are unit 1.
+public enum CommitteeIndexLabel {
+    public static func label(_ symbol: String, _ i: Int, _ j: Int?, k: Int, m: Int) -> String {
+        guard let j else { return "\(symbol)\(i + 1)" }
+        return max(k, m) <= 9 ? "\(symbol)\(i + 1)\(j + 1)" : "\(symbol)\(i + 1)_\(j + 1)"
     }
 }

@@ -33,7 +33,10 @@ extension CommitteeExperimentResult {
             ("conventions", .string(
                 "phi(x) = sum_k v_k g(w_k.x/sqrt(d)), y = phi*(x) + sqrt(noise)*zeta; step w_k <- (1 - lr*reg/d) w_k + "
                 + "(lr/sqrt(d)) v_k g'(lambda_k) Delta x, v_k <- v_k + (lr2/d) g(lambda_k) Delta; t = steps/d; "
-                + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free)")),
+                + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free); "
+                + "units are numbered from 1 everywhere (R12 = R_{1,2}: student unit 1, teacher unit 2; the first row and column "
+                + "of a JSON matrix are unit 1; labels get an underscore, R1_12, when K or M > 9); simulated seeds are aligned to "
+                + "the theory before averaging (aligned unit i = sign_i * seed unit permutation_i, see simulation.alignment)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
             ("theory", Self.trajectory(theory.states, eg: theory.generalisationError, k: k, m: m)),
@@ -59,13 +62,18 @@ extension CommitteeExperimentResult {
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)),
                 ("mean", block({ $0.mean }, eg.mean)),
                 ("stderr", block({ $0.standardError }, eg.standardError)),
+                ("alignment", .array(alignments.map(\.json))),
             ])))
-            members.append(("comparison", .object(comparisons.map { ($0.name, $0.json) })))
+            if let summary = comparisonSummary {
+                members.append(("comparison", summary.comparisonJSON))
+                members.append(("agreement", summary.json))
+            }
         }
         members.append(("divergence", .object([
             ("theory", theory.divergence.map(\.json) ?? .null),
             ("simulation", simulation?.divergence.map(\.json) ?? .null),
         ])))
+        members.append(("warnings", RunWarning.json(warnings)))
         return .object(members)
     }
 
@@ -99,9 +107,9 @@ extension CommitteeExperimentResult {
         let grid = tableGrid(theory: times, simulation: simulation?.times)
         var columns: [(String, [Double])] = [("t", grid), ("eg_theory", theory.generalisationError.padded(to: grid.count))]
         var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
-        for i in 0..<k { for n in 0..<m { entries.append(("R\(i)\(n)", \.r, i * m + n)) } }
-        for i in 0..<k { for j in i..<k { entries.append(("Q\(i)\(j)", \.q, i * k + j)) } }
-        if s.trainsSecondLayer { for i in 0..<k { entries.append(("v\(i)", \.v, i)) } }
+        for i in 0..<k { for n in 0..<m { entries.append((CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, i * m + n)) } }
+        for i in 0..<k { for j in i..<k { entries.append((CommitteeIndexLabel.label("Q", i, j, k: k, m: m), \.q, i * k + j)) } }
+        if s.trainsSecondLayer { for i in 0..<k { entries.append((CommitteeIndexLabel.label("v", i, nil, k: k, m: m), \.v, i)) } }
         for (name, path, index) in entries { columns.append(("\(name)_theory", theory.states.map { $0[keyPath: path][index] }.padded(to: grid.count))) }
         if let simulation, let eg = simulatedGeneralisationError {
             columns.append(("eg_sim_mean", pad(eg.mean)))
@@ -134,5 +142,17 @@ extension CommitteeExperimentResult {
             table.append(cells)
         }
         return table
+    }
+}
+
+extension SeedAlignment {
+    /// `{"stream", "permutation" (1-based: aligned unit i is the seed's unit permutation[i]), "signs", "identity",
+    /// "decided_at", "stable_from"}`.
+    public var json: JSONValue {
+        .object([
+            ("stream", .integer(seed)), ("permutation", .array(alignment.permutation.map { .integer($0 + 1) })),
+            ("signs", .numbers(alignment.signs)), ("identity", .bool(alignment.isIdentity)),
+            ("decided_at", .number(decidedAt)), ("stable_from", stableFrom.map(JSONValue.number) ?? .null),
+        ])
     }
 }

@@ -93,6 +93,10 @@ public struct DMFTExperimentResult: Sendable {
                 ("couplings_on_the_fly", .bool(onTheFly)),
                 ("mean", block(\.mean)), ("stderr", block(\.standardError)),
             ])))
+            if let summary = comparisonSummary {
+                members.append(("comparison", summary.comparisonJSON))
+                members.append(("agreement", summary.json))
+            }
         }
         members.append(("relaxation", .object(relaxation)))
         func divergence(_ step: Int?, _ reason: String?) -> JSONValue {
@@ -103,6 +107,7 @@ public struct DMFTExperimentResult: Sendable {
             ("theory", divergence(theory.divergence, theory.divergenceReason)),
             ("simulation", divergence(simulation?.divergence, simulation?.divergenceReason)),
         ])))
+        members.append(("warnings", RunWarning.json(warnings)))
         return .object(members)
     }
 

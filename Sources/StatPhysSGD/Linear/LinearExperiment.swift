@@ -49,14 +49,26 @@ public struct LinearExperimentResult: Sendable {
     public let theoryStart: LinearOrderParameters
     public let simulation: LinearSimulationResult?
 
-    /// Theory vs simulation for m, q and e_g on the shared grid (empty for theory-only runs).
-    public var comparisons: [ObservableComparison] {
-        guard let simulation else { return [] }
-        return [
-            ObservableComparison(name: "m", theory: theory.m, simulation: simulation.statisticsM),
-            ObservableComparison(name: "q", theory: theory.q, simulation: simulation.statisticsQ),
-            ObservableComparison(name: "eg", theory: theory.generalisationError, simulation: simulation.statisticsGeneralisationError),
-        ]
+    /// Theory vs simulation for m, q and e_g on the shared grid, with their verdicts (`AgreementCriterion`);
+    /// nil for theory-only runs.
+    public var comparisonSummary: ComparisonSummary? {
+        guard let simulation, let sim = experiment.simulation else { return nil }
+        return ComparisonSummary([
+            ("m", theory.m, simulation.statisticsM), ("q", theory.q, simulation.statisticsQ),
+            ("eg", theory.generalisationError, simulation.statisticsGeneralisationError),
+        ], seeds: sim.seeds, times: times, theoryDiverged: theory.divergence?.time, simulationDiverged: simulation.divergence?.time)
+    }
+
+    /// The observables' comparisons (empty for theory-only runs).
+    public var comparisons: [ObservableComparison] { comparisonSummary?.comparisons ?? [] }
+
+    /// What the user must know to read the comparison (`ComparisonDiagnostics`); empty for theory-only runs.
+    public var warnings: [RunWarning] {
+        guard let summary = comparisonSummary, let sim = experiment.simulation else { return [] }
+        return ComparisonDiagnostics.warnings(
+            summary: summary, seeds: sim.seeds, requestedPoints: experiment.points, times: times,
+            theoryCurves: [("m", theory.m), ("q", theory.q), ("eg", theory.generalisationError)],
+            theoryDivergence: theory.divergence?.time, simulationDivergence: simulation?.divergence?.time)
     }
 
     /// The first divergence, theory or simulation.

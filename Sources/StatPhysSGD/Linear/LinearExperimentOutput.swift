@@ -45,12 +45,16 @@ extension LinearExperimentResult {
                 ("mean", .object([("m", .numbers(m.mean)), ("q", .numbers(q.mean)), ("eg", .numbers(eg.mean))])),
                 ("stderr", .object([("m", .numbers(m.standardError)), ("q", .numbers(q.standardError)), ("eg", .numbers(eg.standardError))])),
             ])))
-            members.append(("comparison", .object(comparisons.map { ($0.name, $0.json) })))
+            if let summary = comparisonSummary {
+                members.append(("comparison", summary.comparisonJSON))
+                members.append(("agreement", summary.json))
+            }
         }
         members.append(("divergence", .object([
             ("theory", theory.divergence.map(\.json) ?? .null),
             ("simulation", simulation?.divergence.map(\.json) ?? .null),
         ])))
+        members.append(("warnings", RunWarning.json(warnings)))
         return .object(members)
     }
 
