@@ -50,12 +50,14 @@ public enum ComparisonDiagnostics {
                 + "t < \(TextTable.format(t, digits: 4)) and is reported as disagreeing"))
         default: break
         }
-        if times.count < requestedPoints {
+        // A diverged run's grid ends at the divergence: its length says nothing about the grid's resolution.
+        let diverged = theoryDivergence != nil || simulationDivergence != nil
+        if !diverged, times.count < requestedPoints {
             out.append(RunWarning(kind: "coarse-grid",
                 "the \(requestedPoints) requested output times round to only \(times.count) distinct SGD steps (t = steps/d); "
                 + "raise --d or --t-max, or lower --points"))
         }
-        if times.count < 10 {
+        if !diverged, times.count < 10 {
             out.append(RunWarning(kind: "coarse-grid",
                 "the comparison uses only \(times.count) output times; give --points 10 or more for a meaningful test"))
         }
