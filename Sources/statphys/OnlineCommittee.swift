@@ -49,6 +49,7 @@ struct OnlineCommittee: ParsableCommand {
         guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
         guard points >= 3 else { throw ValidationError("--points must be at least 3, got \(points)") }
         guard stability || output != nil else { throw ValidationError("missing --output DIR") }
+        if let heatmapTimes { _ = try parseTimes(heatmapTimes) }
         if stability {
             // The analysis linearises the noise-free ODE at perfect learning Q = R = T, v = v*: no initial state, no
             // time grid, no simulation, and a teacher whose T is known exactly.

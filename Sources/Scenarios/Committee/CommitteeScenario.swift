@@ -95,11 +95,20 @@ public struct CommitteeScenario: Sendable {
         switch initialStudent {
         case .random(let variance):
             try ScenarioError.require("initial weight variance", variance, { $0 > 0 }, "positive")
+            guard variance <= Self.maximumOverlap else {
+                throw ScenarioError.outOfRange("initial weight variance must be at most \(Self.maximumOverlap) (the overlaps Q ≈ variance·I enter the integrals squared and would overflow), got \(variance)")
+            }
         case .overlaps(let q, let r):
             guard q.count == k * k, r.count == k * m, (q + r).allSatisfy(\.isFinite) else {
                 throw ScenarioError("initial overlaps need Q as K×K = \(k)×\(k) and R as K×M = \(k)×\(m) finite matrices")
             }
             if let asymmetry = Self.asymmetry(q, dimension: k, name: "initial overlap Q") { throw ScenarioError(asymmetry) }
+            if let negative = (0..<k).first(where: { q[$0 * k + $0] < 0 }) {
+                throw ScenarioError.outOfRange("initial overlap Q must have a non-negative diagonal (Q_ii = |w_i|²/d), got Q[\(negative)][\(negative)] = \(q[negative * k + negative])")
+            }
+            if let large = (q + r).first(where: { abs($0) > Self.maximumOverlap }) {
+                throw ScenarioError.outOfRange("initial overlaps Q, R must be at most \(Self.maximumOverlap) in magnitude (they enter the integrals squared and would overflow), got \(large)")
+            }
             let t = teacher.expectedOverlap(units: m)
             let joint = CommitteeOrderParameters.jointCovariance(q: q, r: r, t: t, k: k, m: m)
             guard Cholesky.factor(joint, dimension: k + m, tolerance: 1e-10) != nil else {
@@ -123,6 +132,8 @@ public struct CommitteeScenario: Sendable {
 
     /// The largest K or M: K·(K + M) and (K + M)·d then stay far from overflowing a 64-bit size.
     public static let maximumUnits = 1 << 24
+    /// The largest |Q_ik|, |R_in| or initial weight variance.
+    public static let maximumOverlap = 1e100
     /// The largest |v_k| or |v*_n|.
     public static let maximumSecondLayerWeight = 1e100
 

@@ -9,14 +9,12 @@ enum LinearModelResources {
     /// A run with `points` output times to `tMax`, optionally simulated. A seed keeps w, w* and x (3d doubles) and
     /// records (m, q, ρ) at every output time; a step costs about 20d operations (d Gaussians, two dot products,
     /// one update). The ODE costs `operationsPerEvaluation` per right-hand side, and the explicit adaptive
-    /// integrator needs about 6(100 + points + t_max·r/3) of them for its fastest rate r = 2τ(1 + λ) + τ² (the
-    /// q-equation's coefficient; the integrator's stability region reaches about 3 on the negative axis), which
-    /// makes a stiff run (large λ) as long as it really is.
-    static func estimate(points: Int, tMax: Double, simulation: SimulationSettings?, learningRate tau: Double,
-                         weightDecay lambda: Double, operationsPerEvaluation: Double) -> ResourceEstimate {
+    /// integrator needs about 6(100 + points + t_max·r/3) of them for the fastest decay rate r of the dynamics (its
+    /// stability region reaches about 3 on the negative axis), which makes a stiff run (large λ) as long as it is.
+    static func estimate(points: Int, tMax: Double, simulation: SimulationSettings?, fastestRate rate: Double,
+                         operationsPerEvaluation: Double) -> ResourceEstimate {
         let n = Double(points)
         var bytes = n * bytesPerPoint + 1_000_000
-        let rate = 2 * tau * (1 + lambda) + tau * tau
         var operations = 6 * (100 + n + tMax * rate / 3) * operationsPerEvaluation
         var detail = "\(points) output times"
         if let simulation {
@@ -40,7 +38,14 @@ enum TextTableNumber {
 extension LinearExperiment: ResourceEstimating {
     /// The ODE's right-hand side is a few operations.
     public var resourceEstimate: ResourceEstimate {
-        LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, learningRate: scenario.learningRate,
-                                      weightDecay: scenario.weightDecay, operationsPerEvaluation: 20)
+        LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation,
+                                      fastestRate: Self.fastestRate(learningRate: scenario.learningRate, weightDecay: scenario.weightDecay),
+                                      operationsPerEvaluation: 20)
+    }
+
+    /// The q-equation's decay rate 2τ(1 + λ) − τ² (plus the m-equation's τ(1 + λ), bounded by it) while stable; above
+    /// τ_c = 2(1 + λ) the run diverges within a few steps of the integrator, so the rate does not lengthen it.
+    static func fastestRate(learningRate tau: Double, weightDecay lambda: Double) -> Double {
+        tau < 2 * (1 + lambda) ? 2 * tau * (1 + lambda) + tau * tau : 0
     }
 }
