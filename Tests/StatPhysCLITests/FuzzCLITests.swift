@@ -112,7 +112,11 @@ import Testing
         // Stiff: λ = 9.2e18 makes the explicit integrator take ~10¹⁹ steps; refused as never finishing.
         cases += refused(linear, "reg", ["9223372036854775807", "1e300"], mention: "never finish")
 
-        for base in [committee, committeeTheory] {
+        // Theory only: sizes also set the one random student the theory draws.
+        cases += refused(committeeTheory, "K", badCount)
+        cases += refused(committeeTheory, "M", badCount)
+        cases += refused(committeeTheory, "t-max", ["0", "nan", "1e308"], mention: "never finish")
+        for base in [committee] {
             cases += refused(base, "K", badCount)
             cases += refused(base, "M", badCount)
             cases += refused(base, "lr", notPositive, mention: "learning rate")
@@ -160,7 +164,9 @@ import Testing
         cases += values(sweep, "lr", ["1e-300", "0.1:0.3:0.1"], .success)
         cases += values(sweep, "noise", ["1e-300,0.1"], .success)
 
-        for base in [dmft, dmftSimulated] {
+        cases += refused(dmftSimulated, "alpha", ["0", "nan"], mention: "alpha")
+        cases += refused(dmftSimulated, "steps", ["0", "9223372036854775807"], mention: "steps")
+        for base in [dmft] {
             cases += refused(base, "alpha", notPositive, mention: "alpha")
             cases += refused(base, "lr", notPositive, mention: "learning rate")
             cases += refused(base, "batch", notPositive + ["1.5"], mention: "batch")
