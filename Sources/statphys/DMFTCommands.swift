@@ -38,6 +38,10 @@ struct DMFTRun: ParsableCommand {
             seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
             theory_step, simulation_step}, divergence {theory, simulation}. Also dynamics.csv, dynamics.svg and \
             correlation.svg (C(t,s) heatmap).
+
+            --max-memory bounds the whole run (the DMFT stores four (T+1)²/2 triangles); the simulation stores \
+            its couplings only when those of the samples running at once fit in it, and regenerates them each \
+            step otherwise (couplings_on_the_fly). --N, --samples, --seed and --precision need --simulate.
             """)
 
     @Option(help: "Sample complexity α = P/N.") var alpha = 3.0

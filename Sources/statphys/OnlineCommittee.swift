@@ -26,7 +26,8 @@ struct OnlineCommittee: ParsableCommand {
 
             --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
-            writes DIR/stability.json.
+            writes DIR/stability.json. It is refused with --noise, --teacher random and the options it would \
+            ignore (--q0, --r0, --init, --init-variance, --v0, --heatmap-times, --log-grid).
             """)
 
     @OptionGroup var model: CommitteeModelOptions
