@@ -6,6 +6,8 @@ public indirect enum JSONValue: Sendable, Hashable {
     case bool(Bool)
     case number(Double)
     case integer(Int)
+    /// An unsigned integer written exactly, e.g. a 64-bit random seed above Int.max.
+    case unsigned(UInt64)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -45,6 +47,7 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .integer(let i): out += String(i)
+        case .unsigned(let u): out += String(u)
         case .number(let x): out += Self.format(x)
         case .string(let s): Self.quote(s, into: &out)
         case .array(let items):

@@ -26,14 +26,18 @@ func outputDirectory(_ text: String) throws -> URL {
 
 /// Finite-d simulation options.
 struct SimulationOptions: ParsableArguments {
-    @Option(name: .customLong("d"), help: "Input dimension d of the simulation.")
-    var dimension = 1000
+    @Option(name: .customLong("d"), help: "Input dimension d of the simulation (default 1000).")
+    var dimensionOption: Int?
 
-    @Option(help: "Number of independent seeds (teacher, initial student and data differ).")
-    var seeds = 5
+    @Option(name: .customLong("seeds"), help: "Number of independent seeds (teacher, initial student and data differ; default 5).")
+    var seedsOption: Int?
 
-    @Option(help: "Base random seed; seed k uses stream k of it, so results do not depend on thread count.")
-    var seed: UInt64 = 1
+    @Option(name: .customLong("seed"), help: "Base random seed; seed k uses stream k of it, so results do not depend on thread count (default 1).")
+    var seedOption: UInt64?
+
+    var dimension: Int { dimensionOption ?? 1000 }
+    var seeds: Int { seedsOption ?? 5 }
+    var seed: UInt64 { seedOption ?? 1 }
 
     @Flag(help: "Solve the ODE only; no simulation.")
     var theoryOnly = false
@@ -42,6 +46,98 @@ struct SimulationOptions: ParsableArguments {
         guard dimension > 0 else { throw ValidationError("--d must be a positive integer, got \(dimension)") }
         guard seeds > 0 else { throw ValidationError("--seeds must be a positive integer, got \(seeds)") }
     }
+
+    /// Refuses simulation options that `--theory-only` would silently ignore. `drawsInitialStudent`: the theory
+    /// draws one random student at `--d` with `--seed` (committee without given overlaps), so those two count.
+    func refuseUnused(drawsInitialStudent: Bool = false) throws {
+        guard theoryOnly else { return }
+        let unused = [("--seeds", seedsOption != nil), ("--d", dimensionOption != nil && !drawsInitialStudent),
+                      ("--seed", seedOption != nil && !drawsInitialStudent)].filter(\.1).map(\.0)
+        guard unused.isEmpty else {
+            throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "has" : "have") no effect with --theory-only (no simulation is run)")
+        }
+    }
+}
+
+/// The memory budget every command honours (`--max-memory`), and the one check of a run's estimate against it.
+struct ResourceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Memory the run may use: a byte count or a size with K, M, G or T (binary), e.g. 512M, 4G (default: half the physical memory). "
+            + "A run estimated to need more is refused before it starts (exit 64).", valueName: "size"))
+    var maxMemory: String?
+
+    func validate() throws {
+        do { _ = try budget() } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The budget: `--max-memory`, or half the physical memory.
+    func budget() throws -> ResourceBudget {
+        ResourceBudget(maximumBytes: try maxMemory.map(ResourceBudget.parseBytes) ?? ResourceBudget.defaultMaximumBytes)
+    }
+
+    /// The budget in bytes, as an `Int`.
+    func bytes() throws -> Int { Int(min(try budget().maximumBytes, Double(Int.max / 2))) }
+
+    /// Refuses `estimate` (exit 64 with the estimate) when it does not fit the budget; warns on stderr when it
+    /// fits but is estimated to take longer than ten minutes. Every command calls this before it starts.
+    func check(_ estimate: ResourceEstimate, what: String) throws {
+        if let warning = try budget().check(estimate, what: what) {
+            FileHandle.standardError.write(Data((warning + "\n").utf8))
+        }
+    }
+}
+
+/// A grid of numbers given as `start:stop:step` or `a,b,c`. Counted before it is built, so that a grid too large
+/// for memory is refused by the resource check instead of aborting in malloc.
+struct NumberGrid {
+    let name: String
+    /// The number of values.
+    let count: Int
+    private let range: (start: Double, stop: Double, step: Double)?
+    private let list: [Double]
+
+    /// Throws `ValidationError` for text that is neither form, a range with step ≤ 0, stop < start or non-finite
+    /// ends, and a range of more than 10¹⁵ values.
+    init(parsing text: String, name: String) throws {
+        self.name = name
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 3 {
+            guard let a = Double(parts[0]), let b = Double(parts[1]), let step = Double(parts[2]),
+                  a.isFinite, b.isFinite, step.isFinite else {
+                throw ValidationError("\(name) range must be start:stop:step with finite numbers, got '\(text)'")
+            }
+            guard step > 0, b >= a else { throw ValidationError("\(name) range must be start:stop:step with step > 0 and stop ≥ start, got '\(text)'") }
+            let steps = ((b - a) / step + 1e-9).rounded(.down)
+            guard steps.isFinite, steps < 1e15 else {
+                throw ValidationError("\(name) range '\(text)' has about \(String(format: "%.1e", steps)) values; a grid may have at most 10^15")
+            }
+            range = (a, b, step)
+            count = Int(steps) + 1
+            list = []
+            return
+        }
+        let pieces = text.split(separator: ",", omittingEmptySubsequences: false)
+        let values = pieces.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !text.isEmpty, values.count == pieces.count else {
+            throw ValidationError("\(name) must be start:stop:step or a comma-separated list of numbers, got '\(text)'")
+        }
+        range = nil
+        list = values
+        count = values.count
+    }
+
+    /// The values (rounded to 12 decimals for ranges, so that 0.1:1:0.1 gives 0.3, not 0.30000000000000004).
+    var values: [Double] {
+        guard let range else { return list }
+        return (0..<count).map { index in
+            let x = range.start + Double(index) * range.step
+            let rounded = (x * 1e12).rounded() / 1e12
+            return rounded.isFinite ? rounded : x
+        }
+    }
+
+    /// The largest value, without building the grid.
+    var maximum: Double { range.map { $0.start + Double(count - 1) * $0.step } ?? (list.max() ?? 0) }
 }
 
 /// The exit status for a run that diverged (results up to the divergence are written).
@@ -96,9 +192,20 @@ struct ClusterOptions: ParsableArguments {
         guard [shard != nil, merge, slurm != nil].filter({ $0 }).count <= 1 else {
             throw ValidationError("give at most one of --shard, --merge and --slurm")
         }
-        if let shard { _ = try SweepShard(parsing: shard) }
+        if let shard {
+            do { _ = try SweepShard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+        }
         if let slurm { guard slurm >= 1 else { throw ValidationError("--slurm needs at least 1 shard, got \(slurm)") } }
         guard slurmCpus >= 1 else { throw ValidationError("--slurm-cpus must be at least 1, got \(slurmCpus)") }
+    }
+
+    /// How many of a sweep's `total` points this invocation solves: all, one shard's, or none (scripts, merge).
+    func pointsSolved(of total: Int) -> Double {
+        if slurm != nil || merge { return 0 }
+        if let shard, let parsed = try? SweepShard(parsing: shard) {
+            return total > parsed.index ? Double((total - parsed.index - 1) / parsed.count + 1) : 0
+        }
+        return Double(total)
     }
 
     /// Runs `sweep` the way these options say: locally (then `finish` writes the results into the staging directory

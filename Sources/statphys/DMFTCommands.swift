@@ -39,6 +39,10 @@ struct DMFTRun: ParsableCommand {
             theory_step, simulation_step}, divergence {theory, simulation: null or {step, t, reason}}, warnings; with \
             --simulate also comparison and agreement (a verdict per observable: Student-t per step with samples − 1 \
             degrees of freedom, Bonferroni, α = 0.01). Also dynamics.csv, dynamics.svg and correlation.svg (C(t,s) heatmap).
+
+            --max-memory bounds the whole run (the DMFT stores four (T+1)²/2 triangles); the simulation stores \
+            its couplings only when those of the samples running at once fit in it, and regenerates them each \
+            step otherwise (couplings_on_the_fly). --N, --samples, --seed and --precision need --simulate.
             """)
 
     @Option(help: "Sample complexity α = P/N.") var alpha = 3.0
@@ -49,28 +53,31 @@ struct DMFTRun: ParsableCommand {
     @Option(help: "Number of steps T.") var steps = 2000
     @Flag(help: "Spherical variant: renormalise x to |x|² = N after every step (C(t,t) = 1; needs c0 = 1).") var spherical = false
     @Flag(help: "Also run the finite-N simulation.") var simulate = false
-    @Option(name: .customLong("N"), help: "Simulation dimension N.") var size = 200
-    @Option(help: "Number of disorder samples.") var samples = 8
-    @Option(help: "Base random seed.") var seed: UInt64 = 1
-    @Option(help: "Simulation precision: double or float.") var precision = "double"
-    @Option(help: "Memory for the couplings, e.g. 4G or 512M; above it rows are regenerated each step.") var maxMemory = "4G"
+    @Option(name: .customLong("N"), help: "Simulation dimension N (with --simulate; default 200).") var sizeOption: Int?
+    @Option(name: .customLong("samples"), help: "Number of disorder samples (with --simulate; default 8).") var samplesOption: Int?
+    @Option(name: .customLong("seed"), help: "Base random seed (with --simulate; default 1).") var seedOption: UInt64?
+    @Option(name: .customLong("precision"), help: "Simulation precision: double or float (with --simulate; default double).") var precisionOption: String?
+    @OptionGroup var resources: ResourceOptions
     @Option(help: "Relaxation criterion: delta:X (first Δ(t) ≤ X) or m:X (first m(t) ≥ X).") var criterion = "delta:0.05"
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
 
-    func validate() throws {
-        guard ["double", "float"].contains(precision) else { throw ValidationError("--precision must be 'double' or 'float'") }
-        _ = try parseMemory(maxMemory)
-        _ = try parseCriterion(criterion)
-        _ = try outputDirectory(output)
-    }
+    var size: Int { sizeOption ?? 200 }
+    var samples: Int { samplesOption ?? 8 }
+    var seed: UInt64 { seedOption ?? 1 }
+    var precision: String { precisionOption ?? "double" }
 
-    func parseMemory(_ text: String) throws -> Int {
-        let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824]
-        var number = text.uppercased(), factor = 1.0
-        if let last = number.last, let unit = units[last] { factor = unit; number.removeLast() }
-        guard let value = Double(number), value >= 0 else { throw ValidationError("--max-memory must be like 4G, 512M or a byte count, got '\(text)'") }
-        return Int(value * factor)
+    func validate() throws {
+        guard ["double", "float"].contains(precision) else { throw ValidationError("--precision must be 'double' or 'float', got '\(precision)'") }
+        _ = try parseCriterion(criterion)
+        let unused = [("--N", sizeOption != nil), ("--samples", samplesOption != nil), ("--seed", seedOption != nil),
+                      ("--precision", precisionOption != nil)].filter(\.1).map(\.0)
+        guard simulate || unused.isEmpty else {
+            throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "sets" : "set") the finite-N simulation; add --simulate")
+        }
+        guard size >= 2 else { throw ValidationError("--N must be at least 2, got \(size)") }
+        guard samples >= 1 else { throw ValidationError("--samples must be a positive integer, got \(samples)") }
+        _ = try outputDirectory(output)
     }
 
     func run() throws {
@@ -80,8 +87,10 @@ struct DMFTRun: ParsableCommand {
         let experiment = DMFTExperiment(
             problem: problem,
             simulation: simulate ? .init(size: size, samples: samples, seed: seed, precision: precision == "float" ? .float : .double,
-                                         maxMemoryBytes: try parseMemory(maxMemory)) : nil,
+                                         maxMemoryBytes: try resources.bytes()) : nil,
             criterion: try parseCriterion(criterion))
+        try resources.check(experiment.resourceEstimate, what: simulate ? "the DMFT and its simulation" : "the DMFT")
+        if simulate { _ = try SignalRecoverySimulator(problem: problem, size: size, samples: samples, seed: seed) }
         var finished: DMFTExperimentResult?
         let files = try RunDirectory.write(into: directory) { staging in
             let theoryProgress = ProgressReporter(label: "DMFT", enabled: !quiet)
@@ -142,26 +151,20 @@ struct DMFTThreshold: ParsableCommand {
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws { _ = try outputDirectory(output) }
 
-    static func parseList(_ text: String, name: String) throws -> [Double] {
-        let parts = text.split(separator: ":")
-        if parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]), let step = Double(parts[2]) {
-            guard step > 0, b >= a else { throw ValidationError("\(name) range must be start:stop:step with step > 0 and stop ≥ start") }
-            let count = Int(((b - a) / step + 1e-9).rounded(.down))
-            return (0...count).map { (a + Double($0) * step) * 1e12 }.map { $0.rounded() / 1e12 }
-        }
-        let values = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.count == text.split(separator: ",").count else {
-            throw ValidationError("\(name) must be start:stop:step or a comma-separated list of numbers, got '\(text)'")
-        }
-        return values
-    }
-
     func run() throws {
+        let batches = try NumberGrid(parsing: batch, name: "--batch"), alphas = try NumberGrid(parsing: alpha, name: "--alpha")
+        let (points, overflow) = batches.count.multipliedReportingOverflow(by: alphas.count)
+        guard !overflow else { throw ValidationError("the grid of --batch × --alpha has more points than can be counted") }
+        // The horizon's own range first: the estimate of an out-of-range T would only be a huge number.
+        _ = try SignalRecoveryProblem(alpha: 1, learningRate: 1, initialOverlap: 0, steps: steps)
+        try resources.check(DMFTResources.thresholdSweep(points: cluster.pointsSolved(of: points), steps: steps),
+                            what: "this sweep (\(points) points)")
         let sweep = try ThresholdSweep(
-            batches: try Self.parseList(batch, name: "--batch"), alphas: try Self.parseList(alpha, name: "--alpha"),
+            batches: batches.values, alphas: alphas.values,
             learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, spherical: spherical,
             criterion: try parseCriterion(criterion))
         try cluster.run(sweep, name: "statphys-threshold", directory: try outputDirectory(output), quiet: quiet) { result, staging in

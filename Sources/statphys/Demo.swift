@@ -11,6 +11,7 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Output directory.") var output = "statphys-demo"
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws { _ = try outputDirectory(output) }
 
@@ -20,6 +21,7 @@ struct Demo: ParsableCommand {
         let experiment = LinearExperiment(scenario: scenario, tMax: 10, points: 101, simulation: .init(dimension: 1000, seeds: 10, seed: 1))
         var options = try OutputOptions.parse(["--output", output])
         options.quiet = quiet
+        try resources.check(experiment.resourceEstimate, what: "the demo")
         try runOnline(output: options) { try experiment.run(progress: $0) }
     }
 }

@@ -33,11 +33,15 @@ struct OnlineClassifier: ParsableCommand {
     @Flag(help: "Logarithmically spaced output times (from t-max/1000), with a logarithmic time axis.") var logGrid = false
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
-        _ = try ClassificationLoss.named(loss)
-        guard tMax > 0, tMax.isFinite else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        do { _ = try ClassificationLoss.named(loss) } catch { throw ValidationError("--loss: \(error)") }
+        guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
+        guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
         guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
+        try simulation.refuseUnused()
         guard points >= (logGrid ? 3 : 2) else { throw ValidationError("--points must be at least \(logGrid ? 3 : 2), got \(points)") }
     }
 
@@ -49,6 +53,7 @@ struct OnlineClassifier: ParsableCommand {
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
         experiment.logarithmicGrid = logGrid
+        try resources.check(experiment.resourceEstimate, what: "this run")
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }

@@ -35,7 +35,8 @@ struct OnlineCommittee: ParsableCommand {
 
             --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
-            writes DIR/stability.json.
+            writes DIR/stability.json. It is refused with --noise, --teacher random and the options it would \
+            ignore (--q0, --r0, --init, --init-variance, --v0, --heatmap-times, --log-grid).
             """)
 
     @OptionGroup var model: CommitteeModelOptions
@@ -50,18 +51,51 @@ struct OnlineCommittee: ParsableCommand {
     @OptionGroup var simulation: SimulationOptions
     @Option(help: "Output directory (required except with --stability).") var output: String?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
-        guard tMax > 0, tMax.isFinite else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
+        guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
         guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
         guard points >= 3 else { throw ValidationError("--points must be at least 3, got \(points)") }
         guard stability || output != nil else { throw ValidationError("missing --output DIR") }
         if let output { _ = try outputDirectory(output) }
+        if let heatmapTimes { _ = try parseTimes(heatmapTimes) }
+        if stability {
+            // The analysis linearises the noise-free ODE at perfect learning Q = R = T, v = v*: no initial state, no
+            // time grid, no simulation, and a teacher whose T is known exactly.
+            guard noise == 0 else {
+                throw ValidationError("--stability linearises the noise-free dynamics at perfect learning (with noise, Q = R = T is not a fixed point); drop --noise")
+            }
+            guard model.teacher != "random" else {
+                throw ValidationError("--stability needs a teacher with a known T (orthonormal or a file); a random teacher's T is only measured in a simulation")
+            }
+            let unused = [("--q0", model.q0 != nil), ("--r0", model.r0 != nil), ("--init", model.`init` != nil),
+                          ("--init-variance", model.initVariance != nil), ("--v0", model.v0 != nil),
+                          ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid)].filter(\.1).map(\.0)
+            guard unused.isEmpty else {
+                throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "has" : "have") no effect with --stability, which starts at perfect learning and scans the learning rate")
+            }
+        }
+        try simulation.refuseUnused(drawsInitialStudent: model.q0 == nil && model.`init` == nil)
     }
 
     func run() throws {
+        let student = try Activation.named(model.activation)
+        let teacher = try model.teacherActivation.map(Activation.named) ?? student
+        if stability {
+            try resources.check(CommitteeResources.stability(
+                studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
+                quadratureOrder: model.quadratureOrder), what: "the stability analysis")
+            return try runStability(try model.scenario(lr: lr, noise: noise))
+        }
+        try resources.check(CommitteeResources.experiment(
+            studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
+            learningRate: lr, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
+            simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
+            initialDimension: simulation.dimension), what: "this run")
         let scenario = try model.scenario(lr: lr, noise: noise)
-        if stability { return try runStability(scenario) }
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,
@@ -140,14 +174,33 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
+    @OptionGroup var resources: ResourceOptions
 
-    func validate() throws { _ = try outputDirectory(output) }
+    func validate() throws {
+        guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
+        guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard model.q0 != nil || model.`init` != nil else {
+            throw ValidationError("committee-sweep needs the initial overlaps: give --q0 and --r0, or --init FILE")
+        }
+        guard model.initVariance == nil else {
+            throw ValidationError("--init-variance has no effect in committee-sweep, which starts every point from --q0/--r0 or --init")
+        }
+        _ = try outputDirectory(output)
+    }
 
     func run() throws {
+        let learningRates = try NumberGrid(parsing: lr, name: "--lr"), noiseVariances = try NumberGrid(parsing: noise, name: "--noise")
+        let student = try Activation.named(model.activation)
+        let teacher = try model.teacherActivation.map(Activation.named) ?? student
+        let (points, overflow) = learningRates.count.multipliedReportingOverflow(by: noiseVariances.count)
+        guard !overflow else { throw ValidationError("the grid of --lr × --noise has more points than can be counted") }
+        try resources.check(CommitteeResources.finalErrorSweep(
+            studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
+            largestLearningRate: learningRates.maximum, tMax: tMax, points: cluster.pointsSolved(of: points),
+            quadratureOrder: model.quadratureOrder), what: "this sweep (\(points) points)")
         let base = try model.scenario(lr: 1, noise: 0)
         var sweep = try CommitteeFinalErrorSweep(
-            base: base, learningRates: try DMFTThreshold.parseList(lr, name: "--lr"),
-            noiseVariances: try DMFTThreshold.parseList(noise, name: "--noise"), tMax: tMax)
+            base: base, learningRates: learningRates.values, noiseVariances: noiseVariances.values, tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
         sweep.quadratureOrder = model.quadratureOrder
         try cluster.run(sweep, name: "statphys-committee-sweep", directory: try outputDirectory(output), quiet: quiet) { result, staging in
@@ -175,8 +228,8 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "Initial Q(0) = q0·I (with --r0).") var q0: Double?
     @Option(help: "Initial R(0)_in = r0·δ_in (with --q0).") var r0: Double?
     @Option(help: "JSON file with the initial \"Q\", \"R\" (and optionally \"v\").") var `init`: String?
-    @Option(help: "Variance of a random initial student's weights.") var initVariance = 1.0
-    @Option(help: "Initial student second-layer weights (all equal).") var v0 = 1.0
+    @Option(help: "Variance of a random initial student's weights (default 1; without --q0/--r0 and --init).") var initVariance: Double?
+    @Option(help: "Initial student second-layer weights, all equal (default 1; an --init file's \"v\" replaces it).") var v0: Double?
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
     @Option(help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations); see the README for the accuracy.") var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
 
@@ -188,6 +241,19 @@ struct CommitteeModelOptions: ParsableArguments {
         guard q0 == nil || `init` == nil else { throw ValidationError("give either --q0/--r0 or --init, not both") }
         guard (2...200).contains(quadratureOrder) else {
             throw ValidationError("--quadrature-order must be between 2 and 200, got \(quadratureOrder)")
+        }
+        guard studentUnits >= 1 else { throw ValidationError("--K must be a positive integer, got \(studentUnits)") }
+        guard teacherUnits >= 1 else { throw ValidationError("--M must be a positive integer, got \(teacherUnits)") }
+        do { _ = try Activation.named(activation) } catch { throw ValidationError("--activation: \(error)") }
+        do { _ = try teacherActivation.map(Activation.named) } catch { throw ValidationError("--teacher-activation: \(error)") }
+        guard lr2 == nil || secondLayer == "trained" else {
+            throw ValidationError("--lr2 is the second layer's learning rate; it needs --second-layer trained (the second layer is fixed)")
+        }
+        guard initVariance == nil || (q0 == nil && `init` == nil) else {
+            throw ValidationError("--init-variance sets a random initial student; it has no effect with --q0/--r0 or --init")
+        }
+        for (name, value) in [("--reg", reg), ("--q0", q0), ("--r0", r0), ("--init-variance", initVariance), ("--v0", v0), ("--lr2", lr2)] {
+            if let value, !value.isFinite { throw ValidationError("\(name) must be a finite number, got \(value)") }
         }
     }
 
@@ -203,22 +269,25 @@ struct CommitteeModelOptions: ParsableArguments {
         default:
             let file = try CommitteeInputFile.teacher(from: URL(fileURLWithPath: teacher))
             guard file.units == teacherUnits else {
-                throw ValidationError("\(teacher): T is \(file.units)×\(file.units) but --M is \(teacherUnits)")
+                throw ScenarioError("\(teacher): T is \(file.units)×\(file.units) but --M is \(teacherUnits)")
             }
             teacherSpec = .overlap(file.t)
             vStar = file.vStar
         }
-        var initial = StudentInitialisation.random(variance: initVariance)
-        var v = [Double](repeating: v0, count: max(studentUnits, 0))
+        var initial = StudentInitialisation.random(variance: initVariance ?? 1)
+        var v = [Double](repeating: v0 ?? 1, count: max(studentUnits, 0))
         if let q0, let r0 {
             initial = .diagonal(q0: q0, r0: r0, studentUnits: studentUnits, teacherUnits: teacherUnits)
         } else if let path = `init` {
             let file = try CommitteeInputFile.initialState(from: URL(fileURLWithPath: path))
             guard file.studentUnits == studentUnits, file.teacherUnits == teacherUnits else {
-                throw ValidationError("\(path): Q, R are for K = \(file.studentUnits), M = \(file.teacherUnits) but --K \(studentUnits) --M \(teacherUnits)")
+                throw ScenarioError("\(path): Q, R are for K = \(file.studentUnits), M = \(file.teacherUnits) but --K \(studentUnits) --M \(teacherUnits)")
             }
             initial = .overlaps(q: file.q, r: file.r)
-            if let fileV = file.v { v = fileV }
+            if let fileV = file.v {
+                guard v0 == nil else { throw ScenarioError("\(path) sets \"v\", so --v0 would have no effect; give one of them") }
+                v = fileV
+            }
         }
         return try CommitteeScenario(
             studentUnits: studentUnits, teacherUnits: teacherUnits, studentActivation: student,

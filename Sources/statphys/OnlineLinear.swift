@@ -29,10 +29,14 @@ struct OnlineLinear: ParsableCommand {
     @Option(help: "Number of output times from 0 to t-max.") var points = 101
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
-        guard tMax > 0, tMax.isFinite else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
+        guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
         guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
+        try simulation.refuseUnused()
         guard points >= 2 else { throw ValidationError("--points must be at least 2, got \(points)") }
     }
 
@@ -43,6 +47,7 @@ struct OnlineLinear: ParsableCommand {
         let experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+        try resources.check(experiment.resourceEstimate, what: "this run")
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }

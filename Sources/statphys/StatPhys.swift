@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import StatPhysSGD
 
 @main
 struct StatPhys: ParsableCommand {
@@ -13,11 +15,68 @@ struct StatPhys: ParsableCommand {
             (listed in DIR/.statphys-run.json) with its complete set; a failed or interrupted run leaves the \
             previous set as it was, and a second run into the same directory is refused.
 
-            Exit status: 0 on success, 1 for a rejected setting or an I/O error, 64 for a malformed option (both with \
-            a message), 3 when a trajectory \
-            diverged (results up to the divergence are still written).
+            Before it starts, every command estimates the memory (and time) the run needs and refuses one that \
+            does not fit in --max-memory (default: half the physical memory); a run estimated to take longer \
+            than ten minutes says so on stderr.
+
+            Exit status (always with a message on stderr): 0 on success; 64 for a malformed option or an option \
+            value outside its domain (a negative variance, K = 0, nan or inf, a run too large for --max-memory); \
+            1 for valid values that do not go together, an input file that cannot be used, or an I/O error; \
+            3 when a trajectory diverged (results up to the divergence are still written).
             """,
         subcommands: [Demo.self, Online.self, DMFTCommand.self])
+
+    /// What one invocation ended with: the exit status and the message for stderr (or, for help, stdout).
+    struct Outcome {
+        var status: Int32
+        var message: String
+    }
+
+    /// Parses and runs `arguments` (without the executable's name) in this process. Errors are mapped by
+    /// `userFacing` and then by ArgumentParser's rules (`ValidationError` → 64, `ExitCode` → itself, other → 1).
+    static func execute(_ arguments: [String]) -> Outcome {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            return Outcome(status: exitCode(for: error).rawValue, message: fullMessage(for: error))
+        }
+        do {
+            try command.run()
+            return Outcome(status: 0, message: "")
+        } catch {
+            // After parsing, the message alone: the root's usage line would not be the command's.
+            let mapped = userFacing(error)
+            let status = exitCode(for: mapped).rawValue
+            if let validation = mapped as? ValidationError { return Outcome(status: status, message: "Error: \(validation.message)") }
+            return Outcome(status: status, message: fullMessage(for: mapped))
+        }
+    }
+
+    /// The one place where library errors meet exit statuses: an error that names one parameter outside its
+    /// domain (`ScenarioError.isOutOfRange`, `DMFTError.invalidParameter`, `ResourceError`) is reported like a
+    /// malformed option, as a `ValidationError` (exit 64). Everything else keeps its status (1 for a rejected
+    /// combination, an input file or I/O, 3 for divergence).
+    static func userFacing(_ error: Error) -> Error {
+        switch error {
+        case let error as ScenarioError where error.isOutOfRange: ValidationError(error.description)
+        case let error as DMFTError where error.isOutOfRange: ValidationError(error.description)
+        case let error as ResourceError: ValidationError(error.description)
+        default: error
+        }
+    }
+
+    static func main() {
+        let outcome = execute(Array(CommandLine.arguments.dropFirst()))
+        if !outcome.message.isEmpty {
+            if outcome.status == 0 {
+                print(outcome.message)
+            } else {
+                FileHandle.standardError.write(Data((outcome.message + "\n").utf8))
+            }
+        }
+        Foundation.exit(outcome.status)
+    }
 }
 
 struct Online: ParsableCommand {

@@ -147,3 +147,40 @@ import Scenarios
         #expect(slope > -0.75 && slope < -0.3, "deviations \(deviations), slope \(slope)")
     }
 }
+
+/// A student that already is its teacher (Q = R = T, perfect learning) has a vanishing Schur complement
+/// Q − R T⁻¹ Rᵀ; rounding must not make the simulator reject it.
+@Suite struct PerfectLearningStartTests {
+    @Test(arguments: [TeacherSpecification.orthonormal, .overlap([1, 0.3, 0.3, 0.8])])
+    func perfectStudentIsBuiltExactly(teacher: TeacherSpecification) throws {
+        let t = teacher.expectedOverlap(units: 2)
+        let scenario = try CommitteeScenario(
+            studentUnits: 2, teacherUnits: 2, learningRate: 0.5, teacher: teacher, initialStudent: .overlaps(q: t, r: t))
+        let result = try CommitteeSimulator(scenario: scenario, dimension: 200, seeds: 2).run(times: [0, 0.05])
+        for seed in 0..<2 {
+            let start = result.states[seed][0]
+            for (a, b) in zip(start.q, t) { #expect(abs(a - b) < 1e-10) }
+            for (a, b) in zip(start.r, t) { #expect(abs(a - b) < 1e-10) }
+        }
+        // Noise-free, a perfect student stays perfect: the error Δ = φ* − φ is zero at every step.
+        let last = result.states[0].last!
+        for (a, b) in zip(last.q, t) { #expect(abs(a - b) < 1e-10) }
+    }
+
+    /// One unit learned (Q_00 = R_00 = 1), the other not: a partly singular complement.
+    @Test func partlyPerfectStudentIsBuiltExactly() throws {
+        let q = [1, 0, 0, 0.5], r = [1, 0, 0, 0.1]
+        let scenario = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, learningRate: 0.5, initialStudent: .overlaps(q: q, r: r))
+        let start = try CommitteeSimulator(scenario: scenario, dimension: 200, seeds: 1).run(times: [0]).states[0][0]
+        for (a, b) in zip(start.q, q) { #expect(abs(a - b) < 1e-10) }
+        for (a, b) in zip(start.r, r) { #expect(abs(a - b) < 1e-10) }
+    }
+
+    /// Overlaps no student can have are still rejected (Q_11 below R_11²).
+    @Test func unrealisableStudentIsRejected() {
+        #expect(throws: ScenarioError.self) {
+            try CommitteeScenario(studentUnits: 2, teacherUnits: 2, learningRate: 0.5,
+                                  initialStudent: .overlaps(q: [1, 0, 0, 0.5], r: [1, 0, 0, 0.9]))
+        }
+    }
+}

@@ -85,3 +85,29 @@ import Testing
         #expect(line.contains("50%") && line.contains("###############---------------"))
     }
 }
+
+@Suite struct InputFileTests {
+    @Test func fileTypesAreNamedBeforeReading() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("statphys-input-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("fifo")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let file = folder.appendingPathComponent("a.json")
+        try Data("{}".utf8).write(to: file)
+        #expect(try InputFile.read(file) == Data("{}".utf8))
+        for (url, word) in [(fifo, "FIFO"), (folder, "directory"), (folder.appendingPathComponent("missing"), "no such file")] {
+            do {
+                _ = try InputFile.read(url)
+                Issue.record("\(url.path) was read")
+            } catch let error as InputFile.Failure {
+                #expect(error.description.contains(word), "\(error)")
+            }
+        }
+    }
+
+    @Test func unsignedIntegersAreWrittenExactly() {
+        #expect(JSONValue.unsigned(UInt64.max).serialized() == "18446744073709551615")
+        #expect(JSONValue.object([("seed", .unsigned(9_223_372_036_854_775_808))]).serialized(indent: 0) == #"{"seed":9223372036854775808}"#)
+    }
+}

@@ -30,19 +30,34 @@ public struct SignalRecoveryProblem: Sendable, Hashable, Codable {
     /// Whether each step is normalised back to |x|² = N (C(t,t) = 1).
     public var spherical: Bool
 
-    /// A validated problem; throws `DMFTError` for α ≤ 0, η ≤ 0, b ∉ (0, 1], c0 ≤ 0, m0 ∉ [0, √c0], T < 1,
-    /// or a spherical run with c0 ≠ 1.
+    /// The largest horizon: the DMFT stores four T×T triangles, so T = 10⁸ already needs 1.6·10¹⁷ bytes, and the
+    /// element counts of larger T would overflow 64-bit sizes.
+    public static let maximumSteps = 100_000_000
+
+    /// A validated problem; throws `DMFTError` for α ≤ 0, η ≤ 0, b ∉ (0, 1], c0 ≤ 0, m0 ∉ [0, √c0],
+    /// T ∉ [1, `maximumSteps`] (out of range), or a spherical run with c0 ≠ 1 (inconsistent).
     public init(alpha: Double, learningRate: Double, batchFraction: Double = 1, initialOverlap: Double,
                 initialNorm: Double = 1, steps: Int, spherical: Bool = false) throws {
         func require(_ ok: Bool, _ message: String) throws { if !ok { throw DMFTError.invalidParameter(message) } }
-        try require(alpha.isFinite && alpha > 0, "alpha must be positive, got \(alpha)")
-        try require(learningRate.isFinite && learningRate > 0, "learning rate must be positive, got \(learningRate)")
-        try require(batchFraction.isFinite && batchFraction > 0 && batchFraction <= 1, "batch fraction b must be in (0, 1], got \(batchFraction)")
-        try require(initialNorm.isFinite && initialNorm > 0, "initial norm c0 must be positive, got \(initialNorm)")
-        try require(initialOverlap.isFinite && initialOverlap >= 0 && initialOverlap * initialOverlap <= initialNorm,
+        func requireFinite(_ name: String, _ value: Double) throws {
+            try require(value.isFinite, "\(name) must be a finite number, got \(value)")
+        }
+        try requireFinite("alpha", alpha)
+        try require(alpha > 0, "alpha must be positive, got \(alpha)")
+        try requireFinite("learning rate", learningRate)
+        try require(learningRate > 0, "learning rate must be positive, got \(learningRate)")
+        try requireFinite("batch fraction b", batchFraction)
+        try require(batchFraction > 0 && batchFraction <= 1, "batch fraction b must be in (0, 1], got \(batchFraction)")
+        try requireFinite("initial norm c0", initialNorm)
+        try require(initialNorm > 0, "initial norm c0 must be positive, got \(initialNorm)")
+        try requireFinite("initial overlap m0", initialOverlap)
+        try require(initialOverlap >= 0 && initialOverlap * initialOverlap <= initialNorm,
                     "initial overlap m0 must be in [0, √c0] = [0, \(initialNorm.squareRoot())], got \(initialOverlap)")
-        try require(steps >= 1, "number of steps must be at least 1, got \(steps)")
-        try require(!spherical || initialNorm == 1, "the spherical variant keeps C(t,t) = 1, so c0 must be 1, got \(initialNorm)")
+        try require(steps >= 1 && steps <= Self.maximumSteps,
+                    "number of steps must be between 1 and \(Self.maximumSteps), got \(steps)")
+        guard !spherical || initialNorm == 1 else {
+            throw DMFTError.inconsistent("the spherical variant keeps C(t,t) = 1, so c0 must be 1, got \(initialNorm)")
+        }
         self.alpha = alpha
         self.learningRate = learningRate
         self.batchFraction = batchFraction
@@ -58,13 +73,21 @@ public struct SignalRecoveryProblem: Sendable, Hashable, Codable {
 
 /// Why a DMFT computation or simulation was rejected.
 public enum DMFTError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// One parameter outside its domain (the command line exits 64).
     case invalidParameter(String)
+    /// Valid parameters that do not go together.
+    case inconsistent(String)
     case tooFewPoints(String)
 
     public var description: String {
         switch self {
-        case .invalidParameter(let message): return message
-        case .tooFewPoints(let message): return message
+        case .invalidParameter(let message), .inconsistent(let message), .tooFewPoints(let message): return message
         }
+    }
+
+    /// Whether this names one parameter whose value is outside its domain.
+    public var isOutOfRange: Bool {
+        if case .invalidParameter = self { return true }
+        return false
     }
 }

@@ -34,15 +34,26 @@ public struct SignalRecoverySimulator: Sendable {
 
     public init(problem: SignalRecoveryProblem, size: Int, samples: Int, seed: UInt64 = 1) throws {
         guard size >= 2 else { throw DMFTError.invalidParameter("dimension N must be at least 2, got \(size)") }
+        // N(N−1)/2 pairs must be countable without overflow.
+        guard size <= Self.maximumSize else {
+            throw DMFTError.invalidParameter("dimension N must be at most \(Self.maximumSize), got \(size)")
+        }
         guard samples >= 1 else { throw DMFTError.invalidParameter("number of samples must be positive, got \(samples)") }
-        guard (problem.alpha * Double(size)).rounded() >= 1 else {
-            throw DMFTError.invalidParameter("alpha·N must give at least one sample")
+        let p = (problem.alpha * Double(size)).rounded()
+        guard p >= 1 else {
+            throw DMFTError.inconsistent("alpha·N must give at least one sample, got alpha = \(problem.alpha), N = \(size)")
+        }
+        guard p <= 1e15 else {
+            throw DMFTError.inconsistent("alpha·N = \(p) samples is too many to simulate (at most 10^15)")
         }
         self.problem = problem
         self.size = size
         self.samples = samples
         self.seed = seed
     }
+
+    /// The largest N: N(N−1) then still fits a 64-bit integer.
+    public static let maximumSize = 3_037_000_499
 
     /// P = round(αN).
     public var sampleCount: Int { Int((problem.alpha * Double(size)).rounded()) }
@@ -56,7 +67,7 @@ public struct SignalRecoverySimulator: Sendable {
     /// Whether the P × N(N−1)/2 couplings (P = round(αN)) in `precision` need more than `bytes`.
     public static func couplingsExceed(_ bytes: Int, problem: SignalRecoveryProblem, size n: Int, precision: SimulationPrecision) -> Bool {
         let p = (problem.alpha * Double(n)).rounded()
-        return p * Double(n * (n - 1) / 2) * Double(precision == .double ? 8 : 4) > Double(bytes)
+        return p * (Double(n) * Double(n - 1) / 2) * Double(precision == .double ? 8 : 4) > Double(bytes)
     }
 
     /// Runs every sample; `progress` receives the fraction of steps done.

@@ -48,6 +48,10 @@ struct CommitteeNetworks {
             let a = Self.transpose(tInverseRt, rows: m, columns: k)
             var schur = q
             for i in 0..<k { for j in 0..<k { for n in 0..<m { schur[i * k + j] -= a[i * m + n] * r[j * m + n] } } }
+            // Rounding leaves entries of size ε·|Q| where the complement vanishes (a student that already is its
+            // teacher, Q = R = T): set them to zero, measured against Q rather than against the complement itself,
+            // so that such a student gets a zero orthogonal part instead of being rejected.
+            Self.dropRounding(&schur, dimension: k, scale: (0..<k).map { q[$0 * k + $0] }.max() ?? 0)
             guard let ls = Cholesky.factor(schur, dimension: k, tolerance: 1e-9) else {
                 throw ScenarioError("initial overlaps Q, R are not realisable with this teacher (Q − R T⁻¹ Rᵀ is not positive semidefinite)")
             }
@@ -55,6 +59,18 @@ struct CommitteeNetworks {
             student = Self.multiply(a, rows: k, inner: m, teacher, dimension: d)
             let orthogonal = Self.multiply(ls, rows: k, inner: k, complement, dimension: d)
             for i in student.indices { student[i] += orthogonal[i] }
+        }
+    }
+
+    /// Symmetrises the row-major n×n `a` and sets entries below 10⁻¹² · `scale` in magnitude to zero.
+    static func dropRounding(_ a: inout [Double], dimension n: Int, scale: Double) {
+        for i in 0..<n {
+            for j in 0...i {
+                var value = 0.5 * (a[i * n + j] + a[j * n + i])
+                if abs(value) <= 1e-12 * scale { value = 0 }
+                a[i * n + j] = value
+                a[j * n + i] = value
+            }
         }
     }
 

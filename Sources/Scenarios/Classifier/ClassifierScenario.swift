@@ -39,6 +39,13 @@ public struct ClassifierScenario: Sendable, Hashable {
         try ScenarioError.require("flip probability", flipProbability, { $0 >= 0 && $0 <= 0.5 }, "in [0, 0.5]")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
         try ScenarioError.requireRealisable(m0: initialOverlap, q0: initialSelfOverlap, rho: teacherNorm)
+        // Rosenblatt's rule moves w only on a misclassified sample (yλ < 0). At w = 0 every field λ = w·x/√d is 0,
+        // so no sample is ever misclassified and the student never moves; its direction, and with it
+        // ε_g = arccos(m/√(qρ))/π, is undefined (0/0), as are the ODE's integrals over the sign of λ.
+        guard loss != .perceptron || initialSelfOverlap > 0 else {
+            throw ScenarioError("the perceptron loss needs q0 > 0: its update w ← w + τ y x/√d acts only when yλ < 0, "
+                                + "and at w = 0 every field λ = w·x/√d is 0, so the student never moves and its direction (ε_g) is undefined")
+        }
         self.loss = loss; self.learningRate = learningRate; self.noiseVariance = noiseVariance
         self.flipProbability = flipProbability; self.weightDecay = weightDecay; self.teacherNorm = teacherNorm
         self.initialOverlap = initialOverlap; self.initialSelfOverlap = initialSelfOverlap

@@ -65,6 +65,10 @@ public struct CommitteeScenario: Sendable {
         try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
         let k = studentUnits, m = teacherUnits
+        // Every size is a product of K and M (K², K·M, (K + M)·d): they must be countable without overflow.
+        guard k <= Self.maximumUnits, m <= Self.maximumUnits else {
+            throw ScenarioError.outOfRange("the numbers of hidden units K and M must be at most \(Self.maximumUnits), got K = \(k), M = \(m)")
+        }
         let vStar = teacherSecondLayer ?? Array(repeating: 1, count: m)
         let v0 = initialSecondLayer ?? Array(repeating: 1, count: k)
         guard vStar.count == m, vStar.allSatisfy(\.isFinite) else {
@@ -73,10 +77,17 @@ public struct CommitteeScenario: Sendable {
         guard v0.count == k, v0.allSatisfy(\.isFinite) else {
             throw ScenarioError("student second layer must have K = \(k) finite entries, got \(v0)")
         }
+        // ε_g and the updates are quadratic in v: beyond 10¹⁰⁰ they overflow before the first step.
+        for (name, layer) in [("student second layer v", v0), ("teacher second layer v*", vStar)] {
+            guard let large = layer.first(where: { abs($0) > Self.maximumSecondLayerWeight }) else { continue }
+            throw ScenarioError.outOfRange(
+                "\(name) must be at most \(Self.maximumSecondLayerWeight) in magnitude (ε_g = ½E[(φ − φ*)²] is quadratic in it and would overflow), got \(large)")
+        }
         if case .overlap(let t) = teacher {
             guard t.count == m * m, t.allSatisfy(\.isFinite) else {
                 throw ScenarioError("teacher overlap T must be an M×M = \(m)×\(m) matrix of finite numbers")
             }
+            if let asymmetry = Self.asymmetry(t, dimension: m, name: "teacher overlap T") { throw ScenarioError(asymmetry) }
             guard Cholesky.isPositiveDefinite(t, dimension: m, tolerance: 1e-10) else {
                 throw ScenarioError("teacher overlap T is not symmetric positive definite: \(t)")
             }
@@ -84,9 +95,19 @@ public struct CommitteeScenario: Sendable {
         switch initialStudent {
         case .random(let variance):
             try ScenarioError.require("initial weight variance", variance, { $0 > 0 }, "positive")
+            guard variance <= Self.maximumOverlap else {
+                throw ScenarioError.outOfRange("initial weight variance must be at most \(Self.maximumOverlap) (the overlaps Q ≈ variance·I enter the integrals squared and would overflow), got \(variance)")
+            }
         case .overlaps(let q, let r):
             guard q.count == k * k, r.count == k * m, (q + r).allSatisfy(\.isFinite) else {
                 throw ScenarioError("initial overlaps need Q as K×K = \(k)×\(k) and R as K×M = \(k)×\(m) finite matrices")
+            }
+            if let asymmetry = Self.asymmetry(q, dimension: k, name: "initial overlap Q") { throw ScenarioError(asymmetry) }
+            if let negative = (0..<k).first(where: { q[$0 * k + $0] < 0 }) {
+                throw ScenarioError.outOfRange("initial overlap Q must have a non-negative diagonal (Q_ii = |w_i|²/d), got Q[\(negative)][\(negative)] = \(q[negative * k + negative])")
+            }
+            if let large = (q + r).first(where: { abs($0) > Self.maximumOverlap }) {
+                throw ScenarioError.outOfRange("initial overlaps Q, R must be at most \(Self.maximumOverlap) in magnitude (they enter the integrals squared and would overflow), got \(large)")
             }
             let t = teacher.expectedOverlap(units: m)
             let joint = CommitteeOrderParameters.jointCovariance(q: q, r: r, t: t, k: k, m: m)
@@ -107,6 +128,25 @@ public struct CommitteeScenario: Sendable {
         self.initialSecondLayer = v0
         self.initialStudent = initialStudent
         self.dropsSecondOrderTerms = dropsSecondOrderTerms
+    }
+
+    /// The largest K or M: K·(K + M) and (K + M)·d then stay far from overflowing a 64-bit size.
+    public static let maximumUnits = 1 << 24
+    /// The largest |Q_ik|, |R_in| or initial weight variance.
+    public static let maximumOverlap = 1e100
+    /// The largest |v_k| or |v*_n|.
+    public static let maximumSecondLayerWeight = 1e100
+
+    /// A message naming the first pair of entries of the row-major n×n `a` that differ by more than rounding
+    /// (10⁻¹⁰ of the largest entry), or `nil` for a symmetric matrix.
+    static func asymmetry(_ a: [Double], dimension n: Int, name: String) -> String? {
+        let scale = a.map(abs).max() ?? 0
+        for i in 0..<n {
+            for j in 0..<i where abs(a[i * n + j] - a[j * n + i]) > 1e-10 * scale {
+                return "\(name) must be symmetric, but entry [\(i)][\(j)] = \(a[i * n + j]) differs from [\(j)][\(i)] = \(a[j * n + i])"
+            }
+        }
+        return nil
     }
 
     /// Whether the second layer is trained.

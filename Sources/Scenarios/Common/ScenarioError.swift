@@ -1,22 +1,35 @@
 /// Why a scenario, or a run of one, was rejected.
+///
+/// `isOutOfRange` separates one parameter outside its domain (a negative variance, K = 0, a non-finite rate: the
+/// command line exits 64 for these, as for a malformed option) from a rejected combination of valid values, an
+/// input file that does not fit, or a failed run (exit 1).
 public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Whether this names one parameter whose value is outside its domain.
+    public let isOutOfRange: Bool
+
+    public init(_ description: String, outOfRange: Bool = false) {
+        self.description = description
+        self.isOutOfRange = outOfRange
+    }
+
+    /// One parameter outside its domain.
+    public static func outOfRange(_ description: String) -> ScenarioError { ScenarioError(description, outOfRange: true) }
 }
 
 extension ScenarioError {
-    /// Throws unless `value` is finite and `condition` holds, naming the parameter in the message.
+    /// Throws (out of range) unless `value` is finite and `condition` holds, naming the parameter in the message:
+    /// a non-finite value is reported as such, not as a violation of `expectation`.
     @inlinable
     public static func require(_ name: String, _ value: Double, _ condition: (Double) -> Bool, _ expectation: String) throws {
-        guard value.isFinite, condition(value) else {
-            throw ScenarioError("\(name) must be \(expectation), got \(value)")
-        }
+        guard value.isFinite else { throw ScenarioError.outOfRange("\(name) must be a finite number, got \(value)") }
+        guard condition(value) else { throw ScenarioError.outOfRange("\(name) must be \(expectation), got \(value)") }
     }
 
-    /// Throws unless `value` is positive.
+    /// Throws (out of range) unless `value` is positive.
     @inlinable
     public static func requirePositive(_ name: String, _ value: Int) throws {
-        guard value > 0 else { throw ScenarioError("\(name) must be a positive integer, got \(value)") }
+        guard value > 0 else { throw ScenarioError.outOfRange("\(name) must be a positive integer, got \(value)") }
     }
 
     /// Throws unless ρ > 0, q0 ≥ 0 and m0² ≤ q0·ρ (Cauchy–Schwarz): the initial overlaps of a linear student.

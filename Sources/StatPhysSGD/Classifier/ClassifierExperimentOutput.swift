@@ -17,7 +17,7 @@ extension ClassifierExperimentResult {
             ("points", .integer(experiment.points)), ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]
         if let sim = experiment.simulation {
-            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed)))]
+            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
         }
         func group(_ pick: (EnsembleStatistics) -> [Double]) -> JSONValue {
             .object(observables.compactMap { name, _, stats in stats.map { (name, .numbers(pick($0))) } })
@@ -36,7 +36,7 @@ extension ClassifierExperimentResult {
         ]
         if let simulation, let sim = experiment.simulation {
             members.append(("simulation", .object([
-                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed))),
+                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)), ("rho", .numbers(simulation.rho)),
                 ("mean", group(\.mean)), ("stderr", group(\.standardError)),
             ])))

@@ -50,7 +50,10 @@ public struct CommitteeExperiment: Sendable {
             let simulator = try CommitteeSimulator(
                 scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
-            guard let start = simulated.meanInitialState else { throw ScenarioError("the simulation recorded no state") }
+            guard let start = simulated.meanInitialState else {
+                throw ScenarioError("the simulation diverged at t = 0, before recording a state: "
+                                    + (simulated.divergence?.reason ?? "no seed recorded its initial overlaps"))
+            }
             let solved = try theory.solve(times: simulated.grid.times, from: start)
             let alignments = alignsUnits ? simulated.alignments(to: solved.states, rule: CommitteeAlignment(scenario: scenario)) : []
             return CommitteeExperimentResult(

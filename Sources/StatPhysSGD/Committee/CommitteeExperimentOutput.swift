@@ -26,7 +26,7 @@ extension CommitteeExperimentResult {
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]
         if let sim = experiment.simulation {
-            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed)))]
+            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
         }
         var members: [(String, JSONValue)] = [
             ("model", "online-committee"),
@@ -57,7 +57,7 @@ extension CommitteeExperimentResult {
                 ])
             }
             members.append(("simulation", .object([
-                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed))),
+                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)),
                 ("mean", block({ $0.mean }, eg.mean)),

@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 import Scenarios
 
 /// Reading order parameters from JSON files given on the command line.
@@ -45,8 +46,8 @@ public enum CommitteeInputFile {
 
     static func readObject(_ url: URL) throws -> [String: Any] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ScenarioError("cannot read \(url.path): \(error.localizedDescription)")
+        do { data = try InputFile.read(url) } catch {
+            throw ScenarioError("\(error)")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ScenarioError("\(url.path) is not a JSON object")

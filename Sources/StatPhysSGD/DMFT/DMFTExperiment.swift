@@ -31,7 +31,7 @@ public struct DMFTExperiment: Sendable {
         if let simulation {
             var simulator = try SignalRecoverySimulator(problem: problem, size: simulation.size, samples: simulation.samples, seed: simulation.seed)
             simulator.precision = simulation.precision
-            simulator.maxMemoryBytes = simulation.maxMemoryBytes
+            simulator.maxMemoryBytes = simulation.couplingBudget(problem: problem)
             simulated = simulator.run(progress: { progress?("simulating", $0) })
         }
         return DMFTExperimentResult(experiment: self, theory: theory, simulation: simulated)
@@ -61,7 +61,7 @@ public struct DMFTExperimentResult: Sendable {
             ("spherical", .bool(problem.spherical)),
         ]
         if let sim = experiment.simulation {
-            settings += [("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .integer(Int(sim.seed)))]
+            settings += [("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .unsigned(sim.seed))]
         }
         var members: [(String, JSONValue)] = [
             ("model", "dmft-signal-recovery"),
@@ -86,9 +86,9 @@ public struct DMFTExperimentResult: Sendable {
                 .object([("m", .numbers(pick(stats.m))), ("Ctt", .numbers(pick(stats.ctt))), ("Delta", .numbers(pick(stats.delta))),
                          ("e", .numbers(pick(stats.energy)))])
             }
-            let onTheFly = SignalRecoverySimulator.couplingsExceed(sim.maxMemoryBytes, problem: problem, size: sim.size, precision: sim.precision)
+            let onTheFly = sim.couplingsOnTheFly(problem: problem)
             members.append(("simulation", .object([
-                ("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .integer(Int(sim.seed))),
+                ("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .unsigned(sim.seed)),
                 ("precision", .string(sim.precision.rawValue)),
                 ("couplings_on_the_fly", .bool(onTheFly)),
                 ("mean", block(\.mean)), ("stderr", block(\.standardError)),

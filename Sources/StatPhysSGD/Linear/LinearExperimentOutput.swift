@@ -17,7 +17,7 @@ extension LinearExperimentResult {
             ("theory_only", .bool(simulation == nil)),
         ]
         if let sim = experiment.simulation {
-            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed)))]
+            settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
         }
         var members: [(String, JSONValue)] = [
             ("model", "online-linear"),
@@ -39,7 +39,7 @@ extension LinearExperimentResult {
         if let simulation, let sim = experiment.simulation {
             let m = simulation.statisticsM, q = simulation.statisticsQ, eg = simulation.statisticsGeneralisationError
             members.append(("simulation", .object([
-                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .integer(Int(sim.seed))),
+                ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)),
                 ("rho", .numbers(simulation.rho)),
                 ("mean", .object([("m", .numbers(m.mean)), ("q", .numbers(q.mean)), ("eg", .numbers(eg.mean))])),

@@ -1,0 +1,113 @@
+import Foundation
+import GaussianIntegrals
+import OnlineTheory
+import Scenarios
+
+/// The cost of the committee-machine theory and simulation, from K, M, the activations and the horizon.
+///
+/// The ODE right-hand side sums K²(K+M)² four-dimensional integrals I4 and K(K+M)² three-dimensional ones
+/// (the cost grows like K⁴): about 100 operations each in closed form (erf, ReLU, linear), about 4·n⁴ and 4·n³
+/// with n quadrature nodes per dimension otherwise. The adaptive integrator needs about 2(100 + 10 η t_max)
+/// evaluations (η capped at 10: faster runs diverge early), plus t_max·ηλ for the stiffness of weight decay λ. A state (Q, R, T, v, v*) has K² + KM + M² + K + M
+/// numbers; every output time keeps one per seed and writes it three times as text (about 20 bytes a number).
+public enum CommitteeResources {
+    /// Numbers in one `CommitteeOrderParameters`.
+    public static func stateSize(studentUnits k: Int, teacherUnits m: Int) -> Double {
+        let k = Double(k), m = Double(m)
+        return k * k + k * m + m * m + k + m
+    }
+
+    /// Operations of one evaluation of the ODE right-hand side.
+    public static func rightHandSideOperations(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
+                                               quadratureOrder: Int) -> Double {
+        let k = Double(k), fields = Double(k) + Double(m)
+        let n = Double(quadratureOrder)
+        let closed = CommitteeIntegrals.quadratureRule(student: student, teacher: teacher) == nil
+        let i4 = closed ? 100 : 4 * n * n * n * n, i3 = closed ? 100 : 4 * n * n * n
+        return k * k * fields * fields * i4 + k * fields * fields * i3
+    }
+
+    /// Right-hand-side evaluations of the adaptive integrator to `tMax` at learning rate `lr`.
+    public static func evaluations(learningRate lr: Double, weightDecay: Double = 0, tMax: Double) -> Double {
+        let eta = min(lr.isFinite ? lr : 10, 10)
+        return 2 * (100 + 10 * eta * tMax) + tMax * eta * weightDecay
+    }
+
+    /// The theory and, with `simulation`, the simulation of a committee run with `points` output times.
+    /// `initialDimension`: a theory-only run with a random student draws one at this d.
+    public static func experiment(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
+                                  learningRate: Double, weightDecay: Double = 0, tMax: Double, points: Int, quadratureOrder: Int,
+                                  simulation: SimulationSettings?, initialDimension: Int?) -> ResourceEstimate {
+        let state = stateSize(studentUnits: k, teacherUnits: m), n = Double(points)
+        let fields = Double(k) + Double(m)
+        let seeds = Double(simulation?.seeds ?? 0)
+        // Theory states and integrator stages, the simulated states of every seed, and the text of the output.
+        var bytes = n * state * 8 * (2 + seeds) + 20 * state * 8 + n * state * 3 * 20 + 1_000_000
+        var operations = evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax)
+            * rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder)
+        var detail = "K = \(k), M = \(m): \(TextTableNumber.short(state)) order parameters at \(points) output times"
+        if let simulation {
+            let d = Double(simulation.dimension)
+            let concurrent = min(seeds, Double(ProcessInfo.processInfo.activeProcessorCount))
+            // Teacher, student and their basis (3 (K+M) d doubles while built) per running seed.
+            bytes += concurrent * 3 * fields * d * 8
+            let steps = tMax * d
+            operations += seeds * (steps * (4 * fields + 20) * d + n * (Double(k) * fields) * 2 * d)
+            detail += ", \(simulation.seeds) seeds × \(TextTableNumber.short(steps)) steps at d = \(simulation.dimension)"
+        } else if let initialDimension {
+            bytes += 3 * fields * Double(initialDimension) * 8
+        }
+        return ResourceEstimate(bytes: bytes, operations: operations, detail: detail)
+    }
+}
+
+extension CommitteeExperiment: ResourceEstimating {
+    public var resourceEstimate: ResourceEstimate {
+        let s = scenario
+        return CommitteeResources.experiment(
+            studentUnits: s.studentUnits, teacherUnits: s.teacherUnits, student: s.studentActivation, teacher: s.teacherActivation,
+            learningRate: s.learningRate, weightDecay: s.weightDecay, tMax: tMax, points: points, quadratureOrder: quadratureOrder, simulation: simulation,
+            initialDimension: s.specifiedInitialState == nil ? initialDimension : nil)
+    }
+}
+
+extension CommitteeStability: ResourceEstimating {
+    /// The Jacobian of n = K(K+1)/2 + KM (+ K) state entries (n² doubles, twice for the eigensolver), built from 2n
+    /// right-hand sides and diagonalised (about 10n³ operations) at each of about 120 scanned learning rates.
+    public var resourceEstimate: ResourceEstimate { CommitteeStability.estimate(scenario.studentUnits, scenario, quadratureOrder) }
+
+    static func estimate(_ k: Int, _ s: CommitteeScenario, _ order: Int) -> ResourceEstimate {
+        CommitteeResources.stability(studentUnits: k, teacherUnits: s.teacherUnits, student: s.studentActivation,
+                                     teacher: s.teacherActivation, quadratureOrder: order)
+    }
+}
+
+extension CommitteeResources {
+    /// `CommitteeStability` for these sizes, before a scenario exists.
+    public static func stability(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
+                                 quadratureOrder: Int) -> ResourceEstimate {
+        let n = Double(k) * (Double(k) + 1) / 2 + Double(k) * Double(m) + Double(k)
+        let rhs = rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder)
+        return ResourceEstimate(bytes: 3 * n * n * 8 + 1_000_000, operations: 120 * (2 * n * rhs + 10 * n * n * n),
+                                detail: "the \(TextTableNumber.short(n))×\(TextTableNumber.short(n)) Jacobian at perfect learning, K = \(k)")
+    }
+
+    /// A final-error sweep of `points` ODE solutions to `tMax` (two output times each), in parallel over cores.
+    public static func finalErrorSweep(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
+                                       largestLearningRate: Double, tMax: Double, points: Double, quadratureOrder: Int) -> ResourceEstimate {
+        let one = experiment(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, learningRate: largestLearningRate,
+                             tMax: tMax, points: 2, quadratureOrder: quadratureOrder, simulation: nil, initialDimension: nil)
+        let concurrent = min(points, Double(ProcessInfo.processInfo.activeProcessorCount))
+        return ResourceEstimate(bytes: concurrent * one.bytes + points * 200, operations: points * one.operations,
+                                detail: "\(TextTableNumber.short(points)) grid points, each an ODE solution with K = \(k), M = \(m)")
+    }
+}
+
+extension CommitteeFinalErrorSweep: ResourceEstimating {
+    public var resourceEstimate: ResourceEstimate {
+        CommitteeResources.finalErrorSweep(
+            studentUnits: base.studentUnits, teacherUnits: base.teacherUnits, student: base.studentActivation,
+            teacher: base.teacherActivation, largestLearningRate: learningRates.max() ?? 1, tMax: tMax,
+            points: Double(pointCount), quadratureOrder: quadratureOrder)
+    }
+}

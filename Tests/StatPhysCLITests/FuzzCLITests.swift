@@ -1,0 +1,333 @@
+import Foundation
+import Testing
+@testable import statphys
+
+/// The fuzz table: bad and extreme invocations of every command, run in this process through the CLI's own entry
+/// point (`StatPhys.execute`, which `main` calls). A trap would kill the test process, so the suite failing is the
+/// signal; each case also asserts its exit status and that a refusal says what is wrong.
+///
+/// Every numeric option of every command is given each bad value of its kind (negative, zero, nan, ±inf, empty,
+/// garbage, Int.max or 10³⁰⁰ for sizes) and must be refused with status 64; the extreme values that are valid
+/// (10⁻³⁰⁰, 10³⁰⁰, Int.max where the model allows them) must give a clean result: 0, or 3 for a divergence.
+/// Extreme values whose handling belongs to other parts of the issue (divergence at t = 0, figures of flat or
+/// non-finite curves) are not in the table.
+@Suite struct FuzzCLITests {
+    /// What an invocation must end with.
+    enum Expected: Sendable, CustomStringConvertible {
+        /// Status 0.
+        case success
+        /// Status 0 or 3 (a diverged run still writes its results).
+        case clean
+        /// This status, with a message on stderr that contains one of the `|`-separated words of `mention`
+        /// (case-insensitive): the option's name (parse errors) or the parameter's (the model's own checks).
+        case refused(Int32, mention: String)
+
+        var description: String {
+            switch self {
+            case .success: "success"
+            case .clean: "success or divergence"
+            case .refused(let status, let mention): "status \(status) mentioning '\(mention)'"
+            }
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        /// "OUT" is replaced by a fresh temporary directory, "FIXTURE/name" by a prepared input file.
+        let arguments: [String]
+        let expected: Expected
+        var testDescription: String { arguments.joined(separator: " ") + " → \(expected)" }
+    }
+
+    // MARK: - Commands, with settings small enough that a successful case takes well under a second.
+
+    static let linear = ["online", "linear", "--t-max", "0.5", "--d", "20", "--seeds", "2", "--points", "5", "--quiet", "--output", "OUT"]
+    static let classifier = ["online", "classifier", "--t-max", "0.5", "--d", "20", "--seeds", "2", "--points", "5", "--quiet", "--output", "OUT"]
+    static let committee = ["online", "committee", "--t-max", "1", "--d", "20", "--seeds", "2", "--points", "5", "--quiet", "--output", "OUT"]
+    static let committeePlateau = committee + ["--q0", "0.5", "--r0", "0"]
+    static let committeeTheory = ["online", "committee", "--t-max", "1", "--points", "5", "--theory-only", "--quiet", "--output", "OUT"]
+    static let sweep = ["online", "committee-sweep", "--t-max", "1", "--q0", "0.5", "--r0", "0.1", "--lr", "0.1,0.2", "--noise", "0",
+                        "--quiet", "--output", "OUT"]
+    static let dmft = ["dmft", "--steps", "20", "--quiet", "--output", "OUT"]
+    static let dmftSimulated = ["dmft", "--steps", "5", "--simulate", "--N", "20", "--samples", "2", "--quiet", "--output", "OUT"]
+    static let threshold = ["dmft", "threshold", "--steps", "20", "--batch", "1", "--alpha", "2,3", "--quiet", "--output", "OUT"]
+    static let demo = ["demo", "--quiet", "--output", "OUT"]
+
+    // MARK: - Bad values by kind of option.
+
+    static let garbage = ["", "abc", "nan", "inf", "-inf"]
+    /// A real option that must be finite and positive.
+    static let notPositive = ["-1", "0"] + garbage
+    /// A real option that must be finite and non-negative.
+    static let negative = ["-1"] + garbage
+    /// A count: not an integer, or not positive, or so large that no memory holds the run.
+    static let badCount = ["-1", "0", "1e300", "1e308", "1e-300", "9223372036854775807"] + garbage
+    static let badSeed = ["-1", "1e300", "18446744073709551616", "", "abc", "nan", "inf"]
+    static let badMemory = ["-1", "0", "1e300", "9999999999999999999G", "1e-300", "4X", "G"] + garbage
+
+    static func values(_ base: [String], _ option: String, _ values: [String], _ expected: Expected) -> [Case] {
+        values.map { Case(arguments: base + ["--\(option)=\($0)"], expected: expected) }
+    }
+
+    static func refused(_ base: [String], _ option: String, _ values: [String], mention: String? = nil) -> [Case] {
+        let words = "--\(option)" + (mention.map { "|" + $0 } ?? "")
+        return values.map { value in
+            // A size of Int.max parses; the resource check refuses it, naming the memory or the time it would take.
+            let expected = value == "9223372036854775807" ? words + "|memory|never finish" : words
+            return Case(arguments: base + ["--\(option)=\(value)"], expected: .refused(64, mention: expected))
+        }
+    }
+
+    /// Every option's bad values, with what the message must name (the option or the parameter).
+    static let optionCases: [Case] = {
+        var cases: [Case] = []
+        for base in [linear, classifier] {
+            cases += refused(base, "lr", notPositive, mention: "learning rate")
+            cases += refused(base, "noise", negative)
+            cases += refused(base, "reg", negative, mention: "weight decay")
+            cases += refused(base, "rho", notPositive, mention: "teacher norm")
+            cases += refused(base, "m0", garbage, mention: "m0")
+            cases += refused(base, "q0", negative, mention: "q0")
+            cases += refused(base, "t-max", notPositive)
+            cases += refused(base, "points", badCount, mention: "points")
+            cases += refused(base, "d", badCount)
+            cases += refused(base, "seeds", badCount, mention: "seeds")
+            cases += refused(base, "seed", badSeed)
+            cases += refused(base, "max-memory", badMemory)
+            cases += values(base, "noise", ["1e-300"], .success)
+            cases += values(base, "reg", ["1e-300"], .success)
+            cases += values(base, "rho", ["1e-300"], .success)
+            cases += values(base, "m0", ["1e-300"], .success)
+            cases += values(base, "q0", ["1e-300", "9223372036854775807"], .clean)
+            cases += values(base, "seed", ["0", "9223372036854775808"], .success)
+        }
+        cases += refused(classifier, "flip", ["-1", "0.6"] + garbage, mention: "flip")
+        cases += refused(classifier, "loss", ["", "abc"], mention: "loss")
+        cases += values(classifier, "flip", ["0", "1e-300", "0.5"], .success)
+        // (For the classifier, lr = 1e-300 and t-max = 1e-300 give flat curves whose figure ticks are the figures'
+        // part of the issue.)
+        cases += values(linear, "t-max", ["1e-300"], .success)
+        cases += values(linear, "max-memory", ["64G", "1073741824", "512MiB"], .success)
+        cases += values(linear, "lr", ["1e-300"], .success)
+        cases += values(linear, "lr", ["9223372036854775807"], .clean)
+        // Stiff: λ = 9.2e18 makes the explicit integrator take ~10¹⁹ steps; refused as never finishing.
+        cases += refused(linear, "reg", ["9223372036854775807", "1e300"], mention: "never finish")
+
+        // Theory only: sizes also set the one random student the theory draws.
+        cases += refused(committeeTheory, "K", badCount)
+        cases += refused(committeeTheory, "M", badCount)
+        cases += refused(committeeTheory, "t-max", ["0", "nan", "1e308"], mention: "never finish")
+        for base in [committee] {
+            cases += refused(base, "K", badCount)
+            cases += refused(base, "M", badCount)
+            cases += refused(base, "lr", notPositive, mention: "learning rate")
+            cases += refused(base, "noise", negative)
+            cases += refused(base, "reg", negative, mention: "weight decay")
+            cases += refused(base, "t-max", notPositive)
+            cases += refused(base, "points", badCount, mention: "points")
+            cases += refused(base, "quadrature-order", badCount + ["1", "201"], mention: "quadrature-order")
+            cases += refused(base, "v0", garbage + ["1e300", "-1e308"], mention: "second layer")
+            cases += refused(base, "init-variance", notPositive + ["1e300"], mention: "variance")
+            cases += refused(base, "max-memory", badMemory)
+            cases += refused(base, "activation", ["", "abc"], mention: "activation")
+            cases += refused(base, "teacher-activation", ["", "abc"], mention: "activation")
+            cases += refused(base, "second-layer", ["", "abc"], mention: "second-layer")
+            cases += refused(base, "heatmap-times", ["-1", "2", "", "abc", "nan", "inf"], mention: "heatmap-times")
+            cases += values(base, "lr", ["1e-300"], .success)
+            cases += values(base, "noise", ["1e-300"], .success)
+            cases += values(base, "reg", ["1e-300"], .success)
+            cases += values(base, "v0", ["-1", "0", "1e-300"], .success)
+            cases += values(base, "init-variance", ["1e-300"], .success)
+        }
+        cases += refused(committee, "d", badCount)
+        cases += values(committee, "d", ["3"], .refused(1, mention: "K + M"))
+        cases += refused(committee, "seeds", badCount, mention: "seeds")
+        cases += refused(committee, "seed", badSeed)
+        cases += values(committee, "seed", ["18446744073709551615"], .success)
+        cases += values(committee, "heatmap-times", ["0", "1e-300,1"], .success)
+        cases += values(committee, "lr", ["9223372036854775807"], .clean)
+        cases += values(committee, "t-max", ["1e-300"], .success)
+        cases += refused(committeePlateau, "q0", ["-1"] + garbage + ["1e300"], mention: "Q")
+        cases += refused(committeePlateau, "r0", garbage + ["1e300"], mention: "R")
+        cases += values(committeePlateau, "q0", ["0", "1e-300"], .success)
+        cases += values(committeePlateau, "r0", ["1e-300"], .success)
+        let trained = committee + ["--second-layer", "trained"]
+        cases += refused(trained, "lr2", notPositive, mention: "second-layer learning rate")
+        cases += values(trained, "lr2", ["1e-300"], .success)
+
+        cases += refused(sweep, "lr", ["-1", "0", "", "abc", "nan", "1:0:0.1", "0:1:0", "0:1:-1", "0:inf:1", "0:1:nan", "0:1e300:1e-300"],
+                         mention: "learning rate")
+        cases += refused(sweep, "noise", ["-1", "", "abc", "nan", "inf"], mention: "noise")
+        cases += refused(sweep, "t-max", notPositive)
+        cases += refused(sweep, "K", badCount)
+        cases += refused(sweep, "max-memory", badMemory)
+        cases += refused(sweep, "shard", ["2/2", "-1/2", "0/0", "a/b", "", "1", "9223372036854775807/1"], mention: "shard")
+        cases += values(sweep, "lr", ["1e-300", "0.1:0.3:0.1"], .success)
+        cases += values(sweep, "noise", ["1e-300,0.1"], .success)
+
+        cases += refused(dmftSimulated, "alpha", ["0", "nan"], mention: "alpha")
+        cases += refused(dmftSimulated, "steps", ["0", "9223372036854775807"], mention: "steps")
+        for base in [dmft] {
+            cases += refused(base, "alpha", notPositive, mention: "alpha")
+            cases += refused(base, "lr", notPositive, mention: "learning rate")
+            cases += refused(base, "batch", notPositive + ["1.5"], mention: "batch")
+            cases += refused(base, "m0", ["-1", "2"] + garbage, mention: "m0")
+            cases += refused(base, "c0", notPositive, mention: "c0")
+            cases += refused(base, "steps", badCount + ["100000001"], mention: "steps")
+            cases += refused(base, "max-memory", badMemory)
+            cases += refused(base, "criterion", ["", "abc", "delta:", "delta:nan", "m:inf", "x:1"], mention: "criterion")
+            cases += values(base, "m0", ["1e-300"], .success)
+        }
+        cases += values(dmft, "alpha", ["1e300", "9223372036854775807"], .clean)
+        cases += values(dmft, "lr", ["1e-300"], .success)
+        cases += values(dmft, "lr", ["1e300"], .clean)
+        // α·N couplings per sample: refused as too large for memory.
+        cases += values(dmftSimulated, "alpha", ["1e300", "9223372036854775807"], .refused(64, mention: "memory"))
+        cases += refused(dmftSimulated, "N", badCount + ["1"], mention: "N")
+        cases += refused(dmftSimulated, "samples", badCount, mention: "samples")
+        cases += refused(dmftSimulated, "seed", badSeed)
+        cases += refused(dmftSimulated, "precision", ["", "half"], mention: "precision")
+        cases += values(dmftSimulated, "seed", ["0", "9223372036854775808"], .success)
+        cases += values(dmftSimulated, "precision", ["float"], .success)
+        // Without --simulate these would be ignored.
+        for option in ["N=20", "samples=2", "seed=3", "precision=float"] {
+            cases.append(Case(arguments: dmft + ["--\(option)"], expected: .refused(64, mention: "--simulate")))
+        }
+
+        cases += refused(threshold, "alpha", ["-1", "0", "", "abc", "nan", "3:2:0.1", "2:3:0", "2:inf:1"], mention: "alpha")
+        cases += refused(threshold, "batch", ["-1", "0", "1.5", "", "abc", "nan"], mention: "batch")
+        cases += refused(threshold, "lr", notPositive, mention: "learning rate")
+        cases += refused(threshold, "m0", ["-1", "2"] + garbage, mention: "m0")
+        cases += refused(threshold, "steps", badCount, mention: "steps")
+        cases += refused(threshold, "max-memory", badMemory)
+        cases += refused(threshold, "shard", ["2/2", "-1/2", "0/0", "a/b", ""], mention: "shard")
+        cases += refused(threshold, "slurm", ["0", "-1", "abc", ""], mention: "slurm")
+        cases += refused(threshold, "slurm-cpus", ["0", "-1", "abc"], mention: "slurm-cpus")
+        cases += values(threshold, "alpha", ["1e300", "2:3:0.5"], .success)
+        cases += values(threshold, "batch", ["1e-300"], .success)
+
+        cases += refused(demo, "max-memory", badMemory)
+        cases.append(Case(arguments: demo + ["--max-memory", "1K"], expected: .refused(64, mention: "max-memory")))
+        return cases
+    }()
+
+    /// The examples of issue #11 and the other combinations that used to be silently ignored or misreported.
+    static let exampleCases: [Case] = [
+        // Sizes that overflow or cannot fit: refused before anything is allocated.
+        Case(arguments: ["online", "committee", "--K", "1000000", "--output", "OUT"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["online", "committee", "--K", "9223372036854775807", "--M", "9223372036854775807", "--output", "OUT"],
+             expected: .refused(64, mention: "memory")),
+        Case(arguments: ["online", "committee", "--stability", "--K", "100000", "--M", "100000"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["dmft", "--simulate", "--N", "100000", "--output", "OUT"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["dmft", "--simulate", "--N", "9223372036854775807", "--output", "OUT"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["dmft", "--steps", "9223372036854775807", "--output", "OUT"], expected: .refused(64, mention: "steps")),
+        Case(arguments: ["dmft", "threshold", "--alpha", "2:3:1e-12", "--output", "OUT"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["online", "committee-sweep", "--q0", "0.5", "--r0", "0.2", "--lr", "0.001:1000:0.000001", "--output", "OUT"],
+             expected: .refused(64, mention: "memory")),
+        Case(arguments: linear + ["--max-memory", "9999999999999999999G"], expected: .refused(64, mention: "max-memory")),
+        Case(arguments: linear + ["--t-max", "1e308"], expected: .refused(64, mention: "never finish")),
+        Case(arguments: committee + ["--t-max", "1e308"], expected: .refused(64, mention: "never finish")),
+        // Exit status 64 for every option out of its domain.
+        Case(arguments: linear + ["--reg=-1"], expected: .refused(64, mention: "weight decay")),
+        Case(arguments: linear + ["--lr=-1"], expected: .refused(64, mention: "learning rate")),
+        Case(arguments: committee + ["--K", "0"], expected: .refused(64, mention: "--K")),
+        Case(arguments: dmft + ["--steps", "0"], expected: .refused(64, mention: "steps")),
+        Case(arguments: threshold + ["--shard", "2/2"], expected: .refused(64, mention: "shard")),
+        Case(arguments: linear + ["--noise", "inf"], expected: .refused(64, mention: "finite")),
+        Case(arguments: committee + ["--noise", "inf"], expected: .refused(64, mention: "finite")),
+        Case(arguments: committee + ["--v0", "1e308"], expected: .refused(64, mention: "second layer")),
+        // Options that would be silently ignored.
+        Case(arguments: committee + ["--lr2", "0.1"], expected: .refused(64, mention: "--second-layer trained")),
+        Case(arguments: sweep + ["--init-variance", "2"], expected: .refused(64, mention: "--init-variance")),
+        Case(arguments: committee + ["--q0", "0.5", "--r0", "0", "--init-variance", "2"], expected: .refused(64, mention: "--init-variance")),
+        Case(arguments: ["online", "committee", "--stability", "--noise", "0.1"], expected: .refused(64, mention: "noise")),
+        Case(arguments: ["online", "committee", "--stability", "--teacher", "random"], expected: .refused(64, mention: "random")),
+        Case(arguments: ["online", "committee", "--stability", "--q0", "0.5", "--r0", "0"], expected: .refused(64, mention: "--stability")),
+        Case(arguments: linear + ["--theory-only", "--seeds", "3"], expected: .refused(64, mention: "--theory-only")),
+        Case(arguments: classifier + ["--theory-only", "--d", "30"], expected: .refused(64, mention: "--theory-only")),
+        Case(arguments: committeePlateau + ["--theory-only", "--seed", "3"], expected: .refused(64, mention: "--theory-only")),
+        // A valid combination that is still rejected: status 1, with the reason.
+        Case(arguments: classifier + ["--loss", "perceptron", "--q0", "0"], expected: .refused(1, mention: "perceptron")),
+        Case(arguments: linear + ["--m0", "2"], expected: .refused(1, mention: "Cauchy")),
+        Case(arguments: dmft + ["--spherical", "--c0", "2"], expected: .refused(1, mention: "c0 must be 1")),
+        // Input files: named for what they are, and a FIFO must not block the reader.
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/directory"], expected: .refused(1, mention: "directory")),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/fifo"], expected: .refused(1, mention: "FIFO")),
+        Case(arguments: committeeTheory + ["--teacher", "FIXTURE/fifo"], expected: .refused(1, mention: "FIFO")),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/missing.json"], expected: .refused(1, mention: "no such file")),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/garbage.json"], expected: .refused(1, mention: "not a JSON object")),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/asymmetric.json"], expected: .refused(1, mention: "symmetric")),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/perfect3.json"], expected: .refused(1, mention: "K = 3")),
+        Case(arguments: committeeTheory + ["--teacher", "FIXTURE/asymmetric-teacher.json"], expected: .refused(1, mention: "symmetric")),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/perfect-v.json", "--v0", "2"], expected: .refused(1, mention: "--v0")),
+        // The perfect-learning start Q = R = T is a valid student, in the theory and in the simulation.
+        Case(arguments: committee + ["--init", "FIXTURE/perfect.json"], expected: .success),
+        Case(arguments: committeeTheory + ["--init", "FIXTURE/perfect.json"], expected: .success),
+        Case(arguments: committee + ["--init", "FIXTURE/half-perfect.json"], expected: .success),
+        Case(arguments: ["online", "committee", "--stability", "--K", "1", "--M", "1"], expected: .success),
+        Case(arguments: ["--help"], expected: .success),
+        Case(arguments: ["online", "linear", "--help"], expected: .success),
+        Case(arguments: ["nonsense"], expected: .refused(64, mention: "nonsense")),
+        Case(arguments: ["online", "linear", "--output", "OUT", "--bogus"], expected: .refused(64, mention: "--bogus")),
+    ]
+
+    /// Input files for the `FIXTURE/` cases.
+    static func prepareFixtures(in folder: URL) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder.appendingPathComponent("directory"), withIntermediateDirectories: true)
+        #expect(mkfifo(folder.appendingPathComponent("fifo").path, 0o600) == 0)
+        let files = [
+            "garbage.json": "Q = [[1]]",
+            "asymmetric.json": #"{"Q": [[1, 0.3], [0.2, 1]], "R": [[0.1, 0], [0, 0.1]]}"#,
+            "asymmetric-teacher.json": #"{"T": [[1, 0.3], [0.2, 1]]}"#,
+            "perfect.json": #"{"Q": [[1, 0], [0, 1]], "R": [[1, 0], [0, 1]]}"#,
+            "perfect3.json": #"{"Q": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "R": [[1, 0], [0, 1], [0, 0]]}"#,
+            "perfect-v.json": #"{"Q": [[1, 0], [0, 1]], "R": [[1, 0], [0, 1]], "v": [1, 1]}"#,
+            "half-perfect.json": #"{"Q": [[1, 0], [0, 0.5]], "R": [[1, 0], [0, 0.1]]}"#,
+        ]
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+    }
+
+    /// Runs `invocation` in process and checks its outcome.
+    func check(_ invocation: Case) throws {
+        let root = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fixtures = root.appendingPathComponent("fixtures")
+        if invocation.arguments.contains(where: { $0.hasPrefix("FIXTURE/") }) { try Self.prepareFixtures(in: fixtures) }
+        let output = root.appendingPathComponent("out").path
+        let arguments = invocation.arguments.map { argument -> String in
+            if argument == "OUT" { return output }
+            if argument.hasPrefix("FIXTURE/") { return fixtures.path + "/" + argument.dropFirst("FIXTURE/".count) }
+            return argument
+        }
+        let outcome = StatPhys.execute(arguments)
+        switch invocation.expected {
+        case .success:
+            #expect(outcome.status == 0, "\(outcome.message)")
+        case .clean:
+            #expect([0, 3].contains(outcome.status), "\(outcome.message)")
+        case .refused(let status, let mention):
+            #expect(outcome.status == status, "\(outcome.message)")
+            let words = mention.lowercased().split(separator: "|")
+            #expect(words.contains { outcome.message.lowercased().contains($0) }, "message: \(outcome.message)")
+        }
+        if outcome.status != 0 && outcome.status != 3 {
+            #expect(!outcome.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "a refusal needs a message")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)), arguments: optionCases)
+    func everyOptionValue(_ invocation: Case) throws { try check(invocation) }
+
+    @Test(.timeLimit(.minutes(5)), arguments: exampleCases)
+    func issueExamples(_ invocation: Case) throws { try check(invocation) }
+
+    /// A 64-bit seed above Int.max is written exactly (it used to trap converting to Int after the whole run).
+    @Test func largeSeedIsRecordedExactly() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outcome = StatPhys.execute(Self.linear.map { $0 == "OUT" ? directory.path : $0 } + ["--seed", "18446744073709551615"])
+        #expect(outcome.status == 0, "\(outcome.message)")
+        let text = try String(contentsOf: directory.appendingPathComponent("result.json"), encoding: .utf8)
+        #expect(text.contains("\"seed\": 18446744073709551615"))
+    }
+}
