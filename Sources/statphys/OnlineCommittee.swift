@@ -177,6 +177,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
+        _ = try outputDirectory(output)
         guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
         guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
         guard model.q0 != nil || model.`init` != nil else {
@@ -185,7 +186,6 @@ struct OnlineCommitteeSweep: ParsableCommand {
         guard model.initVariance == nil else {
             throw ValidationError("--init-variance has no effect in committee-sweep, which starts every point from --q0/--r0 or --init")
         }
-        _ = try outputDirectory(output)
     }
 
     func run() throws {

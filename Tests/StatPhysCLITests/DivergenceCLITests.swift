@@ -19,7 +19,7 @@ import Testing
 
     @Test func aDivergenceAtTheFirstStepWritesTheResultsAndExitsThree() throws {
         for arguments in [["online", "linear", "--lr", "1e300", "--d", "50", "--seeds", "2", "--t-max", "1"],
-                          ["online", "committee", "--v0", "1e308", "--d", "50", "--seeds", "2", "--t-max", "2", "--points", "3"]] {
+                          ["online", "committee", "--lr", "1e300", "--d", "50", "--seeds", "2", "--t-max", "2", "--points", "3"]] {
             let directory = CLIRunner.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             let output = try run(arguments, in: directory)

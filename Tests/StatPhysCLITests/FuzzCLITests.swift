@@ -18,6 +18,8 @@ import Testing
         case success
         /// Status 0 or 3 (a diverged run still writes its results).
         case clean
+        /// Status 3: the run diverged, and its results up to the divergence (at least t = 0) are written.
+        case diverged
         /// This status, with a message on stderr that contains one of the `|`-separated words of `mention`
         /// (case-insensitive): the option's name (parse errors) or the parameter's (the model's own checks).
         case refused(Int32, mention: String)
@@ -26,6 +28,7 @@ import Testing
             switch self {
             case .success: "success"
             case .clean: "success or divergence"
+            case .diverged: "divergence (status 3) with result.json"
             case .refused(let status, let mention): "status \(status) mentioning '\(mention)'"
             }
         }
@@ -264,6 +267,31 @@ import Testing
         Case(arguments: committeeTheory + ["--init", "FIXTURE/perfect.json"], expected: .success),
         Case(arguments: committee + ["--init", "FIXTURE/half-perfect.json"], expected: .success),
         Case(arguments: ["online", "committee", "--stability", "--K", "1", "--M", "1"], expected: .success),
+        // Divergence decided by the dynamics (another slice's fix, kept here so the table covers it): a stable run at
+        // extreme scales succeeds; one that overflows at the first step writes t = 0 and exits 3.
+        Case(arguments: linear + ["--noise", "1e7"], expected: .success),
+        Case(arguments: linear + ["--rho", "1e6", "--lr", "1e-9"], expected: .success),
+        Case(arguments: linear + ["--lr", "14", "--t-max", "10"], expected: .diverged),
+        Case(arguments: linear + ["--lr", "1e300"], expected: .diverged),
+        Case(arguments: ["online", "linear", "--noise", "1e308", "--theory-only", "--quiet", "--output", "OUT"], expected: .diverged),
+        Case(arguments: classifier + ["--loss", "square", "--lr", "14", "--t-max", "10"], expected: .diverged),
+        Case(arguments: classifier + ["--loss", "logistic", "--lr", "1e300"], expected: .refused(64, mention: "never finish")),
+        Case(arguments: classifier + ["--log-grid", "--t-max", "1e-300"], expected: .clean),
+        Case(arguments: classifier + ["--lr", "1e-300"], expected: .success),
+        Case(arguments: committee + ["--activation", "relu", "--lr", "8", "--t-max", "5"], expected: .diverged),
+        Case(arguments: committee + ["--lr", "1e300"], expected: .diverged),
+        Case(arguments: committeeTheory + ["--q0", "9e18", "--r0", "0"], expected: .diverged),
+        Case(arguments: sweep.map { $0 == "0.1,0.2" ? "0.1,1e300" : $0 }, expected: .success),
+        Case(arguments: threshold.map { $0 == "2,3" ? "3,1e300" : $0 }, expected: .success),
+        Case(arguments: dmft + ["--lr", "1e200"], expected: .diverged),
+        Case(arguments: dmft + ["--lr", "3"], expected: .diverged),
+        Case(arguments: dmft + ["--c0", "1e308"], expected: .diverged),
+        Case(arguments: dmft + ["--c0", "1e9", "--lr", "1e-12"], expected: .success),
+        Case(arguments: dmftSimulated + ["--lr", "1e300"], expected: .diverged),
+        Case(arguments: dmftSimulated + ["--lr", "1e-300"], expected: .success),
+        // Output paths.
+        Case(arguments: ["online", "linear", "--output", ""], expected: .refused(64, mention: "output")),
+        Case(arguments: ["dmft", "--output", "  "], expected: .refused(64, mention: "output")),
         Case(arguments: ["--help"], expected: .success),
         Case(arguments: ["online", "linear", "--help"], expected: .success),
         Case(arguments: ["nonsense"], expected: .refused(64, mention: "nonsense")),
@@ -305,6 +333,9 @@ import Testing
             #expect(outcome.status == 0, "\(outcome.message)")
         case .clean:
             #expect([0, 3].contains(outcome.status), "\(outcome.message)")
+        case .diverged:
+            #expect(outcome.status == 3, "\(outcome.message)")
+            #expect(FileManager.default.fileExists(atPath: output + "/result.json"), "a diverged run writes its results")
         case .refused(let status, let mention):
             #expect(outcome.status == status, "\(outcome.message)")
             let words = mention.lowercased().split(separator: "|")
