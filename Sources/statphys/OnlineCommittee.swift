@@ -38,6 +38,7 @@ struct OnlineCommittee: ParsableCommand {
     @Option(help: "Times of the R and Q heatmaps, comma-separated (default: 0, t/4, t/2, t).") var heatmapTimes: String?
     @Flag(help: "Report the maximal and optimal learning rates from the linearised ODE.") var stability = false
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @Option(help: "Output directory (required except with --stability).") var output: String?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
 
@@ -60,6 +61,7 @@ struct OnlineCommittee: ParsableCommand {
         experiment.initialDimension = simulation.dimension
         experiment.initialSeed = simulation.seed
         experiment.quadratureOrder = model.quadratureOrder
+        experiment.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
         let progress = ProgressReporter(label: simulation.theoryOnly ? "solving" : "simulating", enabled: !quiet)
         let result = try experiment.run(progress: { progress.update($0) })
         progress.finish()
@@ -119,6 +121,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Option(help: "Final time.") var tMax = 1000.0
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     func run() throws {
@@ -128,6 +131,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
             noiseVariances: try DMFTThreshold.parseList(noise, name: "--noise"), tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
         sweep.quadratureOrder = model.quadratureOrder
+        sweep.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
         let directory = URL(fileURLWithPath: output, isDirectory: true)
         try cluster.run(sweep, name: "statphys-committee-sweep", directory: directory, quiet: quiet) { result in
             print(result.table.text, terminator: "")

@@ -54,7 +54,7 @@ public struct DMFTSolver: Sendable {
         let matrices = MatrixStorage(elements: packed, count: 4)
         defer { matrices.deallocate() }
         let C = matrices[0], R = matrices[1], G = matrices[2], Y = matrices[3]
-        var m = [Double](repeating: 0, count: d), q = m
+        var m = [Double](repeating: 0, count: d), q = m, qResolution = m
         m[0] = problem.initialOverlap
         C[0] = problem.initialNorm
         var reached = steps
@@ -89,9 +89,16 @@ public struct DMFTSolver: Sendable {
                 let value = w[s] - eta * z[s]
                 Y[row + s] = value
             }
-            var sigW = 0.0, sigZ = 0.0
-            for u in 0..<t { sigW += sig[u] * w[u]; sigZ += sig[u] * z[u] }
-            q[t] = sigmaC[t] - 2 * eta * sigW + eta * eta * sigZ
+            var sigW = 0.0, sigZ = 0.0, sizeW = 0.0, sizeZ = 0.0
+            for u in 0..<t {
+                sigW += sig[u] * w[u]; sigZ += sig[u] * z[u]
+                sizeW += abs(sig[u] * w[u]); sizeZ += abs(sig[u] * z[u])
+            }
+            // η·(η·x), not η²·x: for a huge η, η² overflows and ∞·0 would make Q(0) NaN.
+            q[t] = sigmaC[t] - 2 * eta * sigW + eta * (eta * sigZ)
+            // Rounding of this cancellation (and of Σ_C's): a bound on |Q_computed − Q| from the sizes of its terms.
+            let sizeC = 0.5 * (C[row + t] * C[row + t] + 2 * m[t] * m[t] + 1)
+            qResolution[t] = DMFTSolution.roundingBound(terms: t + 4, size: sizeC + 2 * eta * sizeW + eta * (eta * sizeZ))
             Y[row + t] = q[t] / b
             if let criterion, criterion.isMet(m: m[t], delta: 1 - 2 * m[t] + C[row + t]) {
                 reached = t
@@ -123,14 +130,14 @@ public struct DMFTSolver: Sendable {
             R[next + t] = 1
             startR[t + 1] = firstSignificant(R + next, count: t + 1)
             for s in 0...t {
-                let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * eta * noise[s]
+                let value = C[row + s] - eta * acc[s] + eta * drift * m[s] + eta * (eta * noise[s])
                 C[next + s] = value
             }
             // C(t+1, t+1), from the row just computed.
             var kc = 0.0
             for u in 0...t { kc += kernel[u] * C[next + u] }
             let noiseDiagonal = Kernels.dot(R + next, qv, from: startR[t + 1], to: t + 1)
-            let diagonal = C[next + t] - eta * kc + eta * drift * m[t + 1] + eta * eta * noiseDiagonal
+            let diagonal = C[next + t] - eta * kc + eta * drift * m[t + 1] + eta * (eta * noiseDiagonal)
             C[next + t + 1] = diagonal
             if problem.spherical, diagonal > 0 {
                 // x(t+1) = x̃(t+1)/λ with λ² = C̃(t+1,t+1): the row just computed is that of x̃(t+1), and a kick at
@@ -155,7 +162,7 @@ public struct DMFTSolver: Sendable {
         }
         progress?(1)
         return DMFTSolution(problem: problem, reached: reached, m: Array(m[0...reached]),
-                            q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
+                            q: Array(q[0...reached]), qResolution: Array(qResolution[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
                             responses: Array(UnsafeBufferPointer(start: R, count: packed)), divergence: divergence)
     }
 

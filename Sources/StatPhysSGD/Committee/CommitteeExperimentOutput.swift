@@ -22,6 +22,7 @@ extension CommitteeExperimentResult {
             ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),
             ("quadrature_rule", CommitteeIntegrals.quadratureRule(student: s.studentActivation, teacher: s.teacherActivation)
                 .map { .string($0.rawValue) } ?? .null),
+            ("rtol", .number(experiment.effectiveTolerance.relative)), ("atol", .number(experiment.effectiveTolerance.absolute)),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]

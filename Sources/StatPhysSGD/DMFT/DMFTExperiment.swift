@@ -49,7 +49,8 @@ public struct DMFTExperimentResult: Sendable {
     /// The DMFT relaxation step under the experiment's criterion.
     public var relaxationStep: Int? { experiment.criterion.relaxationStep(theory) }
 
-    /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`},
+    /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`, `Delta_resolution`,
+    /// `e_resolution`} (Delta, e null where below their resolution, `DMFTSolution.resolvedDelta`),
     /// `relaxation` {`criterion`, `theory_step`, `simulation_step`}, `simulation` {`N`, `samples`, `seed`,
     /// `precision`, `couplings_on_the_fly`, `mean` {…}, `stderr` {…}}, `divergence` {`theory`, `simulation`}.
     public var json: JSONValue {
@@ -71,8 +72,10 @@ public struct DMFTExperimentResult: Sendable {
             ("settings", .object(settings)),
             ("step", .array(steps.map { JSONValue.integer($0) })),
             ("t", .numbers(steps.map { Double($0) * problem.learningRate })),
-            ("theory", .object([("m", .numbers(theory.m)), ("Ctt", .numbers(theory.ctt)), ("Delta", .numbers(theory.delta)),
-                                ("e", .numbers(theory.energy))])),
+            // Delta and e are null where below the rounding of their cancellation (then 0 ≤ value < *_resolution).
+            ("theory", .object([("m", .numbers(theory.m)), ("Ctt", .numbers(theory.ctt)), ("Delta", .numbers(theory.resolvedDelta)),
+                                ("e", .numbers(theory.resolvedEnergy)), ("Delta_resolution", .numbers(theory.deltaResolution)),
+                                ("e_resolution", .numbers(theory.energyResolution))])),
         ]
         var relaxation: [(String, JSONValue)] = [
             ("criterion", .string(experiment.criterion.description)),
@@ -112,7 +115,7 @@ public struct DMFTExperimentResult: Sendable {
     public var dynamicsFigure: Figure {
         let eta = problem.learningRate
         let t = theory.steps.map { Double($0) * eta }
-        let curves = [theory.m, theory.delta, theory.energy]
+        let curves = [theory.m, theory.resolvedDelta, theory.resolvedEnergy]
         let stats = simulation.map(statistics)
         let simulated = stats.map { [$0.m, $0.delta, $0.energy] }
         let labels = ["overlap m(t)", "distance Δ(t) = |x − x*|²/N", "loss per coordinate e(t)"]
@@ -150,7 +153,8 @@ public struct DMFTExperimentResult: Sendable {
         try AtomicFile.write(json.serialized() + "\n", to: resultFile)
         var columns: [(String, [Double])] = [
             ("step", theory.steps.map(Double.init)), ("m_theory", theory.m), ("Ctt_theory", theory.ctt),
-            ("Delta_theory", theory.delta), ("e_theory", theory.energy),
+            ("Delta_theory", theory.resolvedDelta), ("e_theory", theory.resolvedEnergy),
+            ("Delta_theory_resolution", theory.deltaResolution), ("e_theory_resolution", theory.energyResolution),
         ]
         if let simulation {
             let stats = statistics(simulation)
