@@ -37,6 +37,18 @@ public struct CommitteeGeneralisationError: Sendable {
         value(state, deviation: nil)
     }
 
+    /// The rounding floor of ε_g at `state`: 16 ε_mach · ½ Σ_ab |s_a s_b I2(a, b)|. The order parameters themselves are
+    /// O(1) numbers rounded to ε_mach, so an ε_g below this is the rounding of the state, not a learning curve.
+    public func resolution(_ state: CommitteeOrderParameters) -> Double {
+        let k = state.studentUnits, n = k + state.teacherUnits
+        let s = state.v.map { -$0 } + state.vStar
+        return state.fieldCovariance.withUnsafeBufferPointer { c in
+            var size = 0.0
+            for a in 0..<n { for b in 0..<n { size += abs(s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b)) } }
+            return 16 * Double.ulpOfOne * 0.5 * size
+        }
+    }
+
     /// ε_g of the state `anchor` + `deviation` (Q, R and v of the deviation added to the anchor's), with the sum
     /// never rounded: the deviation form of `CommitteeTheory` near perfect learning.
     public func value(_ anchor: CommitteeOrderParameters, deviation: CommitteeOrderParameters?) -> Double {

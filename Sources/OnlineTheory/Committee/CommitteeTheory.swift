@@ -54,8 +54,11 @@ public struct CommitteeTheory: Sendable {
         let divergence = solution.terminalEvent.map {
             Divergence(time: $0.time, reason: "a student norm Q_ii exceeded \(bound): the learning rate \(scenario.learningRate) is past stability")
         }
-        return CommitteeTheoryResult(
+        var result = CommitteeTheoryResult(
             times: solution.times, states: states, generalisationError: states.map(ode.generalisationError), divergence: divergence)
+        let error = CommitteeGeneralisationError(integrals: ode.integrals)
+        result.generalisationErrorResolution = states.map(error.resolution)
+        return result
     }
 }
 
@@ -64,6 +67,14 @@ public struct CommitteeTheoryResult: Sendable {
     public let times: [Double]
     public let states: [CommitteeOrderParameters]
     public let generalisationError: [Double]
+    /// The rounding floor of each ε_g (`CommitteeGeneralisationError.resolution`); empty if not computed.
+    public var generalisationErrorResolution: [Double] = []
+    /// ε_g where it exceeds its resolution, NaN (null in result.json, "< resolution" in tables) where it does not:
+    /// the true ε_g is then in [0, resolution). Never a printed 0 or negative.
+    public var resolvedGeneralisationError: [Double] {
+        guard generalisationErrorResolution.count == generalisationError.count else { return generalisationError }
+        return zip(generalisationError, generalisationErrorResolution).map { $0 > $1 ? $0 : .nan }
+    }
     /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
     public let divergence: Divergence?
 }

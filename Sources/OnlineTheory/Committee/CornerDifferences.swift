@@ -43,7 +43,9 @@ struct CornerDifferences: Sendable, Equatable {
         func root(_ x: Double) -> Double { max(0, x).squareRoot() }
         func step(_ x: Double, _ h: Double) -> Double {
             let sum = root(x + h) + root(x)
-            return sum > 0 ? (max(0, x + h) - max(0, x)) / sum : 0
+            guard sum > 0 else { return 0 }
+            // h itself, not (x + h) − x, which would round at ε_mach·|x|; clamped rounding residues aside.
+            return x >= 0 && x + h >= 0 ? h / sum : (max(0, x + h) - max(0, x)) / sum
         }
         let x10 = at10
         return Self(root(value), d1: step(value, d1), d2: step(value, d2), d12: step(x10, d2 + d12) - step(value, d2))

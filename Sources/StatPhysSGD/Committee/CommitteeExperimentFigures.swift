@@ -12,7 +12,7 @@ extension CommitteeExperimentResult {
         let logTime = experiment.logarithmicGrid
         // t = 0 cannot be shown on a log axis; the renderer skips it.
         let t = times
-        var egSeries = [Series.line("ODE (d → ∞)", x: t, y: theory.generalisationError, color: Color.cycle[0])]
+        var egSeries = [Series.line("ODE (d → ∞)", x: t, y: theory.resolvedGeneralisationError, color: Color.cycle[0])]
         if let eg = simulatedGeneralisationError, let sim = experiment.simulation {
             let picks = MarkerThinning.indices(count: eg.mean.count)
             egSeries.append(.points("simulation, d = \(sim.dimension) (\(sim.seeds) seeds)", x: picks.map { t[$0] },

@@ -37,7 +37,8 @@ extension CommitteeExperimentResult {
                 + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
-            ("theory", Self.trajectory(theory.states, eg: theory.generalisationError, k: k, m: m)),
+            ("theory", Self.trajectory(theory.states, eg: theory.resolvedGeneralisationError, k: k, m: m,
+                                       resolution: theory.generalisationErrorResolution)),
             ("theory_initial", .object([
                 ("Q", .matrix(theoryStart.q[...], rows: k, columns: k)), ("R", .matrix(theoryStart.r[...], rows: k, columns: m)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)), ("v", .numbers(theoryStart.v)),
@@ -70,13 +71,16 @@ extension CommitteeExperimentResult {
         return .object(members)
     }
 
-    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int) -> JSONValue {
-        .object([
+    /// With `resolution`, also `eg_resolution` (eg is null where below it).
+    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
             ("Q", .array(states.map { .matrix($0.q[...], rows: k, columns: k) })),
             ("R", .array(states.map { .matrix($0.r[...], rows: k, columns: m) })),
             ("v", .array(states.map { .numbers($0.v) })),
             ("eg", .numbers(eg)),
-        ])
+        ]
+        if let resolution { members.append(("eg_resolution", .numbers(resolution))) }
+        return .object(members)
     }
 
     static func describe(_ teacher: TeacherSpecification) -> String {
@@ -97,7 +101,8 @@ extension CommitteeExperimentResult {
     /// One row per time: t, eg and every entry of R, Q (upper triangle) and v, theory then simulation mean/stderr.
     public var csv: CSVTable {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
-        var columns: [(String, [Double])] = [("t", times), ("eg_theory", theory.generalisationError)]
+        var columns: [(String, [Double])] = [("t", times), ("eg_theory", theory.resolvedGeneralisationError),
+                                              ("eg_theory_resolution", theory.generalisationErrorResolution)]
         var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
         for i in 0..<k { for n in 0..<m { entries.append(("R\(i)\(n)", \.r, i * m + n)) } }
         for i in 0..<k { for j in i..<k { entries.append(("Q\(i)\(j)", \.q, i * k + j)) } }
@@ -126,7 +131,9 @@ extension CommitteeExperimentResult {
         if eg != nil { header += ["eg sim", "(±)"] }
         var table = TextTable(header: header)
         for index in TextTable.sampleIndices(count: times.count, rows: rows) {
-            var cells = [TextTable.format(times[index]), TextTable.format(theory.generalisationError[index])]
+            let value = theory.resolvedGeneralisationError[index]
+            var cells = [TextTable.format(times[index]), value.isFinite ? TextTable.format(value)
+                            : "< " + TextTable.format(theory.generalisationErrorResolution[index], digits: 2)]
             if let eg {
                 cells += index < eg.mean.count
                     ? [TextTable.format(eg.mean[index]), TextTable.format(eg.standardError[index], digits: 2)] : ["—", "—"]
