@@ -20,8 +20,8 @@ struct OnlineCommittee: ParsableCommand {
             that theory and every seed start from the same overlaps. \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
-            result.json keys: model, conventions, settings, t, theory {Q, R, v, eg} (Q, R as lists over t of \
-            nested K×K, K×M lists), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
+            result.json keys: model, conventions, settings (with rtol, atol), t, theory {Q, R, v, eg, eg_resolution} \
+            (Q, R as lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, its rounding floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}}, comparison, divergence. Also learning_curve.csv and figures.
 
             --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
