@@ -255,3 +255,25 @@ struct ClusterOptions: ParsableArguments {
         print("submit with: sh " + SlurmArrayJob.quoted([folder.appendingPathComponent("submit.sh").path]))
     }
 }
+
+/// `--rtol`/`--atol` of the adaptive ODE integrator (each command has its own defaults, recorded in result.json).
+struct ToleranceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Relative tolerance of the ODE integrator (default: the command's, recorded in result.json settings as rtol).",
+                               valueName: "rtol"))
+    var rtol: Double?
+
+    @Option(help: ArgumentHelp("Absolute tolerance of the ODE integrator (default: the command's, recorded as atol).", valueName: "atol"))
+    var atol: Double?
+
+    func validate() throws { _ = try tolerance(defaults: (1e-10, 1e-12)) }
+
+    /// The tolerances to use, each defaulting to `defaults`; nil when neither option is given.
+    func tolerance(defaults: (relative: Double, absolute: Double)) throws -> IntegrationTolerance? {
+        guard rtol != nil || atol != nil else { return nil }
+        do {
+            return try IntegrationTolerance(relative: rtol ?? defaults.relative, absolute: atol ?? defaults.absolute)
+        } catch let error as ODEError {
+            throw ValidationError("--rtol/--atol: \(error.description.replacingOccurrences(of: "invalid integrator settings: ", with: ""))")
+        }
+    }
+}

@@ -32,6 +32,7 @@ struct OnlineClassifier: ParsableCommand {
     @Option(help: "Number of output times from 0 to t-max.") var points = 101
     @Flag(help: "Logarithmically spaced output times (from t-max/1000), with a logarithmic time axis.") var logGrid = false
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var resources: ResourceOptions
 
@@ -53,6 +54,7 @@ struct OnlineClassifier: ParsableCommand {
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
         experiment.logarithmicGrid = logGrid
+        experiment.tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance)
         try resources.check(experiment.resourceEstimate, what: "this run")
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }

@@ -20,8 +20,8 @@ struct OnlineCommittee: ParsableCommand {
             that theory and every seed start from the same overlaps. \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
-            result.json keys: model, conventions, settings, t, theory {Q, R, v, eg} (Q, R as lists over t of \
-            nested K×K, K×M lists), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
+            result.json keys: model, conventions, settings (with rtol, atol), t, theory {Q, R, v, eg, eg_resolution} (Q, R as \
+            lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, its rounding floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}, alignment}, comparison, agreement, divergence, warnings. Also \
             learning_curve.csv and figures. Unit indices are 1-based everywhere (R12: student unit 1, teacher unit 2; \
             CSV R12_theory; the first row of a JSON matrix is unit 1).
@@ -49,6 +49,7 @@ struct OnlineCommittee: ParsableCommand {
     @Flag(help: "Report the maximal and optimal learning rates from the linearised ODE.") var stability = false
     @Flag(help: "Do not relabel the seeds' hidden units to match the theory before averaging.") var noAlign = false
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @Option(help: "Output directory (required except with --stability).") var output: String?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup var resources: ResourceOptions
@@ -105,6 +106,7 @@ struct OnlineCommittee: ParsableCommand {
         experiment.initialSeed = simulation.seed
         experiment.quadratureOrder = model.quadratureOrder
         experiment.alignsUnits = !noAlign
+        experiment.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
         let heatmaps = try heatmapTimes.map(parseTimes) ?? [0, tMax / 4, tMax / 2, tMax]
         var finished: CommitteeExperimentResult?
         let files = try RunDirectory.write(into: directory) { staging in
@@ -173,6 +175,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Option(help: "Final time.") var tMax = 1000.0
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
     @OptionGroup var resources: ResourceOptions
 
@@ -203,6 +206,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
             base: base, learningRates: learningRates.values, noiseVariances: noiseVariances.values, tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
         sweep.quadratureOrder = model.quadratureOrder
+        sweep.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
         try cluster.run(sweep, name: "statphys-committee-sweep", directory: try outputDirectory(output), quiet: quiet) { result, staging in
             print(result.table.text, terminator: "")
             let files = try result.write(to: staging)

@@ -28,6 +28,7 @@ struct OnlineLinear: ParsableCommand {
     @Option(help: "Final time t = steps/d.") var tMax = 10.0
     @Option(help: "Number of output times from 0 to t-max.") var points = 101
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var resources: ResourceOptions
 
@@ -44,9 +45,10 @@ struct OnlineLinear: ParsableCommand {
         let scenario = try LinearRegressionScenario(
             learningRate: lr, noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
             initialOverlap: m0, initialSelfOverlap: q0)
-        let experiment = LinearExperiment(
+        var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+        experiment.tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance)
         try resources.check(experiment.resourceEstimate, what: "this run")
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }

@@ -7,6 +7,8 @@ public struct DMFTSolution: Sendable {
     public let m: [Double]
     /// Q(t): the residual variance; the loss per coordinate is e(t) = (α/2) Q(t).
     public let q: [Double]
+    /// A bound on the rounding error of each Q(t), whose terms cancel as the signal is recovered (`roundingBound`).
+    public let qResolution: [Double]
     /// C and R as packed lower triangles (`PackedTriangle`).
     let correlations: [Double]
     let responses: [Double]
@@ -23,6 +25,28 @@ public struct DMFTSolution: Sendable {
     public var delta: [Double] { zip(m, ctt).map { 1 - 2 * $0 + $1 } }
     /// e(t) = H/N = (α/2) Q(t).
     public var energy: [Double] { q.map { 0.5 * problem.alpha * $0 } }
+
+    /// Near perfect recovery Δ and e are differences of O(1) numbers and their computed values (even negative
+    /// ones, −2.2e-16) are rounding: these bound that rounding. Δ = 1 − 2m + C(t,t) has at most
+    /// `roundingBound(terms: 3, size: 1 + 2|m| + |C|)`; e = (α/2)Q that of Q (`qResolution`).
+    public var deltaResolution: [Double] { zip(m, ctt).map { Self.roundingBound(terms: 3, size: 1 + 2 * abs($0) + abs($1)) } }
+    public var energyResolution: [Double] { qResolution.map { 0.5 * problem.alpha * $0 } }
+
+    /// Δ(t) where it exceeds its resolution, NaN (written as null, printed as "< resolution") where it does not: then
+    /// the true Δ, which is non-negative, lies in [0, resolution).
+    public var resolvedDelta: [Double] { Self.resolved(delta, deltaResolution) }
+    /// e(t) likewise.
+    public var resolvedEnergy: [Double] { Self.resolved(energy, energyResolution) }
+
+    static func resolved(_ values: [Double], _ resolution: [Double]) -> [Double] {
+        zip(values, resolution).map { $0 > $1 ? $0 : .nan }
+    }
+
+    /// Rounding bound of a sum of `terms` terms whose absolute values add up to `size`: 2·√terms·ε_mach·size (the
+    /// statistical bound of accumulated rounding, with a factor 2 to spare; the worst case terms·ε is far larger).
+    public static func roundingBound(terms: Int, size: Double) -> Double {
+        2 * Double(max(terms, 1)).squareRoot() * Double.ulpOfOne * size
+    }
 
     /// C(t,s) = x(t)·x(s)/N.
     public func correlation(_ t: Int, _ s: Int) -> Double {

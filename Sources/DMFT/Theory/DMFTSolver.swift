@@ -58,7 +58,7 @@ public struct DMFTSolver: Sendable {
         let matrices = MatrixStorage(elements: packed, count: 4)
         defer { matrices.deallocate() }
         let C = matrices[0], R = matrices[1], G = matrices[2], Y = matrices[3]
-        var m = [Double](repeating: 0, count: d), q = m
+        var m = [Double](repeating: 0, count: d), q = m, qResolution = m
         m[0] = problem.initialOverlap
         C[0] = problem.initialNorm
         var reached = steps
@@ -94,9 +94,16 @@ public struct DMFTSolver: Sendable {
                 let value = w[s] - eta * z[s]
                 Y[row + s] = value
             }
-            var sigW = 0.0, sigZ = 0.0
-            for u in 0..<t { sigW += sig[u] * w[u]; sigZ += sig[u] * z[u] }
-            q[t] = sigmaC[t] - 2 * eta * sigW + eta * (eta * sigZ)  // η(ηx), not η²x: at t = 0 the sum is 0, and η² may overflow
+            var sigW = 0.0, sigZ = 0.0, sizeW = 0.0, sizeZ = 0.0
+            for u in 0..<t {
+                sigW += sig[u] * w[u]; sigZ += sig[u] * z[u]
+                sizeW += abs(sig[u] * w[u]); sizeZ += abs(sig[u] * z[u])
+            }
+            // η·(η·x), not η²·x: for a huge η, η² overflows and ∞·0 would make Q(0) NaN.
+            q[t] = sigmaC[t] - 2 * eta * sigW + eta * (eta * sigZ)
+            // Rounding of this cancellation (and of Σ_C's): a bound on |Q_computed − Q| from the sizes of its terms.
+            let sizeC = 0.5 * (C[row + t] * C[row + t] + 2 * m[t] * m[t] + 1)
+            qResolution[t] = DMFTSolution.roundingBound(terms: t + 4, size: sizeC + 2 * eta * sizeW + eta * (eta * sizeZ))
             Y[row + t] = q[t] / b
             if let criterion, criterion.isMet(m: m[t], delta: 1 - 2 * m[t] + C[row + t]) {
                 reached = t
@@ -162,7 +169,7 @@ public struct DMFTSolver: Sendable {
         }
         progress?(1)
         return DMFTSolution(problem: problem, reached: reached, m: Array(m[0...reached]),
-                            q: Array(q[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
+                            q: Array(q[0...reached]), qResolution: Array(qResolution[0...reached]), correlations: Array(UnsafeBufferPointer(start: C, count: packed)),
                             responses: Array(UnsafeBufferPointer(start: R, count: packed)), divergence: divergence,
                             divergenceReason: divergenceReason)
     }

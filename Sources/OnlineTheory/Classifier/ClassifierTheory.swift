@@ -5,8 +5,10 @@ import Scenarios
 /// Learning curves of a linear classifier from the order-parameter ODEs (`ClassifierODE`).
 public struct ClassifierTheory: Sendable {
     public let scenario: ClassifierScenario
-    /// The integrator; tight tolerances by default.
-    public var integrator = DormandPrince54(relativeTolerance: 1e-10, absoluteTolerance: 1e-12)
+    /// The integrator; tight tolerances by default (`defaultTolerance`).
+    public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
+    /// rtol 1e-10, atol 1e-12.
+    public static let defaultTolerance = (relative: 1e-10, absolute: 1e-12)
     /// Square loss at τ ≥ τ_c: a trajectory counts as diverged once q exceeds this multiple of the problem's scale
     /// (`ClassifierScenario.divergenceBound`). The other losses cannot diverge; only a non-finite state stops them.
     public var divergenceFactor = DivergenceBound.defaultFactor

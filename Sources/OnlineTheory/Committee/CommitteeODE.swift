@@ -88,21 +88,10 @@ public struct CommitteeODE: ODESystem, Sendable {
         }
     }
 
-    /// ε_g = ½ E[(φ − φ*)²] = ½ Σ_{ab} s_a s_b I2(a, b) over all local fields (closed form for erf, ReLU, linear).
-    /// A square's mean, so never negative: rounding near perfect learning (~1e-17) is clamped at 0.
+    /// ε_g = ½ E[(φ − φ*)²] (noise-free), computed without cancellation near perfect learning
+    /// (`CommitteeGeneralisationError`; away from it, ½ Σ_{ab} s_a s_b I2(a, b) over all local fields).
     public func generalisationError(_ state: CommitteeOrderParameters) -> Double {
-        let k = state.studentUnits, m = state.teacherUnits, n = k + m
-        let c = state.fieldCovariance
-        let s = state.v.map { -$0 } + state.vStar
-        return c.withUnsafeBufferPointer { c in
-            var total = 0.0
-            for a in 0..<n where s[a] != 0 {
-                for b in a..<n where s[b] != 0 {
-                    total += (a == b ? 1 : 2) * s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b)
-                }
-            }
-            return max(0, 0.5 * total)
-        }
+        CommitteeGeneralisationError(integrals: integrals)(state)
     }
 }
 

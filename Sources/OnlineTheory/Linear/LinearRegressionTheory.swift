@@ -4,8 +4,10 @@ import Scenarios
 /// Learning curves of the linear model from the order-parameter ODEs (`LinearRegressionODE`).
 public struct LinearRegressionTheory: Sendable {
     public let scenario: LinearRegressionScenario
-    /// The integrator; tight tolerances by default.
-    public var integrator = DormandPrince54(relativeTolerance: 1e-10, absoluteTolerance: 1e-12)
+    /// The integrator; tight tolerances by default (`defaultTolerance`).
+    public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
+    /// rtol 1e-10, atol 1e-12.
+    public static let defaultTolerance = (relative: 1e-10, absolute: 1e-12)
     /// Above τ_c a trajectory counts as diverged once e_g exceeds this multiple of the problem's scale
     /// (`divergenceBound(from:)`). Below τ_c the ODE is a stable linear system and never diverges.
     public var divergenceFactor = DivergenceBound.defaultFactor

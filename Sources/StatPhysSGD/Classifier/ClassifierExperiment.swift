@@ -1,3 +1,4 @@
+import ODEIntegration
 import OnlineSimulation
 import OnlineTheory
 import Reporting
@@ -16,6 +17,8 @@ public struct ClassifierExperiment: Sendable {
     public var points: Int
     /// Logarithmically spaced output times (from tMax·10⁻³).
     public var logarithmicGrid = false
+    /// The ODE integrator's tolerances (`nil`: the theory's default).
+    public var tolerance: IntegrationTolerance?
     /// `nil` for a theory-only run.
     public var simulation: SimulationSettings?
 
@@ -26,7 +29,8 @@ public struct ClassifierExperiment: Sendable {
     /// Runs the simulation (if any) and the theory. `progress` receives the simulation's fraction done.
     public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> ClassifierExperimentResult {
         let requested = logarithmicGrid ? try TimeGrid.logarithmic(tMax: tMax, points: points) : try TimeGrid.uniform(tMax: tMax, points: points)
-        let theory = ClassifierTheory(scenario: scenario)
+        var theory = ClassifierTheory(scenario: scenario)
+        if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         if let simulation {
             let simulator = try ClassifierSimulator(scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds,
                                                     baseSeed: simulation.seed)

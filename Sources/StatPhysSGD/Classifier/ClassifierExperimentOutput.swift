@@ -15,6 +15,8 @@ extension ClassifierExperimentResult {
             ("flip", .number(s.flipProbability)), ("reg", .number(s.weightDecay)), ("rho", .number(s.teacherNorm)),
             ("m0", .number(s.initialOverlap)), ("q0", .number(s.initialSelfOverlap)), ("t_max", .number(experiment.tMax)),
             ("points", .integer(experiment.points)), ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
+            ("rtol", .number(experiment.tolerance?.relative ?? ClassifierTheory.defaultTolerance.relative)),
+            ("atol", .number(experiment.tolerance?.absolute ?? ClassifierTheory.defaultTolerance.absolute)),
         ]
         if let sim = experiment.simulation {
             settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]

@@ -1,3 +1,4 @@
+import ODEIntegration
 import OnlineSimulation
 import OnlineTheory
 import Reporting
@@ -29,11 +30,18 @@ public struct CommitteeExperiment: Sendable {
     /// is symmetric under permutations of its units (and sign flips for odd activations with a trained second
     /// layer), so seeds that specialise to a permuted teacher would otherwise average to a meaningless R.
     public var alignsUnits = true
+    /// The ODE integrator's tolerances (`nil`: `CommitteeTheory.defaultTolerance`).
+    public var tolerance: IntegrationTolerance?
 
     public init(scenario: CommitteeScenario, tMax: Double, points: Int = 201, logarithmicGrid: Bool = false,
                 simulation: SimulationSettings?) {
         self.scenario = scenario; self.tMax = tMax; self.points = points
         self.logarithmicGrid = logarithmicGrid; self.simulation = simulation
+    }
+
+    /// The tolerances used: `tolerance` or the default.
+    public var effectiveTolerance: (relative: Double, absolute: Double) {
+        tolerance.map { ($0.relative, $0.absolute) } ?? CommitteeTheory.defaultTolerance
     }
 
     /// The requested output grid.
@@ -46,6 +54,7 @@ public struct CommitteeExperiment: Sendable {
         let requested = try grid()
         var theory = CommitteeTheory(scenario: scenario)
         theory.quadratureOrder = quadratureOrder
+        if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         if let simulation {
             let simulator = try CommitteeSimulator(
                 scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)

@@ -12,7 +12,7 @@ extension CommitteeExperimentResult {
         let logTime = experiment.logarithmicGrid
         // t = 0 cannot be shown on a log axis; the renderer skips it.
         let t = times
-        var egSeries = [Series.line("ODE (d → ∞)", x: t, y: theory.generalisationError, color: Color.cycle[0])]
+        var egSeries = [Series.line("ODE (d → ∞)", x: t, y: theory.resolvedGeneralisationError, color: Color.cycle[0])]
         // Simulation markers on the simulation's own grid: it may outlast a theory that diverged (or stop before it).
         let simTimes = simulation?.times ?? []
         if let eg = simulatedGeneralisationError, let sim = experiment.simulation {

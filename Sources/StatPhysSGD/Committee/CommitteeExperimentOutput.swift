@@ -22,6 +22,7 @@ extension CommitteeExperimentResult {
             ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),
             ("quadrature_rule", CommitteeIntegrals.quadratureRule(student: s.studentActivation, teacher: s.teacherActivation)
                 .map { .string($0.rawValue) } ?? .null),
+            ("rtol", .number(experiment.effectiveTolerance.relative)), ("atol", .number(experiment.effectiveTolerance.absolute)),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]
@@ -39,7 +40,8 @@ extension CommitteeExperimentResult {
                 + "the theory before averaging (aligned unit i = sign_i * seed unit permutation_i, see simulation.alignment)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
-            ("theory", Self.trajectory(theory.states, eg: theory.generalisationError, k: k, m: m)),
+            ("theory", Self.trajectory(theory.states, eg: theory.resolvedGeneralisationError, k: k, m: m,
+                                       resolution: theory.generalisationErrorResolution)),
             ("theory_initial", .object([
                 ("Q", .matrix(theoryStart.q[...], rows: k, columns: k)), ("R", .matrix(theoryStart.r[...], rows: k, columns: m)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)), ("v", .numbers(theoryStart.v)),
@@ -77,13 +79,16 @@ extension CommitteeExperimentResult {
         return .object(members)
     }
 
-    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int) -> JSONValue {
-        .object([
+    /// With `resolution`, also `eg_resolution` (eg is null where below it).
+    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
             ("Q", .array(states.map { .matrix($0.q[...], rows: k, columns: k) })),
             ("R", .array(states.map { .matrix($0.r[...], rows: k, columns: m) })),
             ("v", .array(states.map { .numbers($0.v) })),
             ("eg", .numbers(eg)),
-        ])
+        ]
+        if let resolution { members.append(("eg_resolution", .numbers(resolution))) }
+        return .object(members)
     }
 
     static func describe(_ teacher: TeacherSpecification) -> String {
@@ -105,7 +110,8 @@ extension CommitteeExperimentResult {
     public var csv: CSVTable {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
         let grid = tableGrid(theory: times, simulation: simulation?.times)
-        var columns: [(String, [Double])] = [("t", grid), ("eg_theory", theory.generalisationError.padded(to: grid.count))]
+        var columns: [(String, [Double])] = [("t", grid), ("eg_theory", theory.resolvedGeneralisationError.padded(to: grid.count)),
+                                              ("eg_theory_resolution", theory.generalisationErrorResolution.padded(to: grid.count))]
         var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
         for i in 0..<k { for n in 0..<m { entries.append((CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, i * m + n)) } }
         for i in 0..<k { for j in i..<k { entries.append((CommitteeIndexLabel.label("Q", i, j, k: k, m: m), \.q, i * k + j)) } }
@@ -134,7 +140,9 @@ extension CommitteeExperimentResult {
         if eg != nil { header += ["eg sim", "(±)"] }
         var table = TextTable(header: header)
         for index in TextTable.sampleIndices(count: times.count, rows: rows) {
-            var cells = [TextTable.format(times[index]), TextTable.format(theory.generalisationError[index])]
+            let value = theory.resolvedGeneralisationError[index]
+            var cells = [TextTable.format(times[index]), value.isFinite ? TextTable.format(value)
+                            : "< " + TextTable.format(theory.generalisationErrorResolution[index], digits: 2)]
             if let eg {
                 cells += index < eg.mean.count
                     ? [TextTable.format(eg.mean[index]), TextTable.format(eg.standardError[index], digits: 2)] : ["—", "—"]

@@ -1,4 +1,5 @@
 import Foundation
+import ODEIntegration
 import OnlineTheory
 import Plotting
 import Reporting
@@ -17,6 +18,12 @@ public struct CommitteeFinalErrorSweep: Sendable {
     public var secondLayerRateFollows = false
     /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
     public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
+    /// The ODE integrator's tolerances (`nil`: `CommitteeTheory.defaultTolerance`).
+    public var tolerance: IntegrationTolerance?
+    /// The tolerances used: `tolerance` or the default.
+    var effectiveTolerance: (relative: Double, absolute: Double) {
+        tolerance.map { ($0.relative, $0.absolute) } ?? CommitteeTheory.defaultTolerance
+    }
 
     public init(base: CommitteeScenario, learningRates: [Double], noiseVariances: [Double], tMax: Double) throws {
         guard base.specifiedInitialState != nil else {
@@ -57,7 +64,8 @@ extension CommitteeFinalErrorSweep: ParameterSweep {
             ("lr2", s.secondLayerLearningRate.map(JSONValue.number) ?? .null), ("lr2_follows_lr", .bool(secondLayerRateFollows)),
             ("reg", .number(s.weightDecay)), ("teacher", teacher()), ("v_star", .numbers(s.teacherSecondLayer)),
             ("v0", .numbers(s.initialSecondLayer)), ("initial", initial()), ("small_lr", .bool(s.dropsSecondOrderTerms)),
-            ("quadrature_order", .integer(quadratureOrder)), ("t_max", .number(tMax)),
+            ("quadrature_order", .integer(quadratureOrder)),
+            ("rtol", .number(effectiveTolerance.relative)), ("atol", .number(effectiveTolerance.absolute)), ("t_max", .number(tMax)),
             ("lr", .numbers(learningRates)), ("noise", .numbers(noiseVariances)),
         ])
     }
@@ -74,6 +82,7 @@ extension CommitteeFinalErrorSweep: ParameterSweep {
         if secondLayerRateFollows, scenario.trainsSecondLayer { scenario.secondLayerLearningRate = scenario.learningRate }
         var theory = CommitteeTheory(scenario: scenario)
         theory.quadratureOrder = quadratureOrder
+        if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         let solution = try theory.solve(times: [0, tMax])
         let final = solution.divergence == nil ? solution.generalisationError.last : nil
         return CommitteeFinalErrorPoint(lr: scenario.learningRate, noise: scenario.noiseVariance, finalError: final,

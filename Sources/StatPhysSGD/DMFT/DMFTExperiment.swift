@@ -49,7 +49,8 @@ public struct DMFTExperimentResult: Sendable {
     /// The DMFT relaxation step under the experiment's criterion.
     public var relaxationStep: Int? { experiment.criterion.relaxationStep(theory) }
 
-    /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`},
+    /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`, `Delta_resolution`,
+    /// `e_resolution`} (Delta, e null where below their resolution, `DMFTSolution.resolvedDelta`),
     /// `relaxation` {`criterion`, `theory_step`, `simulation_step`}, `simulation` {`N`, `samples`, `seed`,
     /// `precision`, `couplings_on_the_fly`, `mean` {…}, `stderr` {…}}, `divergence` {`theory`, `simulation`: null or
     /// {`step`, `t`, `reason`}}.
@@ -72,8 +73,10 @@ public struct DMFTExperimentResult: Sendable {
             ("settings", .object(settings)),
             ("step", .array(steps.map { JSONValue.integer($0) })),
             ("t", .numbers(steps.map { Double($0) * problem.learningRate })),
-            ("theory", .object([("m", .numbers(theory.m)), ("Ctt", .numbers(theory.ctt)), ("Delta", .numbers(theory.delta)),
-                                ("e", .numbers(theory.energy))])),
+            // Delta and e are null where below the rounding of their cancellation (then 0 ≤ value < *_resolution).
+            ("theory", .object([("m", .numbers(theory.m)), ("Ctt", .numbers(theory.ctt)), ("Delta", .numbers(theory.resolvedDelta)),
+                                ("e", .numbers(theory.resolvedEnergy)), ("Delta_resolution", .numbers(theory.deltaResolution)),
+                                ("e_resolution", .numbers(theory.energyResolution))])),
         ]
         var relaxation: [(String, JSONValue)] = [
             ("criterion", .string(experiment.criterion.description)),
@@ -122,7 +125,7 @@ public struct DMFTExperimentResult: Sendable {
     public var dynamicsFigure: Figure {
         let eta = problem.learningRate
         let t = theory.steps.map { Double($0) * eta }
-        let curves = [theory.m, theory.delta, theory.energy]
+        let curves = [theory.m, theory.resolvedDelta, theory.resolvedEnergy]
         let stats = simulation.map(statistics)
         let simulated = stats.map { [$0.m, $0.delta, $0.energy] }
         let labels = ["overlap m(t)", "distance Δ(t) = |x − x*|²/N", "loss per coordinate e(t)"]
@@ -164,7 +167,8 @@ public struct DMFTExperimentResult: Sendable {
         func pad(_ v: [Double]) -> [Double] { Array(v.prefix(length)) + [Double](repeating: .nan, count: max(0, length - v.count)) }
         var columns: [(String, [Double])] = [
             ("step", (0..<length).map(Double.init)), ("m_theory", pad(theory.m)), ("Ctt_theory", pad(theory.ctt)),
-            ("Delta_theory", pad(theory.delta)), ("e_theory", pad(theory.energy)),
+            ("Delta_theory", pad(theory.resolvedDelta)), ("e_theory", pad(theory.resolvedEnergy)),
+            ("Delta_theory_resolution", pad(theory.deltaResolution)), ("e_theory_resolution", pad(theory.energyResolution)),
         ]
         if let stats {
             for (name, s) in [("m", stats.m), ("Ctt", stats.ctt), ("Delta", stats.delta), ("e", stats.energy)] {

@@ -1,3 +1,4 @@
+import ODEIntegration
 import OnlineSimulation
 import OnlineTheory
 import Reporting
@@ -16,6 +17,8 @@ public struct LinearExperiment: Sendable {
     public var tMax: Double
     /// Number of output points, 0…tMax inclusive.
     public var points: Int
+    /// The ODE integrator's tolerances (`nil`: the theory's default).
+    public var tolerance: IntegrationTolerance?
     /// `nil` for a theory-only run.
     public var simulation: Simulation?
 
@@ -26,7 +29,8 @@ public struct LinearExperiment: Sendable {
     /// Runs the simulation (if any) and the theory. `progress` receives the simulation's fraction done.
     public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> LinearExperimentResult {
         let requested = try TimeGrid.uniform(tMax: tMax, points: points)
-        let theory = LinearRegressionTheory(scenario: scenario)
+        var theory = LinearRegressionTheory(scenario: scenario)
+        if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         if let simulation {
             let simulator = try LinearRegressionSimulator(
                 scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)

@@ -15,6 +15,8 @@ extension LinearExperimentResult {
             ("m0", .number(scenario.initialOverlap)), ("q0", .number(scenario.initialSelfOverlap)),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("theory_only", .bool(simulation == nil)),
+            ("rtol", .number(experiment.tolerance?.relative ?? LinearRegressionTheory.defaultTolerance.relative)),
+            ("atol", .number(experiment.tolerance?.absolute ?? LinearRegressionTheory.defaultTolerance.absolute)),
         ]
         if let sim = experiment.simulation {
             settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
