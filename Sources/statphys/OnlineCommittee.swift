@@ -24,7 +24,8 @@ struct OnlineCommittee: ParsableCommand {
             nested K×K, K×M lists), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}}, comparison, divergence. Also learning_curve.csv and figures.
 
-            --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
+            --stability linearises the ODE at the perfect-learning fixed point (K = M; erf, linear, tanh, sigmoid; \
+            not ReLU, whose ODE has a kink there) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
             writes DIR/stability.json.
             """)
