@@ -33,7 +33,8 @@ struct OnlineCommittee: ParsableCommand {
             comparisons outside the theory's reach (e.g. --r0 below 1/√d: finite-size plateau escape) are warned about \
             on stderr and in result.json "warnings".
 
-            --stability linearises the ODE at the perfect-learning fixed point (K = M) and prints lr_max (largest \
+            --stability linearises the ODE at the perfect-learning fixed point (K = M; erf, linear, tanh, sigmoid; \
+            not ReLU, whose ODE has a kink there) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
             writes DIR/stability.json. It is refused with --noise, --teacher random and the options it would \
             ignore (--q0, --r0, --init, --init-variance, --v0, --heatmap-times, --log-grid).

@@ -37,4 +37,130 @@ import Testing
         let mismatched = try CommitteeScenario(studentUnits: 2, teacherUnits: 3, learningRate: 0.5)
         #expect(throws: ScenarioError.self) { try CommitteeStability(scenario: mismatched).analyse() }
     }
+
+    /// Smooth activations without closed forms: at perfect learning the field covariance is singular and the old
+    /// central differences left the semidefinite cone (NaN Jacobian). The one-sided differences into the cone give
+    /// a finite Jacobian whose stability results converge with the quadrature order (K = M = 2).
+    @Test(arguments: [Activation.tanh, .sigmoid])
+    func smoothActivationsConvergeWithQuadratureOrder(activation: Activation) throws {
+        let scenario = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, studentActivation: activation, learningRate: 0.5)
+        var analysis = CommitteeStability(scenario: scenario)
+        let coarse = try analysis.analyse()
+        analysis.quadratureOrder = 21
+        let fine = try analysis.analyse()
+        #expect(coarse.lrMax.isFinite && coarse.rateOpt > 0 && coarse.lrOpt < coarse.lrMax)
+        #expect(abs(coarse.lrMax / fine.lrMax - 1) < 5e-3, "\(activation.name): lr_max \(coarse.lrMax) vs \(fine.lrMax)")
+        #expect(abs(coarse.rateOpt / fine.rateOpt - 1) < 5e-3, "\(activation.name): rate \(coarse.rateOpt) vs \(fine.rateOpt)")
+        #expect(abs(coarse.lrOpt / fine.lrOpt - 1) < 1e-2, "\(activation.name): lr_opt \(coarse.lrOpt) vs \(fine.lrOpt)")
+    }
+
+    /// J(η) = J₀ + ηJ₁ + η²J₂ exactly: the interpolated Jacobian equals a directly computed one at other rates.
+    @Test func jacobianIsQuadraticInTheLearningRate() throws {
+        let scenario = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, studentActivation: .tanh, learningRate: 0.5)
+        let analysis = CommitteeStability(scenario: scenario)
+        let (j0, j1, j2) = try analysis.jacobianPolynomial()
+        for eta in [0.37, 3.1] {
+            let direct = try analysis.jacobian(learningRate: eta)
+            let scale = direct.map(abs).max()!
+            for i in direct.indices {
+                #expect(abs(j0[i] + eta * (j1[i] + eta * j2[i]) - direct[i]) < 1e-9 * scale)
+            }
+        }
+    }
+
+    /// The linearisation predicts the ODE: from near perfect learning (K = M = 1 tanh) ε_g decays at rate_opt at
+    /// lr_opt (ε_g is linear in the overlaps' deviations), and moves away from 0 above lr_max.
+    @Test func tanhStabilityAgreesWithTheODE() throws {
+        let scenario = try CommitteeScenario(studentUnits: 1, teacherUnits: 1, studentActivation: .tanh, learningRate: 0.5)
+        let result = try CommitteeStability(scenario: scenario).analyse()
+        var s = scenario
+        s.learningRate = result.lrOpt
+        s.initialStudent = .overlaps(q: [1.02], r: [0.99])
+        let t1 = 4 / result.rateOpt, t2 = 8 / result.rateOpt
+        let curve = try CommitteeTheory(scenario: s).solve(times: [0, t1, t2])
+        let measured = log(curve.generalisationError[1] / curve.generalisationError[2]) / (t2 - t1)
+        #expect(abs(measured - result.rateOpt) < 0.03 * result.rateOpt, "measured \(measured), predicted \(result.rateOpt)")
+        s.learningRate = 1.15 * result.lrMax
+        let unstable = try CommitteeTheory(scenario: s).solve(times: [0, 20, 40])
+        let errors = unstable.generalisationError
+        // Above lr_max perfect learning repels: ε_g moves away from 0 (to another fixed point, or diverges).
+        #expect(unstable.divergence != nil || (errors[1] > errors[0] && errors[2] > errors[0]), "\(errors)")
+    }
+
+    /// Piecewise activations (ReLU, or a custom one declaring kinks) are refused with a message.
+    @Test func piecewiseActivationsAreRefused() throws {
+        let leaky = Activation(name: "leaky", function: { $0 > 0 ? $0 : 0.1 * $0 }, derivative: { $0 > 0 ? 1 : 0.1 }, kinks: [0])
+        let scenario = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, studentActivation: leaky, learningRate: 0.5)
+        #expect(throws: ScenarioError.self) { try CommitteeStability(scenario: scenario).analyse() }
+    }
+
+    /// Large symmetric committees: K = M = 15 erf (a 345-dimensional Jacobian with highly repeated eigenvalues,
+    /// on which the old iteration stopped unconverged) gives finite eigenvalues, stable at η = 0.2 (below its lr_max ≈ 0.355;
+    /// K = 2: 2.31, so lr_max falls roughly like 1/K).
+    @Test func largeErfCommitteeHasFiniteSpectrum() throws {
+        let scenario = try CommitteeScenario(studentUnits: 15, teacherUnits: 15, learningRate: 0.5)
+        let mu = try CommitteeStability(scenario: scenario).eigenvalues(learningRate: 0.2)
+        #expect(mu.count == 15 * 16 / 2 + 15 * 15 && mu.allSatisfy { $0.re.isFinite && $0.im.isFinite })
+        #expect(mu.allSatisfy { $0.re < 0 }, "\(mu.map(\.re).max()!)")
+    }
+}
+
+@Suite struct RealEigenvalueTests {
+    /// Matrices with known spectra, disguised by a random similarity S D S⁻¹ (S = I + N/√n, N Gaussian): real
+    /// eigenvalues with multiplicity up to n/3 (like a permutation-symmetric committee), complex pairs a ± ib as
+    /// 2×2 rotation blocks, a 2×2 Jordan block, and widely differing scales (balancing).
+    @Test(arguments: [12, 60, 150])
+    func knownSpectraAreRecovered(n: Int) throws {
+        var state: UInt64 = 0x9E3779B97F4A7C15 &* UInt64(n)
+        func gaussian() -> Double {
+            func uniform() -> Double {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return (Double(state >> 11) + 0.5) / Double(1 << 53)
+            }
+            return (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
+        }
+        // D: a third −1 (repeated), pairs −0.5 ± 0.8i, a Jordan block at −2, the rest −0.1·k.
+        var d = [Double](repeating: 0, count: n * n)
+        var expected: [(Double, Double)] = []
+        var i = 0
+        while i < n / 3 { d[i * n + i] = -1; expected.append((-1, 0)); i += 1 }
+        while i + 1 < 2 * n / 3 {
+            d[i * n + i] = -0.5; d[(i + 1) * n + i + 1] = -0.5; d[i * n + i + 1] = 0.8; d[(i + 1) * n + i] = -0.8
+            expected += [(-0.5, 0.8), (-0.5, -0.8)]
+            i += 2
+        }
+        if i + 1 < n { d[i * n + i] = -2; d[(i + 1) * n + i + 1] = -2; d[i * n + i + 1] = 1; expected += [(-2, 0), (-2, 0)]; i += 2 }
+        while i < n { d[i * n + i] = -0.1 * Double(i); expected.append((-0.1 * Double(i), 0)); i += 1 }
+        var sMatrix = [Double](repeating: 0, count: n * n)
+        for a in 0..<n { for b in 0..<n { sMatrix[a * n + b] = (a == b ? 1 : 0) + gaussian() / Double(n).squareRoot() } }
+        // Scales 10^±2 on the diagonal of S make the similarity badly balanced.
+        for a in 0..<n { let scale = pow(10, 2 * sin(Double(a))); for b in 0..<n { sMatrix[a * n + b] *= scale } }
+        // S⁻¹ by Gauss–Jordan elimination with partial pivoting.
+        var work = sMatrix, inverse = [Double](repeating: 0, count: n * n)
+        for a in 0..<n { inverse[a * n + a] = 1 }
+        for col in 0..<n {
+            let pivot = (col..<n).max { abs(work[$0 * n + col]) < abs(work[$1 * n + col]) }!
+            for j in 0..<n { work.swapAt(col * n + j, pivot * n + j); inverse.swapAt(col * n + j, pivot * n + j) }
+            let p = work[col * n + col]
+            for j in 0..<n { work[col * n + j] /= p; inverse[col * n + j] /= p }
+            for row in 0..<n where row != col {
+                let f = work[row * n + col]
+                guard f != 0 else { continue }
+                for j in 0..<n { work[row * n + j] -= f * work[col * n + j]; inverse[row * n + j] -= f * inverse[col * n + j] }
+            }
+        }
+        var sd = [Double](repeating: 0, count: n * n), a = sd
+        for r in 0..<n { for k in 0..<n { let x = sMatrix[r * n + k]; if x != 0 { for c in 0..<n { sd[r * n + c] += x * d[k * n + c] } } } }
+        for r in 0..<n { for k in 0..<n { let x = sd[r * n + k]; if x != 0 { for c in 0..<n { a[r * n + c] += x * inverse[k * n + c] } } } }
+        let mu = try RealEigenvalues.compute(a, dimension: n)
+        #expect(mu.count == n)
+        // Match each expected eigenvalue to the nearest unused computed one (the Jordan block: ~√ε accuracy).
+        var used = [Bool](repeating: false, count: n)
+        for (index, (re, im)) in expected.enumerated() {
+            let jordan = re == -2 && index >= 0
+            let best = mu.indices.filter { !used[$0] }.min { hypot(mu[$0].re - re, mu[$0].im - im) < hypot(mu[$1].re - re, mu[$1].im - im) }!
+            used[best] = true
+            #expect(hypot(mu[best].re - re, mu[best].im - im) < (jordan ? 1e-4 : 1e-7), "n = \(n): expected \(re) + \(im)i, got \(mu[best])")
+        }
+    }
 }

@@ -3,7 +3,9 @@ import RealModule
 /// A hidden-unit activation g with its derivative g'.
 ///
 /// erf(x/√2), ReLU and the identity have closed-form Gaussian integrals (`family` says which);
-/// every other activation, including a user-supplied one, is integrated by quadrature.
+/// every other activation, including a user-supplied one, is integrated by quadrature. A piecewise-smooth
+/// activation declares its `kinks` (the points where g or g' is not smooth, e.g. 0 for ReLU): quadrature then
+/// splits every integral there (`KinkedGaussianQuadrature`) instead of running a smooth rule across them.
 public struct Activation: Sendable, CustomStringConvertible {
     /// Activations whose Gaussian integrals we know in closed form, and `other` for the rest.
     public enum Family: String, Sendable, Hashable, Codable {
@@ -21,6 +23,9 @@ public struct Activation: Sendable, CustomStringConvertible {
     public let secondDerivative: (@Sendable (Double) -> Double)?
     /// The one-dimensional rule its three- and four-dimensional integrals converge fastest with.
     public let quadratureRule: QuadratureRuleKind
+    /// The points where g, g' or g'' jumps (ascending, finite): ReLU [0]; empty for smooth activations. Between
+    /// them g and g' must be smooth (analytic for fast convergence).
+    public let kinks: [Double]
 
     /// Gauss–Hermite is exact on polynomials and converges fast for integrands analytic in a wide strip around
     /// the real axis (sigmoid: poles at ±iπ); when the poles are close (tanh: ±iπ/2) it converges slowly and the
@@ -29,21 +34,25 @@ public struct Activation: Sendable, CustomStringConvertible {
         case gaussHermite, trapezoid
     }
 
-    /// A user-supplied activation; its Gaussian integrals are computed by quadrature.
+    /// A user-supplied activation; its Gaussian integrals are computed by quadrature, split at `kinks` (the
+    /// points where g or g' is not smooth; non-finite entries are dropped). For a piecewise activation,
+    /// `secondDerivative` is the smooth part only: it is not used for integrals that need g'' across a kink.
     public init(name: String, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double,
-                secondDerivative: (@Sendable (Double) -> Double)? = nil, quadratureRule: QuadratureRuleKind = .gaussHermite) {
+                secondDerivative: (@Sendable (Double) -> Double)? = nil, quadratureRule: QuadratureRuleKind = .gaussHermite,
+                kinks: [Double] = []) {
         self.init(name: name, family: .other, function: function, derivative: derivative, secondDerivative: secondDerivative,
-                  quadratureRule: quadratureRule)
+                  quadratureRule: quadratureRule, kinks: kinks)
     }
 
     init(name: String, family: Family, function: @escaping @Sendable (Double) -> Double, derivative: @escaping @Sendable (Double) -> Double,
-         secondDerivative: (@Sendable (Double) -> Double)?, quadratureRule: QuadratureRuleKind = .gaussHermite) {
+         secondDerivative: (@Sendable (Double) -> Double)?, quadratureRule: QuadratureRuleKind = .gaussHermite, kinks: [Double] = []) {
         self.name = name
         self.family = family
         self.function = function
         self.derivative = derivative
         self.secondDerivative = secondDerivative
         self.quadratureRule = quadratureRule
+        self.kinks = Array(Set(kinks.filter(\.isFinite))).sorted()
     }
 
     public var description: String { name }
@@ -58,9 +67,12 @@ public struct Activation: Sendable, CustomStringConvertible {
         derivative: { (2 / Double.pi).squareRoot() * Double.exp(-0.5 * $0 * $0) },
         secondDerivative: { -$0 * (2 / Double.pi).squareRoot() * Double.exp(-0.5 * $0 * $0) })
 
-    /// g(x) = max(0, x), g'(x) = θ(x).
+    /// g(x) = max(0, x), g'(x) = θ(x); a kink at 0.
     public static let relu = Activation(
-        name: "relu", family: .relu, function: { max(0, $0) }, derivative: { $0 > 0 ? 1 : 0 }, secondDerivative: nil)
+        name: "relu", family: .relu, function: { max(0, $0) }, derivative: { $0 > 0 ? 1 : 0 }, secondDerivative: nil, kinks: [0])
+
+    /// Whether g or g' has a kink (`kinks` not empty).
+    public var isPiecewise: Bool { !kinks.isEmpty }
 
     /// g(x) = x.
     public static let linear = Activation(

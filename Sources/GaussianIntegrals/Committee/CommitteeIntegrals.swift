@@ -10,6 +10,11 @@
 /// an activation asks for it (`Activation.quadratureRule`, tanh), the Gaussian trapezoid rule. Two-dimensional
 /// integrals are cheap, so they use at least `planarOrder` nodes, and I3 is reduced to them by Stein's lemma
 /// when g'' is known: I3(a,b,c) = C_ab E[g''(u_a) g_c(u_c)] + C_bc E[g'(u_a) g_c'(u_c)].
+///
+/// Integrals with a piecewise activation (`Activation.kinks`: ReLU with any other activation, or a custom
+/// piecewise one) are split exactly at the kinks of every kinked field (`KinkedGaussianQuadrature`), with the same
+/// smooth rule on the smooth fields; Stein's reduction is then used only when g_a has no kink (its g'' would
+/// miss the δ at the kink).
 public struct CommitteeIntegrals: Sendable {
     public let student: Activation
     public let teacher: Activation
@@ -22,6 +27,9 @@ public struct CommitteeIntegrals: Sendable {
     /// The rule for two-dimensional integrals (I2, J2, and I3 after Stein's lemma), of the same kind with at
     /// least `planarOrder` nodes per dimension; a placeholder likewise.
     public let planarQuadrature: GaussianQuadrature
+    /// The same rules split at kinks, when an activation is piecewise and the integrals have no closed form.
+    public let kinkedQuadrature: KinkedGaussianQuadrature?
+    public let kinkedPlanarQuadrature: KinkedGaussianQuadrature?
     /// Nodes per dimension of the three- and four-dimensional rule unless told otherwise: odd, so that the
     /// trapezoid rule has a node at 0 (for tanh 10× more accurate than 14 nodes; README).
     public static let defaultQuadratureOrder = 15
@@ -42,6 +50,13 @@ public struct CommitteeIntegrals: Sendable {
         }
         quadrature = rule(quadratureOrder)
         planarQuadrature = rule(max(quadratureOrder, Self.planarOrder))
+        if kind != nil && (student.isPiecewise || teacher.isPiecewise) {
+            kinkedQuadrature = KinkedGaussianQuadrature(smooth: quadrature.rule, order: quadratureOrder)
+            kinkedPlanarQuadrature = KinkedGaussianQuadrature(smooth: planarQuadrature.rule)
+        } else {
+            kinkedQuadrature = nil
+            kinkedPlanarQuadrature = nil
+        }
     }
 
     /// The quadrature rule of the integrals without a closed form, or nil when every integral has one.
@@ -75,7 +90,8 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
         case .linear: return LinearIntegrals.i2(cab)
         case .other:
-            return planar(caa, cab, cbb, activation(a).function, activation(b).function)
+            let f = activation(a), g = activation(b)
+            return planar(caa, cab, cbb, (f.function, f.kinks), (g.function, g.kinks))
         }
     }
 
@@ -86,7 +102,8 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
         case .linear: return 1
         case .other:
-            return planar(caa, cab, cbb, activation(a).derivative, activation(b).derivative)
+            let f = activation(a), g = activation(b)
+            return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.derivative, g.kinks))
         }
     }
 
@@ -97,16 +114,21 @@ public struct CommitteeIntegrals: Sendable {
         case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .linear: return LinearIntegrals.i3(c23: c23)
         case .other:
-            if let second = activation(a).secondDerivative {
-                let curvature = c12 == 0 ? 0 : planar(c11, c13, c33, second, activation(d).function)
-                let slope = c23 == 0 ? 0 : planar(c11, c13, c33, activation(a).derivative, activation(d).derivative)
+            let f = activation(a), g = activation(d)
+            if let second = f.secondDerivative, !f.isPiecewise {
+                let curvature = c12 == 0 ? 0 : planar(c11, c13, c33, (second, []), (g.function, g.kinks))
+                let slope = c23 == 0 ? 0 : planar(c11, c13, c33, (f.derivative, []), (g.derivative, g.kinks))
                 return c12 * curvature + c23 * slope
             }
             let c22 = c[b * n + b]
             let m = SIMD16<Double>(c11, c12, c13, 0, c12, c22, c23, 0, c13, c23, c33, 0, 0, 0, 0, 0)
+            if let kinked = kinkedQuadrature, f.isPiecewise || g.isPiecewise {
+                return kinked.productExpectation(
+                    m, dimension: 3, fields: SIMD4(0, 1, 2, -1),
+                    (f.derivative, f.kinks), (Self.identity, []), (g.function, g.kinks), (Self.one, []))
+            }
             return quadrature.productExpectation(
-                m, dimension: 3, fields: SIMD4(0, 1, 2, -1),
-                activation(a).derivative, Self.identity, activation(d).function, Self.one)
+                m, dimension: 3, fields: SIMD4(0, 1, 2, -1), f.derivative, Self.identity, g.function, Self.one)
         }
     }
 
@@ -130,6 +152,12 @@ public struct CommitteeIntegrals: Sendable {
             var m = SIMD16<Double>(repeating: 0)
             for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
             // Repeated fields give zero Cholesky columns, which the quadrature collapses to one node.
+            let ga = activation(a), gb = activation(b), gp = activation(p), gq = activation(q)
+            if let kinked = kinkedQuadrature, ga.isPiecewise || gb.isPiecewise || gp.isPiecewise || gq.isPiecewise {
+                return kinked.productExpectation(
+                    m, dimension: 4, fields: SIMD4(0, 1, 2, 3),
+                    (ga.derivative, ga.kinks), (gb.derivative, gb.kinks), (gp.function, gp.kinks), (gq.function, gq.kinks))
+            }
             return quadrature.productExpectation(
                 m, dimension: 4, fields: SIMD4(0, 1, 2, 3),
                 activation(a).derivative, activation(b).derivative, activation(p).function, activation(q).function)
@@ -139,10 +167,14 @@ public struct CommitteeIntegrals: Sendable {
     @usableFromInline static let one: @Sendable (Double) -> Double = { _ in 1 }
     @usableFromInline static let identity: @Sendable (Double) -> Double = { $0 }
 
-    /// E[f(u_a) g(u_b)] over the 2×2 covariance [[caa, cab], [cab, cbb]] with the planar rule.
-    func planar(_ caa: Double, _ cab: Double, _ cbb: Double, _ f: (Double) -> Double, _ g: (Double) -> Double) -> Double {
-        planarQuadrature.productExpectation(
-            SIMD16<Double>(caa, cab, 0, 0, cab, cbb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), dimension: 2, fields: SIMD4(0, 1, -1, -1),
-            f, g, Self.one, Self.one)
+    /// E[f(u_a) g(u_b)] over the 2×2 covariance [[caa, cab], [cab, cbb]] with the planar rule, split at the
+    /// factors' kinks if they have any.
+    func planar(_ caa: Double, _ cab: Double, _ cbb: Double, _ f: KinkedGaussianQuadrature.Factor,
+                _ g: KinkedGaussianQuadrature.Factor) -> Double {
+        let c = SIMD16<Double>(caa, cab, 0, 0, cab, cbb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        if let kinked = kinkedPlanarQuadrature, !f.kinks.isEmpty || !g.kinks.isEmpty {
+            return kinked.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), f, g, (Self.one, []), (Self.one, []))
+        }
+        return planarQuadrature.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), f.function, g.function, Self.one, Self.one)
     }
 }

@@ -1,15 +1,51 @@
 import Scenarios
 
-/// Eigenvalues of a real (non-symmetric) matrix: reduction to upper Hessenberg form by stabilised
-/// elimination, then the Francis double-shift QR iteration (Wilkinson & Reinsch; Golub & Van Loan §7.5).
+/// Eigenvalues of a real (non-symmetric) matrix: balancing (a diagonal similarity by powers of 2 that equalises
+/// row and column norms, Parlett & Reinsch 1969, so that the QR deflation criteria are relative to the matrix's
+/// actual scale), reduction to upper Hessenberg form by stabilised elimination, then the Francis double-shift QR
+/// iteration (Wilkinson & Reinsch; Golub & Van Loan §7.5) with an exceptional shift every 10 iterations without
+/// deflation (a stagnating iteration, e.g. on the many repeated eigenvalues of a permutation-symmetric committee,
+/// is kicked out of its cycle) and up to 30·max(n, 10) iterations per eigenvalue.
 public enum RealEigenvalues {
-    /// The eigenvalues (re, im) of the row-major n×n matrix `a`, in no particular order.
+    /// The eigenvalues (re, im) of the row-major n×n matrix `a`, in no particular order. Throws if `a` has a
+    /// non-finite entry or the iteration does not converge.
     public static func compute(_ a: [Double], dimension n: Int) throws -> [(re: Double, im: Double)] {
         precondition(a.count == n * n, "matrix has \(a.count) entries, expected \(n * n)")
         guard n > 0 else { return [] }
+        guard a.allSatisfy(\.isFinite) else { throw ScenarioError("eigenvalues of a matrix with non-finite entries") }
         var h = a
+        balance(&h, n)
         reduceToHessenberg(&h, n)
         return try hessenbergQR(&h, n)
+    }
+
+    /// Replaces `a` by D⁻¹AD, D diagonal with powers of 2 (exact in floating point), until every row and column
+    /// of the off-diagonal part have comparable 1-norms (within a factor 0.95 of improvement).
+    static func balance(_ a: inout [Double], _ n: Int) {
+        let radix = 2.0, square = radix * radix
+        var done = false
+        while !done {
+            done = true
+            for i in 0..<n {
+                var r = 0.0, c = 0.0
+                for j in 0..<n where j != i {
+                    c += abs(a[j * n + i])
+                    r += abs(a[i * n + j])
+                }
+                guard c != 0, r != 0 else { continue }
+                var g = r / radix, f = 1.0
+                let s = c + r
+                while c < g { f *= radix; c *= square }
+                g = r * radix
+                while c > g { f /= radix; c /= square }
+                if (c + r) / f < 0.95 * s {
+                    done = false
+                    g = 1 / f
+                    for j in 0..<n { a[i * n + j] *= g }
+                    for j in 0..<n { a[j * n + i] *= f }
+                }
+            }
+        }
     }
 
     static func reduceToHessenberg(_ a: inout [Double], _ n: Int) {
@@ -72,8 +108,8 @@ public enum RealEigenvalues {
                         }
                         nn -= 2
                     } else {
-                        guard its < 60 else { throw ScenarioError("eigenvalue iteration did not converge") }
-                        if its == 10 || its == 20 {
+                        guard its < 30 * max(n, 10) else { throw ScenarioError("eigenvalue iteration did not converge") }
+                        if its > 0 && its % 10 == 0 {
                             // Exceptional shift.
                             t += x
                             for i in 0...nn { a[i * n + i] -= x }
