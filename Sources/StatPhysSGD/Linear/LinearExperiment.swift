@@ -32,7 +32,7 @@ public struct LinearExperiment: Sendable {
                 scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
             let start = simulated.meanInitialState
-            let solved = try theory.solve(times: simulated.grid.times, from: start)
+            let solved = try theory.solve(times: simulated.grid.times, from: start, initialError: simulated.meanInitialError)
             return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
         }
         let start = theory.specifiedInitialState
