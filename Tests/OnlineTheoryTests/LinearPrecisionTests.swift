@@ -8,7 +8,7 @@ import Scenarios
 /// learning curve is the exact exponential e_g(0)·e^{(τ² − 2τ)t} to 1e-3 relative down to 1e-14 and below, where
 /// ½(ρ − 2m + q) from the O(1) overlaps would print rounding noise, zero or negative values.
 @Suite struct LinearPrecisionTests {
-    @Test(arguments: [(0.5, 1.0, 0.0, 0.3), (1.0, 2.0, 0.5, 0.4), (1.7, 0.5, -0.2, 1.1), (0.2, 1.0, 0.9, 0.85)])
+    @Test(arguments: [(0.5, 1.0, 0.0, 0.3), (1.0, 2.0, 0.5, 0.4), (1.7, 0.5, -0.2, 1.1), (0.2, 1.0, 0.9, 0.85), (1.0, 1.0, 0.0, 0.0)])
     func noiseFreeErrorIsTheExactExponentialDownTo1e14(tau: Double, rho: Double, m0: Double, q0: Double) throws {
         let scenario = try LinearRegressionScenario(learningRate: tau, noiseVariance: 0, weightDecay: 0, teacherNorm: rho,
                                                     initialOverlap: m0, initialSelfOverlap: q0)
@@ -57,6 +57,21 @@ import Scenarios
         #expect(abs(theory.exactGeneralisationError(at: 400, from: start) / eStar - 1) < 1e-8)
         let fixed = try #require(theory.steadyState())
         #expect(abs(fixed.generalisationError - eStar) < 1e-15 * 10 + 1e-12 * eStar)
+    }
+
+    @Test func noiseFreeErrorStaysExactToTheBottomOfTheDoubleRangeAndIsNeverNegative() throws {
+        // m(0) = q(0) = 0 (the CLI's default start) through e_g ≈ 1e-300 and past it.
+        let scenario = try LinearRegressionScenario(learningRate: 0.5, noiseVariance: 0, weightDecay: 0, teacherNorm: 1,
+                                                    initialOverlap: 0, initialSelfOverlap: 0)
+        let times = (0...120).map { Double($0) * 10 }
+        let solved = try LinearRegressionTheory(scenario: scenario).solve(times: times)
+        #expect(solved.generalisationError.count == times.count)
+        for (k, t) in times.enumerated() {
+            let exact = 0.5 * exp(-0.75 * t), e = solved.generalisationError[k]
+            #expect(e >= 0, "t = \(t): e_g = \(e)")
+            if exact >= 1e-270 { #expect(abs(e / exact - 1) < 1e-5, "t = \(t): e_g = \(e), exact \(exact)") }
+            if exact < LinearRegressionTheory.underflowFloor / 1e3 { #expect(e == 0, "t = \(t): floor noise \(e) printed") }
+        }
     }
 
     @Test func noiseFreeSteadyStateErrorIsExactlyZeroAndDivergenceStillFires() throws {

@@ -31,4 +31,21 @@ import Testing
         let steady = try #require(json["steady_state"] as? [String: Double])
         #expect(steady["eg"] == 0)
     }
+
+    @Test func aRunPastTheDoubleRangeSaysSoAndPrintsNoNegativeError() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "online", "linear", "--theory-only", "--noise", "0", "--reg", "0", "--lr", "0.5", "--t-max", "1500",
+            "--points", "16", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("eg-underflow"))
+        let json = try CLIRunner.result(in: directory)
+        let eg = try #require((json["theory"] as? [String: [Double]])?["eg"])
+        #expect(eg.allSatisfy { $0 >= 0 })
+        #expect(eg[8] > 0 && abs(eg[8] / (0.5 * exp(-0.75 * 800)) - 1) < 1e-3)
+        let warnings = try #require(json["warnings"] as? [[String: String]])
+        #expect(warnings.contains { $0["kind"] == "eg-underflow" })
+    }
 }

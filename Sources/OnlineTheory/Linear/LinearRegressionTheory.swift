@@ -10,6 +10,10 @@ public struct LinearRegressionTheory: Sendable {
     /// noise-free e_g, which decays exponentially towards 0, keeps its relative accuracy (and its sign) all the way
     /// down to the floating-point range, where it can only underflow. This costs about 20 steps per e-fold of e_g:
     /// ~14 000 steps before e_g leaves the double range, then the steps grow.
+    /// e_g below this is out of the integrator's relative error control (atol/rtol = 1e-290, with margin) and is
+    /// reported as 0.
+    public static let underflowFloor = 1e-280
+
     public var integrator = DormandPrince54(relativeTolerance: 1e-10, absoluteTolerance: 1e-300)
     /// Above τ_c a trajectory counts as diverged once e_g exceeds this multiple of the problem's scale
     /// (`divergenceBound(from:)`). Below τ_c the ODE is a stable linear system and never diverges.
@@ -95,10 +99,11 @@ public struct LinearRegressionTheory: Sendable {
         let solution = try integrator.solve(
             system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
             progress: progress)
-        // e_g ≥ 0 for every realisable state (e_g = ½|w − w*|²/d); the relative error test keeps its sign down to the
-        // absolute floor 1e-300, below which only rounding at that floor could make it negative: such values are
-        // underflow, and print as 0.
-        let m = solution.component(0), q = solution.component(1), e = solution.component(2).map { $0 < 0 && $0 > -1e-290 ? 0 : $0 }
+        // The error test rtol·|e| + atol is relative, and e keeps its digits and its sign, while rtol·|e| ≫ atol, i.e.
+        // e ≫ 1e-290; below `LinearRegressionTheory.underflowFloor` it is integration noise at the floor (the exact
+        // value is smaller still), and prints as 0 (`eg-underflow` warning in the CLI).
+        let m = solution.component(0), q = solution.component(1)
+        let e = solution.component(2).map { abs($0) < Self.underflowFloor ? 0 : $0 }
         let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
         var divergence = solution.terminalEvent.map {
             Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
