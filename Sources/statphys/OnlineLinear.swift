@@ -9,7 +9,9 @@ struct OnlineLinear: ParsableCommand {
         discussion: """
             Model: x ~ N(0, I_d), y = w*·x/√d + σξ with noise variance σ² (--noise), teacher norm ρ = |w*|²/d (--rho). \
             Step: w ← w − lr·[(ŷ − y) x/√d + (reg/d) w], one fresh sample per step, t = steps/d. \
-            Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q). \
+            Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q), \
+            computed without cancellation (the theory integrates eg itself; the simulation measures ½|w − w*|²/d), \
+            so noise-free runs stay accurate and positive down to eg ≈ 1e-14 and below. \
             Stable iff lr < 2(1 + reg).
 
             result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr, \

@@ -81,4 +81,13 @@ public struct ClassifierIntegrals: Sendable, Hashable {
         guard q > 0, rho > 0 else { return 0.5 }
         return Double.acos(min(1, max(-1, m / (q * rho).squareRoot()))) / Double.pi
     }
+
+    /// The same ε_g from s = q − m²/P, the student's squared distance from the teacher's direction, measured without
+    /// cancellation (e.g. s = |w − (m/P)w*|²/d): ε_g = atan2(√(P s), m)/π, since qP − m² = P s and the angle θ
+    /// between w and w* has tan θ = √(qP − m²)/m. Unlike arccos(m/√(qP)), which loses all digits of θ² below the
+    /// rounding of m/√(qP) ≈ 1 (θ ≲ 1e-8), this keeps θ's relative accuracy as θ → 0. ½ when the student is zero.
+    public static func classificationError(m: Double, orthogonal s: Double, rho: Double) -> Double {
+        guard rho > 0, m != 0 || s > 0 else { return 0.5 }
+        return Double.atan2(y: (rho * max(0, s)).squareRoot(), x: m) / Double.pi
+    }
 }

@@ -63,7 +63,7 @@ public struct ClassifierSimulator: Sendable {
                 ? "; learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
                 : "; the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate!))"))
         }
-        return .init(m: run.m, q: run.q, rho: rho, divergence: divergence)
+        return .init(run: run, rho: rho, divergence: divergence)
     }
 }
 
@@ -72,7 +72,9 @@ public struct ClassifierSimulator: Sendable {
 @dynamicMemberLookup
 public struct ClassifierSimulationResult: Sendable {
     public let ensemble: LinearStudentEnsemble
-    /// ε_g = arccos(m/√(qρ̂))/π per seed: the exact classification error of that network.
+    /// ε_g = arccos(m/√(qρ̂))/π = atan2(√(ρ̂ s), m)/π per seed, s = |w − (m/ρ̂)w*|²/d = q − m²/ρ̂ measured from the
+    /// vectors (`LinearStudentEnsemble.s`), so that ε_g keeps its relative accuracy as the student aligns with the
+    /// teacher: the exact classification error of that network.
     public let classificationError: [[Double]]
     /// The exact population loss of each seed's network, a function of its (m, q, ρ̂).
     public let loss: [[Double]]
@@ -83,7 +85,7 @@ public struct ClassifierSimulationResult: Sendable {
         var errors: [[Double]] = [], losses: [[Double]] = []
         for (seed, rho) in ensemble.rho.enumerated() {
             let overlaps = zip(ensemble.m[seed], ensemble.q[seed])
-            errors.append(overlaps.map { ClassifierIntegrals.classificationError(m: $0, q: $1, rho: rho) })
+            errors.append(zip(ensemble.m[seed], ensemble.s[seed]).map { ClassifierIntegrals.classificationError(m: $0, orthogonal: $1, rho: rho) })
             losses.append(overlaps.map { integrals.expectations(m: $0, q: $1, rho: rho).loss })
         }
         self.ensemble = ensemble

@@ -7,12 +7,16 @@ import Scenarios
 ///
 ///     w ← (1 − τλ_reg/d) w − (τ/√d) g x.
 ///
-/// m = w·w*/d and q = |w|²/d are recorded at the grid's steps. The run stops, with the time, when g is non-finite
+/// m = w·w*/d and q = |w|²/d are recorded at the grid's steps, and with them, as sums of squares of differences (no
+/// cancellation near perfect learning), e = ½|w − w*|²/d = ½(ρ − 2m + q) and s = |w − (m/ρ)w*|²/d = q − m²/ρ
+/// (ρ = |w*|²/d), the student's squared distance from the teacher's direction. The run stops, with the time, when g is non-finite
 /// or when `exceeds(m, q)` returns a reason (checked at recorded steps). The initial point is always recorded, even
 /// when it is the one that diverged (a start that is already non-finite), so every run has a t = 0 point.
 struct LinearStudentRun {
     var m: [Double] = []
     var q: [Double] = []
+    var e: [Double] = []
+    var s: [Double] = []
     var divergence: Divergence?
 
     @inline(__always)
@@ -22,10 +26,12 @@ struct LinearStudentRun {
         let shrink = 1 - tau * weightDecay / dd, invSqrtD = 1 / dd.squareRoot()
         var x = [Double](repeating: 0, count: d)
         m.reserveCapacity(grid.steps.count); q.reserveCapacity(grid.steps.count)
-        var m = self.m, q = self.q, divergence: Divergence?
+        e.reserveCapacity(grid.steps.count); s.reserveCapacity(grid.steps.count)
+        var m = self.m, q = self.q, e = self.e, s = self.s, divergence: Divergence?
         pair.teacher.withUnsafeBufferPointer { wStar in
             pair.student.withUnsafeMutableBufferPointer { w in
                 x.withUnsafeMutableBufferPointer { x in
+                    let rho = VectorKernels.dot(wStar.baseAddress!, wStar.baseAddress!, count: d) / dd
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
@@ -41,19 +47,21 @@ struct LinearStudentRun {
                         }
                         let mk = VectorKernels.dot(w.baseAddress!, wStar.baseAddress!, count: d) / dd
                         let qk = VectorKernels.dot(w.baseAddress!, w.baseAddress!, count: d) / dd
+                        let ek = 0.5 * VectorKernels.distanceSquared(w.baseAddress!, wStar.baseAddress!, count: d) / dd
+                        let sk = rho > 0 ? VectorKernels.distanceSquared(w.baseAddress!, wStar.baseAddress!, scaledBy: mk / rho, count: d) / dd : qk
                         if let reason = exceeds(mk, qk) {
-                            if m.isEmpty { m.append(mk); q.append(qk) }
+                            if m.isEmpty { m.append(mk); q.append(qk); e.append(ek); s.append(sk) }
                             divergence = Divergence(time: Double(step) / dd, reason: reason)
                             return
                         }
-                        m.append(mk); q.append(qk)
+                        m.append(mk); q.append(qk); e.append(ek); s.append(sk)
                         counter?.add(target - previous)
                         previous = target
                     }
                 }
             }
         }
-        self.m = m; self.q = q; self.divergence = divergence
+        self.m = m; self.q = q; self.e = e; self.s = s; self.divergence = divergence
     }
 }
 
@@ -61,8 +69,16 @@ struct LinearStudentRun {
 struct LinearStudentSeed: Sendable {
     var m: [Double]
     var q: [Double]
+    /// ½|w − w*|²/d at each recorded step (`LinearStudentRun.e`).
+    var e: [Double]
+    /// |w − (m/ρ̂)w*|²/d = q − m²/ρ̂ at each recorded step (`LinearStudentRun.s`).
+    var s: [Double]
     var rho: Double
     var divergence: Divergence?
+
+    init(run: LinearStudentRun, rho: Double, divergence: Divergence?) {
+        m = run.m; q = run.q; e = run.e; s = run.s; self.rho = rho; self.divergence = divergence
+    }
 }
 
 /// The trajectories of a linear student over seeds, shared by regression and classification results: m and q per
@@ -71,6 +87,10 @@ public struct LinearStudentEnsemble: Sendable {
     public let grid: OutputGrid
     public let m: [[Double]]
     public let q: [[Double]]
+    /// e = ½|w − w*|²/d = ½(ρ̂ − 2m + q) per seed, measured from the vectors (no cancellation near perfect learning).
+    public let e: [[Double]]
+    /// s = |w − (m/ρ̂)w*|²/d = q − m²/ρ̂ per seed, measured from the vectors: ε_g = atan2(√(ρ̂ s), m)/π.
+    public let s: [[Double]]
     /// The measured teacher norm ρ̂ = |w*|²/d of each seed.
     public let rho: [Double]
     /// The earliest divergence among seeds, if any.
@@ -81,6 +101,8 @@ public struct LinearStudentEnsemble: Sendable {
         let length = runs.map(\.m.count).min() ?? 0
         m = runs.map { Array($0.m.prefix(length)) }
         q = runs.map { Array($0.q.prefix(length)) }
+        e = runs.map { Array($0.e.prefix(length)) }
+        s = runs.map { Array($0.s.prefix(length)) }
         rho = runs.map(\.rho)
         divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
     }
@@ -96,6 +118,13 @@ public struct LinearStudentEnsemble: Sendable {
             m: m.reduce(0) { $0 + ($1.first ?? .nan) / n },
             q: q.reduce(0) { $0 + ($1.first ?? .nan) / n },
             rho: rho.reduce(0) { $0 + $1 / n })
+    }
+
+    /// The mean measured initial e_g = ½|w − w*|²/d (the theory's e_g(0) in a comparison: without the cancellation of
+    /// ½(ρ̂ − 2m + q) from the mean overlaps).
+    public var meanInitialError: Double {
+        let n = Double(e.count)
+        return e.reduce(0) { $0 + ($1.first ?? .nan) / n }
     }
 
     public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }

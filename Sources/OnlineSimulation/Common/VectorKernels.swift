@@ -24,6 +24,18 @@ public enum VectorKernels {
         return (s, t)
     }
 
+    /// Σ_i (a_i − c b_i)²: a sum of squares of differences, so it keeps its relative accuracy when a ≈ c b (no
+    /// cancellation, unlike |a|² − 2c a·b + c²|b|²).
+    @inlinable
+    public static func distanceSquared(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, scaledBy c: Double = 1, count: Int) -> Double {
+        var s = 0.0
+        for i in 0..<count {
+            let r = Relaxed.multiplyAdd(-c, b[i], a[i])
+            s = Relaxed.multiplyAdd(r, r, s)
+        }
+        return s
+    }
+
     /// y ← α y + β x.
     @inlinable
     public static func scaleAdd(_ y: UnsafeMutablePointer<Double>, _ alpha: Double, _ x: UnsafePointer<Double>, _ beta: Double, count: Int) {

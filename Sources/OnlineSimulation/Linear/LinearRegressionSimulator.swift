@@ -65,7 +65,7 @@ public struct LinearRegressionSimulator: Sendable {
                 ? "; learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
                 : "; the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate))"))
         }
-        return LinearStudentSeed(m: run.m, q: run.q, rho: rho, divergence: divergence)
+        return LinearStudentSeed(run: run, rho: rho, divergence: divergence)
     }
 }
 
@@ -81,10 +81,9 @@ public struct LinearSimulationResult: Sendable {
 
     public subscript<T>(dynamicMember path: KeyPath<LinearStudentEnsemble, T>) -> T { ensemble[keyPath: path] }
 
-    /// e_g = ½(ρ̂ − 2m + q) per seed.
-    public var generalisationError: [[Double]] {
-        zip(zip(ensemble.m, ensemble.q), ensemble.rho).map { pair, rho in zip(pair.0, pair.1).map { 0.5 * (rho - 2 * $0 + $1) } }
-    }
+    /// e_g = ½(ρ̂ − 2m + q) = ½|w − w*|²/d per seed, measured from the vectors as a sum of squares of differences
+    /// (`LinearStudentEnsemble.e`): from m and q it would cancel to ≈ 1e-16 near perfect learning.
+    public var generalisationError: [[Double]] { ensemble.e }
 
     public var statisticsGeneralisationError: EnsembleStatistics { EnsembleStatistics(samples: generalisationError) }
 }

@@ -1,13 +1,22 @@
 import ODEIntegration
 import Scenarios
 
-/// Learning curves of the linear model from the order-parameter ODEs (`LinearRegressionODE`).
+/// Learning curves of the linear model from the order-parameter ODEs, integrated in the state (m, q, e_g)
+/// (`LinearRegressionErrorODE`) so that e_g keeps its relative accuracy near perfect learning.
 public struct LinearRegressionTheory: Sendable {
     public let scenario: LinearRegressionScenario
-    /// The integrator; tight tolerances by default (`defaultTolerance`).
+    /// The integrator; tight tolerances by default. The state is (m, q, e_g) and the error test is per component,
+    /// |err_i| ≤ atol + rtol·|y_i|: with atol = 1e-300 it is relative (1e-10 per step) for every component, so a
+    /// noise-free e_g, which decays exponentially towards 0, keeps its relative accuracy (and its sign) all the way
+    /// down to the floating-point range, where it can only underflow. This costs about 20 steps per e-fold of e_g:
+    /// ~14 000 steps before e_g leaves the double range, then the steps grow.
+    /// e_g below this is out of the integrator's relative error control (atol/rtol = 1e-290, with margin) and is
+    /// reported as 0.
+    public static let underflowFloor = 1e-280
+
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
-    /// rtol 1e-10, atol 1e-12.
-    public static let defaultTolerance = (relative: 1e-10, absolute: 1e-12)
+    /// rtol 1e-10, atol 1e-300 (relative error control for every component, above).
+    public static let defaultTolerance = (relative: 1e-10, absolute: 1e-300)
     /// Above τ_c a trajectory counts as diverged once e_g exceeds this multiple of the problem's scale
     /// (`divergenceBound(from:)`). Below τ_c the ODE is a stable linear system and never diverges.
     public var divergenceFactor = DivergenceBound.defaultFactor
@@ -45,6 +54,17 @@ public struct LinearRegressionTheory: Sendable {
         return LinearOrderParameters(m: m, q: q, rho: initial.rho)
     }
 
+    /// e_g(t) exactly, without cancellation: the (m, e_g) route of `LinearRegressionErrorODE`, e_g(t) the second
+    /// row of exp(tÂ)·(m(0), e_g(0), 1) with Â = [[A, b], [0, 0]] its augmented generator. For σ² = λ = 0 the row is
+    /// (0, e^{(τ² − 2τ)t}, 0): e_g(t) = e_g(0)·e^{(τ² − 2τ)t} to rounding, at any depth. `initialError` defaults to
+    /// ½(ρ − 2m(0) + q(0)).
+    public func exactGeneralisationError(at time: Double, from initial: LinearOrderParameters, initialError: Double? = nil) -> Double {
+        let (a, b) = LinearRegressionErrorODE(scenario: scenario, rho: initial.rho).generator
+        let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
+        let x = matrixExponential(augmented, dimension: 3)
+        return x[3] * initial.m + x[4] * (initialError ?? initial.generalisationError) + x[5]
+    }
+
     /// The scale a trajectory from `start` is measured against (`LinearRegressionScenario.divergenceBound`).
     public func divergenceBound(from start: LinearOrderParameters) -> DivergenceBound {
         scenario.divergenceBound(from: start, factor: divergenceFactor)
@@ -56,25 +76,36 @@ public struct LinearRegressionTheory: Sendable {
     /// run stops where e_g passes `divergenceFactor` × the problem's scale, and `divergence` carries the time.
     /// Below τ_c nothing is bounded by a threshold; only an overflow of the floating-point range (inputs near
     /// 10³⁰⁸) stops the run, and the reason says so. The arrays hold the grid points reached before the stop (the
-    /// initial point alone when the start or its first step is already non-finite).
+    /// initial point alone when the start or its first step is already non-finite). `initialError` is e_g(0) when it
+    /// is known more accurately than ½(ρ − 2m(0) + q(0)) (a simulation's measured ½|w − w*|²/d); it must be ≥ 0.
     public func solve(
-        times: [Double], from initial: LinearOrderParameters? = nil, progress: ((Double) -> Void)? = nil
+        times: [Double], from initial: LinearOrderParameters? = nil, initialError: Double? = nil, progress: ((Double) -> Void)? = nil
     ) throws -> LinearTheoryResult {
         let start = initial ?? specifiedInitialState
-        let system = LinearRegressionODE(scenario: scenario, rho: start.rho)
+        let e0 = initialError ?? start.generalisationError
+        let system = LinearRegressionErrorODE(scenario: scenario, rho: start.rho)
         let tau = scenario.learningRate, critical = criticalLearningRate
         let unstable = tau >= critical
         let bound = divergenceBound(from: start)
         let limit = bound.limit, rho = start.rho
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
-            0.5 * (rho - 2 * y[0] + y[1]) - limit
+            y[2] - limit
         }
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
+        if integrator.initialStep == nil {
+            // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
+            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(τ(2(1+λ) + τ)).
+            integrator.initialStep = 1e-4 / (tau * (2 * (1 + scenario.weightDecay) + tau))
+        }
         let solution = try integrator.solve(
-            system, initialState: [start.m, start.q], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
+            system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
             progress: progress)
+        // The error test rtol·|e| + atol is relative, and e keeps its digits and its sign, while rtol·|e| ≫ atol, i.e.
+        // e ≫ 1e-290; below `LinearRegressionTheory.underflowFloor` it is integration noise at the floor (the exact
+        // value is smaller still), and prints as 0 (`eg-underflow` warning in the CLI).
         let m = solution.component(0), q = solution.component(1)
+        let e = solution.component(2).map { abs($0) < Self.underflowFloor ? 0 : $0 }
         let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
         var divergence = solution.terminalEvent.map {
             Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
@@ -89,7 +120,7 @@ public struct LinearRegressionTheory: Sendable {
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the learning rate "
                   + "\(DivergenceBound.format(tau)) is below the critical \(DivergenceBound.format(critical)), so this is not an instability of the dynamics")
         }
-        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence)
+        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence, generalisationError: e)
     }
 }
 
@@ -102,10 +133,13 @@ public struct LinearTheoryResult: Sendable, Hashable {
     /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
     public let divergence: Divergence?
 
-    public init(times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?) {
-        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence
-    }
+    /// e_g = ½(ρ − 2m + q) at each output time, as integrated (`LinearRegressionErrorODE`), not recomputed from m
+    /// and q (which would cancel to ≈ 1e-16 near perfect learning).
+    public let generalisationError: [Double]
 
-    /// e_g = ½(ρ − 2m + q) at each output time.
-    public var generalisationError: [Double] { zip(m, q).map { 0.5 * (rho - 2 * $0 + $1) } }
+    /// `generalisationError` defaults to ½(ρ − 2m + q) from the given m, q.
+    public init(times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?, generalisationError: [Double]? = nil) {
+        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence
+        self.generalisationError = generalisationError ?? zip(m, q).map { 0.5 * (rho - 2 * $0 + $1) }
+    }
 }

@@ -53,12 +53,23 @@ public struct LinearRegressionScenario: Sendable, Hashable, Codable {
         return LinearOrderParameters(m: m, q: q, rho: rho)
     }
 
+    /// The fixed point's e_g* = [½τσ² + λ²ρ/(1+λ)] / (2(1+λ) − τ) in closed form, from de/dt = 0 in the (m, e_g)
+    /// equations (`LinearRegressionErrorODE`) with ρ − m* = λρ/(1+λ): exactly 0 for σ² = λ = 0, where ½(ρ − 2m* + q*)
+    /// of the fixed point's O(1) overlaps cancels to ±1e-17. `nil` when τ ≥ τ_c.
+    public func steadyStateGeneralisationError(rho: Double) -> Double? {
+        let tau = learningRate, lambda = weightDecay
+        guard tau < criticalLearningRate else { return nil }
+        return (0.5 * tau * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - tau)
+    }
+
     /// The scale a trajectory from `start` is measured against (theory and simulation alike): the largest of ρ, σ²,
     /// |m(0)|, q(0), e_g(0) and, below τ_c, the steady state's q* and e_g* (which grow like 1/(τ_c − τ)).
     public func divergenceBound(from start: LinearOrderParameters, factor: Double = DivergenceBound.defaultFactor) -> DivergenceBound {
         var scales = [("ρ", start.rho), ("σ²", noiseVariance), ("|m(0)|", start.m), ("q(0)", start.q),
                       ("e_g(0)", start.generalisationError)]
-        if let steady = steadyState(rho: start.rho) { scales += [("q*", steady.q), ("e_g*", steady.generalisationError)] }
+        if let steady = steadyState(rho: start.rho), let eStar = steadyStateGeneralisationError(rho: start.rho) {
+            scales += [("q*", steady.q), ("e_g*", eStar)]
+        }
         return DivergenceBound(scales: scales, factor: factor)
     }
 }

@@ -36,7 +36,7 @@ public struct LinearExperiment: Sendable {
                 scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
             let start = simulated.meanInitialState
-            let solved = try theory.solve(times: simulated.grid.times, from: start)
+            let solved = try theory.solve(times: simulated.grid.times, from: start, initialError: simulated.meanInitialError)
             return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
         }
         let start = theory.specifiedInitialState
@@ -68,11 +68,23 @@ public struct LinearExperimentResult: Sendable {
 
     /// What the user must know to read the comparison (`ComparisonDiagnostics`); empty for theory-only runs.
     public var warnings: [RunWarning] {
-        guard let summary = comparisonSummary, let sim = experiment.simulation else { return [] }
-        return ComparisonDiagnostics.warnings(
+        guard let summary = comparisonSummary, let sim = experiment.simulation else { return underflowWarnings }
+        return underflowWarnings + ComparisonDiagnostics.warnings(
             summary: summary, seeds: sim.seeds, requestedPoints: experiment.points, times: times,
             theoryCurves: [("m", theory.m), ("q", theory.q), ("eg", theory.generalisationError)],
             theoryDivergence: theory.divergence?.time, simulationDivergence: simulation?.divergence?.time)
+    }
+
+    /// The theory's e_g is integrated with a relative error test down to about 1e-290 and stays positive there; a
+    /// noise-free run that decays past it (`LinearRegressionTheory.underflowFloor`) prints those points as 0.
+    /// Said, so that a 0 is never taken for an exact result.
+    var underflowWarnings: [RunWarning] {
+        let e = theory.generalisationError
+        guard let first = e.first, first > 0, let k = e.firstIndex(where: { $0 == 0 }) else { return [] }
+        return [RunWarning(kind: "eg-underflow",
+            "the theory's e_g decays below \(TextTable.format(LinearRegressionTheory.underflowFloor)), the end of the "
+            + "integrator's relative accuracy near the bottom of the double range, by t = \(TextTable.format(times[k])); from there it "
+            + "prints as 0 (its exact value is smaller still); a shorter --t-max keeps every point above it")]
     }
 
     /// The first divergence, theory or simulation.

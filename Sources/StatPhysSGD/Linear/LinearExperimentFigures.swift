@@ -10,7 +10,7 @@ extension LinearExperimentResult {
         let simulated = simulation.map { [$0.statisticsM, $0.statisticsQ, $0.statisticsGeneralisationError] }
         let curves = [theory.m, theory.q, theory.generalisationError]
         let labels = ["m = w·w*/d", "q = |w|²/d", "generalisation error e_g"]
-        let steady = [fixedPoint?.m, fixedPoint?.q, fixedPoint?.generalisationError]
+        let steady = [fixedPoint?.m, fixedPoint?.q, experiment.scenario.steadyStateGeneralisationError(rho: theoryStart.rho)]
         let panels = (0..<3).map { index -> Panel in
             var series = [Series.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let stats = simulated?[index], let sim = experiment.simulation {

@@ -32,9 +32,9 @@ extension LinearExperimentResult {
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", .number(model.criticalLearningRate)),
         ]
-        if let fixedPoint = model.steadyState(rho: theoryStart.rho) {
+        if let fixedPoint = model.steadyState(rho: theoryStart.rho), let eStar = model.scenario.steadyStateGeneralisationError(rho: theoryStart.rho) {
             members.append(("steady_state", .object([
-                ("m", .number(fixedPoint.m)), ("q", .number(fixedPoint.q)), ("eg", .number(fixedPoint.generalisationError))])))
+                ("m", .number(fixedPoint.m)), ("q", .number(fixedPoint.q)), ("eg", .number(eStar))])))
         } else {
             members.append(("steady_state", .null))
         }

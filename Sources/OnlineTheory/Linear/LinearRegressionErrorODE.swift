@@ -1,0 +1,50 @@
+import ODEIntegration
+import Scenarios
+
+/// The linear-regression order-parameter ODEs in the state `[m, q, e]`, e = e_g = ½(ρ − 2m + q), which is what
+/// `LinearRegressionTheory` integrates: near perfect learning e ≪ 1 while m, q = O(1), so e computed from (m, q)
+/// cancels to the rounding of O(1) numbers (≈ 1e-16) and then prints noise. Carrying e itself keeps its relative
+/// accuracy down to the integrator's absolute tolerance. q keeps its own equation (so it is exactly the input at
+/// t = 0 and as accurate as before); (m, e) is a closed subsystem.
+///
+/// From `LinearRegressionODE` (dm/dt = τ(ρ − m) − τλm, dq/dt = τ²(2e + σ²) + 2τ(m − q) − 2τλq) and
+/// de/dt = −dm/dt + ½ dq/dt with q = 2e − ρ + 2m, so m − q = (ρ − m) − 2e:
+///
+///     dm/dt = τ(ρ − m) − τλ m
+///     dq/dt = τ²(2e + σ²) + 2τ(m − q) − 2τλ q
+///     de/dt = (τ² − 2τ(1 + λ)) e + ½τ²σ² + τλ(ρ − m)
+///
+/// For σ² = λ = 0 this is de/dt = (τ² − 2τ) e exactly: e decays (or grows) as a pure exponential, with no term
+/// that could cancel. The (m, e) subsystem is linear, d(m, e)/dt = A (m, e) + b, with A, b given by `generator`.
+public struct LinearRegressionErrorODE: ODESystem, Sendable {
+    public let scenario: LinearRegressionScenario
+    /// Teacher norm ρ used by the equations (the measured one when comparing with a simulation).
+    public let rho: Double
+
+    public init(scenario: LinearRegressionScenario, rho: Double? = nil) {
+        self.scenario = scenario
+        self.rho = rho ?? scenario.teacherNorm
+    }
+
+    public var dimension: Int { 3 }
+
+    @inlinable
+    public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
+        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let m = state[0], q = state[1], e = state[2]
+        derivative[0] = tau * (rho - m) - tau * lambda * m
+        derivative[1] = tau * tau * (2 * e + scenario.noiseVariance) + 2 * tau * (m - q) - 2 * tau * lambda * q
+        derivative[2] = (tau * tau - 2 * tau * (1 + lambda)) * e + 0.5 * tau * tau * scenario.noiseVariance
+            + (lambda == 0 ? 0 : tau * lambda * (rho - m))
+    }
+
+    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b; A row-major 2×2:
+    /// A = [[−τ(1+λ), 0], [−τλ, τ² − 2τ(1+λ)]],  b = (τρ, ½τ²σ² + τλρ).
+    public var generator: (a: [Double], b: [Double]) {
+        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        return (
+            [-tau * (1 + lambda), 0, -tau * lambda, tau * tau - 2 * tau * (1 + lambda)],
+            [tau * rho, 0.5 * tau * tau * scenario.noiseVariance + tau * lambda * rho]
+        )
+    }
+}
