@@ -181,8 +181,10 @@ struct ClusterOptions: ParsableArguments {
                                valueName: "n"))
     var slurm: Int?
 
-    @Option(help: "Cores per Slurm task (with --slurm).")
-    var slurmCpus = 1
+    @Option(name: .customLong("slurm-cpus"), help: "Cores per Slurm task (with --slurm; default 1).")
+    var slurmCpusOption: Int?
+
+    var slurmCpus: Int { slurmCpusOption ?? 1 }
 
     @Option(help: ArgumentHelp("An extra sbatch option for both jobs, e.g. --slurm-option=--time=02:00:00 (repeatable).",
                                valueName: "flag"))
@@ -197,6 +199,10 @@ struct ClusterOptions: ParsableArguments {
         }
         if let slurm { guard slurm >= 1 else { throw ValidationError("--slurm needs at least 1 shard, got \(slurm)") } }
         guard slurmCpus >= 1 else { throw ValidationError("--slurm-cpus must be at least 1, got \(slurmCpus)") }
+        let unused = [("--slurm-cpus", slurmCpusOption != nil), ("--slurm-option", !slurmOption.isEmpty)].filter(\.1).map(\.0)
+        guard slurm != nil || unused.isEmpty else {
+            throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "sets" : "set") the Slurm scripts and has no effect without --slurm n")
+        }
     }
 
     /// How many of a sweep's `total` points this invocation solves: all, one shard's, or none (scripts, merge).

@@ -289,6 +289,9 @@ import Testing
         Case(arguments: dmft + ["--c0", "1e9", "--lr", "1e-12"], expected: .success),
         Case(arguments: dmftSimulated + ["--lr", "1e300"], expected: .diverged),
         Case(arguments: dmftSimulated + ["--lr", "1e-300"], expected: .success),
+        // Slurm options without --slurm would be ignored.
+        Case(arguments: threshold + ["--slurm-cpus", "4"], expected: .refused(64, mention: "--slurm-cpus")),
+        Case(arguments: sweep + ["--slurm-option=--time=01:00:00"], expected: .refused(64, mention: "--slurm-option")),
         // Output paths.
         Case(arguments: ["online", "linear", "--output", ""], expected: .refused(64, mention: "output")),
         Case(arguments: ["dmft", "--output", "  "], expected: .refused(64, mention: "output")),
