@@ -18,6 +18,10 @@
 public struct CommitteeIntegrals: Sendable {
     public let student: Activation
     public let teacher: Activation
+    /// The activations' families, stored apart so that the closed-form dispatch of every integral reads two
+    /// enums instead of copying an `Activation` (closures and its kink array: retain/release in the hot loop).
+    @usableFromInline let studentFamily: Activation.Family
+    @usableFromInline let teacherFamily: Activation.Family
     /// K: fields 0..<K are the student's.
     public let studentUnits: Int
     /// The rule for three- and four-dimensional integrals, `quadratureOrder` nodes per dimension (a one-node
@@ -39,6 +43,8 @@ public struct CommitteeIntegrals: Sendable {
     public init(student: Activation, teacher: Activation, studentUnits: Int, quadratureOrder: Int = defaultQuadratureOrder) {
         self.student = student
         self.teacher = teacher
+        studentFamily = student.family
+        teacherFamily = teacher.family
         self.studentUnits = studentUnits
         let kind = Self.quadratureRule(student: student, teacher: teacher)
         func rule(_ nodes: Int) -> GaussianQuadrature {
@@ -74,7 +80,7 @@ public struct CommitteeIntegrals: Sendable {
     /// The closed-form family shared by the activations of these fields (−1: unused), or `.other`.
     @inlinable
     func family(_ a: Int, _ b: Int, _ p: Int = -1, _ q: Int = -1) -> Activation.Family {
-        let s = student.family, t = teacher.family
+        let s = studentFamily, t = teacherFamily
         if s == t { return s }
         let anyTeacher = a >= studentUnits || b >= studentUnits || p >= studentUnits || q >= studentUnits
         let anyStudent = (a >= 0 && a < studentUnits) || (b >= 0 && b < studentUnits)
