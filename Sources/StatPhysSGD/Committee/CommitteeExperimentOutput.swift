@@ -118,19 +118,15 @@ extension CommitteeExperimentResult {
         if s.trainsSecondLayer { for i in 0..<k { entries.append((CommitteeIndexLabel.label("v", i, nil, k: k, m: m), \.v, i)) } }
         for (name, path, index) in entries { columns.append(("\(name)_theory", theory.states.map { $0[keyPath: path][index] }.padded(to: grid.count))) }
         if let simulation, let eg = simulatedGeneralisationError {
-            columns.append(("eg_sim_mean", pad(eg.mean)))
-            columns.append(("eg_sim_stderr", pad(eg.standardError)))
+            columns.append(("eg_sim_mean", (eg.mean).padded(to: grid.count)))
+            columns.append(("eg_sim_stderr", (eg.standardError).padded(to: grid.count)))
             for (name, path, index) in entries {
                 let stats = simulation.statistics(path)
-                columns.append(("\(name)_sim_mean", pad(stats.mean.map { $0[index] })))
-                columns.append(("\(name)_sim_stderr", pad(stats.standardError.map { $0[index] })))
+                columns.append(("\(name)_sim_mean", (stats.mean.map { $0[index] }).padded(to: grid.count)))
+                columns.append(("\(name)_sim_stderr", (stats.standardError.map { $0[index] }).padded(to: grid.count)))
             }
         }
         return CSVTable(columns)
-    }
-
-    private func pad(_ values: [Double]) -> [Double] {
-        values.padded(to: tableGrid(theory: times, simulation: simulation?.times).count)
     }
 
     /// A short table of ε_g, theory vs simulation, at about `rows` times.
