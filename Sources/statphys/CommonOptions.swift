@@ -25,6 +25,15 @@ func outputDirectory(_ text: String) throws -> URL {
 }
 
 /// Finite-d simulation options.
+/// The optimiser of an online command (`online linear`, `classifier`, `committee`): the options that become the one
+/// `Optimiser` its scenario carries, which the ODEs and the simulator read and result.json records.
+struct OptimiserOptions: ParsableArguments {
+    @Option(help: "Learning rate η (a committee's first-layer rate).") var lr = 0.5
+
+    /// The optimiser these options describe; a rate outside its domain is out of range (status 64).
+    func optimiser() throws -> Optimiser { try Optimiser(learningRate: lr) }
+}
+
 struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("d"), help: "Input dimension d of the simulation (default 1000).")
     var dimensionOption: Int?

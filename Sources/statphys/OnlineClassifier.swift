@@ -21,7 +21,7 @@ struct OnlineClassifier: ParsableCommand {
             """)
 
     @Option(help: "Loss: logistic, hinge, perceptron, square.") var loss = "logistic"
-    @Option(help: "Learning rate τ.") var lr = 0.5
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @Option(help: "Variance σ² of the noise on the teacher's field before the sign.") var noise = 0.0
     @Option(help: "Probability that a label is flipped, in [0, 0.5].") var flip = 0.0
     @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
@@ -48,7 +48,7 @@ struct OnlineClassifier: ParsableCommand {
 
     func run() throws {
         let scenario = try ClassifierScenario(
-            loss: try ClassificationLoss.named(loss), learningRate: lr, noiseVariance: noise, flipProbability: flip,
+            loss: try ClassificationLoss.named(loss), optimiser: try optimiser.optimiser(), noiseVariance: noise, flipProbability: flip,
             weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
         var experiment = ClassifierExperiment(
             scenario: scenario, tMax: tMax, points: points,

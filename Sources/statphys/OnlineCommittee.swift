@@ -41,7 +41,7 @@ struct OnlineCommittee: ParsableCommand {
             """)
 
     @OptionGroup var model: CommitteeModelOptions
-    @Option(help: "First-layer learning rate η.") var lr = 0.5
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @Option(help: "Label-noise variance σ².") var noise = 0.0
     @Option(help: "Final time t = steps/d.") var tMax = 100.0
     @Option(help: "Number of output times.") var points = 201
@@ -90,14 +90,14 @@ struct OnlineCommittee: ParsableCommand {
             try resources.check(CommitteeResources.stability(
                 studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
                 quadratureOrder: model.quadratureOrder), what: "the stability analysis")
-            return try runStability(try model.scenario(lr: lr, noise: noise))
+            return try runStability(try model.scenario(optimiser: try optimiser.optimiser(), noise: noise))
         }
         try resources.check(CommitteeResources.experiment(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
-            learningRate: lr, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
+            learningRate: optimiser.lr, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension), what: "this run")
-        let scenario = try model.scenario(lr: lr, noise: noise)
+        let scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,
@@ -202,7 +202,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
             largestLearningRate: learningRates.maximum, tMax: tMax, points: cluster.pointsSolved(of: points),
             quadratureOrder: model.quadratureOrder), what: "this sweep (\(points) points)")
-        let base = try model.scenario(lr: 1, noise: 0)
+        let base = try model.scenario(optimiser: try Optimiser(learningRate: 1), noise: 0)
         var sweep = try CommitteeFinalErrorSweep(
             base: base, learningRates: learningRates.values, noiseVariances: noiseVariances.values, tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
@@ -262,8 +262,9 @@ struct CommitteeModelOptions: ParsableArguments {
         }
     }
 
-    /// The scenario for first-layer learning rate `lr` and noise variance `noise`.
-    func scenario(lr: Double, noise: Double) throws -> CommitteeScenario {
+    /// The scenario for `optimiser` (its rate is the first layer's, and the second layer's unless --lr2) and noise
+    /// variance `noise`.
+    func scenario(optimiser: Optimiser, noise: Double) throws -> CommitteeScenario {
         let student = try Activation.named(activation)
         let teacherActivation = try self.teacherActivation.map(Activation.named) ?? student
         var teacherSpec = TeacherSpecification.orthonormal
@@ -296,8 +297,8 @@ struct CommitteeModelOptions: ParsableArguments {
         }
         return try CommitteeScenario(
             studentUnits: studentUnits, teacherUnits: teacherUnits, studentActivation: student,
-            teacherActivation: teacherActivation, learningRate: lr,
-            secondLayerLearningRate: secondLayer == "trained" ? (lr2 ?? lr) : nil,
+            teacherActivation: teacherActivation, optimiser: optimiser,
+            secondLayerLearningRate: secondLayer == "trained" ? (lr2 ?? optimiser.learningRate) : nil,
             noiseVariance: noise, weightDecay: reg, teacher: teacherSpec, teacherSecondLayer: vStar,
             initialSecondLayer: v, initialStudent: initial, dropsSecondOrderTerms: smallLr)
     }

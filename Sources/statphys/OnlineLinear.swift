@@ -21,7 +21,7 @@ struct OnlineLinear: ParsableCommand {
             degrees of freedom, Bonferroni over points and observables, α = 0.01.
             """)
 
-    @Option(help: "Learning rate τ.") var lr = 0.5
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @Option(help: "Label-noise variance σ².") var noise = 0.0
     @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
     @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
@@ -45,7 +45,7 @@ struct OnlineLinear: ParsableCommand {
 
     func run() throws {
         let scenario = try LinearRegressionScenario(
-            learningRate: lr, noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
+            optimiser: try optimiser.optimiser(), noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
             initialOverlap: m0, initialSelfOverlap: q0)
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,

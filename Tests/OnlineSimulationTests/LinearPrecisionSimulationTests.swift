@@ -14,7 +14,7 @@ import Scenarios
         var rng = Xoshiro256(seed: 17, stream: UInt64(d))
         var pair = TeacherStudentPair(dimension: d, teacherNorm: 1, initialOverlap: 0.1, initialSelfOverlap: 0.4, rng: &rng)
         let grid = try OutputGrid(times: (0...30).map { Double($0) * horizon / 30 }, dimension: d)
-        let run = LinearStudentRun(pair: &pair, grid: grid, learningRate: tau, weightDecay: 0, rng: &rng, counter: nil,
+        let run = LinearStudentRun(pair: &pair, grid: grid, optimiser: try Optimiser(learningRate: tau), weightDecay: 0, rng: &rng, counter: nil,
                                    slope: { lambda, nu, _ in lambda - nu }, exceeds: { _, _ in nil })
         #expect(run.divergence == nil && run.e.count == grid.steps.count)
         #expect(run.e.allSatisfy { $0 > 0 } && run.s.allSatisfy { $0 > 0 })

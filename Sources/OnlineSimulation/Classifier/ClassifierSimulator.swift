@@ -44,7 +44,7 @@ public struct ClassifierSimulator: Sendable {
         let square = scenario.loss == .square
         let unstable = scenario.criticalLearningRate.map { scenario.learningRate >= $0 } ?? false
         let run = LinearStudentRun(
-            pair: &pair, grid: grid, learningRate: scenario.learningRate, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
+            pair: &pair, grid: grid, optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
             slope: { lambda, nu, rng in
                 var y: Double = (sigma > 0 ? nu + sigma * rng.nextGaussian() : nu) >= 0 ? 1 : -1
                 if flip > 0, rng.nextUniform() < flip { y = -y }

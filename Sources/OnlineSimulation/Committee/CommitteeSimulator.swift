@@ -8,7 +8,8 @@ import Scenarios
 ///     Δ = φ*(x) + σζ − φ(x),
 ///     w_k ← (1 − ηλ/d) w_k + (η/√d) v_k g'(λ_k) Δ x,      v_k ← v_k + (η_v/d) g(λ_k) Δ  (if trained),
 ///
-/// both updates computed from the weights before the step. Q, R, v are recorded at the grid's steps.
+/// both updates computed from the weights before the step, with η = η(n/d) at step n from the optimiser
+/// (`Optimiser.rate(atStep:dimension:)`) and η_v scaled by the same factor. Q, R, v are recorded at the grid's steps.
 public struct CommitteeSimulator: Sendable {
     public let scenario: CommitteeScenario
     /// Input dimension d (at least K + M).
@@ -55,9 +56,9 @@ public struct CommitteeSimulator: Sendable {
         var v = scenario.initialSecondLayer
         let g = scenario.studentActivation.function, gPrime = scenario.studentActivation.derivative
         let gStar = scenario.teacherActivation.function
-        let eta = scenario.learningRate, etaV = scenario.secondLayerLearningRate
-        let sigma = scenario.noiseVariance.squareRoot()
-        let shrink = 1 - eta * scenario.weightDecay / dd, invSqrtD = 1 / dd.squareRoot()
+        let optimiser = scenario.optimiser, baseV = scenario.secondLayerLearningRate
+        let sigma = scenario.noiseVariance.squareRoot(), weightDecay = scenario.weightDecay
+        let invSqrtD = 1 / dd.squareRoot()
         var x = [Double](repeating: 0, count: d)
         var fields = [Double](repeating: 0, count: k + m)
         var coefficients = [Double](repeating: 0, count: k)
@@ -84,8 +85,11 @@ public struct CommitteeSimulator: Sendable {
                                 divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
                                 return
                             }
+                            let factor = optimiser.factor(at: Double(step) / dd), eta = optimiser.learningRate * factor
+                            let shrink = 1 - eta * weightDecay / dd
                             for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
-                            if let etaV {
+                            if let baseV {
+                                let etaV = baseV * factor
                                 for i in 0..<k { v[i] += etaV / dd * g(fields[i]) * delta }
                             }
                             for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, x0, coefficients[i], count: d) }

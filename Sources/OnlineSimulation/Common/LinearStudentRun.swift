@@ -5,8 +5,9 @@ import Scenarios
 /// every step draws x ~ N(0, I_d), forms the fields λ = w·x/√d and ν = w*·x/√d, asks `slope(λ, ν, &rng)` for the
 /// loss derivative g = ∂ℓ/∂λ (drawing label noise from `rng`), and applies
 ///
-///     w ← (1 − τλ_reg/d) w − (τ/√d) g x.
+///     w ← (1 − τλ_reg/d) w − (τ/√d) g x,
 ///
+/// with τ = τ(n/d) at step n from the optimiser (`Optimiser.rate(atStep:dimension:)`).
 /// m = w·w*/d and q = |w|²/d are recorded at the grid's steps, and with them, as sums of squares of differences (no
 /// cancellation near perfect learning), e = ½|w − w*|²/d = ½(ρ − 2m + q) and s = |w − (m/ρ)w*|²/d = q − m²/ρ
 /// (ρ = |w*|²/d), the student's squared distance from the teacher's direction. The run stops, with the time, when g is non-finite
@@ -20,10 +21,10 @@ struct LinearStudentRun {
     var divergence: Divergence?
 
     @inline(__always)
-    init(pair: inout TeacherStudentPair, grid: OutputGrid, learningRate tau: Double, weightDecay: Double, rng: inout Xoshiro256,
+    init(pair: inout TeacherStudentPair, grid: OutputGrid, optimiser: Optimiser, weightDecay: Double, rng: inout Xoshiro256,
          counter: ProgressCounter?, slope: (Double, Double, inout Xoshiro256) -> Double, exceeds: (Double, Double) -> String?) {
         let d = grid.dimension, dd = Double(d)
-        let shrink = 1 - tau * weightDecay / dd, invSqrtD = 1 / dd.squareRoot()
+        let invSqrtD = 1 / dd.squareRoot()
         var x = [Double](repeating: 0, count: d)
         m.reserveCapacity(grid.steps.count); q.reserveCapacity(grid.steps.count)
         e.reserveCapacity(grid.steps.count); s.reserveCapacity(grid.steps.count)
@@ -42,7 +43,8 @@ struct LinearStudentRun {
                                 divergence = Divergence(time: Double(step) / dd, reason: "the loss gradient became non-finite (\(g)): the weights overflowed")
                                 return
                             }
-                            VectorKernels.scaleAdd(w.baseAddress!, shrink, x.baseAddress!, -tau * g * invSqrtD, count: d)
+                            let tau = optimiser.rate(atStep: step, dimension: d)
+                            VectorKernels.scaleAdd(w.baseAddress!, 1 - tau * weightDecay / dd, x.baseAddress!, -tau * g * invSqrtD, count: d)
                             step += 1
                         }
                         let mk = VectorKernels.dot(w.baseAddress!, wStar.baseAddress!, count: d) / dd

@@ -46,7 +46,7 @@ public struct LinearRegressionSimulator: Sendable {
         let factor = divergenceFactor
         let unstable = scenario.learningRate >= scenario.criticalLearningRate
         let run = LinearStudentRun(
-            pair: &pair, grid: grid, learningRate: scenario.learningRate, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
+            pair: &pair, grid: grid, optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
             slope: { lambda, nu, rng in lambda - nu - sigma * rng.nextGaussian() },  // ŷ − y
             exceeds: { m, q in
                 let eg = 0.5 * (rho - 2 * m + q)

@@ -8,7 +8,8 @@ import Scenarios
 ///     dq/dt = −2τ E[ℓ'(y,λ) λ] + τ² E[ℓ'(y,λ)²] − 2τλ_reg q
 ///
 /// (from m ← m − (τ/d)(ℓ'ν + λ_reg m), q ← q − (2τ/d)(ℓ'λ + λ_reg q) + (τ²/d)ℓ'² |x|²/d per step), with the
-/// expectations over the fields (λ, ν) and the label from `ClassifierIntegrals`.
+/// expectations over the fields (λ, ν) and the label from `ClassifierIntegrals`; τ = τ(t) and τ² are the optimiser's
+/// drift and noise coefficients (`Optimiser.coefficients(at:)`).
 public struct ClassifierODE: ODESystem, Sendable {
     public let scenario: ClassifierScenario
     /// Teacher norm ρ used by the equations (the measured one when comparing with a simulation).
@@ -24,10 +25,10 @@ public struct ClassifierODE: ODESystem, Sendable {
     public var dimension: Int { 2 }
 
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
-        let tau = scenario.learningRate, decay = scenario.weightDecay
+        let c = scenario.optimiser.coefficients(at: time), tau = c.drift, decay = scenario.weightDecay
         let m = state[0], q = max(0, state[1])
         let e = integrals.expectations(m: m, q: q, rho: rho)
         derivative[0] = -tau * e.slopeTimesTeacher - tau * decay * m
-        derivative[1] = -2 * tau * e.slopeTimesStudent + tau * tau * e.slopeSquared - 2 * tau * decay * q
+        derivative[1] = -2 * tau * e.slopeTimesStudent + c.noise * e.slopeSquared - 2 * tau * decay * q
     }
 }

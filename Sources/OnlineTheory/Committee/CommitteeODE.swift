@@ -12,6 +12,8 @@ import Scenarios
 ///
 /// where a, b run over all K + M local fields with s = (−v_1…−v_K, v*_1…v*_M), so that the η² bracket is
 /// E[g'(λ_i)g'(λ_k)(φ* − φ)²] + σ²J2(i,k) (dropped with `dropsSecondOrderTerms`). T and v* stay fixed.
+/// η = η(t) is the optimiser's drift coefficient, η² its noise coefficient (`Optimiser.coefficients(at:)`), and
+/// η_v = η_v f(t) follows the same schedule factor.
 ///
 /// State layout (`CommitteeStateLayout`): the upper triangle of Q row by row, then R row-major, then v if trained.
 public struct CommitteeODE: ODESystem, Sendable {
@@ -41,7 +43,8 @@ public struct CommitteeODE: ODESystem, Sendable {
 
     public func evaluate(time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m
-        let eta = scenario.learningRate, lambda = scenario.weightDecay
+        let coefficients = scenario.optimiser.coefficients(at: time)
+        let eta = coefficients.drift, noiseCoefficient = coefficients.noise, lambda = scenario.weightDecay
         // ReLU's four-variate orthant probabilities depend only on the set of fields: share them in this evaluation.
         let orthants = integrals.student.family == .relu || integrals.teacher.family == .relu ? OrthantCache() : nil
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 2 * n + k * n) { scratch in
@@ -73,12 +76,13 @@ public struct CommitteeODE: ODESystem, Sendable {
                             }
                         }
                         if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: n, i, j) }
-                        value += eta * eta * v[i] * v[j] * bracket
+                        value += noiseCoefficient * v[i] * v[j] * bracket
                     }
                     dy[layout.qIndex(i, j)] = value
                 }
             }
-            if let etaV = scenario.secondLayerLearningRate {
+            if let baseV = scenario.secondLayerLearningRate {
+                let etaV = baseV * scenario.optimiser.factor(at: time)
                 for i in 0..<k {
                     var sum = 0.0
                     for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: n, i, f) }

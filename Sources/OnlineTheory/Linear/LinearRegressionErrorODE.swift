@@ -14,6 +14,7 @@ import Scenarios
 ///     dq/dt = τ²(2e + σ²) + 2τ(m − q) − 2τλ q
 ///     de/dt = (τ² − 2τ(1 + λ)) e + ½τ²σ² + τλ(ρ − m)
 ///
+/// with τ = τ(t) and τ² the optimiser's drift and noise coefficients (`Optimiser.coefficients(at:)`).
 /// For σ² = λ = 0 this is de/dt = (τ² − 2τ) e exactly: e decays (or grows) as a pure exponential, with no term
 /// that could cancel. The (m, e) subsystem is linear, d(m, e)/dt = A (m, e) + b, with A, b given by `generator`.
 public struct LinearRegressionErrorODE: ODESystem, Sendable {
@@ -30,15 +31,16 @@ public struct LinearRegressionErrorODE: ODESystem, Sendable {
 
     @inlinable
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let c = scenario.optimiser.coefficients(at: time), tau = c.drift, lambda = scenario.weightDecay
         let m = state[0], q = state[1], e = state[2]
         derivative[0] = tau * (rho - m) - tau * lambda * m
-        derivative[1] = tau * tau * (2 * e + scenario.noiseVariance) + 2 * tau * (m - q) - 2 * tau * lambda * q
-        derivative[2] = (tau * tau - 2 * tau * (1 + lambda)) * e + 0.5 * tau * tau * scenario.noiseVariance
+        derivative[1] = c.noise * (2 * e + scenario.noiseVariance) + 2 * tau * (m - q) - 2 * tau * lambda * q
+        derivative[2] = (c.noise - 2 * tau * (1 + lambda)) * e + 0.5 * c.noise * scenario.noiseVariance
             + (lambda == 0 ? 0 : tau * lambda * (rho - m))
     }
 
-    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b; A row-major 2×2:
+    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ (a constant optimiser);
+    /// A row-major 2×2:
     /// A = [[−τ(1+λ), 0], [−τλ, τ² − 2τ(1+λ)]],  b = (τρ, ½τ²σ² + τλρ).
     public var generator: (a: [Double], b: [Double]) {
         let tau = scenario.learningRate, lambda = scenario.weightDecay

@@ -13,8 +13,13 @@ import GaussianIntegrals
 /// q = |w|²/d; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π.
 public struct ClassifierScenario: Sendable, Hashable {
     public var loss: ClassificationLoss
-    /// Learning rate τ.
-    public var learningRate: Double
+    /// The optimiser (learning rate τ, …): what the ODEs and the simulator read of the update rule.
+    public var optimiser: Optimiser
+    /// The base learning rate τ (`optimiser.learningRate`).
+    public var learningRate: Double {
+        get { optimiser.learningRate }
+        set { optimiser.learningRate = newValue }
+    }
     /// σ²: variance of the noise on the teacher's field before the sign.
     public var noiseVariance: Double
     /// p: probability that a label is flipped.
@@ -28,13 +33,12 @@ public struct ClassifierScenario: Sendable, Hashable {
     /// Initial student self-overlap q(0).
     public var initialSelfOverlap: Double
 
-    /// A validated scenario. Throws for a non-positive learning rate or teacher norm, negative noise or weight
-    /// decay, a flip probability outside [0, ½], and initial overlaps no student can have (m0² > q0 ρ).
+    /// A validated scenario. Throws for a non-positive teacher norm, negative noise or weight decay, a flip
+    /// probability outside [0, ½], and initial overlaps no student can have (m0² > q0 ρ).
     public init(
-        loss: ClassificationLoss, learningRate: Double, noiseVariance: Double = 0, flipProbability: Double = 0,
+        loss: ClassificationLoss, optimiser: Optimiser, noiseVariance: Double = 0, flipProbability: Double = 0,
         weightDecay: Double = 0, teacherNorm: Double = 1, initialOverlap: Double = 0, initialSelfOverlap: Double = 0
     ) throws {
-        try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
         try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
         try ScenarioError.require("flip probability", flipProbability, { $0 >= 0 && $0 <= 0.5 }, "in [0, 0.5]")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
@@ -46,9 +50,19 @@ public struct ClassifierScenario: Sendable, Hashable {
             throw ScenarioError("the perceptron loss needs q0 > 0: its update w ← w + τ y x/√d acts only when yλ < 0, "
                                 + "and at w = 0 every field λ = w·x/√d is 0, so the student never moves and its direction (ε_g) is undefined")
         }
-        self.loss = loss; self.learningRate = learningRate; self.noiseVariance = noiseVariance
+        self.loss = loss; self.optimiser = optimiser; self.noiseVariance = noiseVariance
         self.flipProbability = flipProbability; self.weightDecay = weightDecay; self.teacherNorm = teacherNorm
         self.initialOverlap = initialOverlap; self.initialSelfOverlap = initialSelfOverlap
+    }
+
+    /// Plain SGD at the constant rate `learningRate` (`Optimiser(learningRate:)`); throws also for a non-positive rate.
+    public init(
+        loss: ClassificationLoss, learningRate: Double, noiseVariance: Double = 0, flipProbability: Double = 0,
+        weightDecay: Double = 0, teacherNorm: Double = 1, initialOverlap: Double = 0, initialSelfOverlap: Double = 0
+    ) throws {
+        try self.init(loss: loss, optimiser: try Optimiser(learningRate: learningRate), noiseVariance: noiseVariance,
+                      flipProbability: flipProbability, weightDecay: weightDecay, teacherNorm: teacherNorm,
+                      initialOverlap: initialOverlap, initialSelfOverlap: initialSelfOverlap)
     }
 
     /// The expectations of the update for this loss and label noise.

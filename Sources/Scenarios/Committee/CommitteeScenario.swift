@@ -24,9 +24,15 @@ public struct CommitteeScenario: Sendable {
     public var studentActivation: Activation
     /// The teacher's activation g*.
     public var teacherActivation: Activation
-    /// First-layer learning rate η.
-    public var learningRate: Double
-    /// Second-layer learning rate η_v; `nil` keeps the second layer fixed at `initialSecondLayer`.
+    /// The optimiser (first-layer learning rate η, …): what the ODEs and the simulator read of the update rule. Its
+    /// `factor(at:)` scales the second layer's rate too: η_v(t) = η_v f(t).
+    public var optimiser: Optimiser
+    /// The base first-layer learning rate η (`optimiser.learningRate`).
+    public var learningRate: Double {
+        get { optimiser.learningRate }
+        set { optimiser.learningRate = newValue }
+    }
+    /// Base second-layer learning rate η_v; `nil` keeps the second layer fixed at `initialSecondLayer`.
     public var secondLayerLearningRate: Double?
     /// Label-noise variance σ².
     public var noiseVariance: Double
@@ -43,13 +49,13 @@ public struct CommitteeScenario: Sendable {
     /// Drop the η² terms (I4, J2) of dQ/dα: the small-learning-rate limit, for comparison only.
     public var dropsSecondOrderTerms: Bool
 
-    /// A validated scenario; throws for K or M < 1, a non-positive learning rate, negative noise or weight
+    /// A validated scenario; throws for K or M < 1, a non-positive second-layer learning rate, negative noise or weight
     /// decay, a non-positive-definite T, wrong vector lengths, or initial overlaps no student can have
     /// ([[Q, R], [Rᵀ, T]] must be positive semidefinite).
     public init(
         studentUnits: Int, teacherUnits: Int,
         studentActivation: Activation = .erf, teacherActivation: Activation? = nil,
-        learningRate: Double, secondLayerLearningRate: Double? = nil,
+        optimiser: Optimiser, secondLayerLearningRate: Double? = nil,
         noiseVariance: Double = 0, weightDecay: Double = 0,
         teacher: TeacherSpecification = .orthonormal,
         teacherSecondLayer: [Double]? = nil, initialSecondLayer: [Double]? = nil,
@@ -58,7 +64,6 @@ public struct CommitteeScenario: Sendable {
     ) throws {
         try ScenarioError.requirePositive("number of student hidden units K", studentUnits)
         try ScenarioError.requirePositive("number of teacher hidden units M", teacherUnits)
-        try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
         if let lr2 = secondLayerLearningRate {
             try ScenarioError.require("second-layer learning rate", lr2, { $0 > 0 }, "positive")
         }
@@ -119,7 +124,7 @@ public struct CommitteeScenario: Sendable {
         self.teacherUnits = m
         self.studentActivation = studentActivation
         self.teacherActivation = teacherActivation ?? studentActivation
-        self.learningRate = learningRate
+        self.optimiser = optimiser
         self.secondLayerLearningRate = secondLayerLearningRate
         self.noiseVariance = noiseVariance
         self.weightDecay = weightDecay
@@ -128,6 +133,26 @@ public struct CommitteeScenario: Sendable {
         self.initialSecondLayer = v0
         self.initialStudent = initialStudent
         self.dropsSecondOrderTerms = dropsSecondOrderTerms
+    }
+
+    /// Plain SGD at the constant first-layer rate `learningRate` (`Optimiser(learningRate:)`); throws also for a
+    /// non-positive rate.
+    public init(
+        studentUnits: Int, teacherUnits: Int,
+        studentActivation: Activation = .erf, teacherActivation: Activation? = nil,
+        learningRate: Double, secondLayerLearningRate: Double? = nil,
+        noiseVariance: Double = 0, weightDecay: Double = 0,
+        teacher: TeacherSpecification = .orthonormal,
+        teacherSecondLayer: [Double]? = nil, initialSecondLayer: [Double]? = nil,
+        initialStudent: StudentInitialisation = .random(variance: 1),
+        dropsSecondOrderTerms: Bool = false
+    ) throws {
+        try self.init(
+            studentUnits: studentUnits, teacherUnits: teacherUnits, studentActivation: studentActivation,
+            teacherActivation: teacherActivation, optimiser: try Optimiser(learningRate: learningRate),
+            secondLayerLearningRate: secondLayerLearningRate, noiseVariance: noiseVariance, weightDecay: weightDecay,
+            teacher: teacher, teacherSecondLayer: teacherSecondLayer, initialSecondLayer: initialSecondLayer,
+            initialStudent: initialStudent, dropsSecondOrderTerms: dropsSecondOrderTerms)
     }
 
     /// The largest K or M: K·(K + M) and (K + M)·d then stay far from overflowing a 64-bit size.

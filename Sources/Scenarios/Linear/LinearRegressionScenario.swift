@@ -8,9 +8,14 @@
 ///
 /// the gradient step on ½(ŷ − y)² + (λ/2d)|w|². Time is t = steps/d. Order parameters:
 /// m = w·w*/d, q = |w|²/d, and the noise-free generalisation error e_g = ½(ρ − 2m + q).
-public struct LinearRegressionScenario: Sendable, Hashable, Codable {
-    /// Learning rate τ.
-    public var learningRate: Double
+public struct LinearRegressionScenario: Sendable, Hashable {
+    /// The optimiser (learning rate τ, …): what the ODEs and the simulator read of the update rule.
+    public var optimiser: Optimiser
+    /// The base learning rate τ (`optimiser.learningRate`).
+    public var learningRate: Double {
+        get { optimiser.learningRate }
+        set { optimiser.learningRate = newValue }
+    }
     /// Label-noise variance σ².
     public var noiseVariance: Double
     /// L2 regularisation strength λ.
@@ -22,22 +27,30 @@ public struct LinearRegressionScenario: Sendable, Hashable, Codable {
     /// Initial student self-overlap q(0) = |w|²/d.
     public var initialSelfOverlap: Double
 
-    /// A validated scenario. Throws for a non-positive learning rate or teacher norm, negative noise or
-    /// weight decay, and initial overlaps that no student can have (q(0) < m(0)²/ρ by Cauchy–Schwarz).
+    /// A validated scenario. Throws for a non-positive teacher norm, negative noise or weight decay, and initial
+    /// overlaps that no student can have (q(0) < m(0)²/ρ by Cauchy–Schwarz).
     public init(
-        learningRate: Double, noiseVariance: Double = 0, weightDecay: Double = 0,
+        optimiser: Optimiser, noiseVariance: Double = 0, weightDecay: Double = 0,
         teacherNorm: Double = 1, initialOverlap: Double = 0, initialSelfOverlap: Double = 0
     ) throws {
-        try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
         try ScenarioError.require("noise variance", noiseVariance, { $0 >= 0 }, "non-negative")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
         try ScenarioError.requireRealisable(m0: initialOverlap, q0: initialSelfOverlap, rho: teacherNorm)
-        self.learningRate = learningRate
+        self.optimiser = optimiser
         self.noiseVariance = noiseVariance
         self.weightDecay = weightDecay
         self.teacherNorm = teacherNorm
         self.initialOverlap = initialOverlap
         self.initialSelfOverlap = initialSelfOverlap
+    }
+
+    /// Plain SGD at the constant rate `learningRate` (`Optimiser(learningRate:)`); throws also for a non-positive rate.
+    public init(
+        learningRate: Double, noiseVariance: Double = 0, weightDecay: Double = 0,
+        teacherNorm: Double = 1, initialOverlap: Double = 0, initialSelfOverlap: Double = 0
+    ) throws {
+        try self.init(optimiser: try Optimiser(learningRate: learningRate), noiseVariance: noiseVariance, weightDecay: weightDecay,
+                      teacherNorm: teacherNorm, initialOverlap: initialOverlap, initialSelfOverlap: initialSelfOverlap)
     }
 
     /// The critical learning rate τ_c = 2(1 + λ): above it q grows without bound (see `LinearRegressionTheory`).

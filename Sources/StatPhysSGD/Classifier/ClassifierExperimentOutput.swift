@@ -10,8 +10,8 @@ extension ClassifierExperimentResult {
     /// `comparison`, `divergence`.
     public var json: JSONValue {
         let s = experiment.scenario
-        var settings: [(String, JSONValue)] = [
-            ("loss", .string(s.loss.rawValue)), ("lr", .number(s.learningRate)), ("noise", .number(s.noiseVariance)),
+        var settings: [(String, JSONValue)] = [("loss", .string(s.loss.rawValue))] + s.optimiser.settings + [
+            ("noise", .number(s.noiseVariance)),
             ("flip", .number(s.flipProbability)), ("reg", .number(s.weightDecay)), ("rho", .number(s.teacherNorm)),
             ("m0", .number(s.initialOverlap)), ("q0", .number(s.initialSelfOverlap)), ("t_max", .number(experiment.tMax)),
             ("points", .integer(experiment.points)), ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),

@@ -14,7 +14,8 @@ extension CommitteeExperimentResult {
         var settings: [(String, JSONValue)] = [
             ("K", .integer(k)), ("M", .integer(m)),
             ("activation", .string(s.studentActivation.name)), ("teacher_activation", .string(s.teacherActivation.name)),
-            ("lr", .number(s.learningRate)), ("lr2", s.secondLayerLearningRate.map(JSONValue.number) ?? .null),
+        ] + s.optimiser.settings + [
+            ("lr2", s.secondLayerLearningRate.map(JSONValue.number) ?? .null),
             ("second_layer", .string(s.trainsSecondLayer ? "trained" : "fixed")),
             ("noise", .number(s.noiseVariance)), ("reg", .number(s.weightDecay)),
             ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),

@@ -9,8 +9,8 @@ extension LinearExperimentResult {
     public var json: JSONValue {
         let scenario = experiment.scenario
         let model = LinearRegressionTheory(scenario: scenario)
-        var settings: [(String, JSONValue)] = [
-            ("lr", .number(scenario.learningRate)), ("noise", .number(scenario.noiseVariance)),
+        var settings: [(String, JSONValue)] = scenario.optimiser.settings + [
+            ("noise", .number(scenario.noiseVariance)),
             ("reg", .number(scenario.weightDecay)), ("rho", .number(scenario.teacherNorm)),
             ("m0", .number(scenario.initialOverlap)), ("q0", .number(scenario.initialSelfOverlap)),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
