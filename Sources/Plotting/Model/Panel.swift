@@ -1,8 +1,9 @@
 /// Axis scaling.
 public enum AxisScale: String, Codable, Sendable { case linear, log }
 
-/// Where a panel's legend goes.
-public enum LegendPosition: String, Codable, Sendable { case upperRight, upperLeft, lowerRight, lowerLeft, none }
+/// Where a panel's legend goes: `best` (the default) puts it where it covers no data, or outside the axes on their
+/// right when every place inside covers some (`LegendPlacement`); `outside` always puts it there; the corners are fixed.
+public enum LegendPosition: String, Codable, Sendable { case best, outside, upperRight, upperLeft, lowerRight, lowerLeft, none }
 
 /// One set of axes: series drawn against x and y, or a heatmap.
 public struct Panel: Codable, Sendable {
@@ -21,7 +22,7 @@ public struct Panel: Codable, Sendable {
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, xScale: AxisScale = .linear,
                 yScale: AxisScale = .linear, xRange: [Double]? = nil, yRange: [Double]? = nil,
-                legend: LegendPosition = .upperRight, series: [Series] = []) {
+                legend: LegendPosition = .best, series: [Series] = []) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.xScale = xScale; self.yScale = yScale
         self.xRange = xRange; self.yRange = yRange; self.legend = legend; self.series = series; self.heatmap = nil
     }

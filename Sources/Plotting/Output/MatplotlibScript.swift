@@ -28,7 +28,7 @@ public enum MatplotlibScript {
 
         DASH = {"solid": "-", "dashed": "--", "dotted": ":"}
         CMAP = {"viridis": "viridis", "redBlue": "RdBu_r"}
-        LOC = {"upperRight": "upper right", "upperLeft": "upper left", "lowerRight": "lower right", "lowerLeft": "lower left"}
+        LOC = {"best": "best", "upperRight": "upper right", "upperLeft": "upper left", "lowerRight": "lower right", "lowerLeft": "lower left"}
 
         panels = fig_data["panels"]
         ncols = fig_data["columns"]
@@ -75,7 +75,9 @@ public enum MatplotlibScript {
                     ax.set_xlim(*panel["xRange"])
                 if panel.get("yRange"):
                     ax.set_ylim(*panel["yRange"])
-                if panel["legend"] != "none" and any(s.get("label") for s in panel["series"]):
+                if panel["legend"] == "outside" and any(s.get("label") for s in panel["series"]):
+                    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
+                elif panel["legend"] != "none" and any(s.get("label") for s in panel["series"]):
                     ax.legend(loc=LOC[panel["legend"]], fontsize="small")
             if panel.get("title"):
                 ax.set_title(panel["title"])

@@ -32,6 +32,9 @@ struct PanelRenderer {
     static let tickFont = 10.0
     static let labelFont = 11.0
 
+    /// The legend's box when it sits outside the axes (they were narrowed to make room for it).
+    let outsideLegend: LegendPlacement.Box?
+
     init(panel: Panel, x: Double, y: Double, width: Double, height: Double, id: String) {
         self.panel = panel
         self.id = id
@@ -39,17 +42,44 @@ struct PanelRenderer {
         right = x + width - 16 - (panel.heatmap == nil ? 0 : 64)
         top = y + (panel.title == nil ? 12 : 30)
         bottom = y + height - 46
+        outsideLegend = nil
     }
 
-    func draw(on canvas: inout SVGCanvas) {
-        if let title = panel.title { canvas.text(title, (left + right) / 2, top - 9, size: 11.5) }
-        if let heatmap = panel.heatmap { drawHeatmap(heatmap, on: &canvas); return }
+    /// `renderer` with its axes narrowed so that the legend fits to their right (at most half the axes' width).
+    init(makingRoomForLegendOf renderer: PanelRenderer, size: (width: Double, height: Double)) {
+        panel = renderer.panel; id = renderer.id; left = renderer.left; top = renderer.top; bottom = renderer.bottom
+        let room = min(size.width + 2 * LegendPlacement.margin, (renderer.right - renderer.left) / 2)
+        right = renderer.right - room
+        outsideLegend = LegendPlacement.Box(x: right + LegendPlacement.margin, y: top, width: size.width, height: size.height)
+    }
+
+    /// The data's axis maps.
+    var maps: (x: AxisMap, y: AxisMap) {
         let xs = panel.series.flatMap(\.x)
         let ys = panel.series.flatMap(\.yExtent)
         let (x0, x1) = AxisMap.limits(of: xs, scale: panel.xScale, fixed: panel.xRange)
         let (y0, y1) = AxisMap.limits(of: ys, scale: panel.yScale, fixed: panel.yRange)
-        let xMap = AxisMap(scale: panel.xScale, lo: x0, hi: x1, start: left, end: right)
-        let yMap = AxisMap(scale: panel.yScale, lo: y0, hi: y1, start: bottom, end: top)
+        return (AxisMap(scale: panel.xScale, lo: x0, hi: x1, start: left, end: right),
+                AxisMap(scale: panel.yScale, lo: y0, hi: y1, start: bottom, end: top))
+    }
+
+    func draw(on canvas: inout SVGCanvas) {
+        if panel.heatmap == nil, outsideLegend == nil, let size = legendSize {
+            let goesOutside: Bool
+            switch panel.legend {
+            case .outside: goesOutside = true
+            case .best:
+                let (xMap, yMap) = maps
+                let frame = LegendPlacement.Box(x: left, y: top, width: right - left, height: bottom - top)
+                goesOutside = LegendPlacement.choose(width: size.width, height: size.height, frame: frame,
+                                                     segments: dataSegments(xMap: xMap, yMap: yMap)) == .outside
+            default: goesOutside = false
+            }
+            if goesOutside { return PanelRenderer(makingRoomForLegendOf: self, size: size).draw(on: &canvas) }
+        }
+        if let title = panel.title { canvas.text(title, (left + right) / 2, top - 9, size: 11.5) }
+        if let heatmap = panel.heatmap { drawHeatmap(heatmap, on: &canvas); return }
+        let (xMap, yMap) = maps
         canvas.beginClip(left, top, right - left, bottom - top, prefix: id)
         drawSeries(xMap: xMap, yMap: yMap, on: &canvas)
         canvas.endGroup()
@@ -57,7 +87,7 @@ struct PanelRenderer {
         drawTicks(xMap, horizontal: true, on: &canvas)
         drawTicks(yMap, horizontal: false, on: &canvas)
         drawAxisLabels(on: &canvas)
-        drawLegend(on: &canvas)
+        drawLegend(xMap: xMap, yMap: yMap, on: &canvas)
         if !hasDrawablePoint(xMap: xMap, yMap: yMap) {
             // Nothing drawable: say whether the data are not finite, or finite but not positive on a log axis.
             let linear = { (map: AxisMap) in AxisMap(scale: .linear, lo: map.lo, hi: map.hi, start: map.start, end: map.end) }
@@ -197,15 +227,78 @@ struct PanelRenderer {
         }
     }
 
-    func drawLegend(on canvas: inout SVGCanvas) {
-        guard panel.legend != .none else { return }
+    /// The legend's typography: font size, row height, width of the line sample.
+    static let legendFont = 9.0, legendRow = 14.0, legendSample = 22.0
+
+    /// The legend's size, or `nil` when the panel has none (no labelled series, or `legend: .none`).
+    var legendSize: (width: Double, height: Double)? {
+        guard panel.legend != .none else { return nil }
+        let labels = panel.series.compactMap(\.label)
+        guard !labels.isEmpty else { return nil }
+        let textWidth = labels.map { SVGCanvas.width($0, size: Self.legendFont) }.max() ?? 0
+        return (Self.legendSample + 14 + textWidth, Double(labels.count) * Self.legendRow + 8)
+    }
+
+    /// Every piece of data the panel draws, in pixels (what a legend must not cover): line pieces, markers as 2r × 2r
+    /// crosses, error bars, and a band's vertical extent at each x together with its edges.
+    func dataSegments(xMap: AxisMap, yMap: AxisMap) -> [LegendPlacement.Segment] {
+        var segments: [LegendPlacement.Segment] = []
+        func path(_ points: [(Double, Double)?]) {
+            for k in 1..<max(points.count, 1) {
+                if let a = points[k - 1], let b = points[k] { segments.append(.init(x0: a.0, y0: a.1, x1: b.0, y1: b.1)) }
+            }
+        }
+        for series in panel.series {
+            switch series.kind {
+            case .line:
+                path((0..<min(series.x.count, series.y.count)).map { k in
+                    guard let px = xMap.pixel(series.x[k]), let py = yMap.pixel(series.y[k]) else { return nil }
+                    return (px, py)
+                })
+            case .points:
+                for k in 0..<min(series.x.count, series.y.count) {
+                    guard let px = xMap.pixel(series.x[k]), let py = yMap.pixel(series.y[k]) else { continue }
+                    let r = max(series.markerSize, 1)
+                    segments.append(.init(x0: px - r, y0: py, x1: px + r, y1: py))
+                    segments.append(.init(x0: px, y0: py - r, x1: px, y1: py + r))
+                    if let errors = series.yError, k < errors.count, errors[k].isFinite, errors[k] > 0 {
+                        let lo = yMap.pixel(series.y[k] - errors[k]) ?? bottom, hi = yMap.pixel(series.y[k] + errors[k]) ?? top
+                        segments.append(.init(x0: px, y0: lo, x1: px, y1: hi))
+                    }
+                }
+            case .band:
+                let lower = series.lower ?? [], upper = series.upper ?? []
+                let n = min(series.x.count, lower.count, upper.count)
+                var edges: ([(Double, Double)?], [(Double, Double)?]) = ([], [])
+                for k in 0..<n {
+                    guard let px = xMap.pixel(series.x[k]), let lo = yMap.pixel(lower[k]), let hi = yMap.pixel(upper[k]) else {
+                        edges.0.append(nil); edges.1.append(nil); continue
+                    }
+                    segments.append(.init(x0: px, y0: lo, x1: px, y1: hi))
+                    edges.0.append((px, lo)); edges.1.append((px, hi))
+                }
+                path(edges.0); path(edges.1)
+            }
+        }
+        return segments
+    }
+
+    func drawLegend(xMap: AxisMap, yMap: AxisMap, on canvas: inout SVGCanvas) {
+        guard let (width, height) = legendSize else { return }
         let entries = zip(panel.series, colors).filter { $0.0.label != nil }
-        guard !entries.isEmpty else { return }
-        let size = 9.0, rowHeight = 14.0, sample = 22.0
-        let textWidth = entries.map { SVGCanvas.width($0.0.label!, size: size) }.max() ?? 0
-        let width = sample + 14 + textWidth, height = Double(entries.count) * rowHeight + 8
-        let x = [.upperLeft, .lowerLeft].contains(panel.legend) ? left + 6 : right - 6 - width
-        let y = [.upperLeft, .upperRight].contains(panel.legend) ? top + 6 : bottom - 6 - height
+        let size = Self.legendFont, rowHeight = Self.legendRow, sample = Self.legendSample
+        let x: Double, y: Double
+        switch panel.legend {
+        case .best, .outside:
+            let frame = LegendPlacement.Box(x: left, y: top, width: right - left, height: bottom - top)
+            let choice = outsideLegend.map(LegendPlacement.Choice.inside)
+                ?? LegendPlacement.choose(width: width, height: height, frame: frame, segments: dataSegments(xMap: xMap, yMap: yMap))
+            guard case .inside(let box) = choice else { return }
+            (x, y) = (box.x, box.y)
+        default:
+            x = [.upperLeft, .lowerLeft].contains(panel.legend) ? left + 6 : right - 6 - width
+            y = [.upperLeft, .upperRight].contains(panel.legend) ? top + 6 : bottom - 6 - height
+        }
         canvas.rect(x, y, width, height, fill: "#ffffff", stroke: "#cccccc", opacity: 0.8, radius: 2)
         for (row, (series, color)) in entries.enumerated() {
             let cy = y + 4 + (Double(row) + 0.5) * rowHeight, sx = x + 6

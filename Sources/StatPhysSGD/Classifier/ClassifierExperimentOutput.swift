@@ -99,7 +99,7 @@ extension ClassifierExperimentResult {
                                       color: Color.cycle[1], size: 2.5))
             }
             return Panel(xLabel: "t = steps/d", yLabel: labels[index], xScale: experiment.logarithmicGrid ? .log : .linear,
-                         yScale: index == 2 ? .log : .linear, legend: index >= 2 ? .upperRight : .upperLeft, series: series)
+                         yScale: index == 2 ? .log : .linear, series: series)
         }
         let s = experiment.scenario
         return Figure(panels: panels, columns: 2,

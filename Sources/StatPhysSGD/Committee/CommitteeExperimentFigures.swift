@@ -41,11 +41,11 @@ extension CommitteeExperimentResult {
         let xScale: AxisScale = logTime ? .log : .linear
         let panels = [
             Panel(xLabel: "t = steps/d", yLabel: "generalisation error ε_g", xScale: xScale, yScale: .log,
-                  legend: .lowerLeft, series: egSeries),
+                  series: egSeries),
             Panel(xLabel: "t = steps/d", yLabel: "student–teacher overlap R", xScale: xScale,
-                  legend: k * m <= 9 ? .lowerRight : .none, series: entries(\.r, columns: m, name: "R", upper: false)),
+                  legend: k * m <= 9 ? .best : .none, series: entries(\.r, columns: m, name: "R", upper: false)),
             Panel(xLabel: "t = steps/d", yLabel: "student overlap Q", xScale: xScale,
-                  legend: k * (k + 1) / 2 <= 9 ? .lowerRight : .none, series: entries(\.q, columns: k, name: "Q", upper: true)),
+                  legend: k * (k + 1) / 2 <= 9 ? .best : .none, series: entries(\.q, columns: k, name: "Q", upper: true)),
         ]
         return Figure(
             panels: panels, columns: 3,

@@ -171,7 +171,7 @@ public struct CommitteeFinalErrorResult: Sendable {
         }
         let s = sweep.base
         return Figure(panels: [Panel(xLabel: "learning rate η", yLabel: "ε_g(t = \(TextTable.format(sweep.tMax)))", yScale: .log,
-                                     legend: .lowerRight, series: series)],
+                                     series: series)],
                       title: "Final error, K = \(s.studentUnits), M = \(s.teacherUnits), \(s.studentActivation.name)",
                       panelWidth: 520, panelHeight: 380)
     }

@@ -138,7 +138,7 @@ public struct DMFTExperimentResult: Sendable {
                                       color: Color.cycle[1], size: 2.5))
             }
             return Panel(xLabel: "t = step · η", yLabel: labels[index], yScale: index == 0 ? .linear : .log,
-                         legend: index == 0 ? .lowerRight : .lowerLeft, series: series)
+                         series: series)
         }
         let kind = problem.isFullBatch ? "GD" : "SGD, b = \(problem.batchFraction)"
         return Figure(panels: panels, columns: 3,

@@ -26,7 +26,7 @@ extension LinearExperimentResult {
                 series.append(.line("steady state", x: [0, last], y: [level, level], color: Color(hex: "#7f7f7f"), dash: .dashed, width: 1))
             }
             return Panel(xLabel: "t = steps/d", yLabel: labels[index], yScale: index == 2 ? .log : .linear,
-                         legend: index == 2 ? .upperRight : .lowerRight, series: series)
+                         series: series)
         }
         let s = experiment.scenario
         return Figure(

@@ -1,0 +1,62 @@
+import Foundation
+@testable import Plotting
+import Testing
+
+@Suite struct LegendPlacementTests {
+    typealias Segment = LegendPlacement.Segment
+    typealias Box = LegendPlacement.Box
+
+    @Test func segmentsMeetBoxesExactlyWhenTheyCrossThem() {
+        let box = Box(x: 10, y: 10, width: 20, height: 10)
+        #expect(LegendPlacement.crosses(Segment(x0: 0, y0: 15, x1: 40, y1: 15), box))    // straight through
+        #expect(LegendPlacement.crosses(Segment(x0: 15, y0: 12, x1: 16, y1: 13), box))   // inside
+        #expect(LegendPlacement.crosses(Segment(x0: 0, y0: 0, x1: 40, y1: 30), box))     // diagonal
+        #expect(!LegendPlacement.crosses(Segment(x0: 0, y0: 0, x1: 40, y1: 0), box))     // above
+        #expect(!LegendPlacement.crosses(Segment(x0: 0, y0: 40, x1: 9, y1: 0), box))     // passes left of the corner
+        #expect(!LegendPlacement.crosses(Segment(x0: 35, y0: 15, x1: 50, y1: 15), box))  // beyond the right edge
+    }
+
+    /// A curve in the upper right sends the legend elsewhere; one everywhere sends it outside.
+    @Test func theLegendAvoidsTheData() {
+        let frame = Box(x: 0, y: 0, width: 300, height: 200)
+        let upperRight = [Segment(x0: 150, y0: 5, x1: 295, y1: 60)]
+        guard case .inside(let box) = LegendPlacement.choose(width: 80, height: 30, frame: frame, segments: upperRight) else {
+            Issue.record("a free corner exists"); return
+        }
+        #expect(box.x < 100 && box.y < 100)   // upper left, matplotlib's second choice
+        let everywhere = stride(from: 0.0, to: 300, by: 20).map { Segment(x0: $0, y0: 0, x1: $0, y1: 200) }
+        #expect(LegendPlacement.choose(width: 80, height: 30, frame: frame, segments: everywhere) == .outside)
+        #expect(LegendPlacement.choose(width: 400, height: 30, frame: frame, segments: []) == .outside)
+    }
+
+    /// Random data in a rendered panel: an inside legend covers no drawn point, checked independently by sampling
+    /// points along every segment; a legend sent outside sits right of the narrowed axes.
+    @Test(arguments: 0..<12)
+    func renderedLegendsCoverNoData(_ seed: Int) {
+        var state = UInt64(seed + 1) &* 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) }
+        let x = (0..<60).map(Double.init)
+        let wiggle = 0.2 + 2 * uniform()
+        let series: [Series] = [
+            .line("theory", x: x, y: x.map { sin(wiggle * $0 / 10) + 0.3 * uniform() }),
+            .points("simulation", x: x, y: x.map { sin(wiggle * $0 / 10) }, yError: x.map { _ in 0.05 }),
+        ]
+        let renderer = PanelRenderer(panel: Panel(series: series), x: 0, y: 0, width: 380, height: 290, id: "p")
+        let (xMap, yMap) = renderer.maps
+        let size = renderer.legendSize!
+        let frame = Box(x: renderer.left, y: renderer.top, width: renderer.right - renderer.left, height: renderer.bottom - renderer.top)
+        let segments = renderer.dataSegments(xMap: xMap, yMap: yMap)
+        switch LegendPlacement.choose(width: size.width, height: size.height, frame: frame, segments: segments) {
+        case .inside(let box):
+            for s in segments {
+                for k in 0...50 {
+                    let u = Double(k) / 50, px = s.x0 + u * (s.x1 - s.x0), py = s.y0 + u * (s.y1 - s.y0)
+                    #expect(!(px > box.x && px < box.x + box.width && py > box.y && py < box.y + box.height))
+                }
+            }
+        case .outside:
+            let narrowed = PanelRenderer(makingRoomForLegendOf: renderer, size: size)
+            #expect(narrowed.outsideLegend!.x > narrowed.right && narrowed.right < renderer.right)
+        }
+    }
+}
