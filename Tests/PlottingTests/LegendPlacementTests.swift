@@ -60,3 +60,23 @@ import Testing
         }
     }
 }
+
+@Suite struct CoincidentLineTests {
+    /// R₂₂ on R₁₁ is dashed and labelled "R22 = R11"; a curve 1e-4 away (of a unit range) "≈"; a distinct one untouched.
+    @Test func linesOnEarlierLinesAreDashedAndNamed() {
+        let x = (0..<20).map(Double.init), y = x.map { $0 / 19 }
+        let panel = Panel(series: [
+            .line("R11", x: x, y: y), .line("R12", x: x, y: y.map { 1 - $0 }),
+            .line("R22", x: x, y: y), .line("R21", x: x, y: y.map { 1 - $0 + 1e-4 }),
+            .line("other", x: x, y: y.map { $0 * $0 }), .points("sim", x: x, y: y),
+        ]).distinguishingCoincidentLines()
+        #expect(panel.series.map(\.label) == ["R11", "R12", "R22 = R11", "R21 ≈ R12", "other", "sim"])
+        #expect(panel.series.map(\.dash) == [.solid, .solid, .dashed, .dashed, .solid, .solid])
+    }
+
+    /// Simulation markers are open circles in the SVG unless asked to be filled.
+    @Test func markersAreOpen() {
+        let svg = Figure(panels: [Panel(series: [.points("sim", x: [0, 1], y: [0, 1], yError: [0.1, 0.1])])]).svg()
+        #expect(svg.contains("fill=\"none\" stroke="))
+    }
+}

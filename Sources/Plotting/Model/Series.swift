@@ -23,25 +23,27 @@ public struct Series: Codable, Sendable {
     public var dash: LineDash
     public var lineWidth: Double
     public var markerSize: Double
+    /// Markers of `points` are open circles (the line under them and their error bars stay visible) unless this is true.
+    public var filledMarkers: Bool?
     /// Fill opacity of a band.
     public var opacity: Double
 
     /// A line through (x, y).
     public static func line(_ label: String?, x: [Double], y: [Double], color: Color? = nil, dash: LineDash = .solid, width: Double = 1.5) -> Series {
         Series(kind: .line, label: label, x: x, y: y, yError: nil, lower: nil, upper: nil, color: color, dash: dash,
-               lineWidth: width, markerSize: 0, opacity: 1)
+               lineWidth: width, markerSize: 0, filledMarkers: nil, opacity: 1)
     }
 
     /// Markers at (x, y), with error bars y ± yError when given.
     public static func points(_ label: String?, x: [Double], y: [Double], yError: [Double]? = nil, color: Color? = nil, size: Double = 3) -> Series {
         Series(kind: .points, label: label, x: x, y: y, yError: yError, lower: nil, upper: nil, color: color, dash: .solid,
-               lineWidth: 1, markerSize: size, opacity: 1)
+               lineWidth: 1, markerSize: size, filledMarkers: nil, opacity: 1)
     }
 
     /// The region between `lower` and `upper`, shaded.
     public static func band(_ label: String?, x: [Double], lower: [Double], upper: [Double], color: Color? = nil, opacity: Double = 0.25) -> Series {
         Series(kind: .band, label: label, x: x, y: [], yError: nil, lower: lower, upper: upper, color: color, dash: .solid,
-               lineWidth: 0, markerSize: 0, opacity: opacity)
+               lineWidth: 0, markerSize: 0, filledMarkers: nil, opacity: opacity)
     }
 
     /// Every y-like value the series draws (for automatic ranges).

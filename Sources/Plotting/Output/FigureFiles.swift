@@ -5,12 +5,14 @@ extension Figure {
     /// Writes `<name>.svg`, `<name>.figure.json` (this figure's data), `<name>.py` (a matplotlib script that
     /// redraws it from the JSON) and, when `rsvg-convert` is installed, `<name>.png` (150 dpi), all atomically.
     /// A failed rasterisation is not an error: the SVG is the figure. Returns the files written.
+    /// Coincident lines are made visible first (`distinguishingCoincidentLines`).
     public func write(to directory: URL, name: String) throws -> [URL] {
+        let figure = distinguishingCoincidentLines()
         let svgFile = directory.appendingPathComponent("\(name).svg")
         let dataFile = directory.appendingPathComponent("\(name).figure.json")
         let scriptFile = directory.appendingPathComponent("\(name).py")
-        try AtomicFile.write(svg(), to: svgFile)
-        try AtomicFile.write(try jsonData(), to: dataFile)
+        try AtomicFile.write(figure.svg(), to: svgFile)
+        try AtomicFile.write(try figure.jsonData(), to: dataFile)
         try AtomicFile.write(MatplotlibScript.text(dataFile: dataFile.lastPathComponent, output: "\(name)_mpl.pdf"), to: scriptFile)
         var files = [svgFile, dataFile, scriptFile]
         if let png = Rasterizer.png(from: svgFile) { files.append(png) }

@@ -65,7 +65,7 @@ public enum MatplotlibScript {
                     elif s["kind"] == "points":
                         yerr = arr(s["yError"]) if s.get("yError") is not None else None
                         ax.errorbar(x, arr(s["y"]), yerr=yerr, fmt="o", ms=2 * s["markerSize"], color=c, capsize=2,
-                                    lw=1, label=s.get("label"))
+                                    lw=1, mfc=c if s.get("filledMarkers") else "none", label=s.get("label"))
                     else:
                         ax.fill_between(x, arr(s["lower"]), arr(s["upper"]), color=c, alpha=s["opacity"], lw=0,
                                         label=s.get("label"))

@@ -45,6 +45,11 @@ struct SVGCanvas {
         raw("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(radius))\" fill=\"\(fill)\"/>")
     }
 
+    /// An open circle: its outline only, so that what lies under it stays visible.
+    mutating func ring(_ x: Double, _ y: Double, radius: Double, color: String, width: Double = 1.2) {
+        raw("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(radius))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(Self.n(width))\"/>")
+    }
+
     /// A polyline through `points`; `nil` entries break it. A point with no neighbour to join (a line of one
     /// point, or one between two breaks) is drawn as a dot of the line's width, so that it stays visible.
     mutating func polyline(_ points: [(Double, Double)?], color: String, width: Double, dash: String?) {

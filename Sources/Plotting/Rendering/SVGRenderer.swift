@@ -172,7 +172,8 @@ struct PanelRenderer {
                             canvas.line(px - 2, lo, px + 2, lo, color: color, width: 1)
                             canvas.line(px - 2, hi, px + 2, hi, color: color, width: 1)
                         }
-                        canvas.circle(px, py, radius: series.markerSize, fill: color)
+                        if series.filledMarkers == true { canvas.circle(px, py, radius: series.markerSize, fill: color) }
+                        else { canvas.ring(px, py, radius: series.markerSize, color: color) }
                     }
                 }
             }
@@ -308,7 +309,8 @@ struct PanelRenderer {
                             dash: Self.dashPattern(series.dash, width: series.lineWidth))
             case .points:
                 if series.yError != nil { canvas.line(sx + sample / 2, cy - 5, sx + sample / 2, cy + 5, color: color, width: 1) }
-                canvas.circle(sx + sample / 2, cy, radius: series.markerSize, fill: color)
+                if series.filledMarkers == true { canvas.circle(sx + sample / 2, cy, radius: series.markerSize, fill: color) }
+                else { canvas.ring(sx + sample / 2, cy, radius: series.markerSize, color: color) }
             case .band:
                 canvas.rect(sx, cy - 4.5, sample, 9, fill: color, opacity: series.opacity)
             }
