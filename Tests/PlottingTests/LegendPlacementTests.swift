@@ -80,3 +80,21 @@ import Testing
         #expect(svg.contains("fill=\"none\" stroke="))
     }
 }
+
+@Suite struct MathTextTests {
+    @Test func scriptsAreParsed() {
+        #expect(MathText("ε_g").runs == [.init(text: "ε", level: 0), .init(text: "g", level: -1)])
+        #expect(MathText("R_{12} = σ^2").runs == [.init(text: "R", level: 0), .init(text: "12", level: -1),
+                                                  .init(text: " = σ", level: 0), .init(text: "2", level: 1)])
+        #expect(MathText("a\\_b").runs == [.init(text: "a_b", level: 0)] && !MathText("t = steps/d").hasScripts)
+        #expect(MathText("x_").runs == [.init(text: "x_", level: 0)])   // a trailing _ is literal
+        #expect(MathText("R_{12}").width(size: 10) < SVGCanvas.width("R12", size: 10))
+    }
+
+    /// In the SVG a script is a smaller, shifted tspan and the baseline comes back after it.
+    @Test func scriptsBecomeShiftedTspans() {
+        let markup = SVGCanvas.markup(MathText("ε_g (t)"), size: 10)
+        #expect(markup == "ε<tspan dy=\"2.50\" font-size=\"7.20\">g</tspan><tspan dy=\"-2.50\">\u{00A0}(t)</tspan>")
+        #expect(SVGCanvas.markup(MathText("plain & <text>"), size: 10) == "plain &amp; &lt;text&gt;")
+    }
+}

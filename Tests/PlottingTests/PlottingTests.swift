@@ -58,7 +58,7 @@ import Testing
         noisy[3] = .nan
         noisy[4] = -1  // not drawable on a log axis
         return Figure(panels: [
-            Panel(title: "curve", xLabel: "t", yLabel: "e_g <& \"x\">", yScale: .log, series: [
+            Panel(title: "curve", xLabel: "t", yLabel: "e\\_g <& \"x\">", yScale: .log, series: [
                 .line("theory", x: t, y: y),
                 .points("simulation", x: t, y: noisy, yError: t.map { _ in 0.01 }),
                 .band("band", x: t, lower: y.map { $0 * 0.9 }, upper: y.map { $0 * 1.1 }),

@@ -26,6 +26,21 @@ public enum MatplotlibScript {
             return (c["r"], c["g"], c["b"])
 
 
+        def tex(text):
+            # Words with sub- or superscripts (ε_g, R_{11}, σ^2) as mathtext; a backslash before _ or ^ keeps it literal.
+            bs = chr(92)
+            if text is None:
+                return None
+            words = []
+            for word in text.split(" "):
+                plain = word.replace(bs + "_", "").replace(bs + "^", "")
+                if "_" in plain or "^" in plain:
+                    words.append("$" + word + "$")
+                else:
+                    words.append(word.replace(bs + "_", "_").replace(bs + "^", "^"))
+            return " ".join(words)
+
+
         DASH = {"solid": "-", "dashed": "--", "dotted": ":"}
         CMAP = {"viridis": "viridis", "redBlue": "RdBu_r"}
         LOC = {"best": "best", "upperRight": "upper right", "upperLeft": "upper left", "lowerRight": "lower right", "lowerLeft": "lower left"}
@@ -48,7 +63,7 @@ public enum MatplotlibScript {
                                   interpolation="nearest", extent=extent)
                 bar = fig.colorbar(image, ax=ax)
                 if heatmap.get("colorbarLabel"):
-                    bar.set_label(heatmap["colorbarLabel"])
+                    bar.set_label(tex(heatmap["colorbarLabel"]))
                 if heatmap.get("columnLabels"):
                     ax.set_xticks(range(heatmap["columns"]), heatmap["columnLabels"])
                 if heatmap.get("rowLabels"):
@@ -61,14 +76,14 @@ public enum MatplotlibScript {
                         cycle += 1
                     x = arr(s["x"])
                     if s["kind"] == "line":
-                        ax.plot(x, arr(s["y"]), DASH[s["dash"]], color=c, lw=s["lineWidth"], label=s.get("label"))
+                        ax.plot(x, arr(s["y"]), DASH[s["dash"]], color=c, lw=s["lineWidth"], label=tex(s.get("label")))
                     elif s["kind"] == "points":
                         yerr = arr(s["yError"]) if s.get("yError") is not None else None
                         ax.errorbar(x, arr(s["y"]), yerr=yerr, fmt="o", ms=2 * s["markerSize"], color=c, capsize=2,
-                                    lw=1, mfc=c if s.get("filledMarkers") else "none", label=s.get("label"))
+                                    lw=1, mfc=c if s.get("filledMarkers") else "none", label=tex(s.get("label")))
                     else:
                         ax.fill_between(x, arr(s["lower"]), arr(s["upper"]), color=c, alpha=s["opacity"], lw=0,
-                                        label=s.get("label"))
+                                        label=tex(s.get("label")))
                 ax.set_xscale(panel["xScale"])
                 ax.set_yscale(panel["yScale"])
                 if panel.get("xRange"):
@@ -80,15 +95,15 @@ public enum MatplotlibScript {
                 elif panel["legend"] != "none" and any(s.get("label") for s in panel["series"]):
                     ax.legend(loc=LOC[panel["legend"]], fontsize="small")
             if panel.get("title"):
-                ax.set_title(panel["title"])
+                ax.set_title(tex(panel["title"]))
             if panel.get("xLabel"):
-                ax.set_xlabel(panel["xLabel"])
+                ax.set_xlabel(tex(panel["xLabel"]))
             if panel.get("yLabel"):
-                ax.set_ylabel(panel["yLabel"])
+                ax.set_ylabel(tex(panel["yLabel"]))
         for index in range(len(panels), nrows * ncols):
             axes[index // ncols][index % ncols].axis("off")
         if fig_data.get("title"):
-            fig.suptitle(fig_data["title"])
+            fig.suptitle(tex(fig_data["title"]))
         fig.tight_layout()
         fig.savefig(os.path.join(HERE, "\(output)"))
         print("wrote", os.path.join(HERE, "\(output)"))

@@ -80,7 +80,7 @@ struct SVGCanvas {
         var s = "<text x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" font-family=\"\(Self.font)\" font-size=\"\(Self.n(size))\" text-anchor=\"\(anchor.rawValue)\""
         if let rotate { s += " transform=\"rotate(\(Self.n(rotate)) \(Self.n(x)) \(Self.n(y)))\"" }
         if let weight { s += " font-weight=\"\(weight)\"" }
-        s += ">" + Self.escape(content)
+        s += ">" + Self.markup(MathText(content), size: size)
         if let exponent {
             let e = exponent < 0 ? "−\(-exponent)" : "\(exponent)"
             s += "10<tspan dy=\"\(Self.n(-0.4 * size))\" font-size=\"\(Self.n(0.72 * size))\">\(e)</tspan>"
@@ -98,6 +98,24 @@ struct SVGCanvas {
 
     mutating func endGroup() { raw("</g>") }
 
-    /// Approximate width of `text` in the sans-serif font at `size`.
-    static func width(_ text: String, size: Double) -> Double { Double(text.count) * size * 0.58 }
+    /// Approximate width of `text` (with its sub- and superscripts, `MathText`) in the sans-serif font at `size`.
+    static func width(_ text: String, size: Double) -> Double { MathText(text).width(size: size) }
+
+    /// The SVG content of `text`: each script a smaller `tspan` shifted by `dy` (down 0.25 em for a subscript, up 0.4 em
+    /// for a superscript), the baseline restored after it.
+    static func markup(_ text: MathText, size: Double) -> String {
+        var out = "", shift = 0.0
+        for run in text.runs {
+            let target = run.level < 0 ? 0.25 * size : run.level > 0 ? -0.4 * size : 0
+            let dy = target - shift
+            shift = target
+            let scale = run.level == 0 ? 1 : MathText.scriptScale
+            if dy == 0 && run.level == 0 { out += escape(run.text); continue }
+            // Spaces at a tspan's edge are collapsed by SVG renderers: keep them as no-break spaces.
+            let text = escape(run.text).replacingOccurrences(of: " ", with: "\u{00A0}")
+            out += "<tspan dy=\"\(n(dy))\"" + (scale == 1 ? "" : " font-size=\"\(n(scale * size))\"") + ">\(text)</tspan>"
+        }
+        if shift != 0 { out += "<tspan dy=\"\(n(-shift))\"></tspan>" }
+        return out
+    }
 }

@@ -155,4 +155,10 @@ public enum CommitteeIndexLabel {
         guard let j else { return "\(symbol)\(i + 1)" }
         return max(k, m) <= 9 ? "\(symbol)\(i + 1)\(j + 1)" : "\(symbol)\(i + 1)_\(j + 1)"
     }
+
+    /// The same index as a figure label with a subscript (`MathText`): R_{12}, or R_{1,12} when K or M > 9.
+    public static func figureLabel(_ symbol: String, _ i: Int, _ j: Int?, k: Int, m: Int) -> String {
+        guard let j else { return "\(symbol)_{\(i + 1)}" }
+        return max(k, m) <= 9 ? "\(symbol)_{\(i + 1)\(j + 1)}" : "\(symbol)_{\(i + 1),\(j + 1)}"
+    }
 }

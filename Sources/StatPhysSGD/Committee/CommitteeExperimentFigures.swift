@@ -28,7 +28,7 @@ extension CommitteeExperimentResult {
                 for j in (upper ? i : 0)..<columns {
                     let index = i * columns + j, color = Color.cycle[colour % Color.cycle.count]
                     colour += 1
-                    series.append(.line(CommitteeIndexLabel.label(name, i, j, k: k, m: m), x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
+                    series.append(.line(CommitteeIndexLabel.figureLabel(name, i, j, k: k, m: m), x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
                     if let stats {
                         let picks = markerIndices(times: simTimes, mean: stats.mean, error: stats.standardError)
                         series.append(.points(nil, x: picks.map { simTimes[$0] }, y: picks.map { stats.mean[$0][index] },

@@ -142,7 +142,7 @@ public struct DMFTExperimentResult: Sendable {
         }
         let kind = problem.isFullBatch ? "GD" : "SGD, b = \(problem.batchFraction)"
         return Figure(panels: panels, columns: 3,
-                      title: "Signal recovery, \(kind): α = \(problem.alpha), η = \(problem.learningRate), m0 = \(problem.initialOverlap)")
+                      title: "Signal recovery, \(kind): α = \(problem.alpha), η = \(problem.learningRate), m_0 = \(problem.initialOverlap)")
     }
 
     /// The DMFT two-time correlation C(t, s) as a heatmap (at most 120×120 steps).

@@ -178,7 +178,7 @@ public struct ThresholdSweepResult: Sendable {
         }
         return Figure(panels: [Panel(xLabel: "sample complexity α", yLabel: "relaxation time τ (steps)", yScale: .log,
                                      series: series)],
-                      title: "Recovery time, DMFT (η = \(sweep.learningRate), m0 = \(sweep.initialOverlap), T = \(sweep.steps))",
+                      title: "Recovery time, DMFT (η = \(sweep.learningRate), m_0 = \(sweep.initialOverlap), T = \(sweep.steps))",
                       panelWidth: 520, panelHeight: 380)
     }
 
