@@ -75,7 +75,8 @@ struct OnlineCommittee: ParsableCommand {
             }
             let unused = [("--q0", model.q0 != nil), ("--r0", model.r0 != nil), ("--init", model.`init` != nil),
                           ("--init-variance", model.initVariance != nil), ("--v0", model.v0 != nil),
-                          ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid)].filter(\.1).map(\.0)
+                          ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid),
+                          ("--lr-schedule", optimiser.lrSchedule != "constant")].filter(\.1).map(\.0)
             guard unused.isEmpty else {
                 throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "has" : "have") no effect with --stability, which starts at perfect learning and scans the learning rate")
             }
@@ -94,9 +95,9 @@ struct OnlineCommittee: ParsableCommand {
         }
         try resources.check(CommitteeResources.experiment(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
-            learningRate: optimiser.lr, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
+            learningRate: try optimiser.optimiser().peakRate(upTo: tMax), weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
-            initialDimension: simulation.dimension), what: "this run")
+            initialDimension: simulation.dimension, breakpoints: try optimiser.optimiser().schedule.breakpointCount(upTo: tMax)), what: "this run")
         let scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
