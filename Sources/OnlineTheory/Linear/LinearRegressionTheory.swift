@@ -105,8 +105,9 @@ public struct LinearRegressionTheory: Sendable {
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
             // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(τ(2(1+λ) + τ)).
-            // (The peak rate with a schedule: its fastest time scale.)
-            integrator.initialStep = 1e-4 / (tau * (2 * (1 + scenario.weightDecay) + tau))
+            // (With a schedule, the rate at the start.)
+            let tau0 = optimiser.rate(at: times.first ?? 0)
+            if tau0 > 0 && tau0.isFinite { integrator.initialStep = 1e-4 / (tau0 * (2 * (1 + scenario.weightDecay) + tau0)) }
         }
         let solution = try integrator.solve(
             system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
