@@ -18,6 +18,6 @@ extension Optimiser {
         let spansDecades = positive.count == eta.count && (positive.max() ?? 1) > 1e3 * (positive.min() ?? 1)
         return Panel(xLabel: "t = steps/d", yLabel: "learning rate η(t)", xScale: logarithmicTime ? .log : .linear,
                      yScale: spansDecades ? .log : .linear, legend: .upperRight,
-                     series: [.line("η(t) = \(TextTableNumber.short(learningRate)) × \(schedule)", x: t, y: eta, color: Color.cycle[2])])
+                     series: [.line("η(t) = \(DivergenceBound.format(learningRate)) × \(schedule)", x: t, y: eta, color: Color.cycle[2])])
     }
 }
