@@ -26,6 +26,11 @@ public struct DormandPrince54: Sendable {
     /// with `ODESolution.breakdown` set, instead of throwing (a start that is already non-finite gives the
     /// initial point alone). Off by default.
     public var stopsAtBreakdown = false
+    /// Times where the right-hand side jumps in t (or its t-derivative does): a learning-rate schedule's steps. No step
+    /// straddles one: a step that ends at a breakpoint t_b evaluates its last stages (c = 1) just below it, at
+    /// t_b.nextDown (the left limit of a right-continuous f), and the integration restarts at t_b with a fresh slope
+    /// f(t_b, y). Those outside (t0, tEnd) are ignored; any order.
+    public var breakpoints: [Double] = []
 
     public init(relativeTolerance: Double = 1e-9, absoluteTolerance: Double = 1e-12) {
         self.relativeTolerance = relativeTolerance
@@ -163,7 +168,8 @@ struct DormandPrinceStepper<S: ODESystem> {
     }
 
     /// One trial step of size h from (t, y) with k1 = f(t, y): fills y1, k7 = f(t + h, y1) and returns ‖err‖.
-    mutating func attempt(t: Double, h: Double) -> Double {
+    /// `end` is the time of the stages at c = 1 (t + h, or just below a breakpoint that the step ends at).
+    mutating func attempt(t: Double, h: Double, end: Double) -> Double {
         typealias T = Self
         for i in 0..<n { tmp[i] = y[i] + h * T.a21 * k1[i] }
         f(t + T.c2 * h, tmp, k2)
@@ -176,11 +182,11 @@ struct DormandPrinceStepper<S: ODESystem> {
         for i in 0..<n {
             tmp[i] = y[i] + h * (T.a61 * k1[i] + T.a62 * k2[i] + T.a63 * k3[i] + T.a64 * k4[i] + T.a65 * k5[i])
         }
-        f(t + h, tmp, k6)
+        f(end, tmp, k6)
         for i in 0..<n {
             y1[i] = y[i] + h * (T.a71 * k1[i] + T.a73 * k3[i] + T.a74 * k4[i] + T.a75 * k5[i] + T.a76 * k6[i])
         }
-        f(t + h, y1, k7)
+        f(end, y1, k7)
         for i in 0..<n {
             tmp[i] = h * (T.e1 * k1[i] + T.e3 * k3[i] + T.e4 * k4[i] + T.e5 * k5[i] + T.e6 * k6[i] + T.e7 * k7[i])
         }
@@ -253,6 +259,14 @@ struct DormandPrinceStepper<S: ODESystem> {
         let span = tEnd - t0
         var h = initialStep(t0: t0, span: span)
         var next = 1
+        // The breakpoints inside (t0, tEnd), increasing; `nextBreak` indexes the first one not yet reached.
+        // Ones within a few ulps of the previous time (or of tEnd) are merged into it: no step could separate them.
+        var breaks: [Double] = []
+        for b in settings.breakpoints.sorted() where b > t0 && b < tEnd {
+            let previous = breaks.last ?? t0
+            if b - previous > 16 * previous.ulp.magnitude && tEnd - b > 16 * b.ulp.magnitude { breaks.append(b) }
+        }
+        var nextBreak = 0
         var lastRejected = false
         var stopped = false
         // Whether the last rejected trial step overflowed (its state or slope non-finite), rather than being inaccurate.
@@ -263,7 +277,9 @@ struct DormandPrinceStepper<S: ODESystem> {
                 throw ODEError.tooManySteps(time: t, limit: settings.maximumSteps)
             }
             h = min(h, settings.maximumStep)
-            if t + h >= tEnd || t + 1.01 * h >= tEnd { h = tEnd - t }
+            let target = nextBreak < breaks.count ? breaks[nextBreak] : tEnd
+            if t + h >= target || t + 1.01 * h >= target { h = target - t }
+            let reachesTarget = h == target - t
             guard h > 8 * t.ulp.magnitude, h > 0 else {
                 // Out of the floating-point range: a non-finite state or slope, a trial step that overflowed, or values past
                 // √(largest double) ≈ 1.3e154, whose squares overflow the error norm (and the initial step size).
@@ -275,7 +291,7 @@ struct DormandPrinceStepper<S: ODESystem> {
                 }
                 throw nonFinite ? ODEError.nonFiniteState(time: t) : ODEError.stepSizeUnderflow(time: t)
             }
-            let error = attempt(t: t, h: h)
+            let error = attempt(t: t, h: h, end: reachesTarget && target < tEnd ? target.nextDown : t + h)
             guard error <= 1 else {
                 statistics.rejectedSteps += 1
                 lastRejected = true
@@ -285,7 +301,7 @@ struct DormandPrinceStepper<S: ODESystem> {
             }
             statistics.acceptedSteps += 1
             prepareDenseOutput(h: h)
-            let tNew = (h == tEnd - t) ? tEnd : t + h
+            let tNew = reachesTarget ? target : t + h
 
             // Events: find crossings on [t, tNew]; the first terminal one ends the integration.
             var stopTheta = Double.infinity
@@ -320,6 +336,11 @@ struct DormandPrinceStepper<S: ODESystem> {
             swap(&y, &y1)
             swap(&k1, &k7)
             t = tNew
+            if reachesTarget && target < tEnd && !stopped {
+                // At a breakpoint: k1 (= the last stage, taken just below it) is replaced by the slope of the next piece.
+                f(t, y, k1)
+                nextBreak += 1
+            }
             progress?(min(1, (t - t0) / span))
             var factor = min(5, max(0.2, 0.9 * Double.pow(max(error, 1e-10), -0.2)))
             if lastRejected { factor = min(factor, 1) }

@@ -29,9 +29,16 @@ func outputDirectory(_ text: String) throws -> URL {
 /// `Optimiser` its scenario carries, which the ODEs and the simulator read and result.json records.
 struct OptimiserOptions: ParsableArguments {
     @Option(help: "Learning rate η (a committee's first-layer rate).") var lr = 0.5
+    @Option(help: ArgumentHelp(
+        "Learning-rate schedule η(t) = lr·f(t), multiplying every rate of the model: constant, inverse:T0 (f = 1/(1 + t/T0)), "
+            + "power:T0:P (f = (1 + t/T0)^-P), step:EVERY:FACTOR (f = FACTOR^⌊t/EVERY⌋), cosine:TEND (f = ½(1 + cos(πt/TEND)) up to TEND, 0 after).",
+        valueName: "spec"))
+    var lrSchedule = "constant"
 
-    /// The optimiser these options describe; a rate outside its domain is out of range (status 64).
-    func optimiser() throws -> Optimiser { try Optimiser(learningRate: lr) }
+    /// The optimiser these options describe; a rate or schedule outside its domain is out of range (status 64).
+    func optimiser() throws -> Optimiser {
+        try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule))
+    }
 }
 
 struct SimulationOptions: ParsableArguments {

@@ -14,7 +14,7 @@ struct OnlineClassifier: ParsableCommand {
             error against the noise-free teacher; loss = the population loss E[ℓ]. The square loss diverges for \
             lr ≥ 2(1 + reg); the others cannot.
 
-            result.json keys: model, conventions, settings, t, theory {m, q, eg, loss}, theory_initial, critical_lr, \
+            result.json keys: model, conventions, settings, t, theory {m, q, eg, loss, lr}, theory_initial, critical_lr, \
             simulation {d, seeds, seed, t, rho, mean {m, q, eg, loss}, stderr {…}}, comparison, divergence {theory, \
             simulation}, agreement, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and its plot script. \
             Each observable gets a verdict (agrees / disagrees / not comparable), as for `online linear`.

@@ -20,7 +20,7 @@ struct OnlineCommittee: ParsableCommand {
             that theory and every seed start from the same overlaps. \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
-            result.json keys: model, conventions, settings (with rtol, atol), t, theory {Q, R, v, eg, eg_resolution} (Q, R as \
+            result.json keys: model, conventions, settings (with rtol, atol), t, theory {Q, R, v, eg, eg_resolution, lr} (Q, R as \
             lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, its rounding floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}, alignment}, comparison, agreement, divergence, warnings. Also \
             learning_curve.csv and figures. Unit indices are 1-based everywhere (R12: student unit 1, teacher unit 2; \
@@ -37,7 +37,7 @@ struct OnlineCommittee: ParsableCommand {
             not ReLU, whose ODE has a kink there) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
             writes DIR/stability.json. It is refused with --noise, --teacher random and the options it would \
-            ignore (--q0, --r0, --init, --init-variance, --v0, --heatmap-times, --log-grid).
+            ignore (--q0, --r0, --init, --init-variance, --v0, --heatmap-times, --log-grid, --lr-schedule).
             """)
 
     @OptionGroup var model: CommitteeModelOptions
@@ -75,7 +75,8 @@ struct OnlineCommittee: ParsableCommand {
             }
             let unused = [("--q0", model.q0 != nil), ("--r0", model.r0 != nil), ("--init", model.`init` != nil),
                           ("--init-variance", model.initVariance != nil), ("--v0", model.v0 != nil),
-                          ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid)].filter(\.1).map(\.0)
+                          ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid),
+                          ("--lr-schedule", optimiser.lrSchedule != "constant")].filter(\.1).map(\.0)
             guard unused.isEmpty else {
                 throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "has" : "have") no effect with --stability, which starts at perfect learning and scans the learning rate")
             }
@@ -94,9 +95,9 @@ struct OnlineCommittee: ParsableCommand {
         }
         try resources.check(CommitteeResources.experiment(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
-            learningRate: optimiser.lr, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
+            learningRate: try optimiser.optimiser().peakRate(upTo: tMax), weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
-            initialDimension: simulation.dimension), what: "this run")
+            initialDimension: simulation.dimension, breakpoints: try optimiser.optimiser().schedule.breakpointCount(upTo: tMax)), what: "this run")
         let scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(

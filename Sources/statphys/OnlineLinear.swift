@@ -12,10 +12,12 @@ struct OnlineLinear: ParsableCommand {
             Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q), \
             computed without cancellation (the theory integrates eg itself; the simulation measures ½|w − w*|²/d), \
             so noise-free runs stay accurate and positive down to eg ≈ 1e-14 and below. \
-            Stable iff lr < 2(1 + reg).
+            Stable iff lr < 2(1 + reg) (with a schedule: iff η(t) stays below it).
+            With --lr-schedule SPEC the rate is η(t) = lr·f(t) (constant; inverse:T0, f = 1/(1 + t/T0); power:T0:P; \
+            step:EVERY:FACTOR; cosine:TEND; see the README), in the ODE and at every simulated step.
 
-            result.json keys: model, conventions, settings, t, theory {m, q, eg}, theory_initial, critical_lr, \
-            steady_state, simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
+            result.json keys: model, conventions, settings, t, theory {m, q, eg, lr}, theory_initial, critical_lr, \
+            steady_state (null with a schedule), simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
             agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py. \
             Each observable gets a verdict (agrees / disagrees / not comparable): Student-t per point with seeds − 1 \
             degrees of freedom, Bonferroni over points and observables, α = 0.01.

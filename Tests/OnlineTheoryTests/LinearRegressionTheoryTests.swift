@@ -86,13 +86,13 @@ import Scenarios
         let stable = try LinearRegressionScenario(learningRate: 2.9, noiseVariance: 0.1, weightDecay: lambda, initialSelfOverlap: 0.1)
         #expect(stable.criticalLearningRate == 3)
         let theory = LinearRegressionTheory(scenario: stable)
-        #expect(theory.relaxationRate > 0)
+        #expect(try #require(theory.relaxationRate) > 0)
         let converged = try theory.solve(times: [0, 3000])
         #expect(converged.divergence == nil)
         #expect(abs(converged.q.last! - theory.steadyState()!.q) < 1e-6)
         // The slowest generator eigenvalue changes sign exactly at τ_c.
         let unstable = LinearRegressionTheory(scenario: try LinearRegressionScenario(learningRate: 3.1, noiseVariance: 0.1, weightDecay: lambda))
-        #expect(unstable.relaxationRate < 0)
+        #expect(try #require(unstable.relaxationRate) < 0)
         #expect(unstable.steadyState() == nil)
     }
 

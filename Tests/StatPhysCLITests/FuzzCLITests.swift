@@ -210,6 +210,25 @@ import Testing
 
         cases += refused(demo, "max-memory", badMemory)
         cases.append(Case(arguments: demo + ["--max-memory", "1K"], expected: .refused(64, mention: "max-memory")))
+
+        // Learning-rate schedules, for every online model: a malformed SPEC or a parameter out of its domain is 64 and
+        // says what is wrong; extreme valid ones run (a step schedule with astronomically many steps is refused as
+        // never finishing).
+        for base in [linear, classifier, committee] {
+            cases += refused(base, "lr-schedule", ["inverse:0", "power:1", "step:1:-2", "cosine:nan", "foo", ""], mention: "schedule")
+        }
+        cases += refused(linear, "lr-schedule", ["inverse:-1", "inverse:abc", "power:1:0", "power:1:inf", "step:0:0.5", "step:1:inf",
+                                                 "cosine:0", "constant:1", "inverse:1:2"], mention: "schedule")
+        cases += refused(linear, "lr-schedule", ["step:1e-300:0.5"], mention: "never finish|memory")
+        cases += values(linear, "lr-schedule", ["inverse:1e-300", "inverse:1e300", "power:1e-300:1e300", "cosine:1e-300", "step:1e300:1e300"],
+                        .success)
+        cases += values(classifier, "lr-schedule", ["cosine:0.2"], .success)
+        cases += values(committee, "lr-schedule", ["step:0.1:0.5"], .success)
+        // A rate that jumps to 10³⁰⁰ at t = 0.1 diverges there (linear regression); the classifier's estimate refuses it.
+        cases += values(linear, "lr-schedule", ["step:0.1:1e300"], .diverged)
+        cases += refused(classifier, "lr-schedule", ["step:0.1:1e300"], mention: "never finish")
+        cases.append(Case(arguments: ["online", "committee", "--stability", "--lr-schedule", "inverse:3"],
+                          expected: .refused(64, mention: "--lr-schedule")))
         return cases
     }()
 

@@ -42,7 +42,10 @@ public struct ClassifierSimulator: Sendable {
         let sigma = scenario.noiseVariance.squareRoot(), flip = scenario.flipProbability
         let bound = scenario.divergenceBound(m0: scenario.initialOverlap, q0: scenario.initialSelfOverlap, rho: rho, factor: divergenceFactor)
         let square = scenario.loss == .square
-        let unstable = scenario.criticalLearningRate.map { scenario.learningRate >= $0 } ?? false
+        // With a schedule, the peak η(t) of the run against τ_c.
+        let tEnd = grid.times.last ?? 0
+        let unstable = scenario.criticalLearningRate.map { scenario.optimiser.peakRate(upTo: tEnd) >= $0 } ?? false
+        let rate = scenario.optimiser.rateDescription(upTo: tEnd)
         let run = LinearStudentRun(
             pair: &pair, grid: grid, optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
             slope: { lambda, nu, rng in
@@ -54,14 +57,14 @@ public struct ClassifierSimulator: Sendable {
                 if !m.isFinite || !q.isFinite { return bound.reason(m.isFinite ? "q" : "m", value: m.isFinite ? q : m) }
                 guard square, bound.isExceeded(by: q) else { return nil }
                 return bound.reason("q", value: q) + (unstable
-                    ? ": learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
-                    : " at finite d, although the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the d → ∞ critical "
+                    ? ": \(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
+                    : " at finite d, although the \(rate) is below the d → ∞ critical "
                       + "\(DivergenceBound.format(scenario.criticalLearningRate!))")
             })
         let divergence = run.divergence.map { d in
             d.reason.contains("critical") || !square ? d : Divergence(time: d.time, reason: d.reason + (unstable
-                ? "; learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
-                : "; the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate!))"))
+                ? "; \(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate!))"
+                : "; the \(rate) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate!))"))
         }
         return .init(run: run, rho: rho, divergence: divergence)
     }

@@ -44,7 +44,10 @@ public struct LinearRegressionSimulator: Sendable {
         let sigma = scenario.noiseVariance.squareRoot()
         var bound: DivergenceBound?
         let factor = divergenceFactor
-        let unstable = scenario.learningRate >= scenario.criticalLearningRate
+        // With a schedule, the peak η(t) of the run against τ_c.
+        let tEnd = grid.times.last ?? 0
+        let unstable = scenario.optimiser.peakRate(upTo: tEnd) >= scenario.criticalLearningRate
+        let rate = scenario.optimiser.rateDescription(upTo: tEnd)
         let run = LinearStudentRun(
             pair: &pair, grid: grid, optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, rng: &rng, counter: counter,
             slope: { lambda, nu, rng in lambda - nu - sigma * rng.nextGaussian() },  // ŷ − y
@@ -55,15 +58,15 @@ public struct LinearRegressionSimulator: Sendable {
                 guard limit.isExceeded(by: eg) || !m.isFinite || !q.isFinite else { return nil }
                 let reason = limit.reason("e_g", value: eg)
                 return reason + (unstable
-                    ? ": learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
-                    : " at finite d, although the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the d → ∞ critical "
+                    ? ": \(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
+                    : " at finite d, although the \(rate) is below the d → ∞ critical "
                       + "\(DivergenceBound.format(scenario.criticalLearningRate))")
             })
         // An overflow of the gradient says what overflowed; add whether the rate is past the critical one.
         let divergence = run.divergence.map { d in
             d.reason.contains("critical") ? d : Divergence(time: d.time, reason: d.reason + (unstable
-                ? "; learning rate \(DivergenceBound.format(scenario.learningRate)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
-                : "; the learning rate \(DivergenceBound.format(scenario.learningRate)) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate))"))
+                ? "; \(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate))"
+                : "; the \(rate) is below the critical \(DivergenceBound.format(scenario.criticalLearningRate))"))
         }
         return LinearStudentSeed(run: run, rho: rho, divergence: divergence)
     }

@@ -28,24 +28,27 @@ public struct ClassifierTheory: Sendable {
     public func solve(times: [Double], from initial: LinearOrderParameters? = nil, progress: ((Double) -> Void)? = nil) throws -> ClassifierTheoryResult {
         let start = initial ?? specifiedInitialState
         let system = ClassifierODE(scenario: scenario, rho: start.rho)
-        let tau = scenario.learningRate
+        // With a schedule: the peak of η(t) over the run against τ_c, and the integration restarts at its breakpoints.
+        let optimiser = scenario.optimiser, tEnd = times.last ?? 0
+        let tau = optimiser.peakRate(upTo: tEnd)
         let unstable = scenario.criticalLearningRate.map { tau >= $0 } ?? false
         let bound = scenario.divergenceBound(m0: start.m, q0: start.q, rho: start.rho, factor: divergenceFactor)
         let limit = bound.limit
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in y[1] - limit }
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
+        if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
         let solution = try integrator.solve(system, initialState: [start.m, start.q], outputTimes: times,
                                             events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
-        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2(1 + λ_reg) of the square loss"
+        let rate = optimiser.rateDescription(upTo: tEnd)
+        let instability = "\(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2(1 + λ_reg) of the square loss"
         var divergence = solution.terminalEvent.map { Divergence(time: $0.time, reason: bound.reason("q", value: limit) + ": " + instability) }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
             // of the equations), not a divergence of the dynamics: it stays an error.
             if !breakdown.nonFinite && !unstable { throw ODEError.stepSizeUnderflow(time: breakdown.time) }
             divergence = Divergence(time: breakdown.time, reason: unstable ? "\(breakdown): \(instability)"
-                : "the order parameters overflowed the floating-point range (\(breakdown)); the \(scenario.loss) loss at learning rate "
-                  + "\(DivergenceBound.format(tau)) is stable, so this is not an instability of the dynamics")
+                : "the order parameters overflowed the floating-point range (\(breakdown)); the \(scenario.loss) loss at \(rate) is stable, so this is not an instability of the dynamics")
         }
         return ClassifierTheoryResult(scenario: scenario, times: solution.times, m: solution.component(0), q: solution.component(1),
                                       rho: start.rho, divergence: divergence)

@@ -53,6 +53,7 @@ public struct CommitteeStability: Sendable {
     public func jacobian(learningRate lr: Double) throws -> [Double] {
         var s = scenario
         s.learningRate = lr
+        s.optimiser.schedule = .constant  // the fixed point's stability at the constant rate lr
         s.noiseVariance = 0
         let ode = CommitteeODE(scenario: s, initial: fixedPoint, quadratureOrder: quadratureOrder)
         let y0 = ode.layout.state(of: fixedPoint), n = y0.count

@@ -46,6 +46,9 @@ public struct CommitteeTheory: Sendable {
         }
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
+        let tEnd = times.last ?? 0
+        if integrator.breakpoints.isEmpty { integrator.breakpoints = scenario.optimiser.breakpoints(upTo: tEnd) }
+        let rate = scenario.optimiser.rateDescription(upTo: tEnd)
         let solution = try integrator.solve(ode, initialState: layout.state(of: start), outputTimes: times,
                                             events: limit.isFinite ? [blowUp] : [], progress: progress)
         let states = (0..<solution.times.count).map { index in
@@ -54,7 +57,7 @@ public struct CommitteeTheory: Sendable {
         }
         var divergence = solution.terminalEvent.map {
             Divergence(time: $0.time, reason: bound.reason("a student norm Q_ii", value: limit)
-                       + " at learning rate \(DivergenceBound.format(scenario.learningRate))")
+                       + " at \(rate)")
         }
         if let breakdown = solution.breakdown {
             let state = layout.parameters(breakdown.state[...], t: start.t, v: start.v, vStar: start.vStar)
@@ -64,7 +67,7 @@ public struct CommitteeTheory: Sendable {
             }
             let why = state.invalidity() ?? (breakdown.nonFinite ? "the equations' right-hand side became non-finite"
                                                                   : "the step size collapsed (runaway growth or a singularity)")
-            divergence = Divergence(time: breakdown.time, reason: "\(why) at t = \(breakdown.time), learning rate \(DivergenceBound.format(scenario.learningRate))")
+            divergence = Divergence(time: breakdown.time, reason: "\(why) at t = \(breakdown.time), \(rate)")
         }
         var result = CommitteeTheoryResult(
             times: solution.times, states: states, generalisationError: states.map(ode.generalisationError), divergence: divergence)

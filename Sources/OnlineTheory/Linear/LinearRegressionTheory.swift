@@ -29,22 +29,27 @@ public struct LinearRegressionTheory: Sendable {
     }
 
     /// Critical learning rate τ_c = 2(1 + λ): the q-equation's own coefficient τ² − 2τ(1+λ) is negative
-    /// (and the fixed point stable) iff τ < τ_c. The m-equation is stable for every τ > 0.
+    /// (and the fixed point stable) iff τ < τ_c. The m-equation is stable for every τ > 0. With a schedule it is the
+    /// critical instantaneous rate: e_g grows while η(t) > τ_c, and the dynamics cannot diverge if η(t) < τ_c throughout.
     public var criticalLearningRate: Double { scenario.criticalLearningRate }
 
-    /// The fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ); `nil` when τ ≥ τ_c.
+    /// The fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ); `nil` when τ ≥ τ_c or the
+    /// learning rate is scheduled.
     public func steadyState(rho: Double? = nil) -> LinearOrderParameters? {
         scenario.steadyState(rho: rho ?? scenario.teacherNorm)
     }
 
-    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²).
-    public var relaxationRate: Double {
+    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²); `nil` with a
+    /// schedule (no constant generator).
+    public var relaxationRate: Double? {
+        guard scenario.optimiser.isConstant else { return nil }
         let tau = scenario.learningRate, lambda = scenario.weightDecay
         return min(tau * (1 + lambda), 2 * tau * (1 + lambda) - tau * tau)
     }
 
     /// The exact solution y(t) = exp(tÂ) ŷ(0) of the augmented system Â = [[A, b], [0, 0]], ŷ = (m, q, 1):
-    /// valid for every τ, including τ = τ_c where A is singular.
+    /// valid for every τ, including τ = τ_c where A is singular. It is the solution at the constant base rate τ: with a
+    /// schedule, that of one constant piece (a step schedule's pieces compose: see the tests).
     public func exactSolution(at time: Double, from initial: LinearOrderParameters) -> LinearOrderParameters {
         let (a, b) = LinearRegressionODE(scenario: scenario, rho: initial.rho).generator
         let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
@@ -57,7 +62,7 @@ public struct LinearRegressionTheory: Sendable {
     /// e_g(t) exactly, without cancellation: the (m, e_g) route of `LinearRegressionErrorODE`, e_g(t) the second
     /// row of exp(tÂ)·(m(0), e_g(0), 1) with Â = [[A, b], [0, 0]] its augmented generator. For σ² = λ = 0 the row is
     /// (0, e^{(τ² − 2τ)t}, 0): e_g(t) = e_g(0)·e^{(τ² − 2τ)t} to rounding, at any depth. `initialError` defaults to
-    /// ½(ρ − 2m(0) + q(0)).
+    /// ½(ρ − 2m(0) + q(0)). At the constant base rate τ, like `exactSolution`.
     public func exactGeneralisationError(at time: Double, from initial: LinearOrderParameters, initialError: Double? = nil) -> Double {
         let (a, b) = LinearRegressionErrorODE(scenario: scenario, rho: initial.rho).generator
         let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
@@ -84,7 +89,10 @@ public struct LinearRegressionTheory: Sendable {
         let start = initial ?? specifiedInitialState
         let e0 = initialError ?? start.generalisationError
         let system = LinearRegressionErrorODE(scenario: scenario, rho: start.rho)
-        let tau = scenario.learningRate, critical = criticalLearningRate
+        // With a schedule the criterion is the peak of η(t) over the run (exact for a linear system: e_g can grow only
+        // while η(t) > τ_c), and the integration restarts at the schedule's breakpoints.
+        let optimiser = scenario.optimiser, tEnd = times.last ?? 0
+        let tau = optimiser.peakRate(upTo: tEnd), critical = criticalLearningRate
         let unstable = tau >= critical
         let bound = divergenceBound(from: start)
         let limit = bound.limit, rho = start.rho
@@ -93,10 +101,13 @@ public struct LinearRegressionTheory: Sendable {
         }
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
+        if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
             // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(τ(2(1+λ) + τ)).
-            integrator.initialStep = 1e-4 / (tau * (2 * (1 + scenario.weightDecay) + tau))
+            // (With a schedule, the rate at the start.)
+            let tau0 = optimiser.rate(at: times.first ?? 0)
+            if tau0 > 0 && tau0.isFinite { integrator.initialStep = 1e-4 / (tau0 * (2 * (1 + scenario.weightDecay) + tau0)) }
         }
         let solution = try integrator.solve(
             system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
@@ -106,10 +117,12 @@ public struct LinearRegressionTheory: Sendable {
         // value is smaller still), and prints as 0 (`eg-underflow` warning in the CLI).
         let m = solution.component(0), q = solution.component(1)
         let e = solution.component(2).map { abs($0) < Self.underflowFloor ? 0 : $0 }
-        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
+        let rate = optimiser.rateDescription(upTo: tEnd)
+        let instability = "\(rate) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
+        let growth = optimiser.isConstant ? "e_g grows like e^(rt), r = τ² − 2τ(1 + λ)" : "e_g grows while η(t) > τ_c, at up to r = τ² − 2τ(1 + λ)"
         var divergence = solution.terminalEvent.map {
             Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
-                       + " (e_g grows like e^(rt), r = τ² − 2τ(1 + λ) = \(DivergenceBound.format(tau * tau - 2 * tau * (1 + scenario.weightDecay))))")
+                       + " (\(growth) = \(DivergenceBound.format(tau * tau - 2 * tau * (1 + scenario.weightDecay))))")
         }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
@@ -117,8 +130,8 @@ public struct LinearRegressionTheory: Sendable {
             if !breakdown.nonFinite && !unstable { throw ODEError.stepSizeUnderflow(time: breakdown.time) }
             divergence = Divergence(time: breakdown.time, reason: unstable
                 ? "\(breakdown): \(instability)"
-                : "the order parameters overflowed the floating-point range (\(breakdown)); the learning rate "
-                  + "\(DivergenceBound.format(tau)) is below the critical \(DivergenceBound.format(critical)), so this is not an instability of the dynamics")
+                : "the order parameters overflowed the floating-point range (\(breakdown)); the \(rate) "
+                  + "is below the critical \(DivergenceBound.format(critical)), so this is not an instability of the dynamics")
         }
         return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence, generalisationError: e)
     }

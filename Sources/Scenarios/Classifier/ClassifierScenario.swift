@@ -81,7 +81,8 @@ extension ClassifierScenario {
 extension ClassifierScenario {
     /// For the square loss below τ_c, the fixed point's q* = [τ(1 − 2m*a/ρ) + 2m*a/ρ] / (2(1 + λ_reg) − τ) with
     /// m* = a/(1 + λ_reg) and a = E[yν] (the square loss is linear regression onto y = ±1: dm/dt = τ(a − m) − τλ_reg m,
-    /// dq/dt = −2τ(q − ma/ρ) + τ²(q − 2ma/ρ + 1) − 2τλ_reg q). `nil` for the other losses or τ ≥ τ_c.
+    /// dq/dt = −2τ(q − ma/ρ) + τ²(q − 2ma/ρ + 1) − 2τλ_reg q). `nil` for the other losses or τ ≥ τ_c. With a
+    /// schedule, the fixed point of the base rate τ (the divergence bound's scale).
     public func squareLossSteadySelfOverlap(rho: Double) -> Double? {
         guard loss == .square, let critical = criticalLearningRate, learningRate < critical else { return nil }
         // With q = 0 the student's field vanishes and ℓ' = −y, so E[ℓ'ν] = −E[yν].

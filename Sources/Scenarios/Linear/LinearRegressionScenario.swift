@@ -57,8 +57,13 @@ public struct LinearRegressionScenario: Sendable, Hashable {
     public var criticalLearningRate: Double { 2 * (1 + weightDecay) }
 
     /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ) for teacher norm `rho`;
-    /// `nil` when τ ≥ τ_c.
+    /// `nil` when τ ≥ τ_c or the learning rate is scheduled (no fixed point: the equations depend on t).
     public func steadyState(rho: Double) -> LinearOrderParameters? {
+        optimiser.isConstant ? fixedPoint(rho: rho) : nil
+    }
+
+    /// The fixed point of the equations at the constant base rate τ (`steadyState` whatever the schedule).
+    func fixedPoint(rho: Double) -> LinearOrderParameters? {
         let tau = learningRate, lambda = weightDecay
         guard tau < criticalLearningRate else { return nil }
         let m = rho / (1 + lambda)
@@ -68,20 +73,27 @@ public struct LinearRegressionScenario: Sendable, Hashable {
 
     /// The fixed point's e_g* = [½τσ² + λ²ρ/(1+λ)] / (2(1+λ) − τ) in closed form, from de/dt = 0 in the (m, e_g)
     /// equations (`LinearRegressionErrorODE`) with ρ − m* = λρ/(1+λ): exactly 0 for σ² = λ = 0, where ½(ρ − 2m* + q*)
-    /// of the fixed point's O(1) overlaps cancels to ±1e-17. `nil` when τ ≥ τ_c.
+    /// of the fixed point's O(1) overlaps cancels to ±1e-17. `nil` when τ ≥ τ_c or the learning rate is scheduled.
     public func steadyStateGeneralisationError(rho: Double) -> Double? {
+        optimiser.isConstant ? fixedPointGeneralisationError(rho: rho) : nil
+    }
+
+    /// e_g of the fixed point at the constant base rate τ, whatever the schedule.
+    func fixedPointGeneralisationError(rho: Double) -> Double? {
         let tau = learningRate, lambda = weightDecay
         guard tau < criticalLearningRate else { return nil }
         return (0.5 * tau * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - tau)
     }
 
     /// The scale a trajectory from `start` is measured against (theory and simulation alike): the largest of ρ, σ²,
-    /// |m(0)|, q(0), e_g(0) and, below τ_c, the steady state's q* and e_g* (which grow like 1/(τ_c − τ)).
+    /// |m(0)|, q(0), e_g(0) and, below τ_c, the steady state's q* and e_g* (which grow like 1/(τ_c − τ)). With a
+    /// schedule, q* and e_g* are those of the base rate τ (labelled so): the scale of a run that starts there.
     public func divergenceBound(from start: LinearOrderParameters, factor: Double = DivergenceBound.defaultFactor) -> DivergenceBound {
         var scales = [("ρ", start.rho), ("σ²", noiseVariance), ("|m(0)|", start.m), ("q(0)", start.q),
                       ("e_g(0)", start.generalisationError)]
-        if let steady = steadyState(rho: start.rho), let eStar = steadyStateGeneralisationError(rho: start.rho) {
-            scales += [("q*", steady.q), ("e_g*", eStar)]
+        if let steady = fixedPoint(rho: start.rho), let eStar = fixedPointGeneralisationError(rho: start.rho) {
+            let at = optimiser.isConstant ? "" : " at the base rate"
+            scales += [("q*" + at, steady.q), ("e_g*" + at, eStar)]
         }
         return DivergenceBound(scales: scales, factor: factor)
     }

@@ -9,17 +9,22 @@
 public struct Optimiser: Sendable, Hashable {
     /// The base learning rate η (the first-layer rate of a committee).
     public var learningRate: Double
+    /// The learning-rate schedule f(t), η(t) = η f(t) (`constant` by default). It multiplies every rate of the model,
+    /// a committee's second layer too. Combination with other optimiser options: the schedule multiplies the per-step
+    /// rate, whatever else the step does (a mini-batch's gradient, a momentum's velocity), so η(t) replaces η there.
+    public var schedule: LearningRateSchedule = .constant
 
-    /// Plain SGD at the constant rate `learningRate`; throws (out of range) unless it is positive and finite.
-    public init(learningRate: Double) throws {
+    /// SGD at the base rate `learningRate` with `schedule`; throws (out of range) unless the rate is positive and finite.
+    public init(learningRate: Double, schedule: LearningRateSchedule = .constant) throws {
         try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
         self.learningRate = learningRate
+        self.schedule = schedule
     }
 
     /// f(t) = η(t)/η, the factor by which every learning rate of the model (a committee's second layer too) is
-    /// multiplied at time t: 1 for a constant rate.
+    /// multiplied at time t: the schedule's (1 for a constant rate).
     @inlinable
-    public func factor(at time: Double) -> Double { 1 }
+    public func factor(at time: Double) -> Double { schedule.factor(at: time) }
 
     /// η(t) = η f(t).
     @inlinable
@@ -38,7 +43,25 @@ public struct Optimiser: Sendable, Hashable {
 
     /// Whether η(t) is the same at every t: then the closed forms of the constant-rate theory (fixed points, critical
     /// rates, relaxation rates, matrix exponentials) apply.
-    public var isConstant: Bool { true }
+    public var isConstant: Bool { schedule.isConstant }
+
+    /// The times in (0, `time`) where η(t) or its derivative jumps (`LearningRateSchedule.breakpoints(in:)`): an ODE
+    /// integration over [0, `time`] stops and restarts there (`DormandPrince54.breakpoints`).
+    public func breakpoints(upTo time: Double) -> [Double] { time > 0 ? schedule.breakpoints(in: 0...time) : [] }
+
+    /// The largest η(t) on [0, `time`] (`LearningRateSchedule.peakFactor(upTo:)`): what a stability criterion on the
+    /// rate (linear regression's τ_c) is checked against; `learningRate` for a constant rate.
+    public func peakRate(upTo time: Double) -> Double { learningRate * schedule.peakFactor(upTo: time) }
+
+    /// The rate for messages: "learning rate 0.5" for a constant rate, "scheduled learning rate η(t) = 0.5 × inverse:10
+    /// (peak 0.5)" with a schedule, the peak taken over [0, `time`] (`peakRate(upTo:)`).
+    public func rateDescription(upTo time: Double) -> String {
+        guard !isConstant else { return "learning rate \(Self.format(learningRate))" }
+        return "scheduled learning rate η(t) = \(Self.format(learningRate)) × \(schedule) (peak \(Self.format(peakRate(upTo: time))))"
+    }
+
+    /// Three significant digits (as `DivergenceBound.format`).
+    static func format(_ x: Double) -> String { DivergenceBound.format(x) }
 }
 
 /// What an online ODE needs of the optimiser at one time: every term linear in the step (the mean update, weight

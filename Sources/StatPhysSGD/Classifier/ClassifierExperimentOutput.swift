@@ -5,7 +5,7 @@ import Reporting
 import Scenarios
 
 extension ClassifierExperimentResult {
-    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`, `loss`},
+    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`, `loss`, `lr`},
     /// `theory_initial`, `critical_lr`, `simulation` {`d`, `seeds`, `seed`, `t`, `rho`, `mean` {…}, `stderr` {…}},
     /// `comparison`, `divergence`.
     public var json: JSONValue {
@@ -32,7 +32,7 @@ extension ClassifierExperimentResult {
                 + "rho = |w*|^2/d; eg = arccos(m/sqrt(q*rho))/pi (error against the noise-free teacher); loss = E[l] (population)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
-            ("theory", .object(observables.map { ($0.name, .numbers($0.theory)) })),
+            ("theory", .object(observables.map { ($0.name, .numbers($0.theory)) } + [("lr", .numbers(s.optimiser.rates(on: times)))])),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", s.criticalLearningRate.map(JSONValue.number) ?? .null),
         ]
@@ -54,11 +54,11 @@ extension ClassifierExperimentResult {
         return .object(members)
     }
 
-    /// One row per output time that theory or simulation reached: t, the theory of each observable, then (if
+    /// One row per output time that theory or simulation reached: t, η(t) (`lr`), the theory of each observable, then (if
     /// simulated) mean and stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
         let grid = tableGrid(theory: times, simulation: simulation?.times)
-        var columns: [(String, [Double])] = [("t", grid)] + observables.map { ("\($0.name)_theory", $0.theory.padded(to: grid.count)) }
+        var columns: [(String, [Double])] = [("t", grid), ("lr", experiment.scenario.optimiser.rates(on: grid))] + observables.map { ("\($0.name)_theory", $0.theory.padded(to: grid.count)) }
         for (name, _, stats) in observables {
             guard let stats else { continue }
             columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
@@ -84,7 +84,8 @@ extension ClassifierExperimentResult {
         return table
     }
 
-    /// m, q, ε_g and the loss against t: theory as lines, simulation as mean ± standard error.
+    /// m, q, ε_g and the loss against t: theory as lines, simulation as mean ± standard error; with a learning-rate
+    /// schedule, a fifth panel shows η(t).
     public var learningCurveFigure: Figure {
         let t = times
         let labels = ["m = w·w*/d", "q = |w|²/d", "classification error ε_g", "population loss E[ℓ]"]
@@ -102,8 +103,9 @@ extension ClassifierExperimentResult {
                          yScale: index == 2 ? .log : .linear, series: series)
         }
         let s = experiment.scenario
-        return Figure(panels: panels, columns: 2,
-                      title: "Online SGD, \(s.loss) loss: τ = \(s.learningRate), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
+        let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times), logarithmicTime: experiment.logarithmicGrid)
+        return Figure(panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 2 : 3,
+                      title: "Online SGD, \(s.loss) loss: τ = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
     }
 
     /// Writes `result.json`, `learning_curve.csv` and the figure `learning_curve.svg` (+ PNG, data, plot script).

@@ -4,13 +4,13 @@ extension ClassifierExperiment: ResourceEstimating {
     /// As for regression; the ODE evaluates Gaussian integrals (about 10⁴ operations) per right-hand side.
     public var resourceEstimate: ResourceEstimate {
         LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, fastestRate: fastestRate,
-                                      operationsPerEvaluation: 1e4)
+                                      operationsPerEvaluation: 1e4, breakpoints: scenario.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 
     /// As for regression with the square loss; the other losses have |L'| ≤ 1 and L'' ≤ 1, so that the linear part
-    /// of their dynamics decays at most at 2τ(1 + λ).
+    /// of their dynamics decays at most at 2τ(1 + λ). With a schedule, τ is the peak of η(t) up to t_max.
     var fastestRate: Double {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.optimiser.peakRate(upTo: tMax), lambda = scenario.weightDecay
         return scenario.loss == .square ? LinearExperiment.fastestRate(learningRate: tau, weightDecay: lambda) : 2 * tau * (1 + lambda)
     }
 }

@@ -6,7 +6,8 @@ import Scenarios
 
 extension CommitteeExperimentResult {
     /// ε_g (log scale), every R_in and every Q_ik against t: theory as lines, simulation as mean ± standard error.
-    /// On a logarithmic grid the time axis is logarithmic too, which shows the plateau and its escape.
+    /// On a logarithmic grid the time axis is logarithmic too, which shows the plateau and its escape. With a
+    /// learning-rate schedule, a fourth panel shows η(t).
     public var learningCurveFigure: Figure {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
         let logTime = experiment.logarithmicGrid
@@ -47,9 +48,10 @@ extension CommitteeExperimentResult {
             Panel(xLabel: "t = steps/d", yLabel: "student overlap Q", xScale: xScale,
                   legend: k * (k + 1) / 2 <= 9 ? .best : .none, series: entries(\.q, columns: k, name: "Q", upper: true)),
         ]
+        let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times), logarithmicTime: logTime)
         return Figure(
-            panels: panels, columns: 3,
-            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): η = \(s.learningRate), σ² = \(s.noiseVariance)")
+            panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 3 : 2,
+            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): η = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance)")
     }
 
     /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`.

@@ -5,7 +5,7 @@ import Scenarios
 
 extension CommitteeExperimentResult {
     /// The `result.json` document (keys documented in the README and `statphys online committee --help`):
-    /// `model`, `conventions`, `settings`, `t`, `theory` {`Q`, `R`, `v`, `eg`} (Q and R as lists over t of
+    /// `model`, `conventions`, `settings`, `t`, `theory` {`Q`, `R`, `v`, `eg`, `eg_resolution`, `lr`} (Q and R as lists over t of
     /// K×K and K×M nested lists), `theory_initial`, `simulation` {`d`, `seeds`, `seed`, `t`, `T`, `mean`,
     /// `stderr` with the same keys as `theory`}, `comparison`, `divergence`.
     public var json: JSONValue {
@@ -42,7 +42,7 @@ extension CommitteeExperimentResult {
             ("settings", .object(settings)),
             ("t", .numbers(times)),
             ("theory", Self.trajectory(theory.states, eg: theory.resolvedGeneralisationError, k: k, m: m,
-                                       resolution: theory.generalisationErrorResolution)),
+                                       resolution: theory.generalisationErrorResolution, lr: s.optimiser.rates(on: times))),
             ("theory_initial", .object([
                 ("Q", .matrix(theoryStart.q[...], rows: k, columns: k)), ("R", .matrix(theoryStart.r[...], rows: k, columns: m)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)), ("v", .numbers(theoryStart.v)),
@@ -81,7 +81,8 @@ extension CommitteeExperimentResult {
     }
 
     /// With `resolution`, also `eg_resolution` (eg is null where below it).
-    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil) -> JSONValue {
+    static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil,
+                           lr: [Double]? = nil) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("Q", .array(states.map { .matrix($0.q[...], rows: k, columns: k) })),
             ("R", .array(states.map { .matrix($0.r[...], rows: k, columns: m) })),
@@ -89,6 +90,7 @@ extension CommitteeExperimentResult {
             ("eg", .numbers(eg)),
         ]
         if let resolution { members.append(("eg_resolution", .numbers(resolution))) }
+        if let lr { members.append(("lr", .numbers(lr))) }
         return .object(members)
     }
 
@@ -111,7 +113,7 @@ extension CommitteeExperimentResult {
     public var csv: CSVTable {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
         let grid = tableGrid(theory: times, simulation: simulation?.times)
-        var columns: [(String, [Double])] = [("t", grid), ("eg_theory", theory.resolvedGeneralisationError.padded(to: grid.count)),
+        var columns: [(String, [Double])] = [("t", grid), ("lr", s.optimiser.rates(on: grid)), ("eg_theory", theory.resolvedGeneralisationError.padded(to: grid.count)),
                                               ("eg_theory_resolution", theory.generalisationErrorResolution.padded(to: grid.count))]
         var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
         for i in 0..<k { for n in 0..<m { entries.append((CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, i * m + n)) } }

@@ -34,16 +34,17 @@ public enum CommitteeResources {
     }
 
     /// The theory and, with `simulation`, the simulation of a committee run with `points` output times.
-    /// `initialDimension`: a theory-only run with a random student draws one at this d.
+    /// `initialDimension`: a theory-only run with a random student draws one at this d. `learningRate`: the peak of η(t);
+    /// each of a schedule's `breakpoints` restarts the integrator (about 12 more evaluations) and is held in a list.
     public static func experiment(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
                                   learningRate: Double, weightDecay: Double = 0, tMax: Double, points: Int, quadratureOrder: Int,
-                                  simulation: SimulationSettings?, initialDimension: Int?) -> ResourceEstimate {
+                                  simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0) -> ResourceEstimate {
         let state = stateSize(studentUnits: k, teacherUnits: m), n = Double(points)
         let fields = Double(k) + Double(m)
         let seeds = Double(simulation?.seeds ?? 0)
         // Theory states and integrator stages, the simulated states of every seed, and the text of the output.
-        var bytes = n * state * 8 * (2 + seeds) + 20 * state * 8 + n * state * 3 * 20 + 1_000_000
-        var operations = evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax)
+        var bytes = n * state * 8 * (2 + seeds) + 20 * state * 8 + n * state * 3 * 20 + 1_000_000 + 32 * breakpoints
+        var operations = (evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax) + 12 * breakpoints)
             * rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder)
         var detail = "K = \(k), M = \(m): \(TextTableNumber.short(state)) order parameters at \(points) output times"
         if let simulation {
@@ -66,8 +67,9 @@ extension CommitteeExperiment: ResourceEstimating {
         let s = scenario
         return CommitteeResources.experiment(
             studentUnits: s.studentUnits, teacherUnits: s.teacherUnits, student: s.studentActivation, teacher: s.teacherActivation,
-            learningRate: s.learningRate, weightDecay: s.weightDecay, tMax: tMax, points: points, quadratureOrder: quadratureOrder, simulation: simulation,
-            initialDimension: s.specifiedInitialState == nil ? initialDimension : nil)
+            learningRate: s.optimiser.peakRate(upTo: tMax), weightDecay: s.weightDecay, tMax: tMax, points: points, quadratureOrder: quadratureOrder, simulation: simulation,
+            initialDimension: s.specifiedInitialState == nil ? initialDimension : nil,
+            breakpoints: s.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 }
 

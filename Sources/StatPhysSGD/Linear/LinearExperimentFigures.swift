@@ -2,7 +2,8 @@ import OnlineTheory
 import Plotting
 
 extension LinearExperimentResult {
-    /// m, q and e_g against t: theory as lines, simulation as mean ± standard error, the steady state dashed.
+    /// m, q and e_g against t: theory as lines, simulation as mean ± standard error, the steady state dashed; with a
+    /// learning-rate schedule, a fourth panel shows η(t).
     public var learningCurveFigure: Figure {
         let t = times
         let model = LinearRegressionTheory(scenario: experiment.scenario)
@@ -29,8 +30,9 @@ extension LinearExperimentResult {
                          series: series)
         }
         let s = experiment.scenario
+        let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times))
         return Figure(
-            panels: panels, columns: 3,
-            title: "Online SGD, linear regression: τ = \(s.learningRate), σ² = \(s.noiseVariance), λ = \(s.weightDecay)")
+            panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 3 : 2,
+            title: "Online SGD, linear regression: τ = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance), λ = \(s.weightDecay)")
     }
 }

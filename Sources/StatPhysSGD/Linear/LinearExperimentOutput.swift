@@ -4,8 +4,8 @@ import Scenarios
 
 extension LinearExperimentResult {
     /// The `result.json` document. Keys (documented in the README):
-    /// `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`}, `theory_initial`, `steady_state`,
-    /// `critical_lr`, `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…}, `stderr` {…}}, `comparison`, `divergence`.
+    /// `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`, `lr`}, `theory_initial`, `steady_state` (null
+    /// past τ_c or with a schedule), `critical_lr` (with a schedule: the critical instantaneous η(t)), `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…}, `stderr` {…}}, `comparison`, `divergence`.
     public var json: JSONValue {
         let scenario = experiment.scenario
         let model = LinearRegressionTheory(scenario: scenario)
@@ -28,7 +28,8 @@ extension LinearExperimentResult {
                 + "m = w.w*/d, q = |w|^2/d, rho = |w*|^2/d, eg = (rho - 2m + q)/2 (noise-free)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
-            ("theory", .object([("m", .numbers(theory.m)), ("q", .numbers(theory.q)), ("eg", .numbers(theory.generalisationError))])),
+            ("theory", .object([("m", .numbers(theory.m)), ("q", .numbers(theory.q)), ("eg", .numbers(theory.generalisationError)),
+                                ("lr", .numbers(scenario.optimiser.rates(on: times)))])),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", .number(model.criticalLearningRate)),
         ]
@@ -60,12 +61,12 @@ extension LinearExperimentResult {
         return .object(members)
     }
 
-    /// One row per output time that theory or simulation reached: t, theory m, q, eg, then (if simulated) mean and
+    /// One row per output time that theory or simulation reached: t, the learning rate η(t) (`lr`), theory m, q, eg, then (if simulated) mean and
     /// stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
         let grid = tableGrid(theory: times, simulation: simulation?.times)
         var columns: [(String, [Double])] = [
-            ("t", grid), ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
+            ("t", grid), ("lr", experiment.scenario.optimiser.rates(on: grid)), ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
             ("eg_theory", theory.generalisationError.padded(to: grid.count)),
         ]
         if let simulation {

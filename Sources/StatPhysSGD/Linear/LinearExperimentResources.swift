@@ -11,11 +11,12 @@ enum LinearModelResources {
     /// one update). The ODE costs `operationsPerEvaluation` per right-hand side, and the explicit adaptive
     /// integrator needs about 6(100 + points + t_max·r/3) of them for the fastest decay rate r of the dynamics (its
     /// stability region reaches about 3 on the negative axis), which makes a stiff run (large λ) as long as it is.
+    /// Each of a schedule's `breakpoints` restarts the integrator (about 12 more evaluations) and is held in a list.
     static func estimate(points: Int, tMax: Double, simulation: SimulationSettings?, fastestRate rate: Double,
-                         operationsPerEvaluation: Double) -> ResourceEstimate {
+                         operationsPerEvaluation: Double, breakpoints: Double = 0) -> ResourceEstimate {
         let n = Double(points)
-        var bytes = n * bytesPerPoint + 1_000_000
-        var operations = 6 * (100 + n + tMax * rate / 3) * operationsPerEvaluation
+        var bytes = n * bytesPerPoint + 1_000_000 + 32 * breakpoints
+        var operations = 6 * (100 + n + tMax * rate / 3) * operationsPerEvaluation + 12 * breakpoints * operationsPerEvaluation
         var detail = "\(points) output times"
         if let simulation {
             let d = Double(simulation.dimension), seeds = Double(simulation.seeds)
@@ -36,11 +37,11 @@ enum TextTableNumber {
 }
 
 extension LinearExperiment: ResourceEstimating {
-    /// The ODE's right-hand side is a few operations.
+    /// The ODE's right-hand side is a few operations. With a schedule, the rates are the peak of η(t) up to t_max.
     public var resourceEstimate: ResourceEstimate {
         LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation,
-                                      fastestRate: Self.fastestRate(learningRate: scenario.learningRate, weightDecay: scenario.weightDecay),
-                                      operationsPerEvaluation: 20)
+                                      fastestRate: Self.fastestRate(learningRate: scenario.optimiser.peakRate(upTo: tMax), weightDecay: scenario.weightDecay),
+                                      operationsPerEvaluation: 20, breakpoints: scenario.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 
     /// The q-equation's decay rate 2τ(1 + λ) − τ² (plus the m-equation's τ(1 + λ), bounded by it) while stable; above
