@@ -29,9 +29,11 @@ func outputDirectory(_ text: String) throws -> URL {
 /// `Optimiser` its scenario carries, which the ODEs and the simulator read and result.json records.
 struct OptimiserOptions: ParsableArguments {
     @Option(help: "Learning rate η (a committee's first-layer rate).") var lr = 0.5
+    @Option(help: "Mini-batch size B ≥ 1: each step averages the gradient over B fresh samples (the η² noise terms get 1/B; t stays steps/d).")
+    var batch = 1
 
-    /// The optimiser these options describe; a rate outside its domain is out of range (status 64).
-    func optimiser() throws -> Optimiser { try Optimiser(learningRate: lr) }
+    /// The optimiser these options describe; a rate or batch size outside its domain is out of range (status 64).
+    func optimiser() throws -> Optimiser { try Optimiser(learningRate: lr, batchSize: batch) }
 }
 
 struct SimulationOptions: ParsableArguments {

@@ -86,18 +86,20 @@ struct OnlineCommittee: ParsableCommand {
     func run() throws {
         let student = try Activation.named(model.activation)
         let teacher = try model.teacherActivation.map(Activation.named) ?? student
+        // Built first, so that a rate or batch size out of its domain is reported as such (64), not as a cost.
+        let optimiser = try self.optimiser.optimiser()
         if stability {
             try resources.check(CommitteeResources.stability(
                 studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
                 quadratureOrder: model.quadratureOrder), what: "the stability analysis")
-            return try runStability(try model.scenario(optimiser: try optimiser.optimiser(), noise: noise))
+            return try runStability(try model.scenario(optimiser: optimiser, noise: noise))
         }
         try resources.check(CommitteeResources.experiment(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
-            learningRate: optimiser.lr, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
+            learningRate: optimiser.learningRate, batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension), what: "this run")
-        let scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
+        let scenario = try model.scenario(optimiser: optimiser, noise: noise)
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,

@@ -22,7 +22,7 @@ public struct ClassifierTheory: Sendable {
 
     /// Integrates the ODEs from `initial` (default: the scenario's) over `times` (increasing, from t = 0).
     ///
-    /// Past stability (square loss, τ ≥ 2(1 + λ_reg)) the run stops where q passes `divergenceFactor` × the problem's
+    /// Past stability (square loss, τ ≥ 2B(1 + λ_reg)) the run stops where q passes `divergenceFactor` × the problem's
     /// scale, and the result carries the time in `divergence`. Otherwise only an overflow of the floating-point range
     /// stops it (reported as such). The arrays hold the grid points reached (at least the initial one).
     public func solve(times: [Double], from initial: LinearOrderParameters? = nil, progress: ((Double) -> Void)? = nil) throws -> ClassifierTheoryResult {
@@ -37,7 +37,9 @@ public struct ClassifierTheory: Sendable {
         integrator.stopsAtBreakdown = true
         let solution = try integrator.solve(system, initialState: [start.m, start.q], outputTimes: times,
                                             events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
-        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2(1 + λ_reg) of the square loss"
+        let batch = scenario.optimiser.batchSize
+        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = "
+            + (batch == 1 ? "2(1 + λ_reg)" : "2B(1 + λ_reg) with batch B = \(batch)") + " of the square loss"
         var divergence = solution.terminalEvent.map { Divergence(time: $0.time, reason: bound.reason("q", value: limit) + ": " + instability) }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
