@@ -34,10 +34,12 @@ struct OptimiserOptions: ParsableArguments {
             + "power:T0:P (f = (1 + t/T0)^-P), step:EVERY:FACTOR (f = FACTOR^⌊t/EVERY⌋), cosine:TEND (f = ½(1 + cos(πt/TEND)) up to TEND, 0 after).",
         valueName: "spec"))
     var lrSchedule = "constant"
+    @Option(help: "Mini-batch size B ≥ 1: each step averages the gradient over B fresh samples (the η² noise terms get 1/B; t stays steps/d).")
+    var batch = 1
 
-    /// The optimiser these options describe; a rate or schedule outside its domain is out of range (status 64).
+    /// The optimiser these options describe; a rate, schedule or batch size outside its domain is out of range (status 64).
     func optimiser() throws -> Optimiser {
-        try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule))
+        try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule), batchSize: batch)
     }
 }
 

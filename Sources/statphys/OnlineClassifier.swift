@@ -9,12 +9,13 @@ struct OnlineClassifier: ParsableCommand {
         discussion: """
             Model: x ~ N(0, I_d), label y = sign(w*·x/√d + σζ) with noise variance σ² (--noise), flipped with probability \
             --flip; student field λ = w·x/√d, prediction sign(λ). Loss ℓ(y, λ) = L(yλ): logistic log(1 + e^(−z)), hinge \
-            max(0, 1 − z), perceptron max(0, −z), square ½(1 − z)². Step: w ← w − lr·[ℓ'(y, λ) x/√d + (reg/d) w], one \
-            fresh sample per step, t = steps/d. Order parameters m = w·w*/d, q = |w|²/d; eg = arccos(m/√(qρ))/π, the \
+            max(0, 1 − z), perceptron max(0, −z), square ½(1 − z)². Step: w ← w − lr·[ℓ'(y, λ) x/√d + (reg/d) w] with the \
+            gradient averaged over --batch B fresh samples (default 1; the lr² terms get 1/B), t = steps/d. Order parameters m = w·w*/d, q = |w|²/d; eg = arccos(m/√(qρ))/π, the \
             error against the noise-free teacher; loss = the population loss E[ℓ]. The square loss diverges for \
-            lr ≥ 2(1 + reg); the others cannot.
+            lr ≥ 2B(1 + reg); the others cannot.
 
-            result.json keys: model, conventions, settings, t, theory {m, q, eg, loss, lr}, theory_initial, critical_lr, \
+            result.json keys: model, conventions, settings (with lr, lr_schedule, batch), t, samples (t·B, also a CSV column), \
+            theory {m, q, eg, loss, lr}, theory_initial, critical_lr, \
             simulation {d, seeds, seed, t, rho, mean {m, q, eg, loss}, stderr {…}}, comparison, divergence {theory, \
             simulation}, agreement, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and its plot script. \
             Each observable gets a verdict (agrees / disagrees / not comparable), as for `online linear`.

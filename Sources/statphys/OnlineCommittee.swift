@@ -9,8 +9,8 @@ struct OnlineCommittee: ParsableCommand {
         discussion: """
             Model: student φ(x) = Σ_k v_k g(w_k·x/√d) with K units, teacher φ*(x) = Σ_n v*_n g*(w*_n·x/√d) with M \
             units, y = φ*(x) + σζ with noise variance σ² (--noise). Step: w_k ← (1 − lr·reg/d) w_k \
-            + (lr/√d) v_k g'(λ_k) Δ x, Δ = y − φ(x); with --second-layer trained also v_k ← v_k + (lr2/d) g(λ_k) Δ. \
-            Time t = steps/d. Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d; eg = ½E[(φ − φ*)²]. \
+            + (lr/√d) v_k g'(λ_k) Δ x, Δ = y − φ(x); with --second-layer trained also v_k ← v_k + (lr2/d) g(λ_k) Δ; \
+            with --batch B both updates are averaged over B fresh samples (the lr² terms get 1/B). Time t = steps/d. Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d; eg = ½E[(φ − φ*)²]. \
             Default v = v* = 1 (soft committee, no 1/K), T = I, second layer fixed.
 
             Initial conditions: --q0 X --r0 Y give Q(0) = X·I, R(0)_in = Y·δ_in (students built with exactly these \
@@ -20,7 +20,7 @@ struct OnlineCommittee: ParsableCommand {
             that theory and every seed start from the same overlaps. \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
-            result.json keys: model, conventions, settings (with rtol, atol), t, theory {Q, R, v, eg, eg_resolution, lr} (Q, R as \
+            result.json keys: model, conventions, settings (with lr_schedule, batch, rtol, atol), t, samples (t·B, also a CSV column), theory {Q, R, v, eg, eg_resolution, lr} (Q, R as \
             lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, its rounding floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}, alignment}, comparison, agreement, divergence, warnings. Also \
             learning_curve.csv and figures. Unit indices are 1-based everywhere (R12: student unit 1, teacher unit 2; \
@@ -36,7 +36,7 @@ struct OnlineCommittee: ParsableCommand {
             --stability linearises the ODE at the perfect-learning fixed point (K = M; erf, linear, tanh, sigmoid; \
             not ReLU, whose ODE has a kink there) and prints lr_max (largest \
             stable learning rate), lr_opt (fastest asymptotic convergence) and rate_opt; with --output also \
-            writes DIR/stability.json. It is refused with --noise, --teacher random and the options it would \
+            writes DIR/stability.json (settings with batch: the Jacobian's lr² part is divided by B). It is refused with --noise, --teacher random and the options it would \
             ignore (--q0, --r0, --init, --init-variance, --v0, --heatmap-times, --log-grid, --lr-schedule).
             """)
 
@@ -87,18 +87,20 @@ struct OnlineCommittee: ParsableCommand {
     func run() throws {
         let student = try Activation.named(model.activation)
         let teacher = try model.teacherActivation.map(Activation.named) ?? student
+        // Built first, so that a rate or batch size out of its domain is reported as such (64), not as a cost.
+        let optimiser = try self.optimiser.optimiser()
         if stability {
             try resources.check(CommitteeResources.stability(
                 studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
                 quadratureOrder: model.quadratureOrder), what: "the stability analysis")
-            return try runStability(try model.scenario(optimiser: try optimiser.optimiser(), noise: noise))
+            return try runStability(try model.scenario(optimiser: optimiser, noise: noise))
         }
         try resources.check(CommitteeResources.experiment(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
-            learningRate: try optimiser.optimiser().peakRate(upTo: tMax), weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
+            learningRate: optimiser.peakRate(upTo: tMax), batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
-            initialDimension: simulation.dimension, breakpoints: try optimiser.optimiser().schedule.breakpointCount(upTo: tMax)), what: "this run")
-        let scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
+            initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax)), what: "this run")
+        let scenario = try model.scenario(optimiser: optimiser, noise: noise)
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,

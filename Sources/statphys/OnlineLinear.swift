@@ -8,15 +8,17 @@ struct OnlineLinear: ParsableCommand {
         abstract: "Online SGD for noisy linear regression with L2 regularisation.",
         discussion: """
             Model: x ~ N(0, I_d), y = w*·x/√d + σξ with noise variance σ² (--noise), teacher norm ρ = |w*|²/d (--rho). \
-            Step: w ← w − lr·[(ŷ − y) x/√d + (reg/d) w], one fresh sample per step, t = steps/d. \
+            Step: w ← w − lr·[(ŷ − y) x/√d + (reg/d) w] with the gradient averaged over --batch B fresh samples (default 1), \
+            t = steps/d; the lr² (noise) terms of the ODE get 1/B. \
             Order parameters m = w·w*/d, q = |w|²/d; generalisation error eg = ½(ρ − 2m + q), \
             computed without cancellation (the theory integrates eg itself; the simulation measures ½|w − w*|²/d), \
             so noise-free runs stay accurate and positive down to eg ≈ 1e-14 and below. \
-            Stable iff lr < 2(1 + reg) (with a schedule: iff η(t) stays below it).
+            Stable iff lr < 2B(1 + reg) (with a schedule: iff η(t) stays below it).
             With --lr-schedule SPEC the rate is η(t) = lr·f(t) (constant; inverse:T0, f = 1/(1 + t/T0); power:T0:P; \
             step:EVERY:FACTOR; cosine:TEND; see the README), in the ODE and at every simulated step.
 
-            result.json keys: model, conventions, settings, t, theory {m, q, eg, lr}, theory_initial, critical_lr, \
+            result.json keys: model, conventions, settings (with lr, lr_schedule, batch), t, samples (t·B, also a CSV column), \
+            theory {m, q, eg, lr}, theory_initial, critical_lr, \
             steady_state (null with a schedule), simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
             agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py. \
             Each observable gets a verdict (agrees / disagrees / not comparable): Student-t per point with seeds − 1 \

@@ -103,6 +103,12 @@ import Testing
             cases += values(base, "q0", ["1e-300", "9223372036854775807"], .clean)
             cases += values(base, "seed", ["0", "9223372036854775808"], .success)
         }
+        // Mini-batches: an integer in 1…10⁹ for every online model.
+        for base in [linear, classifier, committee] {
+            cases += refused(base, "batch", ["-1", "0", "1.5", "1e3", "1000000001", "9223372036854775807", "99999999999999999999"] + garbage,
+                             mention: "batch")
+            cases += values(base, "batch", ["3"], .success)
+        }
         cases += refused(classifier, "flip", ["-1", "0.6"] + garbage, mention: "flip")
         cases += refused(classifier, "loss", ["", "abc"], mention: "loss")
         cases += values(classifier, "flip", ["0", "1e-300", "0.5"], .success)

@@ -3,10 +3,10 @@ import Randomness
 import Scenarios
 
 /// Finite-d online SGD for `ClassifierScenario`: every seed draws its own teacher w* ~ N(0, ρ I), a student with
-/// exactly the scenario's m(0), q(0), and then one fresh sample per step: x ~ N(0, I_d), the label
-/// y = sign(w*·x/√d + σζ) flipped with probability p, and
+/// exactly the scenario's m(0), q(0), and then B (the batch size) fresh samples per step: x_b ~ N(0, I_d), the
+/// label y_b = sign(w*·x_b/√d + σζ_b) flipped with probability p, and (`LinearStudentRun`)
 ///
-///     w ← (1 − τλ_reg/d) w − (τ/√d) y L'(y λ) x,   λ = w·x/√d.
+///     w ← (1 − τλ_reg/d) w − (τ/√d)(1/B) Σ_b y_b L'(y_b λ_b) x_b,   λ_b = w·x_b/√d.
 public struct ClassifierSimulator: Sendable {
     public let scenario: ClassifierScenario
     /// Input dimension d.

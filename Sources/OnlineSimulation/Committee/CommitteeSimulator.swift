@@ -3,13 +3,16 @@ import Randomness
 import Scenarios
 
 /// Finite-d online SGD for `CommitteeScenario`: each seed draws a teacher and a student as the scenario
-/// specifies (`CommitteeNetworks`), then one fresh sample x ~ N(0, I_d), ζ ~ N(0, 1) per step and
+/// specifies (`CommitteeNetworks`), then B = `optimiser.batchSize` fresh samples x_b ~ N(0, I_d), ζ_b ~ N(0, 1) per
+/// step and
 ///
-///     Δ = φ*(x) + σζ − φ(x),
-///     w_k ← (1 − ηλ/d) w_k + (η/√d) v_k g'(λ_k) Δ x,      v_k ← v_k + (η_v/d) g(λ_k) Δ  (if trained),
+///     Δ_b = φ*(x_b) + σζ_b − φ(x_b),
+///     w_k ← (1 − ηλ/d) w_k + (η/√d)(1/B) Σ_b v_k g'(λ_kb) Δ_b x_b,      v_k ← v_k + (η_v/d)(1/B) Σ_b g(λ_kb) Δ_b  (if trained),
 ///
-/// both updates computed from the weights before the step, with η = η(n/d) at step n from the optimiser
-/// (`Optimiser.rate(atStep:dimension:)`) and η_v scaled by the same factor. Q, R, v are recorded at the grid's steps.
+/// all updates computed from the weights before the step, with η = η(n/d) at step n from the optimiser
+/// (`Optimiser.rate(atStep:dimension:)`) and η_v scaled by the same factor. For B > 1 the first layer's update is
+/// accumulated in one preallocated K×d buffer; B = 1 updates w directly from x, as before. Q, R, v are recorded at the
+/// grid's steps.
 public struct CommitteeSimulator: Sendable {
     public let scenario: CommitteeScenario
     /// Input dimension d (at least K + M).
@@ -62,6 +65,10 @@ public struct CommitteeSimulator: Sendable {
         var x = [Double](repeating: 0, count: d)
         var fields = [Double](repeating: 0, count: k + m)
         var coefficients = [Double](repeating: 0, count: k)
+        let batch = optimiser.batchSize, perSample = 1 / Double(batch)
+        // B > 1: Σ_b c_kb x_b for every unit (K×d) and the second layer's Σ_b (η_v/dB) g(λ_kb) Δ_b.
+        var batchUpdate = [Double](repeating: 0, count: batch > 1 ? k * d : 0)
+        var secondLayerUpdate = [Double](repeating: 0, count: k)
         var states: [CommitteeOrderParameters] = []
         states.reserveCapacity(grid.steps.count)
         var divergence: Divergence?
@@ -69,30 +76,51 @@ public struct CommitteeSimulator: Sendable {
 
         networks.teacher.withUnsafeBufferPointer { wStar in
             networks.student.withUnsafeMutableBufferPointer { w in
-                x.withUnsafeMutableBufferPointer { x in
-                    let w0 = w.baseAddress!, t0 = wStar.baseAddress!, x0 = x.baseAddress!
+                x.withUnsafeMutableBufferPointer { x in batchUpdate.withUnsafeMutableBufferPointer { batchUpdate in
+                    let w0 = w.baseAddress!, t0 = wStar.baseAddress!, x0 = x.baseAddress!, u0 = batchUpdate.baseAddress
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
-                            rng.fillGaussian(x)
-                            for i in 0..<k { fields[i] = VectorKernels.dot(w0 + i * d, x0, count: d) * invSqrtD }
-                            for n in 0..<m { fields[k + n] = VectorKernels.dot(t0 + n * d, x0, count: d) * invSqrtD }
-                            var prediction = 0.0, label = sigma * rng.nextGaussian()
-                            for i in 0..<k { prediction += v[i] * g(fields[i]) }
-                            for n in 0..<m { label += vStar[n] * gStar(fields[k + n]) }
-                            let delta = label - prediction
-                            guard delta.isFinite else {
-                                divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
-                                return
-                            }
                             let factor = optimiser.factor(at: Double(step) / dd), eta = optimiser.learningRate * factor
                             let shrink = 1 - eta * weightDecay / dd
-                            for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
-                            if let baseV {
-                                let etaV = baseV * factor
-                                for i in 0..<k { v[i] += etaV / dd * g(fields[i]) * delta }
+                            for b in 0..<batch {
+                                rng.fillGaussian(x)
+                                for i in 0..<k { fields[i] = VectorKernels.dot(w0 + i * d, x0, count: d) * invSqrtD }
+                                for n in 0..<m { fields[k + n] = VectorKernels.dot(t0 + n * d, x0, count: d) * invSqrtD }
+                                var prediction = 0.0, label = sigma * rng.nextGaussian()
+                                for i in 0..<k { prediction += v[i] * g(fields[i]) }
+                                for n in 0..<m { label += vStar[n] * gStar(fields[k + n]) }
+                                let delta = label - prediction
+                                guard delta.isFinite else {
+                                    divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
+                                    return
+                                }
+                                for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                if batch == 1 {
+                                    if let baseV {
+                                        let etaV = baseV * factor
+                                        for i in 0..<k { v[i] += etaV / dd * g(fields[i]) * delta }
+                                    }
+                                    for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, x0, coefficients[i], count: d) }
+                                    continue
+                                }
+                                // A batch: v and w stay those before the step until every sample's gradient is summed.
+                                if let baseV {
+                                    let etaV = baseV * factor
+                                    for i in 0..<k { secondLayerUpdate[i] = (b == 0 ? 0 : secondLayerUpdate[i]) + etaV / dd * perSample * g(fields[i]) * delta }
+                                }
+                                for i in 0..<k {
+                                    if b == 0 {
+                                        VectorKernels.assign(u0! + i * d, x0, scaledBy: perSample * coefficients[i], count: d)
+                                    } else {
+                                        VectorKernels.scaleAdd(u0! + i * d, 1, x0, perSample * coefficients[i], count: d)
+                                    }
+                                }
                             }
-                            for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, x0, coefficients[i], count: d) }
+                            if batch > 1 {
+                                for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, u0! + i * d, 1, count: d) }
+                                if baseV != nil { for i in 0..<k { v[i] += secondLayerUpdate[i] } }
+                            }
                             step += 1
                         }
                         var q = [Double](repeating: 0, count: k * k), r = [Double](repeating: 0, count: k * m)
@@ -119,7 +147,7 @@ public struct CommitteeSimulator: Sendable {
                         counter?.add(target - previous)
                         previous = target
                     }
-                }
+                } }
             }
         }
         return SeedRun(states: states, divergence: divergence)

@@ -2,12 +2,14 @@ import Randomness
 import Scenarios
 
 /// One seed of online SGD for a linear student w with teacher w*, shared by regression and classification:
-/// every step draws x ~ N(0, I_d), forms the fields λ = w·x/√d and ν = w*·x/√d, asks `slope(λ, ν, &rng)` for the
-/// loss derivative g = ∂ℓ/∂λ (drawing label noise from `rng`), and applies
+/// every step draws B = `optimiser.batchSize` samples x_b ~ N(0, I_d), forms their fields λ_b = w·x_b/√d and
+/// ν_b = w*·x_b/√d, asks `slope(λ_b, ν_b, &rng)` for the loss derivative g_b = ∂ℓ/∂λ (drawing label noise from
+/// `rng`), and applies the mean of their gradients, all taken at the weights before the step,
 ///
-///     w ← (1 − τλ_reg/d) w − (τ/√d) g x,
+///     w ← (1 − τλ_reg/d) w − (τ/√d)(1/B) Σ_b g_b x_b,
 ///
-/// with τ = τ(n/d) at step n from the optimiser (`Optimiser.rate(atStep:dimension:)`).
+/// with τ = τ(n/d) at step n from the optimiser (`Optimiser.rate(atStep:dimension:)`). For B > 1 the sum Σ_b g_b x_b
+/// is accumulated in one preallocated vector; B = 1 updates w directly from x, as before.
 /// m = w·w*/d and q = |w|²/d are recorded at the grid's steps, and with them, as sums of squares of differences (no
 /// cancellation near perfect learning), e = ½|w − w*|²/d = ½(ρ − 2m + q) and s = |w − (m/ρ)w*|²/d = q − m²/ρ
 /// (ρ = |w*|²/d), the student's squared distance from the teacher's direction. The run stops, with the time, when g is non-finite
@@ -26,25 +28,38 @@ struct LinearStudentRun {
         let d = grid.dimension, dd = Double(d)
         let invSqrtD = 1 / dd.squareRoot()
         var x = [Double](repeating: 0, count: d)
+        let batch = optimiser.batchSize
+        var batchSum = [Double](repeating: 0, count: batch > 1 ? d : 0)
         m.reserveCapacity(grid.steps.count); q.reserveCapacity(grid.steps.count)
         e.reserveCapacity(grid.steps.count); s.reserveCapacity(grid.steps.count)
         var m = self.m, q = self.q, e = self.e, s = self.s, divergence: Divergence?
         pair.teacher.withUnsafeBufferPointer { wStar in
             pair.student.withUnsafeMutableBufferPointer { w in
-                x.withUnsafeMutableBufferPointer { x in
+                x.withUnsafeMutableBufferPointer { x in batchSum.withUnsafeMutableBufferPointer { batchSum in
                     let rho = VectorKernels.dot(wStar.baseAddress!, wStar.baseAddress!, count: d) / dd
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
-                            rng.fillGaussian(x)
-                            let (ws, ts) = VectorKernels.dots(w.baseAddress!, wStar.baseAddress!, with: x.baseAddress!, count: d)
-                            let g = slope(ws * invSqrtD, ts * invSqrtD, &rng)
-                            guard g.isFinite else {
-                                divergence = Divergence(time: Double(step) / dd, reason: "the loss gradient became non-finite (\(g)): the weights overflowed")
-                                return
+                            let tau = optimiser.rate(atStep: step, dimension: d), shrink = 1 - tau * weightDecay / dd
+                            for b in 0..<batch {
+                                rng.fillGaussian(x)
+                                let (ws, ts) = VectorKernels.dots(w.baseAddress!, wStar.baseAddress!, with: x.baseAddress!, count: d)
+                                let g = slope(ws * invSqrtD, ts * invSqrtD, &rng)
+                                guard g.isFinite else {
+                                    divergence = Divergence(time: Double(step) / dd, reason: "the loss gradient became non-finite (\(g)): the weights overflowed")
+                                    return
+                                }
+                                if batch == 1 {
+                                    VectorKernels.scaleAdd(w.baseAddress!, shrink, x.baseAddress!, -tau * g * invSqrtD, count: d)
+                                } else if b == 0 {
+                                    VectorKernels.assign(batchSum.baseAddress!, x.baseAddress!, scaledBy: g, count: d)
+                                } else {
+                                    VectorKernels.scaleAdd(batchSum.baseAddress!, 1, x.baseAddress!, g, count: d)
+                                }
                             }
-                            let tau = optimiser.rate(atStep: step, dimension: d)
-                            VectorKernels.scaleAdd(w.baseAddress!, 1 - tau * weightDecay / dd, x.baseAddress!, -tau * g * invSqrtD, count: d)
+                            if batch > 1 {
+                                VectorKernels.scaleAdd(w.baseAddress!, shrink, batchSum.baseAddress!, -tau * invSqrtD / Double(batch), count: d)
+                            }
                             step += 1
                         }
                         let mk = VectorKernels.dot(w.baseAddress!, wStar.baseAddress!, count: d) / dd
@@ -60,7 +75,7 @@ struct LinearStudentRun {
                         counter?.add(target - previous)
                         previous = target
                     }
-                }
+                } }
             }
         }
         self.m = m; self.q = q; self.e = e; self.s = s; self.divergence = divergence

@@ -36,6 +36,12 @@ public enum VectorKernels {
         return s
     }
 
+    /// y ← β x.
+    @inlinable
+    public static func assign(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, scaledBy beta: Double, count: Int) {
+        for i in 0..<count { y[i] = beta * x[i] }
+    }
+
     /// y ← α y + β x.
     @inlinable
     public static func scaleAdd(_ y: UnsafeMutablePointer<Double>, _ alpha: Double, _ x: UnsafePointer<Double>, _ beta: Double, count: Int) {

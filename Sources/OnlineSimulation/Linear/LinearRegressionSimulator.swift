@@ -3,10 +3,10 @@ import Randomness
 import Scenarios
 
 /// Finite-d online SGD for `LinearRegressionScenario`: every seed draws its own teacher w* ~ N(0, ρ I),
-/// an initial student with exactly the scenario's m(0) and q(0) (given the drawn teacher), and then one
-/// fresh sample x ~ N(0, I_d), ξ ~ N(0, 1) per step, applying
+/// an initial student with exactly the scenario's m(0) and q(0) (given the drawn teacher), and then B (the batch
+/// size) fresh samples x_b ~ N(0, I_d), ξ_b ~ N(0, 1) per step, applying (`LinearStudentRun`)
 ///
-///     w ← (1 − τλ/d) w − (τ/√d)(ŷ − y) x,   ŷ − y = (w − w*)·x/√d − σ ξ.
+///     w ← (1 − τλ/d) w − (τ/√d)(1/B) Σ_b (ŷ_b − y_b) x_b,   ŷ − y = (w − w*)·x/√d − σ ξ.
 public struct LinearRegressionSimulator: Sendable {
     public let scenario: LinearRegressionScenario
     /// Input dimension d.

@@ -5,11 +5,13 @@ import Scenarios
 /// The d → ∞ order-parameter ODEs of online SGD for a linear classifier (state `[m, q]`):
 ///
 ///     dm/dt = −τ E[ℓ'(y,λ) ν] − τλ_reg m
-///     dq/dt = −2τ E[ℓ'(y,λ) λ] + τ² E[ℓ'(y,λ)²] − 2τλ_reg q
+///     dq/dt = −2τ E[ℓ'(y,λ) λ] + (τ²/B) E[ℓ'(y,λ)²] − 2τλ_reg q
 ///
-/// (from m ← m − (τ/d)(ℓ'ν + λ_reg m), q ← q − (2τ/d)(ℓ'λ + λ_reg q) + (τ²/d)ℓ'² |x|²/d per step), with the
-/// expectations over the fields (λ, ν) and the label from `ClassifierIntegrals`; τ = τ(t) and τ² are the optimiser's
-/// drift and noise coefficients (`Optimiser.coefficients(at:)`).
+/// (from m ← m − (τ/d)(⟨ℓ'ν⟩ + λ_reg m), q ← q − (2τ/d)(⟨ℓ'λ⟩ + λ_reg q) + (τ²/d)|⟨ℓ' x⟩|²/d per step, ⟨·⟩ the mean
+/// over the batch of B samples: |⟨ℓ' x⟩|²/d = (1/B²) Σ_{bb'} ℓ'_b ℓ'_b' x_b·x_b'/d, whose B diagonal terms give
+/// E[ℓ'²]/B and whose cross terms have mean |E[ℓ' x]|²/d = O(1/d)), with the expectations over the fields (λ, ν) and
+/// the label from `ClassifierIntegrals`; τ = τ(t) and τ²/B are the optimiser's drift and noise coefficients
+/// (`Optimiser.coefficients(at:)`).
 public struct ClassifierODE: ODESystem, Sendable {
     public let scenario: ClassifierScenario
     /// Teacher norm ρ used by the equations (the measured one when comparing with a simulation).

@@ -22,7 +22,7 @@ public struct ClassifierTheory: Sendable {
 
     /// Integrates the ODEs from `initial` (default: the scenario's) over `times` (increasing, from t = 0).
     ///
-    /// Past stability (square loss, τ ≥ 2(1 + λ_reg)) the run stops where q passes `divergenceFactor` × the problem's
+    /// Past stability (square loss, τ ≥ 2B(1 + λ_reg)) the run stops where q passes `divergenceFactor` × the problem's
     /// scale, and the result carries the time in `divergence`. Otherwise only an overflow of the floating-point range
     /// stops it (reported as such). The arrays hold the grid points reached (at least the initial one).
     public func solve(times: [Double], from initial: LinearOrderParameters? = nil, progress: ((Double) -> Void)? = nil) throws -> ClassifierTheoryResult {
@@ -40,8 +40,9 @@ public struct ClassifierTheory: Sendable {
         if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
         let solution = try integrator.solve(system, initialState: [start.m, start.q], outputTimes: times,
                                             events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
-        let rate = optimiser.rateDescription(upTo: tEnd)
-        let instability = "\(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2(1 + λ_reg) of the square loss"
+        let rate = optimiser.rateDescription(upTo: tEnd), batch = optimiser.batchSize
+        let instability = "\(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = "
+            + (batch == 1 ? "2(1 + λ_reg)" : "2B(1 + λ_reg) with batch B = \(batch)") + " of the square loss"
         var divergence = solution.terminalEvent.map { Divergence(time: $0.time, reason: bound.reason("q", value: limit) + ": " + instability) }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity

@@ -7,13 +7,17 @@ import Scenarios
 ///
 ///     dR_in/dt = η v_i [ Σ_m v*_m I3(i,n,m) − Σ_j v_j I3(i,n,j) ] − ηλ R_in
 ///     dQ_ik/dt = η v_i [ Σ_m v*_m I3(i,k,m) − Σ_j v_j I3(i,k,j) ] + (i ↔ k) − 2ηλ Q_ik
-///              + η² v_i v_k [ Σ_{ab} s_a s_b I4(i,k,a,b) + σ² J2(i,k) ]
+///              + (η²/B) v_i v_k [ Σ_{ab} s_a s_b I4(i,k,a,b) + σ² J2(i,k) ]
 ///     dv_i/dt  = η_v [ Σ_n v*_n I2(i,n) − Σ_j v_j I2(i,j) ]
 ///
 /// where a, b run over all K + M local fields with s = (−v_1…−v_K, v*_1…v*_M), so that the η² bracket is
 /// E[g'(λ_i)g'(λ_k)(φ* − φ)²] + σ²J2(i,k) (dropped with `dropsSecondOrderTerms`). T and v* stay fixed.
-/// η = η(t) is the optimiser's drift coefficient, η² its noise coefficient (`Optimiser.coefficients(at:)`), and
-/// η_v = η_v f(t) follows the same schedule factor.
+/// η = η(t) is the optimiser's drift coefficient, η²/B its noise coefficient (`Optimiser.coefficients(at:)`), and
+/// η_v = η_v f(t) follows the same schedule factor. With mini-batches of B samples (mean gradient, all at the weights
+/// before the step) the mean step, hence every η and η_v term, is that of one sample, while the η² term comes from
+/// (η²/d)(1/B²) Σ_{bb'} v_i v_k g'_{ib} g'_{kb'} Δ_b Δ_b' x_b·x_b'/d: its B diagonal terms (x_b·x_b/d → 1) give 1/B
+/// of the one-sample bracket, and its B(B − 1) cross terms have mean E[g'_i Δ x]·E[g'_k Δ x]/d = O(1/d) (both
+/// vectors lie in the span of the K + M weight vectors with O(1) coefficients over √d), so they are dropped.
 ///
 /// State layout (`CommitteeStateLayout`): the upper triangle of Q row by row, then R row-major, then v if trained.
 public struct CommitteeODE: ODESystem, Sendable {

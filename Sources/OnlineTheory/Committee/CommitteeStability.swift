@@ -110,8 +110,10 @@ public struct CommitteeStability: Sendable {
         try eigenvalues(learningRate: lr).map { -$0.re }.min() ?? 0
     }
 
-    /// The right-hand side is a polynomial of degree 2 in η (η-terms I3 and −ηλ, η²-terms I4 and J2; the
-    /// second layer's rate is separate), so J(η) = J₀ + ηJ₁ + η²J₂ exactly. The coefficients come from the
+    /// The right-hand side is a polynomial of degree 2 in η (η-terms I3 and −ηλ, η²/B-terms I4 and J2; the
+    /// second layer's rate is separate), so J(η) = J₀ + ηJ₁ + η²J₂ exactly, with J₂ the noise term's Jacobian: it
+    /// carries the optimiser's 1/B (B the batch size), since the Jacobians are taken of the scenario's own ODE, so
+    /// J₂(B) = J₂(1)/B and lr_max, lr_opt take the batch size into account. The coefficients come from the
     /// Jacobians at η = 0, 1, 2 (Lagrange): J₀ = J(0), J₁ = (−3J(0) + 4J(1) − J(2))/2, J₂ = (J(0) − 2J(1) + J(2))/2.
     /// The scans of `analyse` then cost one eigenvalue problem per learning rate, not one Jacobian.
     public func jacobianPolynomial() throws -> (j0: [Double], j1: [Double], j2: [Double]) {

@@ -7,15 +7,15 @@ import Scenarios
 /// accuracy down to the integrator's absolute tolerance. q keeps its own equation (so it is exactly the input at
 /// t = 0 and as accurate as before); (m, e) is a closed subsystem.
 ///
-/// From `LinearRegressionODE` (dm/dt = τ(ρ − m) − τλm, dq/dt = τ²(2e + σ²) + 2τ(m − q) − 2τλq) and
+/// From `LinearRegressionODE` (dm/dt = τ(ρ − m) − τλm, dq/dt = n(2e + σ²) + 2τ(m − q) − 2τλq) and
 /// de/dt = −dm/dt + ½ dq/dt with q = 2e − ρ + 2m, so m − q = (ρ − m) − 2e:
 ///
 ///     dm/dt = τ(ρ − m) − τλ m
-///     dq/dt = τ²(2e + σ²) + 2τ(m − q) − 2τλ q
-///     de/dt = (τ² − 2τ(1 + λ)) e + ½τ²σ² + τλ(ρ − m)
+///     dq/dt = n(2e + σ²) + 2τ(m − q) − 2τλ q
+///     de/dt = (n − 2τ(1 + λ)) e + ½nσ² + τλ(ρ − m)
 ///
-/// with τ = τ(t) and τ² the optimiser's drift and noise coefficients (`Optimiser.coefficients(at:)`).
-/// For σ² = λ = 0 this is de/dt = (τ² − 2τ) e exactly: e decays (or grows) as a pure exponential, with no term
+/// with τ = τ(t) and n = τ²/B the optimiser's drift and noise coefficients (`Optimiser.coefficients(at:)`, B the
+/// batch size). For σ² = λ = 0 this is de/dt = (n − 2τ) e exactly: e decays (or grows) as a pure exponential, with no term
 /// that could cancel. The (m, e) subsystem is linear, d(m, e)/dt = A (m, e) + b, with A, b given by `generator`.
 public struct LinearRegressionErrorODE: ODESystem, Sendable {
     public let scenario: LinearRegressionScenario
@@ -41,12 +41,13 @@ public struct LinearRegressionErrorODE: ODESystem, Sendable {
 
     /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ (a constant optimiser);
     /// A row-major 2×2:
-    /// A = [[−τ(1+λ), 0], [−τλ, τ² − 2τ(1+λ)]],  b = (τρ, ½τ²σ² + τλρ).
+    /// with n = τ²/B the noise coefficient:
+    /// A = [[−τ(1+λ), 0], [−τλ, n − 2τ(1+λ)]],  b = (τρ, ½nσ² + τλρ).
     public var generator: (a: [Double], b: [Double]) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.learningRate, lambda = scenario.weightDecay, noise = scenario.optimiser.noise(rate: tau)
         return (
-            [-tau * (1 + lambda), 0, -tau * lambda, tau * tau - 2 * tau * (1 + lambda)],
-            [tau * rho, 0.5 * tau * tau * scenario.noiseVariance + tau * lambda * rho]
+            [-tau * (1 + lambda), 0, -tau * lambda, noise - 2 * tau * (1 + lambda)],
+            [tau * rho, 0.5 * noise * scenario.noiseVariance + tau * lambda * rho]
         )
     }
 }

@@ -4,10 +4,12 @@ import Scenarios
 /// The d → ∞ order-parameter ODEs of online SGD for linear regression (state `[m, q]`):
 ///
 ///     dm/dt = τ(ρ − m) − τλ m
-///     dq/dt = τ² V + 2τ(m − q) − 2τλ q,    V = ρ − 2m + q + σ²
+///     dq/dt = (τ²/B) V + 2τ(m − q) − 2τλ q,    V = ρ − 2m + q + σ²
 ///
-/// with τ = τ(t) the optimiser's drift coefficient and τ² its noise coefficient (`Optimiser.coefficients(at:)`).
-/// τ² V is the gradient-noise term; terms of order τ²λ²/d are dropped. The system is linear, and for a constant
+/// with τ = τ(t) the optimiser's drift coefficient and τ²/B its noise coefficient (`Optimiser.coefficients(at:)`,
+/// B the batch size). (τ²/B) V is the gradient-noise term: d·Δq = −2τ⟨rλ⟩ − 2τλq + (τ²/B²) Σ_{bb'} r_b r_b' x_b·x_b'/d
+/// with r = ŷ − y, whose B diagonal terms give (τ²/B) E[r²] = (τ²/B) V and whose B(B − 1) cross terms have mean
+/// |w − w*|²/d² each, O(B/d) relative to it; those, and terms of order τ²λ²/d, are dropped. The system is linear, and for a constant
 /// optimiser dy/dt = A y + b with the lower-triangular generator A given by `generator`.
 public struct LinearRegressionODE: ODESystem, Sendable {
     public let scenario: LinearRegressionScenario
@@ -30,13 +32,14 @@ public struct LinearRegressionODE: ODESystem, Sendable {
         derivative[1] = c.noise * v + 2 * tau * (m - q) - 2 * tau * lambda * q
     }
 
-    /// (A, b) with dy/dt = A y + b, y = (m, q), at the base rate τ (the generator of a constant optimiser); A row-major 2×2:
-    /// A = [[−τ(1+λ), 0], [2τ − 2τ², τ² − 2τ(1+λ)]],  b = (τρ, τ²(ρ + σ²)).
+    /// (A, b) with dy/dt = A y + b, y = (m, q), at the base rate τ (the generator of a constant optimiser); A row-major 2×2,
+    /// with n = τ²/B the noise coefficient:
+    /// A = [[−τ(1+λ), 0], [2τ − 2n, n − 2τ(1+λ)]],  b = (τρ, n(ρ + σ²)).
     public var generator: (a: [Double], b: [Double]) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.learningRate, lambda = scenario.weightDecay, noise = scenario.optimiser.noise(rate: tau)
         return (
-            [-tau * (1 + lambda), 0, 2 * tau - 2 * tau * tau, tau * tau - 2 * tau * (1 + lambda)],
-            [tau * rho, tau * tau * (rho + scenario.noiseVariance)]
+            [-tau * (1 + lambda), 0, 2 * tau - 2 * noise, noise - 2 * tau * (1 + lambda)],
+            [tau * rho, noise * (rho + scenario.noiseVariance)]
         )
     }
 }

@@ -28,23 +28,23 @@ public struct LinearRegressionTheory: Sendable {
         LinearOrderParameters(m: scenario.initialOverlap, q: scenario.initialSelfOverlap, rho: scenario.teacherNorm)
     }
 
-    /// Critical learning rate τ_c = 2(1 + λ): the q-equation's own coefficient τ² − 2τ(1+λ) is negative
-    /// (and the fixed point stable) iff τ < τ_c. The m-equation is stable for every τ > 0. With a schedule it is the
-    /// critical instantaneous rate: e_g grows while η(t) > τ_c, and the dynamics cannot diverge if η(t) < τ_c throughout.
+    /// Critical learning rate τ_c = 2B(1 + λ) (B the batch size): the q-equation's own coefficient τ²/B − 2τ(1+λ) is
+    /// negative (and the fixed point stable) iff τ < τ_c. The m-equation is stable for every τ > 0. With a schedule it is
+    /// the critical instantaneous rate: e_g grows while η(t) > τ_c, and the dynamics cannot diverge if η(t) < τ_c throughout.
     public var criticalLearningRate: Double { scenario.criticalLearningRate }
 
-    /// The fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ); `nil` when τ ≥ τ_c or the
+    /// The fixed point m* = ρ/(1+λ), q* = [(τ/B)(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ/B); `nil` when τ ≥ τ_c or the
     /// learning rate is scheduled.
     public func steadyState(rho: Double? = nil) -> LinearOrderParameters? {
         scenario.steadyState(rho: rho ?? scenario.teacherNorm)
     }
 
-    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²); `nil` with a
+    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²/B); `nil` with a
     /// schedule (no constant generator).
     public var relaxationRate: Double? {
         guard scenario.optimiser.isConstant else { return nil }
         let tau = scenario.learningRate, lambda = scenario.weightDecay
-        return min(tau * (1 + lambda), 2 * tau * (1 + lambda) - tau * tau)
+        return min(tau * (1 + lambda), 2 * tau * (1 + lambda) - scenario.optimiser.noise(rate: tau))
     }
 
     /// The exact solution y(t) = exp(tÂ) ŷ(0) of the augmented system Â = [[A, b], [0, 0]], ŷ = (m, q, 1):
@@ -61,7 +61,7 @@ public struct LinearRegressionTheory: Sendable {
 
     /// e_g(t) exactly, without cancellation: the (m, e_g) route of `LinearRegressionErrorODE`, e_g(t) the second
     /// row of exp(tÂ)·(m(0), e_g(0), 1) with Â = [[A, b], [0, 0]] its augmented generator. For σ² = λ = 0 the row is
-    /// (0, e^{(τ² − 2τ)t}, 0): e_g(t) = e_g(0)·e^{(τ² − 2τ)t} to rounding, at any depth. `initialError` defaults to
+    /// (0, e^{(τ²/B − 2τ)t}, 0): e_g(t) = e_g(0)·e^{(τ²/B − 2τ)t} to rounding, at any depth. `initialError` defaults to
     /// ½(ρ − 2m(0) + q(0)). At the constant base rate τ, like `exactSolution`.
     public func exactGeneralisationError(at time: Double, from initial: LinearOrderParameters, initialError: Double? = nil) -> Double {
         let (a, b) = LinearRegressionErrorODE(scenario: scenario, rho: initial.rho).generator
@@ -77,7 +77,7 @@ public struct LinearRegressionTheory: Sendable {
 
     /// Integrates the ODEs from `initial` (default: the scenario's) over `times` (increasing, starting at t = 0).
     ///
-    /// The system is linear, so it diverges iff τ ≥ τ_c (the q-equation's coefficient τ² − 2τ(1+λ) ≥ 0): then the
+    /// The system is linear, so it diverges iff τ ≥ τ_c (the q-equation's coefficient τ²/B − 2τ(1+λ) ≥ 0): then the
     /// run stops where e_g passes `divergenceFactor` × the problem's scale, and `divergence` carries the time.
     /// Below τ_c nothing is bounded by a threshold; only an overflow of the floating-point range (inputs near
     /// 10³⁰⁸) stops the run, and the reason says so. The arrays hold the grid points reached before the stop (the
@@ -104,10 +104,10 @@ public struct LinearRegressionTheory: Sendable {
         if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
-            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(τ(2(1+λ) + τ)).
+            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(2τ(1+λ) + τ²/B).
             // (With a schedule, the rate at the start.)
             let tau0 = optimiser.rate(at: times.first ?? 0)
-            if tau0 > 0 && tau0.isFinite { integrator.initialStep = 1e-4 / (tau0 * (2 * (1 + scenario.weightDecay) + tau0)) }
+            if tau0 > 0 && tau0.isFinite { integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0)) }
         }
         let solution = try integrator.solve(
             system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
@@ -117,12 +117,14 @@ public struct LinearRegressionTheory: Sendable {
         // value is smaller still), and prints as 0 (`eg-underflow` warning in the CLI).
         let m = solution.component(0), q = solution.component(1)
         let e = solution.component(2).map { abs($0) < Self.underflowFloor ? 0 : $0 }
-        let rate = optimiser.rateDescription(upTo: tEnd)
-        let instability = "\(rate) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
-        let growth = optimiser.isConstant ? "e_g grows like e^(rt), r = τ² − 2τ(1 + λ)" : "e_g grows while η(t) > τ_c, at up to r = τ² − 2τ(1 + λ)"
+        let rate = optimiser.rateDescription(upTo: tEnd), batch = optimiser.batchSize
+        let instability = "\(rate) ≥ critical \(DivergenceBound.format(critical)) = "
+            + (batch == 1 ? "2(1 + λ)" : "2B(1 + λ) with batch B = \(batch)")
+        let r = batch == 1 ? "τ² − 2τ(1 + λ)" : "τ²/B − 2τ(1 + λ)"
+        let growth = optimiser.isConstant ? "e_g grows like e^(rt), r = \(r)" : "e_g grows while η(t) > τ_c, at up to r = \(r)"
         var divergence = solution.terminalEvent.map {
             Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
-                       + " (\(growth) = \(DivergenceBound.format(tau * tau - 2 * tau * (1 + scenario.weightDecay))))")
+                       + " (\(growth) = \(DivergenceBound.format(optimiser.noise(rate: tau) - 2 * tau * (1 + scenario.weightDecay))))")
         }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity

@@ -5,11 +5,12 @@ import GaussianIntegrals
 ///
 /// Conventions (also in the README): inputs x ~ N(0, I_d), teacher w* with ρ = |w*|²/d, teacher field
 /// ν = w*·x/√d, label y = sign(ν + σζ) with ζ ~ N(0, 1) (σ² is `noiseVariance`), then flipped with probability p;
-/// student field λ = w·x/√d, prediction sign(λ). One fresh sample per step and the update
+/// student field λ = w·x/√d, prediction sign(λ). B fresh samples per step (the optimiser's `batchSize`, 1 by
+/// default) and the update
 ///
-///     w ← w − τ [ ℓ'(y, λ) x/√d + (λ_reg/d) w ],    ℓ(y, λ) = L(yλ),
+///     w ← w − τ [ (1/B) Σ_b ℓ'(y_b, λ_b) x_b/√d + (λ_reg/d) w ],    ℓ(y, λ) = L(yλ),
 ///
-/// the gradient step on the margin loss plus (λ_reg/2d)|w|². Time t = steps/d. Order parameters m = w·w*/d,
+/// the gradient step on the batch mean of the margin loss plus (λ_reg/2d)|w|². Time t = steps/d. Order parameters m = w·w*/d,
 /// q = |w|²/d; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π.
 public struct ClassifierScenario: Sendable, Hashable {
     public var loss: ClassificationLoss
@@ -72,23 +73,23 @@ public struct ClassifierScenario: Sendable, Hashable {
 }
 
 extension ClassifierScenario {
-    /// For the square loss, τ_c = 2(1 + λ_reg): the q-equation's own coefficient τ² − 2τ(1 + λ_reg) is negative iff
-    /// τ < τ_c, and above it q grows without bound. `nil` for the other losses, whose slopes are bounded (|L'| ≤ 1),
+    /// For the square loss, τ_c = 2B(1 + λ_reg) (B the batch size): the q-equation's own coefficient
+    /// τ²/B − 2τ(1 + λ_reg) is negative iff τ < τ_c, and above it q grows without bound. `nil` for the other losses, whose slopes are bounded (|L'| ≤ 1),
     /// so that q grows at most linearly in t and the dynamics cannot diverge.
-    public var criticalLearningRate: Double? { loss == .square ? 2 * (1 + weightDecay) : nil }
+    public var criticalLearningRate: Double? { loss == .square ? 2 * Double(optimiser.batchSize) * (1 + weightDecay) : nil }
 }
 
 extension ClassifierScenario {
-    /// For the square loss below τ_c, the fixed point's q* = [τ(1 − 2m*a/ρ) + 2m*a/ρ] / (2(1 + λ_reg) − τ) with
+    /// For the square loss below τ_c, the fixed point's q* = [(τ/B)(1 − 2m*a/ρ) + 2m*a/ρ] / (2(1 + λ_reg) − τ/B) with
     /// m* = a/(1 + λ_reg) and a = E[yν] (the square loss is linear regression onto y = ±1: dm/dt = τ(a − m) − τλ_reg m,
-    /// dq/dt = −2τ(q − ma/ρ) + τ²(q − 2ma/ρ + 1) − 2τλ_reg q). `nil` for the other losses or τ ≥ τ_c. With a
+    /// dq/dt = −2τ(q − ma/ρ) + (τ²/B)(q − 2ma/ρ + 1) − 2τλ_reg q). `nil` for the other losses or τ ≥ τ_c. With a
     /// schedule, the fixed point of the base rate τ (the divergence bound's scale).
     public func squareLossSteadySelfOverlap(rho: Double) -> Double? {
         guard loss == .square, let critical = criticalLearningRate, learningRate < critical else { return nil }
         // With q = 0 the student's field vanishes and ℓ' = −y, so E[ℓ'ν] = −E[yν].
         let a = -integrals.expectations(m: 0, q: 0, rho: rho).slopeTimesTeacher
-        let m = a / (1 + weightDecay), tau = learningRate
-        return (tau * (1 - 2 * m * a / rho) + 2 * m * a / rho) / (2 * (1 + weightDecay) - tau)
+        let m = a / (1 + weightDecay), noisePerDrift = optimiser.noise(rate: learningRate) / learningRate
+        return (noisePerDrift * (1 - 2 * m * a / rho) + 2 * m * a / rho) / (2 * (1 + weightDecay) - noisePerDrift)
     }
 
     /// The scale a square-loss trajectory from (m0, q0) is measured against: the largest of ρ, 1 (the labels' y² = 1),

@@ -2,11 +2,11 @@
 ///
 /// Conventions (also in the README): inputs x ~ N(0, I_d), teacher w* with ρ = |w*|²/d,
 /// labels y = w*·x/√d + σ ξ with ξ ~ N(0, 1) (σ² is `noiseVariance`), student ŷ = w·x/√d.
-/// One fresh sample per step and the update
+/// B fresh samples per step (the optimiser's `batchSize`, 1 by default) and the update
 ///
-///     w ← w − τ [ (ŷ − y) x/√d + (λ/d) w ],
+///     w ← w − τ [ (1/B) Σ_b (ŷ_b − y_b) x_b/√d + (λ/d) w ],
 ///
-/// the gradient step on ½(ŷ − y)² + (λ/2d)|w|². Time is t = steps/d. Order parameters:
+/// the gradient step on the batch mean of ½(ŷ − y)² plus (λ/2d)|w|². Time is t = steps/d. Order parameters:
 /// m = w·w*/d, q = |w|²/d, and the noise-free generalisation error e_g = ½(ρ − 2m + q).
 public struct LinearRegressionScenario: Sendable, Hashable {
     /// The optimiser (learning rate τ, …): what the ODEs and the simulator read of the update rule.
@@ -53,25 +53,27 @@ public struct LinearRegressionScenario: Sendable, Hashable {
                       teacherNorm: teacherNorm, initialOverlap: initialOverlap, initialSelfOverlap: initialSelfOverlap)
     }
 
-    /// The critical learning rate τ_c = 2(1 + λ): above it q grows without bound (see `LinearRegressionTheory`).
-    public var criticalLearningRate: Double { 2 * (1 + weightDecay) }
+    /// The critical learning rate τ_c = 2B(1 + λ) (B the batch size): the q-equation's own coefficient τ²/B − 2τ(1 + λ)
+    /// is negative iff τ < τ_c, and above it q grows without bound (see `LinearRegressionTheory`).
+    public var criticalLearningRate: Double { 2 * Double(optimiser.batchSize) * (1 + weightDecay) }
 
-    /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ) for teacher norm `rho`;
-    /// `nil` when τ ≥ τ_c or the learning rate is scheduled (no fixed point: the equations depend on t).
+    /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [(τ/B)(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ/B) for teacher norm `rho`
+    /// (dq/dt = (τ²/B)(ρ − 2m + q + σ²) + 2τ(m − q) − 2τλq = 0); `nil` when τ ≥ τ_c or the learning rate is scheduled
+    /// (no fixed point: the equations depend on t).
     public func steadyState(rho: Double) -> LinearOrderParameters? {
         optimiser.isConstant ? fixedPoint(rho: rho) : nil
     }
 
     /// The fixed point of the equations at the constant base rate τ (`steadyState` whatever the schedule).
     func fixedPoint(rho: Double) -> LinearOrderParameters? {
-        let tau = learningRate, lambda = weightDecay
+        let tau = learningRate, lambda = weightDecay, noisePerDrift = optimiser.noise(rate: tau) / tau
         guard tau < criticalLearningRate else { return nil }
         let m = rho / (1 + lambda)
-        let q = (tau * (rho - 2 * m + noiseVariance) + 2 * m) / (2 * (1 + lambda) - tau)
+        let q = (noisePerDrift * (rho - 2 * m + noiseVariance) + 2 * m) / (2 * (1 + lambda) - noisePerDrift)
         return LinearOrderParameters(m: m, q: q, rho: rho)
     }
 
-    /// The fixed point's e_g* = [½τσ² + λ²ρ/(1+λ)] / (2(1+λ) − τ) in closed form, from de/dt = 0 in the (m, e_g)
+    /// The fixed point's e_g* = [½(τ/B)σ² + λ²ρ/(1+λ)] / (2(1+λ) − τ/B) in closed form, from de/dt = 0 in the (m, e_g)
     /// equations (`LinearRegressionErrorODE`) with ρ − m* = λρ/(1+λ): exactly 0 for σ² = λ = 0, where ½(ρ − 2m* + q*)
     /// of the fixed point's O(1) overlaps cancels to ±1e-17. `nil` when τ ≥ τ_c or the learning rate is scheduled.
     public func steadyStateGeneralisationError(rho: Double) -> Double? {
@@ -80,9 +82,9 @@ public struct LinearRegressionScenario: Sendable, Hashable {
 
     /// e_g of the fixed point at the constant base rate τ, whatever the schedule.
     func fixedPointGeneralisationError(rho: Double) -> Double? {
-        let tau = learningRate, lambda = weightDecay
+        let tau = learningRate, lambda = weightDecay, noisePerDrift = optimiser.noise(rate: tau) / tau
         guard tau < criticalLearningRate else { return nil }
-        return (0.5 * tau * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - tau)
+        return (0.5 * noisePerDrift * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - noisePerDrift)
     }
 
     /// The scale a trajectory from `start` is measured against (theory and simulation alike): the largest of ρ, σ²,

@@ -5,7 +5,7 @@ import Reporting
 import Scenarios
 
 extension ClassifierExperimentResult {
-    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`, `loss`, `lr`},
+    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `loss`, `lr`},
     /// `theory_initial`, `critical_lr`, `simulation` {`d`, `seeds`, `seed`, `t`, `rho`, `mean` {…}, `stderr` {…}},
     /// `comparison`, `divergence`.
     public var json: JSONValue {
@@ -28,10 +28,11 @@ extension ClassifierExperimentResult {
             ("model", "online-classifier"),
             ("conventions", .string(
                 "y = sign(w*.x/sqrt(d) + sqrt(noise)*zeta), flipped with probability flip; loss l(y, lambda) = L(y*lambda) with "
-                + "lambda = w.x/sqrt(d); step w <- w - lr*[l'(y, lambda) x/sqrt(d) + (reg/d) w]; t = steps/d; m = w.w*/d, q = |w|^2/d, "
+                + "lambda = w.x/sqrt(d); step w <- w - lr*[mean over a batch of B = batch samples of l'(y, lambda) x/sqrt(d) + (reg/d) w]; t = steps/d; samples = t*B; m = w.w*/d, q = |w|^2/d, "
                 + "rho = |w*|^2/d; eg = arccos(m/sqrt(q*rho))/pi (error against the noise-free teacher); loss = E[l] (population)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
+            ("samples", .numbers(times.map(s.optimiser.samples(at:)))),
             ("theory", .object(observables.map { ($0.name, .numbers($0.theory)) } + [("lr", .numbers(s.optimiser.rates(on: times)))])),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", s.criticalLearningRate.map(JSONValue.number) ?? .null),
@@ -54,11 +55,13 @@ extension ClassifierExperimentResult {
         return .object(members)
     }
 
-    /// One row per output time that theory or simulation reached: t, η(t) (`lr`), the theory of each observable, then (if
-    /// simulated) mean and stderr of each; empty cells where one of them had diverged.
+    /// One row per output time that theory or simulation reached: t, samples (t·B), η(t) (`lr`), the theory of each
+    /// observable, then (if simulated) mean and stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
         let grid = tableGrid(theory: times, simulation: simulation?.times)
-        var columns: [(String, [Double])] = [("t", grid), ("lr", experiment.scenario.optimiser.rates(on: grid))] + observables.map { ("\($0.name)_theory", $0.theory.padded(to: grid.count)) }
+        var columns: [(String, [Double])] = [("t", grid), ("samples", grid.map(experiment.scenario.optimiser.samples(at:))),
+                                             ("lr", experiment.scenario.optimiser.rates(on: grid))]
+            + observables.map { ("\($0.name)_theory", $0.theory.padded(to: grid.count)) }
         for (name, _, stats) in observables {
             guard let stats else { continue }
             columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))

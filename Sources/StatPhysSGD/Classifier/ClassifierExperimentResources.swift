@@ -3,7 +3,8 @@ import Scenarios
 extension ClassifierExperiment: ResourceEstimating {
     /// As for regression; the ODE evaluates Gaussian integrals (about 10⁴ operations) per right-hand side.
     public var resourceEstimate: ResourceEstimate {
-        LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, fastestRate: fastestRate,
+        LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, batchSize: scenario.optimiser.batchSize,
+                                      fastestRate: fastestRate,
                                       operationsPerEvaluation: 1e4, breakpoints: scenario.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 
@@ -11,6 +12,6 @@ extension ClassifierExperiment: ResourceEstimating {
     /// of their dynamics decays at most at 2τ(1 + λ). With a schedule, τ is the peak of η(t) up to t_max.
     var fastestRate: Double {
         let tau = scenario.optimiser.peakRate(upTo: tMax), lambda = scenario.weightDecay
-        return scenario.loss == .square ? LinearExperiment.fastestRate(learningRate: tau, weightDecay: lambda) : 2 * tau * (1 + lambda)
+        return scenario.loss == .square ? LinearExperiment.fastestRate(optimiser: scenario.optimiser, weightDecay: lambda, upTo: tMax) : 2 * tau * (1 + lambda)
     }
 }

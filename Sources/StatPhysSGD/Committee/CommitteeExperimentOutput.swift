@@ -5,7 +5,7 @@ import Scenarios
 
 extension CommitteeExperimentResult {
     /// The `result.json` document (keys documented in the README and `statphys online committee --help`):
-    /// `model`, `conventions`, `settings`, `t`, `theory` {`Q`, `R`, `v`, `eg`, `eg_resolution`, `lr`} (Q and R as lists over t of
+    /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`Q`, `R`, `v`, `eg`, `eg_resolution`, `lr`} (Q and R as lists over t of
     /// K×K and K×M nested lists), `theory_initial`, `simulation` {`d`, `seeds`, `seed`, `t`, `T`, `mean`,
     /// `stderr` with the same keys as `theory`}, `comparison`, `divergence`.
     public var json: JSONValue {
@@ -34,13 +34,15 @@ extension CommitteeExperimentResult {
             ("model", "online-committee"),
             ("conventions", .string(
                 "phi(x) = sum_k v_k g(w_k.x/sqrt(d)), y = phi*(x) + sqrt(noise)*zeta; step w_k <- (1 - lr*reg/d) w_k + "
-                + "(lr/sqrt(d)) v_k g'(lambda_k) Delta x, v_k <- v_k + (lr2/d) g(lambda_k) Delta; t = steps/d; "
+                + "(lr/sqrt(d)) v_k g'(lambda_k) Delta x, v_k <- v_k + (lr2/d) g(lambda_k) Delta, both averaged over a batch of B = batch samples; "
+                + "t = steps/d; samples = t*B; "
                 + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free); "
                 + "units are numbered from 1 everywhere (R12 = R_{1,2}: student unit 1, teacher unit 2; the first row and column "
                 + "of a JSON matrix are unit 1; labels get an underscore, R1_12, when K or M > 9); simulated seeds are aligned to "
                 + "the theory before averaging (aligned unit i = sign_i * seed unit permutation_i, see simulation.alignment)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
+            ("samples", .numbers(times.map(s.optimiser.samples(at:)))),
             ("theory", Self.trajectory(theory.states, eg: theory.resolvedGeneralisationError, k: k, m: m,
                                        resolution: theory.generalisationErrorResolution, lr: s.optimiser.rates(on: times))),
             ("theory_initial", .object([
@@ -109,11 +111,12 @@ extension CommitteeExperimentResult {
         }
     }
 
-    /// One row per time: t, eg and every entry of R, Q (upper triangle) and v, theory then simulation mean/stderr.
+    /// One row per time: t, samples (t·B), eg and every entry of R, Q (upper triangle) and v, theory then simulation mean/stderr.
     public var csv: CSVTable {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
         let grid = tableGrid(theory: times, simulation: simulation?.times)
-        var columns: [(String, [Double])] = [("t", grid), ("lr", s.optimiser.rates(on: grid)), ("eg_theory", theory.resolvedGeneralisationError.padded(to: grid.count)),
+        var columns: [(String, [Double])] = [("t", grid), ("samples", grid.map(s.optimiser.samples(at:))), ("lr", s.optimiser.rates(on: grid)),
+                                             ("eg_theory", theory.resolvedGeneralisationError.padded(to: grid.count)),
                                               ("eg_theory_resolution", theory.generalisationErrorResolution.padded(to: grid.count))]
         var entries: [(String, KeyPath<CommitteeOrderParameters, [Double]>, Int)] = []
         for i in 0..<k { for n in 0..<m { entries.append((CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, i * m + n)) } }

@@ -33,12 +33,13 @@ public enum CommitteeResources {
         return 2 * (100 + 10 * eta * tMax) + tMax * eta * weightDecay
     }
 
-    /// The theory and, with `simulation`, the simulation of a committee run with `points` output times.
+    /// The theory and, with `simulation`, the simulation of a committee run with `points` output times and mini-batches
+    /// of `batchSize` samples (a step costs B samples' work; B > 1 adds a K×d buffer per running seed).
     /// `initialDimension`: a theory-only run with a random student draws one at this d. `learningRate`: the peak of η(t);
     /// each of a schedule's `breakpoints` restarts the integrator (about 12 more evaluations) and is held in a list.
     public static func experiment(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
-                                  learningRate: Double, weightDecay: Double = 0, tMax: Double, points: Int, quadratureOrder: Int,
-                                  simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0) -> ResourceEstimate {
+                                  learningRate: Double, batchSize: Int = 1, weightDecay: Double = 0, tMax: Double, points: Int,
+                                  quadratureOrder: Int, simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0) -> ResourceEstimate {
         let state = stateSize(studentUnits: k, teacherUnits: m), n = Double(points)
         let fields = Double(k) + Double(m)
         let seeds = Double(simulation?.seeds ?? 0)
@@ -51,10 +52,11 @@ public enum CommitteeResources {
             let d = Double(simulation.dimension)
             let concurrent = min(seeds, Double(ProcessInfo.processInfo.activeProcessorCount))
             // Teacher, student and their basis (3 (K+M) d doubles while built) per running seed.
-            bytes += concurrent * 3 * fields * d * 8
+            bytes += concurrent * (3 * fields + (batchSize > 1 ? Double(k) : 0)) * d * 8
             let steps = tMax * d
-            operations += seeds * (steps * (4 * fields + 20) * d + n * (Double(k) * fields) * 2 * d)
-            detail += ", \(simulation.seeds) seeds × \(TextTableNumber.short(steps)) steps at d = \(simulation.dimension)"
+            operations += seeds * (steps * Double(batchSize) * (4 * fields + 20) * d + n * (Double(k) * fields) * 2 * d)
+            detail += ", \(simulation.seeds) seeds × \(TextTableNumber.short(steps)) steps" + (batchSize > 1 ? " of \(batchSize) samples" : "")
+                + " at d = \(simulation.dimension)"
         } else if let initialDimension {
             bytes += 3 * fields * Double(initialDimension) * 8
         }
@@ -67,7 +69,8 @@ extension CommitteeExperiment: ResourceEstimating {
         let s = scenario
         return CommitteeResources.experiment(
             studentUnits: s.studentUnits, teacherUnits: s.teacherUnits, student: s.studentActivation, teacher: s.teacherActivation,
-            learningRate: s.optimiser.peakRate(upTo: tMax), weightDecay: s.weightDecay, tMax: tMax, points: points, quadratureOrder: quadratureOrder, simulation: simulation,
+            learningRate: s.optimiser.peakRate(upTo: tMax), batchSize: s.optimiser.batchSize, weightDecay: s.weightDecay, tMax: tMax, points: points,
+            quadratureOrder: quadratureOrder, simulation: simulation,
             initialDimension: s.specifiedInitialState == nil ? initialDimension : nil,
             breakpoints: s.optimiser.schedule.breakpointCount(upTo: tMax))
     }

@@ -3,7 +3,8 @@ import Reporting
 import Scenarios
 
 extension CommitteeStabilityResult {
-    /// `stability.json`: `lr_max`, `lr_opt`, `rate_opt`, `eigenvalues_at_lr_opt` ([re, im] pairs) and the settings.
+    /// `stability.json`: `lr_max`, `lr_opt`, `rate_opt`, `eigenvalues_at_lr_opt` ([re, im] pairs) and the settings
+    /// (with `batch`, the mini-batch size B the Jacobian's η² term is divided by).
     public func json(scenario: CommitteeScenario) -> JSONValue {
         .object([
             ("model", "online-committee-stability"),
@@ -12,6 +13,7 @@ extension CommitteeStabilityResult {
                 ("activation", .string(scenario.studentActivation.name)),
                 ("second_layer", .string(scenario.trainsSecondLayer ? "trained" : "fixed")),
                 ("lr2", scenario.secondLayerLearningRate.map(JSONValue.number) ?? .null),
+                ("batch", .integer(scenario.optimiser.batchSize)),
                 ("reg", .number(scenario.weightDecay)),
                 ("small_lr_limit", .bool(scenario.dropsSecondOrderTerms)),
             ])),

@@ -2,10 +2,10 @@ import Reporting
 import Scenarios
 
 extension Optimiser {
-    /// The optimiser's entries of `result.json` `settings`, the same for every online model: `lr` (the base rate η)
-    /// and `lr_schedule` (the schedule's SPEC, `constant` for a constant rate, a custom schedule's name).
-    /// Every experiment splices these into its settings, so a new optimiser option is recorded here once.
+    /// The optimiser's entries of `result.json` `settings`, the same for every online model: `lr` (the base rate η),
+    /// `lr_schedule` (the schedule's SPEC, `constant` for a constant rate, a custom schedule's name) and `batch` (the
+    /// mini-batch size B). Every experiment splices these into its settings, so a new optimiser option is recorded here once.
     public var settings: [(String, JSONValue)] {
-        [("lr", .number(learningRate)), ("lr_schedule", .string(schedule.description))]
+        [("lr", .number(learningRate)), ("lr_schedule", .string(schedule.description)), ("batch", .integer(batchSize))]
     }
 }

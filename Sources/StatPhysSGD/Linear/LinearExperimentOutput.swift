@@ -4,7 +4,7 @@ import Scenarios
 
 extension LinearExperimentResult {
     /// The `result.json` document. Keys (documented in the README):
-    /// `model`, `conventions`, `settings`, `t`, `theory` {`m`, `q`, `eg`, `lr`}, `theory_initial`, `steady_state` (null
+    /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `lr`}, `theory_initial`, `steady_state` (null
     /// past τ_c or with a schedule), `critical_lr` (with a schedule: the critical instantaneous η(t)), `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…}, `stderr` {…}}, `comparison`, `divergence`.
     public var json: JSONValue {
         let scenario = experiment.scenario
@@ -24,10 +24,11 @@ extension LinearExperimentResult {
         var members: [(String, JSONValue)] = [
             ("model", "online-linear"),
             ("conventions", .string(
-                "y = w*.x/sqrt(d) + sqrt(noise)*xi; step w <- w - lr*[(yhat - y) x/sqrt(d) + (reg/d) w]; t = steps/d; "
+                "y = w*.x/sqrt(d) + sqrt(noise)*xi; step w <- w - lr*[mean over a batch of B = batch samples of (yhat - y) x/sqrt(d) + (reg/d) w]; t = steps/d; samples = t*B; "
                 + "m = w.w*/d, q = |w|^2/d, rho = |w*|^2/d, eg = (rho - 2m + q)/2 (noise-free)")),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
+            ("samples", .numbers(times.map(scenario.optimiser.samples(at:)))),
             ("theory", .object([("m", .numbers(theory.m)), ("q", .numbers(theory.q)), ("eg", .numbers(theory.generalisationError)),
                                 ("lr", .numbers(scenario.optimiser.rates(on: times)))])),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
@@ -61,12 +62,13 @@ extension LinearExperimentResult {
         return .object(members)
     }
 
-    /// One row per output time that theory or simulation reached: t, the learning rate η(t) (`lr`), theory m, q, eg, then (if simulated) mean and
-    /// stderr of each; empty cells where one of them had diverged.
+    /// One row per output time that theory or simulation reached: t, samples (t·B), the learning rate η(t) (`lr`), theory m,
+    /// q, eg, then (if simulated) mean and stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
         let grid = tableGrid(theory: times, simulation: simulation?.times)
         var columns: [(String, [Double])] = [
-            ("t", grid), ("lr", experiment.scenario.optimiser.rates(on: grid)), ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
+            ("t", grid), ("samples", grid.map(experiment.scenario.optimiser.samples(at:))), ("lr", experiment.scenario.optimiser.rates(on: grid)),
+            ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
             ("eg_theory", theory.generalisationError.padded(to: grid.count)),
         ]
         if let simulation {

@@ -6,13 +6,14 @@ enum LinearModelResources {
     /// Bytes per output time of the result files and curves (about 15 curves of numbers written as text).
     static let bytesPerPoint = 600.0
 
-    /// A run with `points` output times to `tMax`, optionally simulated. A seed keeps w, w* and x (3d doubles) and
-    /// records (m, q, ρ) at every output time; a step costs about 20d operations (d Gaussians, two dot products,
-    /// one update). The ODE costs `operationsPerEvaluation` per right-hand side, and the explicit adaptive
+    /// A run with `points` output times to `tMax`, optionally simulated with mini-batches of `batchSize` samples. A
+    /// seed keeps w, w* and x (3d doubles; a fourth, the batch's summed gradient, when B > 1) and records (m, q, ρ) at
+    /// every output time; a sample costs about 20d operations (d Gaussians, two dot products, one update), a step B
+    /// of them. The ODE costs `operationsPerEvaluation` per right-hand side, and the explicit adaptive
     /// integrator needs about 6(100 + points + t_max·r/3) of them for the fastest decay rate r of the dynamics (its
     /// stability region reaches about 3 on the negative axis), which makes a stiff run (large λ) as long as it is.
     /// Each of a schedule's `breakpoints` restarts the integrator (about 12 more evaluations) and is held in a list.
-    static func estimate(points: Int, tMax: Double, simulation: SimulationSettings?, fastestRate rate: Double,
+    static func estimate(points: Int, tMax: Double, simulation: SimulationSettings?, batchSize: Int, fastestRate rate: Double,
                          operationsPerEvaluation: Double, breakpoints: Double = 0) -> ResourceEstimate {
         let n = Double(points)
         var bytes = n * bytesPerPoint + 1_000_000 + 32 * breakpoints
@@ -21,9 +22,11 @@ enum LinearModelResources {
         if let simulation {
             let d = Double(simulation.dimension), seeds = Double(simulation.seeds)
             let concurrent = min(seeds, Double(ProcessInfo.processInfo.activeProcessorCount))
-            bytes += concurrent * 3 * d * 8 + seeds * n * 6 * 8
-            operations += seeds * (tMax * d) * 20 * d
-            detail = "\(simulation.seeds) seeds × \(TextTableNumber.short(tMax * d)) steps at d = \(simulation.dimension), \(points) output times"
+            let batch = Double(batchSize)
+            bytes += concurrent * (batchSize > 1 ? 4 : 3) * d * 8 + seeds * n * 6 * 8
+            operations += seeds * (tMax * d) * batch * 20 * d
+            detail = "\(simulation.seeds) seeds × \(TextTableNumber.short(tMax * d)) steps"
+                + (batchSize > 1 ? " of \(batchSize) samples" : "") + " at d = \(simulation.dimension), \(points) output times"
         }
         return ResourceEstimate(bytes: bytes, operations: operations, detail: detail)
     }
@@ -39,14 +42,16 @@ enum TextTableNumber {
 extension LinearExperiment: ResourceEstimating {
     /// The ODE's right-hand side is a few operations. With a schedule, the rates are the peak of η(t) up to t_max.
     public var resourceEstimate: ResourceEstimate {
-        LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation,
-                                      fastestRate: Self.fastestRate(learningRate: scenario.optimiser.peakRate(upTo: tMax), weightDecay: scenario.weightDecay),
+        LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, batchSize: scenario.optimiser.batchSize,
+                                      fastestRate: Self.fastestRate(optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, upTo: tMax),
                                       operationsPerEvaluation: 20, breakpoints: scenario.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 
-    /// The q-equation's decay rate 2τ(1 + λ) − τ² (plus the m-equation's τ(1 + λ), bounded by it) while stable; above
-    /// τ_c = 2(1 + λ) the run diverges within a few steps of the integrator, so the rate does not lengthen it.
-    static func fastestRate(learningRate tau: Double, weightDecay lambda: Double) -> Double {
-        tau < 2 * (1 + lambda) ? 2 * tau * (1 + lambda) + tau * tau : 0
+    /// The q-equation's decay rate 2τ(1 + λ) − τ²/B (plus the m-equation's τ(1 + λ), bounded by it; estimated from above
+    /// by 2τ(1 + λ) + τ²/B) while stable; above τ_c = 2B(1 + λ) the run diverges within a few steps of the integrator,
+    /// so the rate does not lengthen it. With a schedule, τ is the peak of η(t) up to `tMax`.
+    static func fastestRate(optimiser: Optimiser, weightDecay lambda: Double, upTo tMax: Double) -> Double {
+        let tau = optimiser.peakRate(upTo: tMax)
+        return tau < 2 * Double(optimiser.batchSize) * (1 + lambda) ? 2 * tau * (1 + lambda) + optimiser.noise(rate: tau) : 0
     }
 }
