@@ -10,7 +10,8 @@ import GaussianIntegrals
 ///     w ← w − τ [ ℓ'(y, λ) x/√d + (λ_reg/d) w ],    ℓ(y, λ) = L(yλ),
 ///
 /// the gradient step on the margin loss plus (λ_reg/2d)|w|². Time t = steps/d. Order parameters m = w·w*/d,
-/// q = |w|²/d; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π.
+/// q = |w|²/d, s = q − m²/ρ; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π
+/// = atan2(√(ρs), m)/π.
 public struct ClassifierScenario: Sendable, Hashable {
     public var loss: ClassificationLoss
     /// Learning rate τ.
