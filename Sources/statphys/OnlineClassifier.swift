@@ -10,7 +10,8 @@ struct OnlineClassifier: ParsableCommand {
             Model: x ~ N(0, I_d), label y = sign(w*·x/√d + σζ) with noise variance σ² (--noise), flipped with probability \
             --flip; student field λ = w·x/√d, prediction sign(λ). Loss ℓ(y, λ) = L(yλ): logistic log(1 + e^(−z)), hinge \
             max(0, 1 − z), perceptron max(0, −z), square ½(1 − z)². Step: w ← w − lr·[ℓ'(y, λ) x/√d + (reg/d) w] with the \
-            gradient averaged over --batch B fresh samples (default 1; the lr² terms get 1/B), t = steps/d. Order parameters m = w·w*/d, q = |w|²/d; eg = arccos(m/√(qρ))/π, the \
+            gradient averaged over --batch B fresh samples (default 1; the lr² terms get 1/B), t = steps/d. Order parameters m = w·w*/d, q = |w|²/d; \
+            eg = arccos(m/√(qρ))/π = atan2(√(ρs), m)/π with s = q − m²/ρ integrated (theory) or measured (simulation) without cancellation, the \
             error against the noise-free teacher; loss = the population loss E[ℓ]. The square loss diverges for \
             lr ≥ 2B(1 + reg); the others cannot.
 

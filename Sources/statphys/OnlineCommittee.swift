@@ -239,7 +239,10 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "Variance of a random initial student's weights (default 1; without --q0/--r0 and --init).") var initVariance: Double?
     @Option(help: "Initial student second-layer weights, all equal (default 1; an --init file's \"v\" replaces it).") var v0: Double?
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
-    @Option(help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations); see the README for the accuracy.") var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
+    @Option(name: .customLong("quadrature-order"), help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations; default \(CommitteeIntegrals.defaultQuadratureOrder)); refused when every integral has a closed form (student and teacher both erf, both relu or both linear). See the README for the accuracy.") var requestedQuadratureOrder: Int?
+
+    /// The quadrature order used: the requested one or the default.
+    var quadratureOrder: Int { requestedQuadratureOrder ?? CommitteeIntegrals.defaultQuadratureOrder }
 
     func validate() throws {
         guard ["fixed", "trained"].contains(secondLayer) else {
@@ -252,8 +255,13 @@ struct CommitteeModelOptions: ParsableArguments {
         }
         guard studentUnits >= 1 else { throw ValidationError("--K must be a positive integer, got \(studentUnits)") }
         guard teacherUnits >= 1 else { throw ValidationError("--M must be a positive integer, got \(teacherUnits)") }
-        do { _ = try Activation.named(activation) } catch { throw ValidationError("--activation: \(error)") }
-        do { _ = try teacherActivation.map(Activation.named) } catch { throw ValidationError("--teacher-activation: \(error)") }
+        let student: Activation, teacherUnit: Activation?
+        do { student = try Activation.named(activation) } catch { throw ValidationError("--activation: \(error)") }
+        do { teacherUnit = try teacherActivation.map(Activation.named) } catch { throw ValidationError("--teacher-activation: \(error)") }
+        if requestedQuadratureOrder != nil, CommitteeIntegrals.quadratureRule(student: student, teacher: teacherUnit ?? student) == nil {
+            throw ValidationError("--quadrature-order has no effect: with \(activation) student and \(teacherActivation ?? activation) teacher "
+                                  + "units every integral has a closed form")
+        }
         guard lr2 == nil || secondLayer == "trained" else {
             throw ValidationError("--lr2 is the second layer's learning rate; it needs --second-layer trained (the second layer is fixed)")
         }

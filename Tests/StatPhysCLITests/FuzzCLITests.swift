@@ -134,6 +134,11 @@ import Testing
             cases += refused(base, "t-max", notPositive)
             cases += refused(base, "points", badCount, mention: "points")
             cases += refused(base, "quadrature-order", badCount + ["1", "201"], mention: "quadrature-order")
+            // Every integral has a closed form for erf, ReLU and linear pairs: the order would have no effect.
+            for pair in [["--activation", "erf"], ["--activation", "relu"], ["--activation", "linear", "--teacher-activation", "linear"]] {
+                cases.append(Case(arguments: base + pair + ["--quadrature-order", "20"], expected: .refused(64, mention: "closed form")))
+            }
+            cases += values(base + ["--activation", "relu", "--teacher-activation", "erf"], "quadrature-order", ["20"], .success)
             cases += refused(base, "v0", garbage + ["1e300", "-1e308"], mention: "second layer")
             cases += refused(base, "init-variance", notPositive + ["1e300"], mention: "variance")
             cases += refused(base, "max-memory", badMemory)

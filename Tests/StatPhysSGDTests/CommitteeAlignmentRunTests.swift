@@ -38,6 +38,34 @@ import Testing
         #expect(json.contains("\"alignment\"") && json.contains("\"permutation\": [2, 1]"))
     }
 
+    /// A random teacher and random students at d = 20: the seeds' teachers and initial overlaps differ, and the two
+    /// warnings report the amounts computed here independently from the seeds' initial states: max over seeds and
+    /// rows of Σ_j |T_nj − T̄_nj| (T̄ the theory's teacher), and the largest standard deviation over seeds of an
+    /// entry of Q or R, relative to max(1, max_i |Q_ii|).
+    @Test func randomTeachersAndStudentsReportTheirSpread() throws {
+        let scenario = try CommitteeScenario(studentUnits: 2, teacherUnits: 3, learningRate: 0.5, teacher: .random)
+        let experiment = CommitteeExperiment(scenario: scenario, tMax: 1, points: 5, simulation: SimulationSettings(dimension: 20, seeds: 4))
+        let result = try experiment.run()
+        let raw = try #require(result.unalignedSimulation), start = result.theoryStart
+        let initial = raw.states.map { $0[0] }
+        var teacherSpread = 0.0
+        for state in initial {
+            for n in 0..<3 { teacherSpread = max(teacherSpread, (0..<3).map { abs(state.t[n * 3 + $0] - start.t[n * 3 + $0]) }.reduce(0, +)) }
+        }
+        var scatter = 0.0
+        for path in [\CommitteeOrderParameters.q, \.r] {
+            for e in initial[0][keyPath: path].indices {
+                let values = initial.map { $0[keyPath: path][e] }, mu = values.reduce(0, +) / 4
+                scatter = max(scatter, (values.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / 3).squareRoot())
+            }
+        }
+        scatter /= max(1, abs(start.q[0]), abs(start.q[3]))
+        let teacher = try #require(result.warnings.first { $0.kind == "random-teacher" })
+        #expect(teacher.message.contains("by up to \(TextTable.format(teacherSpread, digits: 3)) per row"), "\(teacher.message) vs \(teacherSpread)")
+        let students = try #require(result.warnings.first { $0.kind == "initial-scatter" })
+        #expect(students.message.contains("scatter by \(TextTable.format(scatter, digits: 3)) between"), "\(students.message) vs \(scatter)")
+    }
+
     /// The same scenario with r0 well above 1/√d: no seed is relabelled, no plateau warning, and the run agrees.
     @Test func aStrongStartNeedsNoAlignment() throws {
         let scenario = try CommitteeScenario(

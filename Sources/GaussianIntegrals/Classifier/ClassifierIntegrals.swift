@@ -3,77 +3,155 @@ import RealModule
 /// The Gaussian expectations of online SGD for a linear classifier trained on a margin loss, with a sign teacher.
 ///
 /// Local fields (λ, ν) ~ N(0, [[q, m], [m, P]]) (student, teacher); label y = sign(ν + σζ), ζ ~ N(0, 1), then
-/// flipped with probability p, so P(y = 1 | ν) = p + (1 − 2p) Φ(ν/σ). With ℓ'(y, λ) = y L'(yλ):
+/// flipped with probability p, so P(y = 1 | ν) = p + (1 − 2p) Φ(ν/σ). With ℓ'(y, λ) = y L'(yλ) and
+/// λ = (m/P)ν + λ⊥, where λ⊥ ~ N(0, s) is independent of ν (and of the label) and s = q − m²/P is the squared norm
+/// of the student's part orthogonal to the teacher:
 ///
-///     A = E[ℓ' ν],   B = E[ℓ' λ],   C = E[ℓ'²],   E[ℓ].
+///     A = E[ℓ' ν],   B = E[ℓ' λ],   C = E[ℓ'²],   D = E[ℓ' λ⊥] = B − (m/P) A,   E[ℓ].
 ///
-/// Given λ, ν ~ N(bλ, s²) with b = m/q, s² = P − m²/q; with τ² = σ² + s² and μ = bλ,
+/// Given λ, ν ~ N(bλ, κ²) with b = m/q and κ² = P − m²/q = P s/q; with τ² = σ² + κ², μ = bλ, z = μ/τ,
 ///
-///     E[P(y=1|ν) | λ] = p + (1 − 2p) Φ(μ/τ),     E[ν P(y=1|ν) | λ] = pμ + (1 − 2p) [μ Φ(μ/τ) + (s²/τ) φ(μ/τ)],
+///     P(y = ±1 | λ) = p + (1 − 2p) Φ(±z),
+///     E[ν 1(y = ±1) | λ] = pμ + (1 − 2p) [μ Φ(±z) ± (κ²/τ) φ(z)],
+///     E[λ⊥ 1(y = ±1) | λ] = (s/q) [λ P(y = ±1 | λ) ∓ (1 − 2p)(m/τ) φ(z)],
 ///
-/// so each expectation is one integral over λ = √q u, u ~ N(0, 1), done by adaptive Gauss–Kronrod on
-/// |u| ≤ 9 split at u = 0 (where the label probability is steepest) and at the loss's kinks λ = ±κ.
+/// the last from λ⊥ = λ − (m/P)ν and 1 − (m/P)b = s/q, so that D is one integral whose integrand carries the
+/// factor s exactly instead of the difference B − (m/P)A, which cancels as the student aligns with the teacher
+/// (s → 0). Φ(±z) are both evaluated through erfc, so that neither label probability is a difference 1 − Φ. Each
+/// expectation is then one integral over λ = √q u, u ~ N(0, 1), done by adaptive Gauss–Kronrod on |u| ≤ 9, split at
+/// u = 0, at the loss's kinks λ = ±κ_L, and at u = ±w, ±8w, with w = τ√q/|m| the width of the label's transition
+/// (tan θ of the student–teacher angle without noise), and with a per-component relative error test, so that each
+/// expectation keeps its relative accuracy however small it gets.
 public struct ClassifierIntegrals: Sendable, Hashable {
     public let loss: ClassificationLoss
     /// σ²: variance of the Gaussian noise added to the teacher's field before the sign.
     public let noiseVariance: Double
     /// p: probability that a label is flipped.
     public let flipProbability: Double
-    /// Absolute tolerance of the adaptive quadrature.
-    public var tolerance = 1e-13
+    /// Absolute tolerance of the adaptive quadrature (per component; tiny, so that the test is relative).
+    public var tolerance = 1e-300
+    /// Relative tolerance of the adaptive quadrature (per component).
+    public var relativeTolerance = 1e-12
 
     public init(loss: ClassificationLoss, noiseVariance: Double = 0, flipProbability: Double = 0) {
         self.loss = loss; self.noiseVariance = noiseVariance; self.flipProbability = flipProbability
     }
 
-    /// The four expectations at overlaps (m, q, P).
+    /// The four expectations of the update at overlaps (m, q, s, P).
     public struct Expectations: Sendable, Hashable {
-        /// E[ℓ'(y, λ) ν].
+        /// A = E[ℓ'(y, λ) ν].
         public var slopeTimesTeacher: Double
-        /// E[ℓ'(y, λ) λ].
+        /// B = E[ℓ'(y, λ) λ].
         public var slopeTimesStudent: Double
-        /// E[ℓ'(y, λ)²].
+        /// C = E[ℓ'(y, λ)²].
         public var slopeSquared: Double
-        /// E[ℓ(y, λ)]: the population loss.
-        public var loss: Double
+        /// D = E[ℓ'(y, λ) λ⊥], λ⊥ = λ − (m/P)ν.
+        public var slopeTimesOrthogonal: Double
     }
 
-    public func expectations(m: Double, q: Double, rho: Double) -> Expectations {
-        let p = flipProbability, sqrtQ = q > 0 ? q.squareRoot() : 0
-        let b = q > 0 ? m / q : 0
-        let s2 = max(0, q > 0 ? rho - m * m / q : rho)
-        let tau = (noiseVariance + s2).squareRoot()
-        let loss = self.loss
-        let inverseSqrt2Pi = 1 / (2 * Double.pi).squareRoot()
-        let integrand = { (u: Double) -> SIMD4<Double> in
-            let lambda = sqrtQ * u, mu = b * lambda
-            let cdf: Double, pdf: Double
-            if tau > 0 {
-                let z = mu / tau
-                cdf = 0.5 * Double.erfc(-z * 0.5.squareRoot())
-                pdf = inverseSqrt2Pi * Double.exp(-0.5 * z * z)
+    /// The law of the label and the teacher's field given the student's field λ = √q u (formulas above).
+    struct Conditional {
+        let sqrtQ: Double, b: Double, spread: Double, kappa2OverSpread: Double, mOverSpread: Double, flip: Double
+        /// The u where the label's conditional law changes (u = ±w, ±8w), inside |u| < range.
+        let transition: [Double]
+
+        init(m: Double, q: Double, orthogonal s: Double, rho: Double, noiseVariance: Double, flip: Double, range: Double) {
+            let q = max(0, q), s = min(max(0, s), q)
+            sqrtQ = q.squareRoot()
+            b = q > 0 ? m / q : 0
+            let kappa2 = q > 0 ? rho * s / q : rho
+            spread = (noiseVariance + kappa2).squareRoot()
+            kappa2OverSpread = spread > 0 ? kappa2 / spread : 0
+            mOverSpread = spread > 0 ? m / spread : 0
+            self.flip = flip
+            let width = m != 0 && sqrtQ > 0 ? spread * sqrtQ / abs(m) : .infinity
+            transition = [width, 8 * width].filter { $0 > 0 && $0 < range }.flatMap { [-$0, $0] }
+        }
+
+        /// λ, P(y = ±1 | λ), E[ν 1(y = ±1) | λ], and (1 − 2p)φ(z)/τ·m, at u.
+        @inline(__always)
+        func at(_ u: Double) -> (lambda: Double, positive: Double, negative: Double, teacherPositive: Double, teacherNegative: Double, orthogonalShift: Double) {
+            let lambda = sqrtQ * u, mu = b * lambda, p = flip
+            let upper: Double, lower: Double, pdf: Double
+            if spread > 0 {
+                let z = mu / spread
+                upper = 0.5 * Double.erfc(-z * 0.5.squareRoot())  // Φ(z)
+                lower = 0.5 * Double.erfc(z * 0.5.squareRoot())   // Φ(−z)
+                pdf = Double.exp(-0.5 * z * z) / (2 * Double.pi).squareRoot()
             } else {
-                cdf = mu > 0 ? 1 : mu < 0 ? 0 : 0.5
+                upper = mu > 0 ? 1 : mu < 0 ? 0 : 0.5
+                lower = 1 - upper
                 pdf = 0
             }
-            let positive = p + (1 - 2 * p) * cdf  // P(y = 1 | λ)
-            let teacherPositive = p * mu + (1 - 2 * p) * (mu * cdf + (tau > 0 ? s2 / tau : 0) * pdf)  // E[ν 1(y = 1) | λ]
-            let gPlus = loss.slope(margin: lambda), gMinus = -loss.slope(margin: -lambda)
-            let weight = inverseSqrt2Pi * Double.exp(-0.5 * u * u)
-            return weight * SIMD4(
-                gPlus * teacherPositive + gMinus * (mu - teacherPositive),
-                lambda * (gPlus * positive + gMinus * (1 - positive)),
-                gPlus * gPlus * positive + gMinus * gMinus * (1 - positive),
-                loss.value(margin: lambda) * positive + loss.value(margin: -lambda) * (1 - positive))
+            let c = 1 - 2 * p
+            return (lambda, p + c * upper, p + c * lower,
+                    p * mu + c * (mu * upper + kappa2OverSpread * pdf), p * mu + c * (mu * lower - kappa2OverSpread * pdf),
+                    c * mOverSpread * pdf)
         }
-        let range = 9.0
-        var points: Set<Double> = [-range, 0, range]
-        if sqrtQ > 0 {
-            for kink in loss.kinks where kink != 0 && abs(kink / sqrtQ) < range { points.formUnion([kink / sqrtQ, -kink / sqrtQ]) }
-        }
-        let value = GaussKronrod.integrate(integrand, breakpoints: points.sorted(), tolerance: tolerance)
-        return Expectations(slopeTimesTeacher: value[0], slopeTimesStudent: value[1], slopeSquared: value[2], loss: value[3])
     }
+
+    static let range = 9.0
+
+    /// The quadrature's breakpoints: u = 0, ±range, the loss's kinks and the label's transition.
+    func breakpoints(_ conditional: Conditional) -> [Double] {
+        var points: Set<Double> = [-Self.range, 0, Self.range]
+        points.formUnion(conditional.transition)
+        if conditional.sqrtQ > 0 {
+            for kink in loss.kinks where kink != 0 && abs(kink / conditional.sqrtQ) < Self.range {
+                points.formUnion([kink / conditional.sqrtQ, -kink / conditional.sqrtQ])
+            }
+        }
+        return points.sorted()
+    }
+
+    /// A, B, C, D at overlaps (m, q, P) and s = q − m²/P, the student's squared distance from the teacher's
+    /// direction, given without cancellation (clamped to [0, q]).
+    public func expectations(m: Double, q: Double, orthogonal s: Double, rho: Double) -> Expectations {
+        let conditional = Conditional(m: m, q: q, orthogonal: s, rho: rho, noiseVariance: noiseVariance, flip: flipProbability, range: Self.range)
+        let loss = self.loss
+        let integrand = { (u: Double) -> SIMD4<Double> in
+            let f = conditional.at(u)
+            let gPlus = loss.slope(margin: f.lambda), gMinus = -loss.slope(margin: -f.lambda)
+            let weight = Double.exp(-0.5 * u * u) / (2 * Double.pi).squareRoot()
+            return weight * SIMD4(
+                gPlus * f.teacherPositive + gMinus * f.teacherNegative,
+                f.lambda * (gPlus * f.positive + gMinus * f.negative),
+                gPlus * gPlus * f.positive + gMinus * gMinus * f.negative,
+                gPlus * (f.lambda * f.positive - f.orthogonalShift) + gMinus * (f.lambda * f.negative + f.orthogonalShift))
+        }
+        let value = GaussKronrod.integrate(integrand, breakpoints: breakpoints(conditional), tolerance: tolerance,
+                                           relativeTolerance: relativeTolerance)
+        let shrink = q > 0 ? min(max(0, s), q) / q : 0  // s/q
+        return Expectations(slopeTimesTeacher: value[0], slopeTimesStudent: value[1], slopeSquared: value[2],
+                            slopeTimesOrthogonal: shrink * value[3])
+    }
+
+    /// A, B, C, D at overlaps (m, q, P), with s = q − m²/P computed from them (which cancels near alignment; use
+    /// `expectations(m:q:orthogonal:rho:)` when s is known).
+    public func expectations(m: Double, q: Double, rho: Double) -> Expectations {
+        expectations(m: m, q: q, orthogonal: Self.orthogonal(m: m, q: q, rho: rho), rho: rho)
+    }
+
+    /// The population loss E[ℓ(y, λ)] = E[L(λ) P(y = 1 | λ) + L(−λ) P(y = −1 | λ)].
+    public func populationLoss(m: Double, q: Double, orthogonal s: Double, rho: Double) -> Double {
+        let conditional = Conditional(m: m, q: q, orthogonal: s, rho: rho, noiseVariance: noiseVariance, flip: flipProbability, range: Self.range)
+        let loss = self.loss
+        let integrand = { (u: Double) -> SIMD2<Double> in
+            let f = conditional.at(u)
+            let weight = Double.exp(-0.5 * u * u) / (2 * Double.pi).squareRoot()
+            return SIMD2(weight * (loss.value(margin: f.lambda) * f.positive + loss.value(margin: -f.lambda) * f.negative), 0)
+        }
+        return GaussKronrod.integrate(integrand, breakpoints: breakpoints(conditional), tolerance: tolerance,
+                                      relativeTolerance: relativeTolerance)[0]
+    }
+
+    /// E[ℓ] at overlaps (m, q, P), with s = q − m²/P computed from them.
+    public func populationLoss(m: Double, q: Double, rho: Double) -> Double {
+        populationLoss(m: m, q: q, orthogonal: Self.orthogonal(m: m, q: q, rho: rho), rho: rho)
+    }
+
+    /// s = q − m²/P (0 for P = 0, where the teacher's direction is undefined).
+    static func orthogonal(m: Double, q: Double, rho: Double) -> Double { rho > 0 ? max(0, q - m * m / rho) : max(0, q) }
 
     /// The probability that the student's sign differs from the noise-free teacher's: ε_g = arccos(m/√(qP))/π
     /// (½ when q = 0).

@@ -1,52 +1,67 @@
-/// Globally adaptive Gauss–Kronrod (7, 15) quadrature of vector-valued integrands (up to four components, as
-/// SIMD4), the QUADPACK scheme: the interval with the largest error estimate |K15 − G7| is bisected until the
-/// summed estimate is below max(`tolerance`, `relativeTolerance` × the largest component of the result), or
-/// `maxIntervals` is reached. Deterministic for a given integrand.
+/// Globally adaptive Gauss–Kronrod (7, 15) quadrature of vector-valued integrands (SIMD vectors), the QUADPACK
+/// scheme with a per-component error test: the interval whose error estimate |K15 − G7| is largest relative to its
+/// component's allowance is bisected until every component i has summed estimate ≤ max(`tolerance`,
+/// `relativeTolerance` × ∫|f_i|), or `maxIntervals` is reached. Each component thus keeps its own accuracy relative
+/// to the integral of its magnitude, however much smaller it is than the others: a relative accuracy for a
+/// sign-definite integrand (with `tolerance` ≈ 0), and for one whose parts cancel, the accuracy that rounding of the
+/// parts allows anyway (QUADPACK's "resabs" scale).
+/// Deterministic for a given integrand.
 public enum GaussKronrod {
     /// ∫ f over [points.first, points.last], split at every interior point first (put kinks and steps there).
-    public static func integrate(
-        _ f: (Double) -> SIMD4<Double>, breakpoints points: [Double], tolerance: Double = 1e-13,
+    public static func integrate<V: SIMD>(
+        _ f: (Double) -> V, breakpoints points: [Double], tolerance: Double = 1e-13,
         relativeTolerance: Double = 1e-12, maxIntervals: Int = 400
-    ) -> SIMD4<Double> {
+    ) -> V where V.Scalar == Double {
         precondition(points.count >= 2, "integration needs at least two breakpoints")
-        var intervals: [(a: Double, b: Double, value: SIMD4<Double>, error: Double)] = []
+        var intervals: [(a: Double, b: Double, value: V, error: V, magnitude: V)] = []
         intervals.reserveCapacity(maxIntervals)
         for (a, b) in zip(points, points.dropFirst()) where b > a {
-            let (value, error) = rule(f, a, b)
-            intervals.append((a, b, value, error))
+            let (value, error, magnitude) = rule(f, a, b)
+            intervals.append((a, b, value, error, magnitude))
         }
+        let floor = V(repeating: tolerance)
         while intervals.count < maxIntervals {
-            var worst = 0, total = 0.0, sum = SIMD4<Double>()
+            var scale = V(), total = V()
+            for interval in intervals { scale += interval.magnitude; total += interval.error }
+            let allowance = pointwiseMax(floor, relativeTolerance * scale)
+            guard any(total .> allowance) else { break }
+            // The interval that uses up the largest share of some component's allowance.
+            var worst = 0, worstShare = -Double.infinity
             for (index, interval) in intervals.enumerated() {
-                total += interval.error
-                sum += interval.value
-                if interval.error > intervals[worst].error { worst = index }
+                var share = -Double.infinity
+                for i in 0..<V.scalarCount where interval.error[i] > 0 { share = max(share, interval.error[i] / max(allowance[i], .leastNormalMagnitude)) }
+                if share > worstShare { worst = index; worstShare = share }
             }
-            let scale = max(abs(sum[0]), abs(sum[1]), abs(sum[2]), abs(sum[3]))
-            guard total > max(tolerance, relativeTolerance * scale) else { break }
             let (a, b) = (intervals[worst].a, intervals[worst].b)
             let middle = 0.5 * (a + b)
             guard middle > a, middle < b else { break }  // no longer divisible in double precision
-            let (left, leftError) = rule(f, a, middle), (right, rightError) = rule(f, middle, b)
-            intervals[worst] = (a, middle, left, leftError)
-            intervals.append((middle, b, right, rightError))
+            let (left, leftError, leftMagnitude) = rule(f, a, middle), (right, rightError, rightMagnitude) = rule(f, middle, b)
+            intervals[worst] = (a, middle, left, leftError, leftMagnitude)
+            intervals.append((middle, b, right, rightError, rightMagnitude))
         }
-        return intervals.reduce(SIMD4<Double>()) { $0 + $1.value }
+        return intervals.reduce(V()) { $0 + $1.value }
     }
 
-    /// The 15-point Kronrod value on [a, b] and max_component |K15 − G7|.
-    static func rule(_ f: (Double) -> SIMD4<Double>, _ a: Double, _ b: Double) -> (SIMD4<Double>, Double) {
+    /// The 15-point Kronrod value on [a, b], its per-component error estimate |K15 − G7|, and the Kronrod value of |f|.
+    static func rule<V: SIMD>(_ f: (Double) -> V, _ a: Double, _ b: Double) -> (V, V, V) where V.Scalar == Double {
         let center = 0.5 * (a + b), half = 0.5 * (b - a)
         let fc = f(center)
-        var kronrod = fc * kronrodWeights[7], gauss = fc * gaussWeights[3]
+        var kronrod = fc * kronrodWeights[7], gauss = fc * gaussWeights[3], absolute = magnitude(fc) * kronrodWeights[7]
         for j in 0..<7 {
             let dx = half * kronrodNodes[j]
-            let pair = f(center - dx) + f(center + dx)
+            let left = f(center - dx), right = f(center + dx), pair = left + right
             kronrod += pair * kronrodWeights[j]
+            absolute += (magnitude(left) + magnitude(right)) * kronrodWeights[j]
             if j % 2 == 1 { gauss += pair * gaussWeights[j / 2] }
         }
-        let difference = (kronrod - gauss) * half
-        return (kronrod * half, max(abs(difference[0]), abs(difference[1]), abs(difference[2]), abs(difference[3])))
+        return (kronrod * half, magnitude((kronrod - gauss) * half), absolute * abs(half))
+    }
+
+    /// |v| componentwise.
+    static func magnitude<V: SIMD>(_ v: V) -> V where V.Scalar == Double {
+        var result = v
+        for i in v.indices { result[i] = Swift.abs(v[i]) }
+        return result
     }
 
     /// Kronrod nodes on [−1, 1] (positive half, decreasing; the last is the centre) and their weights; the Gauss

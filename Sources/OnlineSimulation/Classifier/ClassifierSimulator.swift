@@ -79,7 +79,7 @@ public struct ClassifierSimulationResult: Sendable {
     /// vectors (`LinearStudentEnsemble.s`), so that ε_g keeps its relative accuracy as the student aligns with the
     /// teacher: the exact classification error of that network.
     public let classificationError: [[Double]]
-    /// The exact population loss of each seed's network, a function of its (m, q, ρ̂).
+    /// The exact population loss of each seed's network, a function of its (m, q, s, ρ̂).
     public let loss: [[Double]]
 
     init(scenario: ClassifierScenario, grid: OutputGrid, runs: [LinearStudentSeed]) {
@@ -87,9 +87,9 @@ public struct ClassifierSimulationResult: Sendable {
         let integrals = scenario.integrals
         var errors: [[Double]] = [], losses: [[Double]] = []
         for (seed, rho) in ensemble.rho.enumerated() {
-            let overlaps = zip(ensemble.m[seed], ensemble.q[seed])
-            errors.append(zip(ensemble.m[seed], ensemble.s[seed]).map { ClassifierIntegrals.classificationError(m: $0, orthogonal: $1, rho: rho) })
-            losses.append(overlaps.map { integrals.expectations(m: $0, q: $1, rho: rho).loss })
+            let (m, q, s) = (ensemble.m[seed], ensemble.q[seed], ensemble.s[seed])
+            errors.append(zip(m, s).map { ClassifierIntegrals.classificationError(m: $0, orthogonal: $1, rho: rho) })
+            losses.append(m.indices.map { integrals.populationLoss(m: m[$0], q: q[$0], orthogonal: s[$0], rho: rho) })
         }
         self.ensemble = ensemble
         classificationError = errors

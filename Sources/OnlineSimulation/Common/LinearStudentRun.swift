@@ -144,6 +144,13 @@ public struct LinearStudentEnsemble: Sendable {
         return e.reduce(0) { $0 + ($1.first ?? .nan) / n }
     }
 
+    /// The mean measured initial s = |w − (m/ρ̂)w*|²/d (the classifier theory's s(0) in a comparison: without the
+    /// cancellation of q − m²/ρ̂ from the mean overlaps).
+    public var meanInitialOrthogonal: Double {
+        let n = Double(s.count)
+        return s.reduce(0) { $0 + ($1.first ?? .nan) / n }
+    }
+
     public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }
     public var statisticsQ: EnsembleStatistics { EnsembleStatistics(samples: q) }
 }

@@ -2,13 +2,16 @@ import GaussianIntegrals
 import ODEIntegration
 import Scenarios
 
-/// Learning curves of a linear classifier from the order-parameter ODEs (`ClassifierODE`).
+/// Learning curves of a linear classifier from the order-parameter ODEs (`ClassifierODE`), integrated in the state
+/// (m, q, s), s = q − m²/ρ, so that ε_g = atan2(√(ρs), m)/π keeps its relative accuracy as the student aligns.
 public struct ClassifierTheory: Sendable {
     public let scenario: ClassifierScenario
-    /// The integrator; tight tolerances by default (`defaultTolerance`).
+    /// The integrator; tight tolerances by default (`defaultTolerance`). The error test is per component,
+    /// |err_i| ≤ atol + rtol·|y_i|: with atol = 1e-300 it is relative for every component, so s, which decays towards
+    /// 0 on a noise-free teacher (like t^(−2/3) times q for the perceptron), keeps its relative accuracy.
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
-    /// rtol 1e-10, atol 1e-12.
-    public static let defaultTolerance = (relative: 1e-10, absolute: 1e-12)
+    /// rtol 1e-10, atol 1e-300 (relative error control for every component, above).
+    public static let defaultTolerance = (relative: 1e-10, absolute: 1e-300)
     /// Square loss at τ ≥ τ_c: a trajectory counts as diverged once q exceeds this multiple of the problem's scale
     /// (`ClassifierScenario.divergenceBound`). The other losses cannot diverge; only a non-finite state stops them.
     public var divergenceFactor = DivergenceBound.defaultFactor
@@ -21,12 +24,17 @@ public struct ClassifierTheory: Sendable {
     }
 
     /// Integrates the ODEs from `initial` (default: the scenario's) over `times` (increasing, from t = 0).
+    /// `initialOrthogonal` is s(0) when it is known more accurately than q(0) − m(0)²/ρ (a simulation's measured
+    /// |w − (m/ρ)w*|²/d); it must be ≥ 0.
     ///
     /// Past stability (square loss, τ ≥ 2B(1 + λ_reg)) the run stops where q passes `divergenceFactor` × the problem's
     /// scale, and the result carries the time in `divergence`. Otherwise only an overflow of the floating-point range
     /// stops it (reported as such). The arrays hold the grid points reached (at least the initial one).
-    public func solve(times: [Double], from initial: LinearOrderParameters? = nil, progress: ((Double) -> Void)? = nil) throws -> ClassifierTheoryResult {
+    public func solve(
+        times: [Double], from initial: LinearOrderParameters? = nil, initialOrthogonal: Double? = nil, progress: ((Double) -> Void)? = nil
+    ) throws -> ClassifierTheoryResult {
         let start = initial ?? specifiedInitialState
+        let s0 = initialOrthogonal ?? (start.rho > 0 ? max(0, start.q - start.m * start.m / start.rho) : start.q)
         let system = ClassifierODE(scenario: scenario, rho: start.rho)
         // With a schedule: the peak of η(t) over the run against τ_c, and the integration restarts at its breakpoints.
         let optimiser = scenario.optimiser, tEnd = times.last ?? 0
@@ -38,7 +46,16 @@ public struct ClassifierTheory: Sendable {
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
         if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
-        let solution = try integrator.solve(system, initialState: [start.m, start.q], outputTimes: times,
+        if integrator.initialStep == nil {
+            // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
+            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale,
+            // 1/(τ(2(1+λ) + τ/B)) at the rate of the start.
+            let tau0 = optimiser.rate(at: times.first ?? 0)
+            if tau0 > 0 && tau0.isFinite {
+                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0))
+            }
+        }
+        let solution = try integrator.solve(system, initialState: [start.m, start.q, s0], outputTimes: times,
                                             events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
         let rate = optimiser.rateDescription(upTo: tEnd), batch = optimiser.batchSize
         let instability = "\(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = "
@@ -52,7 +69,7 @@ public struct ClassifierTheory: Sendable {
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the \(scenario.loss) loss at \(rate) is stable, so this is not an instability of the dynamics")
         }
         return ClassifierTheoryResult(scenario: scenario, times: solution.times, m: solution.component(0), q: solution.component(1),
-                                      rho: start.rho, divergence: divergence)
+                                      orthogonal: solution.component(2), rho: start.rho, divergence: divergence)
     }
 }
 
@@ -61,18 +78,21 @@ public struct ClassifierTheoryResult: Sendable {
     public let times: [Double]
     public let m: [Double]
     public let q: [Double]
+    /// s = q − m²/ρ, integrated as its own component (`ClassifierODE`).
+    public let orthogonal: [Double]
     public let rho: Double
     /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
     public let divergence: Divergence?
-    /// ε_g = arccos(m/√(qρ))/π at each output time.
+    /// ε_g = atan2(√(ρs), m)/π at each output time (= arccos(m/√(qρ))/π, without its cancellation at small angles).
     public let classificationError: [Double]
     /// The population loss E[ℓ(y, λ)] at each output time.
     public let loss: [Double]
 
-    public init(scenario: ClassifierScenario, times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?) {
-        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence
-        classificationError = zip(m, q).map { ClassifierIntegrals.classificationError(m: $0, q: $1, rho: rho) }
+    public init(scenario: ClassifierScenario, times: [Double], m: [Double], q: [Double], orthogonal: [Double], rho: Double,
+                divergence: Divergence?) {
+        self.times = times; self.m = m; self.q = q; self.orthogonal = orthogonal; self.rho = rho; self.divergence = divergence
+        classificationError = zip(m, orthogonal).map { ClassifierIntegrals.classificationError(m: $0, orthogonal: $1, rho: rho) }
         let integrals = scenario.integrals
-        loss = zip(m, q).map { integrals.expectations(m: $0, q: max(0, $1), rho: rho).loss }
+        loss = (0..<m.count).map { integrals.populationLoss(m: m[$0], q: max(0, q[$0]), orthogonal: orthogonal[$0], rho: rho) }
     }
 }

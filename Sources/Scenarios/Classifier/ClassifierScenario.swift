@@ -11,7 +11,8 @@ import GaussianIntegrals
 ///     w ← w − τ [ (1/B) Σ_b ℓ'(y_b, λ_b) x_b/√d + (λ_reg/d) w ],    ℓ(y, λ) = L(yλ),
 ///
 /// the gradient step on the batch mean of the margin loss plus (λ_reg/2d)|w|². Time t = steps/d. Order parameters m = w·w*/d,
-/// q = |w|²/d; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π.
+/// q = |w|²/d, s = q − m²/ρ; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π
+/// = atan2(√(ρs), m)/π.
 public struct ClassifierScenario: Sendable, Hashable {
     public var loss: ClassificationLoss
     /// The optimiser (learning rate τ, …): what the ODEs and the simulator read of the update rule.

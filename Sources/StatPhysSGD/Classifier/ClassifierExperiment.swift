@@ -6,8 +6,8 @@ import Scenarios
 
 /// Online SGD for a linear classifier, theory and (optionally) finite-d simulation of one scenario.
 ///
-/// As for regression, the simulation runs first and the theory starts from the measured mean m(0), q(0) and
-/// teacher norm ρ̂ of the simulated seeds, on the simulation's realised grid; theory-only runs start from the
+/// As for regression, the simulation runs first and the theory starts from the measured mean m(0), q(0),
+/// s(0) = |w − (m/ρ̂)w*|²/d and teacher norm ρ̂ of the simulated seeds, on the simulation's realised grid; theory-only runs start from the
 /// scenario's m0, q0, ρ.
 public struct ClassifierExperiment: Sendable {
     public var scenario: ClassifierScenario
@@ -36,7 +36,8 @@ public struct ClassifierExperiment: Sendable {
                                                     baseSeed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
             let start = simulated.meanInitialState
-            return ClassifierExperimentResult(experiment: self, theory: try theory.solve(times: simulated.grid.times, from: start),
+            return ClassifierExperimentResult(experiment: self, theory: try theory.solve(times: simulated.grid.times, from: start,
+                                                                                          initialOrthogonal: simulated.meanInitialOrthogonal),
                                               theoryStart: start, simulation: simulated)
         }
         let start = theory.specifiedInitialState

@@ -15,6 +15,13 @@ extension CommitteeExperimentResult {
         }.max()!
     }
 
+    /// Each seed's deviation from `mean` of one matrix of its initial state: `result[seed][e] = state[e] − mean[e]`, the
+    /// one loop behind the random-teacher spread and the initial scatter.
+    static func deviations(_ states: [CommitteeOrderParameters], _ path: KeyPath<CommitteeOrderParameters, [Double]>,
+                           from mean: [Double]) -> [[Double]] {
+        states.map { state in zip(state[keyPath: path], mean).map { $0 - $1 } }
+    }
+
     /// Warnings for comparisons outside the d → ∞ theory's reach (besides `ComparisonDiagnostics`'):
     /// - **finite-size plateau escape** (K, M ≥ 2): the start's symmetry breaking is below the O(1/√d) fluctuations
     ///   of the finite network, or seeds specialised to another assignment than their (common) initial overlaps
@@ -64,15 +71,10 @@ extension CommitteeExperimentResult {
             }
         }
         if case .random = s.teacher, m >= 2 {
-            let mean = theoryStart.t
-            var spread = 0.0
-            for state in initial {
-                for n in 0..<m {
-                    var row = 0.0
-                    for j in 0..<m { row += abs(state.t[n * m + j] - mean[n * m + j]) }
-                    spread = max(spread, row)
-                }
-            }
+            // max over seeds and rows n of Σ_j |T_nj − T̄_nj|, T̄ the theory's (mean) teacher.
+            let spread = Self.deviations(initial, \.t, from: theoryStart.t).map { seed in
+                (0..<m).map { n in (0..<m).reduce(0) { $0 + abs(seed[n * m + $1]) } }.max() ?? 0
+            }.max() ?? 0
             if spread > 0.1 {
                 let amount = TextTable.format(spread, digits: 3)
                 var message: String = "the seeds' random teachers differ from their mean, which the theory uses, by up to "
@@ -83,12 +85,13 @@ extension CommitteeExperimentResult {
         }
         if !specified, initial.count >= 2 {
             let scale = max(1, (0..<k).map { abs(theoryStart.q[$0 * k + $0]) }.max() ?? 1)
+            // max over entries of the standard deviation over seeds.
             func scatter(_ path: KeyPath<CommitteeOrderParameters, [Double]>) -> Double {
-                let count = initial[0][keyPath: path].count
+                let count = initial[0][keyPath: path].count, seeds = Double(initial.count)
+                let mean = (0..<count).map { e in initial.map { $0[keyPath: path][e] }.reduce(0, +) / seeds }
+                let deviations = Self.deviations(initial, path, from: mean)
                 return (0..<count).map { e in
-                    let values = initial.map { $0[keyPath: path][e] }
-                    let mu = values.reduce(0, +) / Double(values.count)
-                    return (values.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(values.count - 1)).squareRoot()
+                    (deviations.reduce(0) { $0 + $1[e] * $1[e] } / (seeds - 1)).squareRoot()
                 }.max() ?? 0
             }
             let spread = max(scatter(\.q), scatter(\.r)) / scale
