@@ -15,6 +15,11 @@ public struct CommitteeTheory: Sendable {
     /// A trajectory counts as diverged once some Q_ii exceeds this multiple of the problem's scale
     /// (`CommitteeOrderParameters.divergenceBound`), or its state is non-finite or leaves the semidefinite cone.
     public var divergenceFactor = DivergenceBound.defaultFactor
+    /// Whether a noise-free K = M trajectory continues in deviation form near perfect learning
+    /// (`CommitteeDeviationODE`; on by default, off only to compare with the plain form).
+    public var switchesToDeviationForm = true
+    /// atol of the deviation phase: δ is integrated with relative error control (rtol of `integrator`).
+    public static let deviationAbsoluteTolerance = 1e-300
 
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 
@@ -36,7 +41,7 @@ public struct CommitteeTheory: Sendable {
         }
         let ode = CommitteeODE(scenario: scenario, initial: start, quadratureOrder: quadratureOrder)
         let layout = ode.layout
-        let k = scenario.studentUnits, m = scenario.teacherUnits
+        let k = scenario.studentUnits
         let bound = start.divergenceBound(noiseVariance: scenario.noiseVariance, factor: divergenceFactor)
         let limit = bound.limit
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
@@ -49,17 +54,91 @@ public struct CommitteeTheory: Sendable {
         let tEnd = times.last ?? 0
         if integrator.breakpoints.isEmpty { integrator.breakpoints = scenario.optimiser.breakpoints(upTo: tEnd) }
         let rate = scenario.optimiser.rateDescription(upTo: tEnd)
-        let solution = try integrator.solve(ode, initialState: layout.state(of: start), outputTimes: times,
-                                            events: limit.isFinite ? [blowUp] : [], progress: progress)
-        let states = (0..<solution.times.count).map { index in
-            layout.parameters(solution.states[(index * layout.dimension)..<((index + 1) * layout.dimension)],
-                              t: start.t, v: start.v, vStar: start.vStar)
+        // Near perfect learning (noise-free, K = M) the trajectory continues in deviation form
+        // (`CommitteeDeviationODE`) from the moment every student correlates with its teacher to
+        // `CommitteePerfectLearningAnchor.switchCorrelation`.
+        let switches = switchesToDeviationForm && CommitteePerfectLearningAnchor.applies(to: scenario)
+        let t = start.t
+        let nearPerfect = ODEEvent(name: "perfect learning", direction: .rising, isTerminal: true) { _, y in
+            CommitteePerfectLearningAnchor.closeness(y, layout: layout, t: t) - CommitteePerfectLearningAnchor.switchCorrelation
         }
-        var divergence = solution.terminalEvent.map {
+        let error = CommitteeGeneralisationError(integrals: ode.integrals)
+        var outputTimes: [Double] = [], states: [CommitteeOrderParameters] = [], errors: [Double] = [], resolutions: [Double] = []
+        var terminal: EventOccurrence?, breakdown: ODEBreakdown?
+        /// Appends the plain-form outputs of `solution` from index `first`.
+        func appendPlain(_ solution: ODESolution, from first: Int) {
+            for index in first..<solution.times.count {
+                let state = layout.parameters(solution.states[(index * layout.dimension)..<((index + 1) * layout.dimension)],
+                                              t: start.t, v: start.v, vStar: start.vStar)
+                outputTimes.append(solution.times[index])
+                states.append(state)
+                errors.append(ode.generalisationError(state))
+                resolutions.append(error.resolution(state))
+            }
+            terminal = solution.terminalEvent
+            breakdown = solution.breakdown
+        }
+        var deviationPhase: (anchor: CommitteePerfectLearningAnchor, time: Double, state: [Double])?
+        if switches, let anchor = CommitteePerfectLearningAnchor.of(start, scenario: scenario) {
+            deviationPhase = (anchor, times[0], layout.state(of: start))
+        } else {
+            let solution = try integrator.solve(ode, initialState: layout.state(of: start), outputTimes: times,
+                                                events: (limit.isFinite ? [blowUp] : []) + (switches ? [nearPerfect] : []),
+                                                progress: progress)
+            appendPlain(solution, from: 0)
+            if let event = solution.terminalEvent, event.name == nearPerfect.name {
+                terminal = nil
+                let here = layout.parameters(event.state[...], t: start.t, v: start.v, vStar: start.vStar)
+                if let anchor = CommitteePerfectLearningAnchor.of(here, scenario: scenario) {
+                    deviationPhase = (anchor, event.time, event.state)
+                } else {
+                    // Correlated, but no perfect-learning fixed point to anchor at (e.g. a fixed v ≠ σv*): stay plain.
+                    let rest = times.filter { $0 > event.time }
+                    if !rest.isEmpty {
+                        let tail = try integrator.solve(ode, initialState: event.state, outputTimes: [event.time] + rest,
+                                                        events: limit.isFinite ? [blowUp] : [], progress: progress)
+                        appendPlain(tail, from: 1)
+                    }
+                }
+            }
+        }
+        if let (anchor, from, state) = deviationPhase {
+            let deviation = CommitteeDeviationODE(plain: ode, anchor: anchor)
+            // Relative error control on δ: its components set the scale, and ε_g ~ |δ|² lies far below any O(1) atol.
+            var tight = integrator
+            tight.absoluteTolerance = Self.deviationAbsoluteTolerance
+            let anchorState = deviation.anchorState
+            let deviationBlowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
+                var largest = -Double.infinity
+                for i in 0..<k { largest = max(largest, anchorState[layout.qIndex(i, i)] + y[layout.qIndex(i, i)]) }
+                return largest - limit
+            }
+            let startsHere = outputTimes.isEmpty && from == times[0]
+            let rest = times.filter { $0 > from }
+            if startsHere || !rest.isEmpty {
+                let grid = startsHere ? times : [from] + rest
+                let tail = try tight.solve(deviation, initialState: deviation.deviation(of: state), outputTimes: grid,
+                                           events: limit.isFinite ? [deviationBlowUp] : [], progress: progress)
+                for index in (startsHere ? 0 : 1)..<tail.times.count {
+                    let slice = tail.states[(index * layout.dimension)..<((index + 1) * layout.dimension)]
+                    let state = deviation.parameters(slice)
+                    outputTimes.append(tail.times[index])
+                    states.append(state)
+                    errors.append(deviation.generalisationError(slice))
+                    // δ is rounded relative to its own size: the plain floor scaled by max|δ|.
+                    resolutions.append(error.resolution(state) * slice.reduce(0) { max($0, abs($1)) })
+                }
+                terminal = tail.terminalEvent
+                breakdown = tail.breakdown.map {
+                    ODEBreakdown(time: $0.time, nonFinite: $0.nonFinite, state: zip($0.state, anchorState).map { $0 + $1 })
+                }
+            }
+        }
+        var divergence = terminal.map {
             Divergence(time: $0.time, reason: bound.reason("a student norm Q_ii", value: limit)
                        + " at \(rate)")
         }
-        if let breakdown = solution.breakdown {
+        if let breakdown {
             let state = layout.parameters(breakdown.state[...], t: start.t, v: start.v, vStar: start.vStar)
             // A step size collapsing with a finite state inside the cone is a failure of the integration, not a divergence.
             if !breakdown.nonFinite && state.invalidity() == nil && !bound.isExceeded(by: state.largestStudentNorm) {
@@ -70,9 +149,8 @@ public struct CommitteeTheory: Sendable {
             divergence = Divergence(time: breakdown.time, reason: "\(why) at t = \(breakdown.time), \(rate)")
         }
         var result = CommitteeTheoryResult(
-            times: solution.times, states: states, generalisationError: states.map(ode.generalisationError), divergence: divergence)
-        let error = CommitteeGeneralisationError(integrals: ode.integrals)
-        result.generalisationErrorResolution = states.map(error.resolution)
+            times: outputTimes, states: states, generalisationError: errors, divergence: divergence)
+        result.generalisationErrorResolution = resolutions
         return result
     }
 }

@@ -51,6 +51,12 @@ struct CornerDifferences: Sendable, Equatable {
         return Self(root(value), d1: step(value, d1), d2: step(value, d2), d12: step(x10, d2 + d12) - step(value, d2))
     }
 
+    /// 1/a, with 1/(x + h) − 1/x = −h/(x(x + h)).
+    func reciprocal() -> Self {
+        func step(_ x: Double, _ h: Double) -> Double { h == 0 ? 0 : -h / (x * (x + h)) }
+        return Self(1 / value, d1: step(value, d1), d2: step(value, d2), d12: step(at10, d2 + d12) - step(value, d2))
+    }
+
     /// atan2(y, x) at the corners, with the angle difference atan2(y', x') − atan2(y, x) = atan2(x·Δy − y·Δx, x·x' + y·y')
     /// (for the small steps taken here).
     static func atan2(_ y: Self, _ x: Self) -> Self {

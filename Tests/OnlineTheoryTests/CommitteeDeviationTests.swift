@@ -1,0 +1,109 @@
+import Foundation
+import GaussianIntegrals
+import ODEIntegration
+@testable import OnlineTheory
+import Scenarios
+import Testing
+
+/// A K = M state whose student j is σ_j × teacher unit π(j) plus α u_j, built exactly in R^{2K}: the teacher is the first
+/// K unit vectors, u_j = (parallel part) + (orthogonal part), the parallel part scaled by `parallel`.
+func nearPerfect(units k: Int, alpha: Double, sign: [Double], partner: [Int], parallel: Double = 1) -> CommitteeOrderParameters {
+    let dim = 2 * k
+    func direction(_ j: Int, _ c: Int) -> Double {
+        let angle: Double = 1.3 * Double(j) + 0.7 * Double(c) + 0.4
+        return (c < k ? parallel : 1.0) * 0.5 * sin(angle)
+    }
+    func entry(_ j: Int, _ c: Int) -> Double { (c == partner[j] ? sign[j] : 0.0) + alpha * direction(j, c) }
+    let student: [[Double]] = (0..<k).map { j in (0..<dim).map { c in entry(j, c) } }
+    func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+    let teacher = (0..<k).map { n in (0..<dim).map { $0 == n ? 1.0 : 0 } }
+    let q = (0..<(k * k)).map { dot(student[$0 / k], student[$0 % k]) }
+    let r = (0..<(k * k)).map { dot(student[$0 / k], teacher[$0 % k]) }
+    var t = [Double](repeating: 0, count: k * k)
+    for n in 0..<k { t[n * k + n] = 1 }
+    return CommitteeOrderParameters(studentUnits: k, teacherUnits: k, q: q, r: r, t: t, v: sign, vStar: [Double](repeating: 1, count: k))
+}
+
+func erfScenario(_ k: Int, lr: Double = 0.5) throws -> CommitteeScenario {
+    try CommitteeScenario(studentUnits: k, teacherUnits: k, studentActivation: .erf, learningRate: lr,
+                          initialStudent: .diagonal(q0: 0.5, r0: 0.05, studentUnits: k, teacherUnits: k))
+}
+
+#if arch(x86_64) && !os(Windows)
+/// The plain erf right-hand side (`CommitteeODE`, η² terms included, σ² = λ = 0, fixed v) in 80-bit precision on the
+/// same double state: an independent reference for the difference form.
+func extendedErfRightHandSide(_ p: CommitteeOrderParameters, lr: Double) -> [Float80] {
+    let k = p.studentUnits, m = p.teacherUnits, n = k + m
+    let c = p.fieldCovariance.map { Float80($0) }
+    let s = (p.v.map { -$0 } + p.vStar).map { Float80($0) }
+    let eta = Float80(lr), pi = Float80.pi
+    func e(_ a: Int, _ b: Int) -> Float80 { c[a * n + b] }
+    func i3(_ a: Int, _ b: Int, _ f: Int) -> Float80 {
+        let c11 = e(a, a), c12 = e(a, b), c13 = e(a, f), c23 = e(b, f), c33 = e(f, f)
+        let l3 = (1 + c11) * (1 + c33) - c13 * c13
+        return 2 / pi * (c23 * (1 + c11) - c12 * c13) / ((1 + c11) * l3.squareRoot())
+    }
+    func i4(_ i: Int, _ j: Int, _ p3: Int, _ p4: Int) -> Float80 {
+        let c11 = e(i, i), c12 = e(i, j), c13 = e(i, p3), c14 = e(i, p4), c22 = e(j, j), c23 = e(j, p3), c24 = e(j, p4)
+        let c33 = e(p3, p3), c34 = e(p3, p4), c44 = e(p4, p4)
+        let a = 1 + c11, b = 1 + c22, l4 = a * b - c12 * c12
+        let l0 = l4 * c34 - c23 * c24 * a - c13 * c14 * b + c12 * c13 * c24 + c12 * c14 * c23
+        let l1 = l4 * (1 + c33) - c23 * c23 * a - c13 * c13 * b + 2 * c12 * c13 * c23
+        let l2 = l4 * (1 + c44) - c24 * c24 * a - c14 * c14 * b + 2 * c12 * c14 * c24
+        return 4 / (pi * pi) / l4.squareRoot() * asinl(l0 / (l1 * l2).squareRoot())
+    }
+    let layout = CommitteeStateLayout(studentUnits: k, teacherUnits: m, trainsSecondLayer: false)
+    var dy = [Float80](repeating: 0, count: layout.dimension)
+    func drive(_ i: Int, _ b: Int) -> Float80 { (0..<n).reduce(0) { $0 + s[$1] * i3(i, b, $1) } }
+    for i in 0..<k {
+        for a in 0..<m { dy[layout.rIndex(i, a)] = eta * s[i] * -1 * drive(i, k + a) }
+        for j in i..<k {
+            var bracket: Float80 = 0
+            for a in 0..<n { for b in 0..<n { bracket += s[a] * s[b] * i4(i, j, a, b) } }
+            dy[layout.qIndex(i, j)] = eta * (-s[i] * drive(i, j) - s[j] * drive(j, i)) + eta * eta * s[i] * s[j] * bracket
+        }
+    }
+    return dy
+}
+#endif
+
+@Suite struct CommitteeDeviationTests {
+    /// The difference-form right-hand side agrees with the plain one evaluated in 80-bit precision on the same state,
+    /// component by component and, where it matters, in the cancelling combinations d/dt Var(λ_j − σ_jρ_π(j)) =
+    /// dQ_jj/dt − 2σ_j dR_jπ(j)/dt (O(α²) out of O(α) terms); for K = M = 3 the plain double right-hand side misses the latter by > 10% at α = 1e-7.
+    @Test(arguments: [
+        (2, [1.0, 1], [0, 1]), (2, [-1.0, -1], [0, 1]), (2, [1.0, 1], [1, 0]), (3, [1.0, -1, 1], [2, 0, 1]),
+    ])
+    func erfRightHandSideMatchesExtendedPrecision(_ k: Int, _ sign: [Double], _ partner: [Int]) throws {
+        #if arch(x86_64) && !os(Windows)
+        let scenario = try erfScenario(k)
+        for alpha in [1e-4, 1e-5, 1e-6, 1e-7] {
+            // At α = 1e-7 the combination is ~1e-16 and the 80-bit reference itself is only good to ~1e-3.
+            let tolerance = alpha < 1e-6 ? 1e-2 : 1e-3
+            let state = nearPerfect(units: k, alpha: alpha, sign: sign, partner: partner)
+            let ode = CommitteeODE(scenario: scenario, initial: state)
+            let anchor = try #require(CommitteePerfectLearningAnchor.of(state, scenario: scenario))
+            #expect(anchor.partner == partner && anchor.sign == sign)
+            let deviationODE = CommitteeDeviationODE(plain: ode, anchor: anchor)
+            let y = ode.layout.state(of: state), delta = deviationODE.deviation(of: y)
+            var fast = [Double](repeating: 0, count: y.count), plain = fast
+            delta.withUnsafeBufferPointer { d in fast.withUnsafeMutableBufferPointer { deviationODE.evaluate(time: 0, state: d, derivative: $0) } }
+            y.withUnsafeBufferPointer { d in plain.withUnsafeMutableBufferPointer { ode.evaluate(time: 0, state: d, derivative: $0) } }
+            let reference = extendedErfRightHandSide(state, lr: scenario.learningRate)
+            let size = reference.map { abs(Double($0)) }.max()!
+            for x in y.indices {
+                #expect(abs(fast[x] - Double(reference[x])) <= 1e-9 * size, "α = \(alpha) component \(x): \(fast[x]) vs \(reference[x])")
+            }
+            var plainMisses = false
+            for j in 0..<k {
+                let qi = ode.layout.qIndex(j, j), ri = ode.layout.rIndex(j, partner[j])
+                let exact = Double(reference[qi] - 2 * Float80(sign[j]) * reference[ri])
+                let viaDeviation = fast[qi] - 2 * sign[j] * fast[ri], viaPlain = plain[qi] - 2 * sign[j] * plain[ri]
+                #expect(abs(viaDeviation - exact) <= tolerance * abs(exact), "α = \(alpha) unit \(j): \(viaDeviation) vs \(exact)")
+                if abs(viaPlain - exact) > 0.1 * abs(exact) { plainMisses = true }
+            }
+            if alpha == 1e-7 && k == 3 { #expect(plainMisses, "the test can fail: the plain double form is off by > 10% at α = 1e-7") }
+        }
+        #endif
+    }
+}
