@@ -30,8 +30,22 @@ func outputDirectory(_ text: String) throws -> URL {
 struct OptimiserOptions: ParsableArguments {
     @Option(help: "Learning rate η (a committee's first-layer rate).") var lr = 0.5
 
-    /// The optimiser these options describe; a rate outside its domain is out of range (status 64).
-    func optimiser() throws -> Optimiser { try Optimiser(learningRate: lr) }
+    @Option(help: ArgumentHelp(
+        "Heavy-ball momentum β in [0, 1): v ← βv + g, w ← w − η v (g the per-sample gradient with weight decay; a committee's "
+            + "second layer has its own velocity). The d → ∞ theory is SGD at η/(1 − β); critical rate 2(1 − β)(1 + λ) (default 0: plain SGD).",
+        valueName: "β"))
+    var momentum: Double?
+
+    @Option(help: ArgumentHelp(
+        "Scaled momentum γ > 0: β = 1 − γ/d and w ← w − (ηγ/d) v, so the velocity remembers O(d) steps and its overlaps are order "
+            + "parameters (linear regression only). Excludes --momentum.", valueName: "γ"))
+    var momentumScaled: Double?
+
+    /// The optimiser these options describe; a value outside its domain, or both momenta, is out of range (status 64).
+    func optimiser() throws -> Optimiser {
+        if momentum != nil && momentumScaled != nil { throw ValidationError("--momentum and --momentum-scaled exclude each other: give one") }
+        return try Optimiser(learningRate: lr, momentum: momentum ?? 0, scaledMomentum: momentumScaled)
+    }
 }
 
 struct SimulationOptions: ParsableArguments {

@@ -10,6 +10,13 @@ import Scenarios
 ///
 /// both updates computed from the weights before the step, with η = η(n/d) at step n from the optimiser
 /// (`Optimiser.rate(atStep:dimension:)`) and η_v scaled by the same factor. Q, R, v are recorded at the grid's steps.
+/// With heavy-ball momentum β (`Optimiser.momentum`) each w_k has a velocity u_k and a trained second layer its own
+/// velocity s_k (all 0 at the start; K·d + K numbers allocated once per seed), with the same gradients:
+///
+///     u_k ← β u_k − (1/√d) v_k g'(λ_k) Δ x + (λ/d) w_k,   w_k ← w_k − η u_k,
+///     s_k ← β s_k − g(λ_k) Δ,                             v_k ← v_k − (η_v/d) s_k.
+///
+/// Plain SGD (β = 0) allocates no velocity and takes the update above.
 public struct CommitteeSimulator: Sendable {
     public let scenario: CommitteeScenario
     /// Input dimension d (at least K + M).
@@ -62,6 +69,9 @@ public struct CommitteeSimulator: Sendable {
         var x = [Double](repeating: 0, count: d)
         var fields = [Double](repeating: 0, count: k + m)
         var coefficients = [Double](repeating: 0, count: k)
+        let beta = optimiser.momentum
+        var velocity = [Double](repeating: 0, count: beta > 0 ? k * d : 0)
+        var secondLayerVelocity = [Double](repeating: 0, count: beta > 0 && baseV != nil ? k : 0)
         var states: [CommitteeOrderParameters] = []
         states.reserveCapacity(grid.steps.count)
         var divergence: Divergence?
@@ -69,8 +79,10 @@ public struct CommitteeSimulator: Sendable {
 
         networks.teacher.withUnsafeBufferPointer { wStar in
             networks.student.withUnsafeMutableBufferPointer { w in
-                x.withUnsafeMutableBufferPointer { x in
+                x.withUnsafeMutableBufferPointer { x in velocity.withUnsafeMutableBufferPointer { velocity in
                     let w0 = w.baseAddress!, t0 = wStar.baseAddress!, x0 = x.baseAddress!
+                    // nil for plain SGD (an empty array's buffer may still have a base address).
+                    let u0 = beta > 0 ? velocity.baseAddress : nil
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
@@ -86,13 +98,30 @@ public struct CommitteeSimulator: Sendable {
                                 return
                             }
                             let factor = optimiser.factor(at: Double(step) / dd), eta = optimiser.learningRate * factor
-                            let shrink = 1 - eta * weightDecay / dd
-                            for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
-                            if let baseV {
-                                let etaV = baseV * factor
-                                for i in 0..<k { v[i] += etaV / dd * g(fields[i]) * delta }
+                            if let u0 {
+                                for i in 0..<k { coefficients[i] = -invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                if let baseV {
+                                    let etaV = baseV * factor
+                                    for i in 0..<k {
+                                        secondLayerVelocity[i] = beta * secondLayerVelocity[i] - g(fields[i]) * delta
+                                        v[i] -= etaV / dd * secondLayerVelocity[i]
+                                    }
+                                }
+                                for i in 0..<k {
+                                    let ui = u0 + i * d, wi = w0 + i * d
+                                    VectorKernels.scaleAdd(ui, beta, x0, coefficients[i], count: d)
+                                    if weightDecay != 0 { VectorKernels.scaleAdd(ui, 1, wi, weightDecay / dd, count: d) }
+                                    VectorKernels.scaleAdd(wi, 1, ui, -eta, count: d)
+                                }
+                            } else {
+                                let shrink = 1 - eta * weightDecay / dd
+                                for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                if let baseV {
+                                    let etaV = baseV * factor
+                                    for i in 0..<k { v[i] += etaV / dd * g(fields[i]) * delta }
+                                }
+                                for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, x0, coefficients[i], count: d) }
                             }
-                            for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, x0, coefficients[i], count: d) }
                             step += 1
                         }
                         var q = [Double](repeating: 0, count: k * k), r = [Double](repeating: 0, count: k * m)
@@ -119,7 +148,7 @@ public struct CommitteeSimulator: Sendable {
                         counter?.add(target - previous)
                         previous = target
                     }
-                }
+                } }
             }
         }
         return SeedRun(states: states, divergence: divergence)

@@ -6,7 +6,9 @@ import Scenarios
 /// an initial student with exactly the scenario's m(0) and q(0) (given the drawn teacher), and then one
 /// fresh sample x ~ N(0, I_d), ξ ~ N(0, 1) per step, applying
 ///
-///     w ← (1 − τλ/d) w − (τ/√d)(ŷ − y) x,   ŷ − y = (w − w*)·x/√d − σ ξ.
+///     w ← (1 − τλ/d) w − (τ/√d)(ŷ − y) x,   ŷ − y = (w − w*)·x/√d − σ ξ,
+///
+/// or, with momentum, the heavy-ball step of `LinearStudentRun` with the same gradient.
 public struct LinearRegressionSimulator: Sendable {
     public let scenario: LinearRegressionScenario
     /// Input dimension d.
@@ -22,6 +24,9 @@ public struct LinearRegressionSimulator: Sendable {
     public init(scenario: LinearRegressionScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
+        if let gamma = scenario.optimiser.scaledMomentum, gamma > Double(dimension) {
+            throw ScenarioError("scaled momentum γ = \(gamma) needs γ ≤ d = \(dimension) (β = 1 − γ/d must not be negative)")
+        }
         self.scenario = scenario
         self.dimension = dimension
         self.seeds = seeds

@@ -37,7 +37,7 @@ public struct ClassifierTheory: Sendable {
         integrator.stopsAtBreakdown = true
         let solution = try integrator.solve(system, initialState: [start.m, start.q], outputTimes: times,
                                             events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
-        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2(1 + λ_reg) of the square loss"
+        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = 2\(scenario.optimiser.momentum > 0 ? "(1 − β)" : "")(1 + λ_reg) of the square loss"
         var divergence = solution.terminalEvent.map { Divergence(time: $0.time, reason: bound.reason("q", value: limit) + ": " + instability) }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity

@@ -39,11 +39,11 @@ public struct LinearRegressionErrorODE: ODESystem, Sendable {
             + (lambda == 0 ? 0 : tau * lambda * (rho - m))
     }
 
-    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ (a constant optimiser);
+    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ = η_eff (a constant optimiser; η/(1 − β) at fixed momentum β);
     /// A row-major 2×2:
     /// A = [[−τ(1+λ), 0], [−τλ, τ² − 2τ(1+λ)]],  b = (τρ, ½τ²σ² + τλρ).
     public var generator: (a: [Double], b: [Double]) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay
         return (
             [-tau * (1 + lambda), 0, -tau * lambda, tau * tau - 2 * tau * (1 + lambda)],
             [tau * rho, 0.5 * tau * tau * scenario.noiseVariance + tau * lambda * rho]

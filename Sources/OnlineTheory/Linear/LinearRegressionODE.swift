@@ -30,10 +30,10 @@ public struct LinearRegressionODE: ODESystem, Sendable {
         derivative[1] = c.noise * v + 2 * tau * (m - q) - 2 * tau * lambda * q
     }
 
-    /// (A, b) with dy/dt = A y + b, y = (m, q), at the base rate τ (the generator of a constant optimiser); A row-major 2×2:
+    /// (A, b) with dy/dt = A y + b, y = (m, q), at τ = η_eff (the generator of a constant optimiser; η/(1 − β) at fixed momentum β); A row-major 2×2:
     /// A = [[−τ(1+λ), 0], [2τ − 2τ², τ² − 2τ(1+λ)]],  b = (τρ, τ²(ρ + σ²)).
     public var generator: (a: [Double], b: [Double]) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay
         return (
             [-tau * (1 + lambda), 0, 2 * tau - 2 * tau * tau, tau * tau - 2 * tau * (1 + lambda)],
             [tau * rho, tau * tau * (rho + scenario.noiseVariance)]

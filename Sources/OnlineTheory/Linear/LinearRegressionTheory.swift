@@ -37,15 +37,22 @@ public struct LinearRegressionTheory: Sendable {
         scenario.steadyState(rho: rho ?? scenario.teacherNorm)
     }
 
-    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²).
+    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²), τ = η_eff
+    /// (η/(1 − β) at fixed momentum). Not for scaled momentum, whose generator is `LinearRegressionMomentumODE.generator`.
     public var relaxationRate: Double {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay
         return min(tau * (1 + lambda), 2 * tau * (1 + lambda) - tau * tau)
     }
 
     /// The exact solution y(t) = exp(tÂ) ŷ(0) of the augmented system Â = [[A, b], [0, 0]], ŷ = (m, q, 1):
-    /// valid for every τ, including τ = τ_c where A is singular.
+    /// valid for every τ, including τ = τ_c where A is singular. τ = η_eff at fixed momentum; for scaled momentum
+    /// the (m, q, e_g, a, u, c) system of `LinearRegressionMomentumODE` is exponentiated instead.
     public func exactSolution(at time: Double, from initial: LinearOrderParameters) -> LinearOrderParameters {
+        if let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: initial.rho) {
+            let y = Self.exponentiate(momentum.generator, time: time,
+                                      from: momentum.initialState(m: initial.m, q: initial.q, error: initial.generalisationError))
+            return LinearOrderParameters(m: y[0], q: y[1], rho: initial.rho)
+        }
         let (a, b) = LinearRegressionODE(scenario: scenario, rho: initial.rho).generator
         let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
         let e = matrixExponential(augmented, dimension: 3)
@@ -59,10 +66,26 @@ public struct LinearRegressionTheory: Sendable {
     /// (0, e^{(τ² − 2τ)t}, 0): e_g(t) = e_g(0)·e^{(τ² − 2τ)t} to rounding, at any depth. `initialError` defaults to
     /// ½(ρ − 2m(0) + q(0)).
     public func exactGeneralisationError(at time: Double, from initial: LinearOrderParameters, initialError: Double? = nil) -> Double {
+        if let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: initial.rho) {
+            let e0 = initialError ?? initial.generalisationError
+            return Self.exponentiate(momentum.generator, time: time, from: momentum.initialState(m: initial.m, q: initial.q, error: e0))[2]
+        }
         let (a, b) = LinearRegressionErrorODE(scenario: scenario, rho: initial.rho).generator
         let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
         let x = matrixExponential(augmented, dimension: 3)
         return x[3] * initial.m + x[4] * (initialError ?? initial.generalisationError) + x[5]
+    }
+
+    /// y(t) = exp(tÂ)(y(0), 1) for dy/dt = A y + b, Â = [[A, b], [0, 0]] (n×n A, row-major).
+    static func exponentiate(_ generator: (a: [Double], b: [Double]), time: Double, from y0: [Double]) -> [Double] {
+        let n = y0.count
+        var augmented = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        for i in 0..<n {
+            for j in 0..<n { augmented[i * (n + 1) + j] = generator.a[i * n + j] * time }
+            augmented[i * (n + 1) + n] = generator.b[i] * time
+        }
+        let x = matrixExponential(augmented, dimension: n + 1)
+        return (0..<n).map { i in (0..<n).reduce(x[i * (n + 1) + n]) { $0 + x[i * (n + 1) + $1] * y0[$1] } }
     }
 
     /// The scale a trajectory from `start` is measured against (`LinearRegressionScenario.divergenceBound`).
@@ -83,7 +106,6 @@ public struct LinearRegressionTheory: Sendable {
     ) throws -> LinearTheoryResult {
         let start = initial ?? specifiedInitialState
         let e0 = initialError ?? start.generalisationError
-        let system = LinearRegressionErrorODE(scenario: scenario, rho: start.rho)
         let tau = scenario.learningRate, critical = criticalLearningRate
         let unstable = tau >= critical
         let bound = divergenceBound(from: start)
@@ -96,20 +118,30 @@ public struct LinearRegressionTheory: Sendable {
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
             // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(τ(2(1+λ) + τ)).
-            integrator.initialStep = 1e-4 / (tau * (2 * (1 + scenario.weightDecay) + tau))
+            // (2γ: the velocity's relaxation rate with scaled momentum.)
+            let effective = scenario.optimiser.effectiveLearningRate
+            integrator.initialStep = 1e-4 / (effective * (2 * (1 + scenario.weightDecay) + effective) + 2 * (scenario.optimiser.scaledMomentum ?? 0))
         }
-        let solution = try integrator.solve(
-            system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
-            progress: progress)
+        let events = unstable && limit.isFinite ? [blowUp] : []
+        let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: start.rho)
+        let solution = try momentum.map {
+            try integrator.solve($0, initialState: $0.initialState(m: start.m, q: start.q, error: e0), outputTimes: times, events: events,
+                                 progress: progress)
+        } ?? integrator.solve(LinearRegressionErrorODE(scenario: scenario, rho: start.rho), initialState: [start.m, start.q, e0],
+                              outputTimes: times, events: events, progress: progress)
         // The error test rtol·|e| + atol is relative, and e keeps its digits and its sign, while rtol·|e| ≫ atol, i.e.
         // e ≫ 1e-290; below `LinearRegressionTheory.underflowFloor` it is integration noise at the floor (the exact
         // value is smaller still), and prints as 0 (`eg-underflow` warning in the CLI).
         let m = solution.component(0), q = solution.component(1)
         let e = solution.component(2).map { abs($0) < Self.underflowFloor ? 0 : $0 }
-        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(critical)) = 2(1 + λ)"
+        let instability = "learning rate \(DivergenceBound.format(tau)) ≥ critical \(DivergenceBound.format(critical)) = \(scenario.criticalLearningRateFormula)"
+        let effective = scenario.optimiser.effectiveLearningRate
+        let growth = momentum == nil
+            ? " (e_g grows like e^(rt), r = τ² − 2τ(1 + λ) = \(DivergenceBound.format(effective * effective - 2 * effective * (1 + scenario.weightDecay)))"
+              + (scenario.optimiser.momentum > 0 ? " at τ = η/(1 − β)" : "") + ")"
+            : ""
         var divergence = solution.terminalEvent.map {
-            Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
-                       + " (e_g grows like e^(rt), r = τ² − 2τ(1 + λ) = \(DivergenceBound.format(tau * tau - 2 * tau * (1 + scenario.weightDecay))))")
+            Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability + growth)
         }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
@@ -120,7 +152,11 @@ public struct LinearRegressionTheory: Sendable {
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the learning rate "
                   + "\(DivergenceBound.format(tau)) is below the critical \(DivergenceBound.format(critical)), so this is not an instability of the dynamics")
         }
-        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence, generalisationError: e)
+        let velocity = momentum.map { _ in
+            let a = solution.component(3)
+            return VelocityOverlaps(a: a, b: zip(a, solution.component(4)).map { $0 + $1 }, c: solution.component(5))
+        }
+        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence, generalisationError: e, velocity: velocity)
     }
 }
 
@@ -136,10 +172,13 @@ public struct LinearTheoryResult: Sendable, Hashable {
     /// e_g = ½(ρ − 2m + q) at each output time, as integrated (`LinearRegressionErrorODE`), not recomputed from m
     /// and q (which would cancel to ≈ 1e-16 near perfect learning).
     public let generalisationError: [Double]
+    /// The velocity overlaps a, b, c with scaled momentum (`LinearRegressionMomentumODE`); `nil` otherwise.
+    public let velocity: VelocityOverlaps?
 
     /// `generalisationError` defaults to ½(ρ − 2m + q) from the given m, q.
-    public init(times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?, generalisationError: [Double]? = nil) {
-        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence
+    public init(times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?, generalisationError: [Double]? = nil,
+                velocity: VelocityOverlaps? = nil) {
+        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence; self.velocity = velocity
         self.generalisationError = generalisationError ?? zip(m, q).map { 0.5 * (rho - 2 * $0 + $1) }
     }
 }

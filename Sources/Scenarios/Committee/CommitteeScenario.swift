@@ -120,6 +120,7 @@ public struct CommitteeScenario: Sendable {
                 throw ScenarioError("initial overlaps are not realisable: [[Q, R], [Rᵀ, T]] is not positive semidefinite")
             }
         }
+        try optimiser.requireNoScaledMomentum("committee machines")
         self.studentUnits = k
         self.teacherUnits = m
         self.studentActivation = studentActivation

@@ -53,13 +53,19 @@ public struct LinearRegressionScenario: Sendable, Hashable {
                       teacherNorm: teacherNorm, initialOverlap: initialOverlap, initialSelfOverlap: initialSelfOverlap)
     }
 
-    /// The critical learning rate τ_c = 2(1 + λ): above it q grows without bound (see `LinearRegressionTheory`).
-    public var criticalLearningRate: Double { 2 * (1 + weightDecay) }
+    /// The critical learning rate τ_c = 2(1 + λ)/G: above it q grows without bound (see `LinearRegressionTheory`).
+    /// G = `Optimiser.momentumGain`: τ_c = 2(1 − β)(1 + λ) at fixed momentum β (the ODE is SGD's at τ/(1 − β)), and
+    /// 2(1 + λ) for scaled momentum too (the Routh–Hurwitz condition of `LinearRegressionMomentumODE`).
+    public var criticalLearningRate: Double { 2 * (1 + weightDecay) / optimiser.momentumGain }
 
-    /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ) for teacher norm `rho`;
-    /// `nil` when τ ≥ τ_c.
+    /// τ_c as a formula, for messages: "2(1 + λ)" or "2(1 − β)(1 + λ)".
+    public var criticalLearningRateFormula: String { optimiser.momentum > 0 ? "2(1 − β)(1 + λ)" : "2(1 + λ)" }
+
+    /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [τ(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ) for teacher norm `rho`, with
+    /// τ = η_eff (`Optimiser.effectiveLearningRate`: η/(1 − β) at fixed momentum β; η for scaled momentum, whose fixed
+    /// point is SGD's, with zero velocity overlaps but c* = (2e_g* + σ²)/(2γ)); `nil` when τ ≥ τ_c.
     public func steadyState(rho: Double) -> LinearOrderParameters? {
-        let tau = learningRate, lambda = weightDecay
+        let tau = optimiser.effectiveLearningRate, lambda = weightDecay
         guard tau < criticalLearningRate else { return nil }
         let m = rho / (1 + lambda)
         let q = (tau * (rho - 2 * m + noiseVariance) + 2 * m) / (2 * (1 + lambda) - tau)
@@ -68,9 +74,9 @@ public struct LinearRegressionScenario: Sendable, Hashable {
 
     /// The fixed point's e_g* = [½τσ² + λ²ρ/(1+λ)] / (2(1+λ) − τ) in closed form, from de/dt = 0 in the (m, e_g)
     /// equations (`LinearRegressionErrorODE`) with ρ − m* = λρ/(1+λ): exactly 0 for σ² = λ = 0, where ½(ρ − 2m* + q*)
-    /// of the fixed point's O(1) overlaps cancels to ±1e-17. `nil` when τ ≥ τ_c.
+    /// of the fixed point's O(1) overlaps cancels to ±1e-17. τ = η_eff as in `steadyState`. `nil` when τ ≥ τ_c.
     public func steadyStateGeneralisationError(rho: Double) -> Double? {
-        let tau = learningRate, lambda = weightDecay
+        let tau = optimiser.effectiveLearningRate, lambda = weightDecay
         guard tau < criticalLearningRate else { return nil }
         return (0.5 * tau * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - tau)
     }

@@ -8,9 +8,9 @@ extension ClassifierExperiment: ResourceEstimating {
     }
 
     /// As for regression with the square loss; the other losses have |L'| ≤ 1 and L'' ≤ 1, so that the linear part
-    /// of their dynamics decays at most at 2τ(1 + λ).
+    /// of their dynamics decays at most at 2τ(1 + λ); τ = η_eff (η/(1 − β) at fixed momentum).
     var fastestRate: Double {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay
         return scenario.loss == .square ? LinearExperiment.fastestRate(learningRate: tau, weightDecay: lambda) : 2 * tau * (1 + lambda)
     }
 }

@@ -2,9 +2,11 @@ import Reporting
 import Scenarios
 
 extension Optimiser {
-    /// The optimiser's entries of `result.json` `settings`, the same for every online model: `lr` (the base rate η).
+    /// The optimiser's entries of `result.json` `settings`, the same for every online model: `lr` (the base rate η),
+    /// `momentum` (heavy-ball β, 0 for plain SGD) and `momentum_scaled` (γ of β = 1 − γ/d, or null).
     /// Every experiment splices these into its settings, so a new optimiser option is recorded here once.
     public var settings: [(String, JSONValue)] {
-        [("lr", .number(learningRate))]
+        [("lr", .number(learningRate)),
+         ("momentum", .number(momentum)), ("momentum_scaled", scaledMomentum.map(JSONValue.number) ?? .null)]
     }
 }

@@ -36,10 +36,11 @@ enum TextTableNumber {
 }
 
 extension LinearExperiment: ResourceEstimating {
-    /// The ODE's right-hand side is a few operations.
+    /// The ODE's right-hand side is a few operations; the fastest rate is at η_eff, plus the velocity's 2γ with scaled momentum.
     public var resourceEstimate: ResourceEstimate {
         LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation,
-                                      fastestRate: Self.fastestRate(learningRate: scenario.learningRate, weightDecay: scenario.weightDecay),
+                                      fastestRate: Self.fastestRate(learningRate: scenario.optimiser.effectiveLearningRate, weightDecay: scenario.weightDecay)
+                                          + 2 * (scenario.optimiser.scaledMomentum ?? 0),
                                       operationsPerEvaluation: 20)
     }
 
