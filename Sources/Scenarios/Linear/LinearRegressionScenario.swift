@@ -66,7 +66,7 @@ public struct LinearRegressionScenario: Sendable, Hashable {
     /// point is SGD's, with zero velocity overlaps but c* = (2e_g* + σ²)/(2γ)); `nil` when τ ≥ τ_c.
     public func steadyState(rho: Double) -> LinearOrderParameters? {
         let tau = optimiser.effectiveLearningRate, lambda = weightDecay
-        guard tau < criticalLearningRate else { return nil }
+        guard learningRate < criticalLearningRate else { return nil }
         let m = rho / (1 + lambda)
         let q = (tau * (rho - 2 * m + noiseVariance) + 2 * m) / (2 * (1 + lambda) - tau)
         return LinearOrderParameters(m: m, q: q, rho: rho)
@@ -77,7 +77,7 @@ public struct LinearRegressionScenario: Sendable, Hashable {
     /// of the fixed point's O(1) overlaps cancels to ±1e-17. τ = η_eff as in `steadyState`. `nil` when τ ≥ τ_c.
     public func steadyStateGeneralisationError(rho: Double) -> Double? {
         let tau = optimiser.effectiveLearningRate, lambda = weightDecay
-        guard tau < criticalLearningRate else { return nil }
+        guard learningRate < criticalLearningRate else { return nil }
         return (0.5 * tau * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - tau)
     }
 
