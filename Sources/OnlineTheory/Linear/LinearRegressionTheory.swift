@@ -14,6 +14,9 @@ public struct LinearRegressionTheory: Sendable {
     /// reported as 0.
     public static let underflowFloor = 1e-280
 
+    /// The absolute error floor, relative to the problem's scale, of the scaled-momentum ODE (`solve`).
+    public static let scaledMomentumAbsoluteTolerance = 1e-14
+
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
     /// rtol 1e-10, atol 1e-300 (relative error control for every component, above).
     public static let defaultTolerance = (relative: 1e-10, absolute: 1e-300)
@@ -115,6 +118,13 @@ public struct LinearRegressionTheory: Sendable {
         }
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
+        if scenario.optimiser.scaledMomentum != nil {
+            // The velocity overlaps a, u = b − a converge to 0 through the cancellation of O(1) terms (a's source
+            // (1 + λ)m − ρ, u's 2e + λ(q − m) − ηγc), so they end on a rounding floor ~1e-16 × scale that a relative
+            // error test cannot pass: the error test gets the absolute floor `scaledMomentumAbsoluteTolerance` × scale,
+            // and e_g is accurate to that absolute level (better than ½(ρ − 2m + q) from m, q, not to 1e-300).
+            integrator.absoluteTolerance = max(integrator.absoluteTolerance, Self.scaledMomentumAbsoluteTolerance * bound.scale)
+        }
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
             // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(τ(2(1+λ) + τ)).
