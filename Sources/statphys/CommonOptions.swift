@@ -37,9 +37,23 @@ struct OptimiserOptions: ParsableArguments {
     @Option(help: "Mini-batch size B ≥ 1: each step averages the gradient over B fresh samples (the η² noise terms get 1/B; t stays steps/d).")
     var batch = 1
 
-    /// The optimiser these options describe; a rate, schedule or batch size outside its domain is out of range (status 64).
+    @Option(help: ArgumentHelp(
+        "Heavy-ball momentum β in [0, 1): v ← βv + g, w ← w − η v (g the per-sample gradient with weight decay; a committee's "
+            + "second layer has its own velocity). The d → ∞ theory is SGD at η/(1 − β); critical rate 2B(1 − β)(1 + λ) (default 0: plain SGD).",
+        valueName: "β"))
+    var momentum: Double?
+
+    @Option(help: ArgumentHelp(
+        "Scaled momentum γ > 0: β = 1 − γ/d and w ← w − (ηγ/d) v, so the velocity remembers O(d) steps and its overlaps are order "
+            + "parameters (linear regression only, batch 1). Excludes --momentum.", valueName: "γ"))
+    var momentumScaled: Double?
+
+    /// The optimiser these options describe; a rate, schedule, batch size or momentum outside its domain, or both
+    /// momenta, is out of range (status 64).
     func optimiser() throws -> Optimiser {
-        try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule), batchSize: batch)
+        if momentum != nil && momentumScaled != nil { throw ValidationError("--momentum and --momentum-scaled exclude each other: give one") }
+        return try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule), batchSize: batch,
+                             momentum: momentum ?? 0, scaledMomentum: momentumScaled)
     }
 }
 

@@ -32,3 +32,38 @@ import Testing
         #expect(committee.optimiser == optimiser && committee.learningRate == 0.3)
     }
 }
+
+@Suite struct MomentumOptimiserTests {
+    /// β outside [0, 1), γ outside (0, ∞), and both at once are out of range (status 64), named as such.
+    @Test(arguments: [(1.0, nil), (-0.1, nil), (.nan, nil), (.infinity, nil), (0, 0.0), (0, -1), (0, .nan), (0, .infinity), (0.5, 2)] as [(Double, Double?)])
+    func momentumOutsideItsDomainIsOutOfRange(beta: Double, gamma: Double?) {
+        #expect {
+            _ = try Optimiser(learningRate: 0.5, momentum: beta, scaledMomentum: gamma)
+        } throws: { error in
+            guard let error = error as? ScenarioError else { return false }
+            return error.isOutOfRange && error.description.contains("momentum")
+        }
+    }
+
+    /// Scaled momentum is derived for linear regression only: classifiers and committees refuse it (out of range).
+    @Test func scaledMomentumIsRefusedOutsideLinearRegression() throws {
+        let scaled = try Optimiser(learningRate: 0.5, scaledMomentum: 2)
+        _ = try LinearRegressionScenario(optimiser: scaled)
+        for make in [{ _ = try ClassifierScenario(loss: .logistic, optimiser: scaled) },
+                     { _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled) }] {
+            #expect { try make() } throws: { error in
+                (error as? ScenarioError).map { $0.isOutOfRange && $0.description.contains("linear regression only") } ?? false
+            }
+        }
+    }
+
+    /// The velocity step of the simulators: (β, η) at fixed β, (1 − γ/d, ηγ/d) scaled; no velocity for plain SGD.
+    @Test func velocityUpdates() throws {
+        #expect(try !Optimiser(learningRate: 0.5).hasVelocity)
+        let fixed = try Optimiser(learningRate: 0.5, momentum: 0.9)
+        #expect(fixed.hasVelocity && fixed.velocityUpdate(atStep: 7, dimension: 100) == (0.9, 0.5))
+        let scaled = try Optimiser(learningRate: 0.5, scaledMomentum: 2)
+        #expect(scaled.hasVelocity && scaled.velocityUpdate(atStep: 7, dimension: 100) == (0.98, 0.01))
+        #expect(scaled.coefficients(at: 1) == OptimiserCoefficients(drift: 0.5, noise: 0.25))
+    }
+}

@@ -240,6 +240,17 @@ import Testing
         cases += refused(classifier, "lr-schedule", ["step:0.1:1e300"], mention: "never finish")
         cases.append(Case(arguments: ["online", "committee", "--stability", "--lr-schedule", "inverse:3"],
                           expected: .refused(64, mention: "--lr-schedule")))
+        // Momentum (every online model): β in [0, 1), γ > 0, not both; scaled momentum for linear regression only.
+        for base in [linear, classifier, committee] {
+            cases += refused(base, "momentum", ["1", "-0.1", "1.5"] + garbage, mention: "momentum")
+            cases += values(base, "momentum", ["0", "0.9"], .success)
+            cases += refused(base, "momentum-scaled", notPositive, mention: "momentum")
+            cases.append(Case(arguments: base + ["--momentum", "0.5", "--momentum-scaled", "2"], expected: .refused(64, mention: "exclude")))
+        }
+        cases += values(linear, "momentum-scaled", ["2", "1e-300"], .success)
+        cases += values(linear, "momentum-scaled", ["50"], .refused(1, mention: "γ ≤ d"))
+        cases += values(classifier, "momentum-scaled", ["2"], .refused(64, mention: "linear regression only"))
+        cases += values(committee, "momentum-scaled", ["2"], .refused(64, mention: "linear regression only"))
         return cases
     }()
 

@@ -12,7 +12,14 @@ import Scenarios
 /// all updates computed from the weights before the step, with η = η(n/d) at step n from the optimiser
 /// (`Optimiser.rate(atStep:dimension:)`) and η_v scaled by the same factor. For B > 1 the first layer's update is
 /// accumulated in one preallocated K×d buffer; B = 1 updates w directly from x, as before. Q, R, v are recorded at the
-/// grid's steps.
+/// grid's steps. With heavy-ball momentum β (`Optimiser.momentum`; single samples only, `CommitteeScenario` refuses
+/// it with B > 1) each w_k has a velocity u_k and a trained second layer its own velocity s_k (all 0 at the start;
+/// K·d + K numbers allocated once per seed), with the same gradients:
+///
+///     u_k ← β u_k − (1/√d) v_k g'(λ_k) Δ x + (λ/d) w_k,   w_k ← w_k − η u_k,
+///     s_k ← β s_k − g(λ_k) Δ,                             v_k ← v_k − (η_v/d) s_k.
+///
+/// Plain SGD (β = 0) allocates no velocity and takes the update above.
 public struct CommitteeSimulator: Sendable {
     public let scenario: CommitteeScenario
     /// Input dimension d (at least K + M).
@@ -69,6 +76,9 @@ public struct CommitteeSimulator: Sendable {
         // B > 1: Σ_b c_kb x_b for every unit (K×d) and the second layer's Σ_b (η_v/dB) g(λ_kb) Δ_b.
         var batchUpdate = [Double](repeating: 0, count: batch > 1 ? k * d : 0)
         var secondLayerUpdate = [Double](repeating: 0, count: k)
+        let beta = optimiser.momentum
+        var velocity = [Double](repeating: 0, count: beta > 0 ? k * d : 0)
+        var secondLayerVelocity = [Double](repeating: 0, count: beta > 0 && baseV != nil ? k : 0)
         var states: [CommitteeOrderParameters] = []
         states.reserveCapacity(grid.steps.count)
         var divergence: Divergence?
@@ -77,7 +87,10 @@ public struct CommitteeSimulator: Sendable {
         networks.teacher.withUnsafeBufferPointer { wStar in
             networks.student.withUnsafeMutableBufferPointer { w in
                 x.withUnsafeMutableBufferPointer { x in batchUpdate.withUnsafeMutableBufferPointer { batchUpdate in
+                  velocity.withUnsafeMutableBufferPointer { velocity in
                     let w0 = w.baseAddress!, t0 = wStar.baseAddress!, x0 = x.baseAddress!, u0 = batchUpdate.baseAddress
+                    // nil for plain SGD (an empty array's buffer may still have a base address).
+                    let velocity0 = beta > 0 ? velocity.baseAddress : nil
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
@@ -94,6 +107,24 @@ public struct CommitteeSimulator: Sendable {
                                 guard delta.isFinite else {
                                     divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
                                     return
+                                }
+                                if let u0 = velocity0 {
+                                    // Momentum (batch 1): the gradient enters the velocities, the velocities the weights.
+                                    for i in 0..<k { coefficients[i] = -invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                    if let baseV {
+                                        let etaV = baseV * factor
+                                        for i in 0..<k {
+                                            secondLayerVelocity[i] = beta * secondLayerVelocity[i] - g(fields[i]) * delta
+                                            v[i] -= etaV / dd * secondLayerVelocity[i]
+                                        }
+                                    }
+                                    for i in 0..<k {
+                                        let ui = u0 + i * d, wi = w0 + i * d
+                                        VectorKernels.scaleAdd(ui, beta, x0, coefficients[i], count: d)
+                                        if weightDecay != 0 { VectorKernels.scaleAdd(ui, 1, wi, weightDecay / dd, count: d) }
+                                        VectorKernels.scaleAdd(wi, 1, ui, -eta, count: d)
+                                    }
+                                    continue
                                 }
                                 for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
                                 if batch == 1 {
@@ -147,7 +178,7 @@ public struct CommitteeSimulator: Sendable {
                         counter?.add(target - previous)
                         previous = target
                     }
-                } }
+                } } }
             }
         }
         return SeedRun(states: states, divergence: divergence)

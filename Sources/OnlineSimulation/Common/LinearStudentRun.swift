@@ -9,7 +9,13 @@ import Scenarios
 ///     w ← (1 − τλ_reg/d) w − (τ/√d)(1/B) Σ_b g_b x_b,
 ///
 /// with τ = τ(n/d) at step n from the optimiser (`Optimiser.rate(atStep:dimension:)`). For B > 1 the sum Σ_b g_b x_b
-/// is accumulated in one preallocated vector; B = 1 updates w directly from x, as before.
+/// is accumulated in one preallocated vector; B = 1 updates w directly from x, as before. With momentum
+/// (`Optimiser.hasVelocity`) a velocity v (v(0) = 0, one buffer allocated per seed) carries the (batch-mean) gradient:
+///
+///     v ← β v + ⟨g x⟩/√d + (λ_reg/d) w,     w ← w − κ v,
+///
+/// (β, κ) = `Optimiser.velocityUpdate(atStep:dimension:)`: (β, τ) at fixed β, (1 − γ/d, τγ/d) for scaled momentum;
+/// then a = v·w*/d, b = v·w/d and c = |v|²/d are recorded too. Plain SGD allocates no velocity.
 /// m = w·w*/d and q = |w|²/d are recorded at the grid's steps, and with them, as sums of squares of differences (no
 /// cancellation near perfect learning), e = ½|w − w*|²/d = ½(ρ − 2m + q) and s = |w − (m/ρ)w*|²/d = q − m²/ρ
 /// (ρ = |w*|²/d), the student's squared distance from the teacher's direction. The run stops, with the time, when g is non-finite
@@ -20,6 +26,8 @@ struct LinearStudentRun {
     var q: [Double] = []
     var e: [Double] = []
     var s: [Double] = []
+    /// The velocity overlaps v·w*/d, v·w/d, |v|²/d at the recorded steps (empty without momentum).
+    var a: [Double] = [], b: [Double] = [], c: [Double] = []
     var divergence: Divergence?
 
     @inline(__always)
@@ -33,14 +41,21 @@ struct LinearStudentRun {
         m.reserveCapacity(grid.steps.count); q.reserveCapacity(grid.steps.count)
         e.reserveCapacity(grid.steps.count); s.reserveCapacity(grid.steps.count)
         var m = self.m, q = self.q, e = self.e, s = self.s, divergence: Divergence?
+        var velocity = [Double](repeating: 0, count: optimiser.hasVelocity ? d : 0)
+        var a = self.a, b = self.b, c = self.c
+        if optimiser.hasVelocity { a.reserveCapacity(grid.steps.count); b.reserveCapacity(grid.steps.count); c.reserveCapacity(grid.steps.count) }
         pair.teacher.withUnsafeBufferPointer { wStar in
             pair.student.withUnsafeMutableBufferPointer { w in
                 x.withUnsafeMutableBufferPointer { x in batchSum.withUnsafeMutableBufferPointer { batchSum in
+                  velocity.withUnsafeMutableBufferPointer { velocity in
+                    // nil for plain SGD (an empty array's buffer may still have a base address).
+                    let v = optimiser.hasVelocity ? velocity.baseAddress : nil
                     let rho = VectorKernels.dot(wStar.baseAddress!, wStar.baseAddress!, count: d) / dd
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
                             let tau = optimiser.rate(atStep: step, dimension: d), shrink = 1 - tau * weightDecay / dd
+                            var g1 = 0.0
                             for b in 0..<batch {
                                 rng.fillGaussian(x)
                                 let (ws, ts) = VectorKernels.dots(w.baseAddress!, wStar.baseAddress!, with: x.baseAddress!, count: d)
@@ -50,14 +65,24 @@ struct LinearStudentRun {
                                     return
                                 }
                                 if batch == 1 {
-                                    VectorKernels.scaleAdd(w.baseAddress!, shrink, x.baseAddress!, -tau * g * invSqrtD, count: d)
+                                    g1 = g
                                 } else if b == 0 {
                                     VectorKernels.assign(batchSum.baseAddress!, x.baseAddress!, scaledBy: g, count: d)
                                 } else {
                                     VectorKernels.scaleAdd(batchSum.baseAddress!, 1, x.baseAddress!, g, count: d)
                                 }
                             }
-                            if batch > 1 {
+                            // The (batch-mean) gradient is coefficient × direction + (λ_reg/d) w.
+                            let direction = batch == 1 ? x.baseAddress! : batchSum.baseAddress!
+                            let coefficient = batch == 1 ? g1 * invSqrtD : invSqrtD / Double(batch)
+                            if let v {
+                                let update = optimiser.velocityUpdate(atStep: step, dimension: d)
+                                VectorKernels.scaleAdd(v, update.decay, direction, coefficient, count: d)
+                                if weightDecay != 0 { VectorKernels.scaleAdd(v, 1, w.baseAddress!, weightDecay / dd, count: d) }
+                                VectorKernels.scaleAdd(w.baseAddress!, 1, v, -update.step, count: d)
+                            } else if batch == 1 {
+                                VectorKernels.scaleAdd(w.baseAddress!, shrink, x.baseAddress!, -tau * g1 * invSqrtD, count: d)
+                            } else {
                                 VectorKernels.scaleAdd(w.baseAddress!, shrink, batchSum.baseAddress!, -tau * invSqrtD / Double(batch), count: d)
                             }
                             step += 1
@@ -66,19 +91,27 @@ struct LinearStudentRun {
                         let qk = VectorKernels.dot(w.baseAddress!, w.baseAddress!, count: d) / dd
                         let ek = 0.5 * VectorKernels.distanceSquared(w.baseAddress!, wStar.baseAddress!, count: d) / dd
                         let sk = rho > 0 ? VectorKernels.distanceSquared(w.baseAddress!, wStar.baseAddress!, scaledBy: mk / rho, count: d) / dd : qk
+                        func record() {
+                            m.append(mk); q.append(qk); e.append(ek); s.append(sk)
+                            if let v {
+                                a.append(VectorKernels.dot(v, wStar.baseAddress!, count: d) / dd)
+                                b.append(VectorKernels.dot(v, w.baseAddress!, count: d) / dd)
+                                c.append(VectorKernels.dot(v, v, count: d) / dd)
+                            }
+                        }
                         if let reason = exceeds(mk, qk) {
-                            if m.isEmpty { m.append(mk); q.append(qk); e.append(ek); s.append(sk) }
+                            if m.isEmpty { record() }
                             divergence = Divergence(time: Double(step) / dd, reason: reason)
                             return
                         }
-                        m.append(mk); q.append(qk); e.append(ek); s.append(sk)
+                        record()
                         counter?.add(target - previous)
                         previous = target
                     }
-                } }
+                } } }
             }
         }
-        self.m = m; self.q = q; self.e = e; self.s = s; self.divergence = divergence
+        self.m = m; self.q = q; self.e = e; self.s = s; self.a = a; self.b = b; self.c = c; self.divergence = divergence
     }
 }
 
@@ -90,11 +123,13 @@ struct LinearStudentSeed: Sendable {
     var e: [Double]
     /// |w − (m/ρ̂)w*|²/d = q − m²/ρ̂ at each recorded step (`LinearStudentRun.s`).
     var s: [Double]
+    /// The velocity overlaps (`LinearStudentRun.a`, `b`, `c`; empty without momentum).
+    var a: [Double], b: [Double], c: [Double]
     var rho: Double
     var divergence: Divergence?
 
     init(run: LinearStudentRun, rho: Double, divergence: Divergence?) {
-        m = run.m; q = run.q; e = run.e; s = run.s; self.rho = rho; self.divergence = divergence
+        m = run.m; q = run.q; e = run.e; s = run.s; a = run.a; b = run.b; c = run.c; self.rho = rho; self.divergence = divergence
     }
 }
 
@@ -108,6 +143,8 @@ public struct LinearStudentEnsemble: Sendable {
     public let e: [[Double]]
     /// s = |w − (m/ρ̂)w*|²/d = q − m²/ρ̂ per seed, measured from the vectors: ε_g = atan2(√(ρ̂ s), m)/π.
     public let s: [[Double]]
+    /// With momentum, the velocity overlaps a = v·w*/d, b = v·w/d, c = |v|²/d per seed (`a[seed][k]`); empty rows without.
+    public let a: [[Double]], b: [[Double]], c: [[Double]]
     /// The measured teacher norm ρ̂ = |w*|²/d of each seed.
     public let rho: [Double]
     /// The earliest divergence among seeds, if any.
@@ -120,6 +157,9 @@ public struct LinearStudentEnsemble: Sendable {
         q = runs.map { Array($0.q.prefix(length)) }
         e = runs.map { Array($0.e.prefix(length)) }
         s = runs.map { Array($0.s.prefix(length)) }
+        a = runs.map { Array($0.a.prefix(length)) }
+        b = runs.map { Array($0.b.prefix(length)) }
+        c = runs.map { Array($0.c.prefix(length)) }
         rho = runs.map(\.rho)
         divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
     }

@@ -6,7 +6,9 @@ import Scenarios
 /// an initial student with exactly the scenario's m(0) and q(0) (given the drawn teacher), and then B (the batch
 /// size) fresh samples x_b ~ N(0, I_d), ξ_b ~ N(0, 1) per step, applying (`LinearStudentRun`)
 ///
-///     w ← (1 − τλ/d) w − (τ/√d)(1/B) Σ_b (ŷ_b − y_b) x_b,   ŷ − y = (w − w*)·x/√d − σ ξ.
+///     w ← (1 − τλ/d) w − (τ/√d)(1/B) Σ_b (ŷ_b − y_b) x_b,   ŷ − y = (w − w*)·x/√d − σ ξ,
+///
+/// or, with momentum, the heavy-ball step of `LinearStudentRun` with the same (batch-mean) gradient.
 public struct LinearRegressionSimulator: Sendable {
     public let scenario: LinearRegressionScenario
     /// Input dimension d.
@@ -22,6 +24,9 @@ public struct LinearRegressionSimulator: Sendable {
     public init(scenario: LinearRegressionScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
+        if let gamma = scenario.optimiser.scaledMomentum, gamma > Double(dimension) {
+            throw ScenarioError("scaled momentum γ = \(gamma) needs γ ≤ d = \(dimension) (β = 1 − γ/d must not be negative)")
+        }
         self.scenario = scenario
         self.dimension = dimension
         self.seeds = seeds

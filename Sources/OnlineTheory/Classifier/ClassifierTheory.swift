@@ -59,7 +59,8 @@ public struct ClassifierTheory: Sendable {
                                             events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
         let rate = optimiser.rateDescription(upTo: tEnd), batch = optimiser.batchSize
         let instability = "\(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = "
-            + (batch == 1 ? "2(1 + λ_reg)" : "2B(1 + λ_reg) with batch B = \(batch)") + " of the square loss"
+            + (batch == 1 ? "2" : "2B") + (optimiser.momentum > 0 ? "(1 − β)" : "") + "(1 + λ_reg)"
+            + (batch == 1 ? "" : " with batch B = \(batch)") + " of the square loss"
         var divergence = solution.terminalEvent.map { Divergence(time: $0.time, reason: bound.reason("q", value: limit) + ": " + instability) }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity

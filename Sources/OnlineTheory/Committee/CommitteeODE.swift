@@ -86,7 +86,8 @@ public struct CommitteeODE: ODESystem, Sendable {
                 }
             }
             if let baseV = scenario.secondLayerLearningRate {
-                let etaV = baseV * scenario.optimiser.factor(at: time)
+                // η_v(t) with the momentum gain 1/(1 − β) of the second layer's own velocity (`Optimiser`).
+                let etaV = baseV * scenario.optimiser.factor(at: time) * scenario.optimiser.momentumGain
                 for i in 0..<k {
                     var sum = 0.0
                     for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: n, i, f) }

@@ -39,12 +39,12 @@ public struct LinearRegressionErrorODE: ODESystem, Sendable {
             + (lambda == 0 ? 0 : tau * lambda * (rho - m))
     }
 
-    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ (a constant optimiser);
+    /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ = η_eff (a constant optimiser; η/(1 − β) at fixed momentum β);
     /// A row-major 2×2:
     /// with n = τ²/B the noise coefficient:
     /// A = [[−τ(1+λ), 0], [−τλ, n − 2τ(1+λ)]],  b = (τρ, ½nσ² + τλρ).
     public var generator: (a: [Double], b: [Double]) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay, noise = scenario.optimiser.noise(rate: tau)
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay, noise = scenario.optimiser.noise(rate: tau)
         return (
             [-tau * (1 + lambda), 0, -tau * lambda, noise - 2 * tau * (1 + lambda)],
             [tau * rho, 0.5 * noise * scenario.noiseVariance + tau * lambda * rho]

@@ -32,11 +32,11 @@ public struct LinearRegressionODE: ODESystem, Sendable {
         derivative[1] = c.noise * v + 2 * tau * (m - q) - 2 * tau * lambda * q
     }
 
-    /// (A, b) with dy/dt = A y + b, y = (m, q), at the base rate τ (the generator of a constant optimiser); A row-major 2×2,
-    /// with n = τ²/B the noise coefficient:
+    /// (A, b) with dy/dt = A y + b, y = (m, q), at τ = η_eff (the generator of a constant optimiser; η/(1 − β) at fixed
+    /// momentum β); A row-major 2×2, with n = τ²/B the noise coefficient:
     /// A = [[−τ(1+λ), 0], [2τ − 2n, n − 2τ(1+λ)]],  b = (τρ, n(ρ + σ²)).
     public var generator: (a: [Double], b: [Double]) {
-        let tau = scenario.learningRate, lambda = scenario.weightDecay, noise = scenario.optimiser.noise(rate: tau)
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay, noise = scenario.optimiser.noise(rate: tau)
         return (
             [-tau * (1 + lambda), 0, 2 * tau - 2 * noise, noise - 2 * tau * (1 + lambda)],
             [tau * rho, noise * (rho + scenario.noiseVariance)]

@@ -14,6 +14,9 @@ public struct LinearRegressionTheory: Sendable {
     /// reported as 0.
     public static let underflowFloor = 1e-280
 
+    /// The absolute error floor, relative to the problem's scale, of the scaled-momentum ODE (`solve`).
+    public static let scaledMomentumAbsoluteTolerance = 1e-14
+
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
     /// rtol 1e-10, atol 1e-300 (relative error control for every component, above).
     public static let defaultTolerance = (relative: 1e-10, absolute: 1e-300)
@@ -39,18 +42,25 @@ public struct LinearRegressionTheory: Sendable {
         scenario.steadyState(rho: rho ?? scenario.teacherNorm)
     }
 
-    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²/B); `nil` with a
-    /// schedule (no constant generator).
+    /// Asymptotic relaxation rate: the slowest eigenvalue of the generator, min(τ(1+λ), 2τ(1+λ) − τ²/B), τ = η_eff
+    /// (η/(1 − β) at fixed momentum); `nil` with a schedule (no constant generator). Not for scaled momentum, whose
+    /// generator is `LinearRegressionMomentumODE.generator`.
     public var relaxationRate: Double? {
         guard scenario.optimiser.isConstant else { return nil }
-        let tau = scenario.learningRate, lambda = scenario.weightDecay
+        let tau = scenario.optimiser.effectiveLearningRate, lambda = scenario.weightDecay
         return min(tau * (1 + lambda), 2 * tau * (1 + lambda) - scenario.optimiser.noise(rate: tau))
     }
 
     /// The exact solution y(t) = exp(tÂ) ŷ(0) of the augmented system Â = [[A, b], [0, 0]], ŷ = (m, q, 1):
-    /// valid for every τ, including τ = τ_c where A is singular. It is the solution at the constant base rate τ: with a
-    /// schedule, that of one constant piece (a step schedule's pieces compose: see the tests).
+    /// valid for every τ, including τ = τ_c where A is singular. It is the solution at the constant base rate (τ = η_eff
+    /// at fixed momentum): with a schedule, that of one constant piece (a step schedule's pieces compose: see the
+    /// tests); for scaled momentum the (m, q, e_g, a, u, c) system of `LinearRegressionMomentumODE` is exponentiated.
     public func exactSolution(at time: Double, from initial: LinearOrderParameters) -> LinearOrderParameters {
+        if let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: initial.rho) {
+            let y = Self.exponentiate(momentum.generator, time: time,
+                                      from: momentum.initialState(m: initial.m, q: initial.q, error: initial.generalisationError))
+            return LinearOrderParameters(m: y[0], q: y[1], rho: initial.rho)
+        }
         let (a, b) = LinearRegressionODE(scenario: scenario, rho: initial.rho).generator
         let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
         let e = matrixExponential(augmented, dimension: 3)
@@ -64,10 +74,26 @@ public struct LinearRegressionTheory: Sendable {
     /// (0, e^{(τ²/B − 2τ)t}, 0): e_g(t) = e_g(0)·e^{(τ²/B − 2τ)t} to rounding, at any depth. `initialError` defaults to
     /// ½(ρ − 2m(0) + q(0)). At the constant base rate τ, like `exactSolution`.
     public func exactGeneralisationError(at time: Double, from initial: LinearOrderParameters, initialError: Double? = nil) -> Double {
+        if let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: initial.rho) {
+            let e0 = initialError ?? initial.generalisationError
+            return Self.exponentiate(momentum.generator, time: time, from: momentum.initialState(m: initial.m, q: initial.q, error: e0))[2]
+        }
         let (a, b) = LinearRegressionErrorODE(scenario: scenario, rho: initial.rho).generator
         let augmented = [a[0], a[1], b[0], a[2], a[3], b[1], 0, 0, 0].map { $0 * time }
         let x = matrixExponential(augmented, dimension: 3)
         return x[3] * initial.m + x[4] * (initialError ?? initial.generalisationError) + x[5]
+    }
+
+    /// y(t) = exp(tÂ)(y(0), 1) for dy/dt = A y + b, Â = [[A, b], [0, 0]] (n×n A, row-major).
+    static func exponentiate(_ generator: (a: [Double], b: [Double]), time: Double, from y0: [Double]) -> [Double] {
+        let n = y0.count
+        var augmented = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        for i in 0..<n {
+            for j in 0..<n { augmented[i * (n + 1) + j] = generator.a[i * n + j] * time }
+            augmented[i * (n + 1) + n] = generator.b[i] * time
+        }
+        let x = matrixExponential(augmented, dimension: n + 1)
+        return (0..<n).map { i in (0..<n).reduce(x[i * (n + 1) + n]) { $0 + x[i * (n + 1) + $1] * y0[$1] } }
     }
 
     /// The scale a trajectory from `start` is measured against (`LinearRegressionScenario.divergenceBound`).
@@ -88,7 +114,6 @@ public struct LinearRegressionTheory: Sendable {
     ) throws -> LinearTheoryResult {
         let start = initial ?? specifiedInitialState
         let e0 = initialError ?? start.generalisationError
-        let system = LinearRegressionErrorODE(scenario: scenario, rho: start.rho)
         // With a schedule the criterion is the peak of η(t) over the run (exact for a linear system: e_g can grow only
         // while η(t) > τ_c), and the integration restarts at the schedule's breakpoints.
         let optimiser = scenario.optimiser, tEnd = times.last ?? 0
@@ -102,29 +127,45 @@ public struct LinearRegressionTheory: Sendable {
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
         if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
+        if optimiser.scaledMomentum != nil {
+            // The velocity overlaps a, u = b − a converge to 0 through the cancellation of O(1) terms (a's source
+            // (1 + λ)m − ρ, u's 2e + λ(q − m) − ηγc), so they end on a rounding floor ~1e-16 × scale that a relative
+            // error test cannot pass: the error test gets the absolute floor `scaledMomentumAbsoluteTolerance` × scale,
+            // and e_g is accurate to that absolute level (better than ½(ρ − 2m + q) from m, q, not to 1e-300).
+            integrator.absoluteTolerance = max(integrator.absoluteTolerance, Self.scaledMomentumAbsoluteTolerance * bound.scale)
+        }
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
-            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale, 1/(2τ(1+λ) + τ²/B).
-            // (With a schedule, the rate at the start.)
-            let tau0 = optimiser.rate(at: times.first ?? 0)
-            if tau0 > 0 && tau0.isFinite { integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0)) }
+            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale,
+            // 1/(2τ(1+λ) + τ²/B) with τ = η_eff at the start (+ 2γ, the velocity's relaxation rate with scaled momentum).
+            let tau0 = optimiser.rate(at: times.first ?? 0) * optimiser.momentumGain
+            if tau0 > 0 && tau0.isFinite {
+                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0) + 2 * (optimiser.scaledMomentum ?? 0))
+            }
         }
-        let solution = try integrator.solve(
-            system, initialState: [start.m, start.q, e0], outputTimes: times, events: unstable && limit.isFinite ? [blowUp] : [],
-            progress: progress)
+        let events = unstable && limit.isFinite ? [blowUp] : []
+        let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: start.rho)
+        let solution = try momentum.map {
+            try integrator.solve($0, initialState: $0.initialState(m: start.m, q: start.q, error: e0), outputTimes: times, events: events,
+                                 progress: progress)
+        } ?? integrator.solve(LinearRegressionErrorODE(scenario: scenario, rho: start.rho), initialState: [start.m, start.q, e0],
+                              outputTimes: times, events: events, progress: progress)
         // The error test rtol·|e| + atol is relative, and e keeps its digits and its sign, while rtol·|e| ≫ atol, i.e.
         // e ≫ 1e-290; below `LinearRegressionTheory.underflowFloor` it is integration noise at the floor (the exact
         // value is smaller still), and prints as 0 (`eg-underflow` warning in the CLI).
         let m = solution.component(0), q = solution.component(1)
         let e = solution.component(2).map { abs($0) < Self.underflowFloor ? 0 : $0 }
         let rate = optimiser.rateDescription(upTo: tEnd), batch = optimiser.batchSize
-        let instability = "\(rate) ≥ critical \(DivergenceBound.format(critical)) = "
-            + (batch == 1 ? "2(1 + λ)" : "2B(1 + λ) with batch B = \(batch)")
+        let instability = "\(rate) ≥ critical \(DivergenceBound.format(critical)) = \(scenario.criticalLearningRateFormula)"
+            + (batch == 1 ? "" : " with batch B = \(batch)")
+        let effective = tau * optimiser.momentumGain
         let r = batch == 1 ? "τ² − 2τ(1 + λ)" : "τ²/B − 2τ(1 + λ)"
-        let growth = optimiser.isConstant ? "e_g grows like e^(rt), r = \(r)" : "e_g grows while η(t) > τ_c, at up to r = \(r)"
+        let growth = momentum != nil ? "" : " ("
+            + (optimiser.isConstant ? "e_g grows like e^(rt), r = \(r)" : "e_g grows while η(t) > τ_c, at up to r = \(r)")
+            + " = \(DivergenceBound.format(optimiser.noise(rate: effective) - 2 * effective * (1 + scenario.weightDecay)))"
+            + (optimiser.momentum > 0 ? " at τ = η/(1 − β)" : "") + ")"
         var divergence = solution.terminalEvent.map {
-            Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability
-                       + " (\(growth) = \(DivergenceBound.format(optimiser.noise(rate: tau) - 2 * tau * (1 + scenario.weightDecay))))")
+            Divergence(time: $0.time, reason: bound.reason("e_g", value: limit) + ": " + instability + growth)
         }
         if let breakdown = solution.breakdown {
             // A step size collapsing with a finite state at a stable rate is a failure of the integration (a singularity
@@ -135,7 +176,11 @@ public struct LinearRegressionTheory: Sendable {
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the \(rate) "
                   + "is below the critical \(DivergenceBound.format(critical)), so this is not an instability of the dynamics")
         }
-        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence, generalisationError: e)
+        let velocity = momentum.map { _ in
+            let a = solution.component(3)
+            return VelocityOverlaps(a: a, b: zip(a, solution.component(4)).map { $0 + $1 }, c: solution.component(5))
+        }
+        return LinearTheoryResult(times: solution.times, m: m, q: q, rho: rho, divergence: divergence, generalisationError: e, velocity: velocity)
     }
 }
 
@@ -151,10 +196,13 @@ public struct LinearTheoryResult: Sendable, Hashable {
     /// e_g = ½(ρ − 2m + q) at each output time, as integrated (`LinearRegressionErrorODE`), not recomputed from m
     /// and q (which would cancel to ≈ 1e-16 near perfect learning).
     public let generalisationError: [Double]
+    /// The velocity overlaps a, b, c with scaled momentum (`LinearRegressionMomentumODE`); `nil` otherwise.
+    public let velocity: VelocityOverlaps?
 
     /// `generalisationError` defaults to ½(ρ − 2m + q) from the given m, q.
-    public init(times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?, generalisationError: [Double]? = nil) {
-        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence
+    public init(times: [Double], m: [Double], q: [Double], rho: Double, divergence: Divergence?, generalisationError: [Double]? = nil,
+                velocity: VelocityOverlaps? = nil) {
+        self.times = times; self.m = m; self.q = q; self.rho = rho; self.divergence = divergence; self.velocity = velocity
         self.generalisationError = generalisationError ?? zip(m, q).map { 0.5 * (rho - 2 * $0 + $1) }
     }
 }

@@ -45,6 +45,7 @@ public struct ClassifierScenario: Sendable, Hashable {
         try ScenarioError.require("flip probability", flipProbability, { $0 >= 0 && $0 <= 0.5 }, "in [0, 0.5]")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
         try ScenarioError.requireRealisable(m0: initialOverlap, q0: initialSelfOverlap, rho: teacherNorm)
+        try optimiser.requireNoScaledMomentum("classifiers")
         // Rosenblatt's rule moves w only on a misclassified sample (yλ < 0). At w = 0 every field λ = w·x/√d is 0,
         // so no sample is ever misclassified and the student never moves; its direction, and with it
         // ε_g = arccos(m/√(qρ))/π, is undefined (0/0), as are the ODE's integrals over the sign of λ.
@@ -77,19 +78,20 @@ extension ClassifierScenario {
     /// For the square loss, τ_c = 2B(1 + λ_reg) (B the batch size): the q-equation's own coefficient
     /// τ²/B − 2τ(1 + λ_reg) is negative iff τ < τ_c, and above it q grows without bound. `nil` for the other losses, whose slopes are bounded (|L'| ≤ 1),
     /// so that q grows at most linearly in t and the dynamics cannot diverge.
-    public var criticalLearningRate: Double? { loss == .square ? 2 * Double(optimiser.batchSize) * (1 + weightDecay) : nil }
+    /// At fixed momentum β the ODE is SGD's at τ/(1 − β) (`Optimiser`), so τ_c = 2B(1 − β)(1 + λ_reg).
+    public var criticalLearningRate: Double? { loss == .square ? 2 * Double(optimiser.batchSize) * (1 + weightDecay) / optimiser.momentumGain : nil }
 }
 
 extension ClassifierScenario {
     /// For the square loss below τ_c, the fixed point's q* = [(τ/B)(1 − 2m*a/ρ) + 2m*a/ρ] / (2(1 + λ_reg) − τ/B) with
     /// m* = a/(1 + λ_reg) and a = E[yν] (the square loss is linear regression onto y = ±1: dm/dt = τ(a − m) − τλ_reg m,
-    /// dq/dt = −2τ(q − ma/ρ) + (τ²/B)(q − 2ma/ρ + 1) − 2τλ_reg q). `nil` for the other losses or τ ≥ τ_c. With a
-    /// schedule, the fixed point of the base rate τ (the divergence bound's scale).
+    /// dq/dt = −2τ(q − ma/ρ) + (τ²/B)(q − 2ma/ρ + 1) − 2τλ_reg q), τ = η_eff = η/(1 − β) (`Optimiser.effectiveLearningRate`).
+    /// `nil` for the other losses or τ ≥ τ_c. With a schedule, the fixed point of the base rate (the divergence bound's scale).
     public func squareLossSteadySelfOverlap(rho: Double) -> Double? {
         guard loss == .square, let critical = criticalLearningRate, learningRate < critical else { return nil }
         // With q = 0 the student's field vanishes and ℓ' = −y, so E[ℓ'ν] = −E[yν].
         let a = -integrals.expectations(m: 0, q: 0, rho: rho).slopeTimesTeacher
-        let m = a / (1 + weightDecay), noisePerDrift = optimiser.noise(rate: learningRate) / learningRate
+        let m = a / (1 + weightDecay), tau = optimiser.effectiveLearningRate, noisePerDrift = optimiser.noise(rate: tau) / tau
         return (noisePerDrift * (1 - 2 * m * a / rho) + 2 * m * a / rho) / (2 * (1 + weightDecay) - noisePerDrift)
     }
 

@@ -53,21 +53,31 @@ public struct LinearRegressionScenario: Sendable, Hashable {
                       teacherNorm: teacherNorm, initialOverlap: initialOverlap, initialSelfOverlap: initialSelfOverlap)
     }
 
-    /// The critical learning rate τ_c = 2B(1 + λ) (B the batch size): the q-equation's own coefficient τ²/B − 2τ(1 + λ)
-    /// is negative iff τ < τ_c, and above it q grows without bound (see `LinearRegressionTheory`).
-    public var criticalLearningRate: Double { 2 * Double(optimiser.batchSize) * (1 + weightDecay) }
+    /// The critical learning rate τ_c = 2B(1 + λ)/G (B the batch size, G = `Optimiser.momentumGain`): with
+    /// τ_eff = Gτ the q-equation's own coefficient τ_eff²/B − 2τ_eff(1 + λ) is negative iff τ < τ_c, and above it q
+    /// grows without bound (see `LinearRegressionTheory`). τ_c = 2B(1 − β)(1 + λ) at fixed momentum β (the ODE is
+    /// SGD's at τ/(1 − β)), and 2(1 + λ) for scaled momentum too (the Routh–Hurwitz condition of
+    /// `LinearRegressionMomentumODE`).
+    public var criticalLearningRate: Double { 2 * Double(optimiser.batchSize) * (1 + weightDecay) / optimiser.momentumGain }
+
+    /// τ_c as a formula, for messages: "2(1 + λ)", "2B(1 + λ)", "2(1 − β)(1 + λ)" or "2B(1 − β)(1 + λ)".
+    public var criticalLearningRateFormula: String {
+        (optimiser.batchSize > 1 ? "2B" : "2") + (optimiser.momentum > 0 ? "(1 − β)" : "") + "(1 + λ)"
+    }
 
     /// The d → ∞ fixed point m* = ρ/(1+λ), q* = [(τ/B)(ρ − 2m* + σ²) + 2m*] / (2(1+λ) − τ/B) for teacher norm `rho`
-    /// (dq/dt = (τ²/B)(ρ − 2m + q + σ²) + 2τ(m − q) − 2τλq = 0); `nil` when τ ≥ τ_c or the learning rate is scheduled
-    /// (no fixed point: the equations depend on t).
+    /// (dq/dt = (τ²/B)(ρ − 2m + q + σ²) + 2τ(m − q) − 2τλq = 0), with τ = η_eff (`Optimiser.effectiveLearningRate`:
+    /// η/(1 − β) at fixed momentum β; η for scaled momentum, whose fixed point is SGD's, with zero velocity overlaps but
+    /// c* = (2e_g* + σ²)/(2γ)); `nil` when η ≥ τ_c or the learning rate is scheduled (no fixed point: the equations
+    /// depend on t).
     public func steadyState(rho: Double) -> LinearOrderParameters? {
         optimiser.isConstant ? fixedPoint(rho: rho) : nil
     }
 
-    /// The fixed point of the equations at the constant base rate τ (`steadyState` whatever the schedule).
+    /// The fixed point of the equations at the constant base rate (`steadyState` whatever the schedule).
     func fixedPoint(rho: Double) -> LinearOrderParameters? {
-        let tau = learningRate, lambda = weightDecay, noisePerDrift = optimiser.noise(rate: tau) / tau
-        guard tau < criticalLearningRate else { return nil }
+        let tau = optimiser.effectiveLearningRate, lambda = weightDecay, noisePerDrift = optimiser.noise(rate: tau) / tau
+        guard learningRate < criticalLearningRate else { return nil }
         let m = rho / (1 + lambda)
         let q = (noisePerDrift * (rho - 2 * m + noiseVariance) + 2 * m) / (2 * (1 + lambda) - noisePerDrift)
         return LinearOrderParameters(m: m, q: q, rho: rho)
@@ -75,15 +85,16 @@ public struct LinearRegressionScenario: Sendable, Hashable {
 
     /// The fixed point's e_g* = [½(τ/B)σ² + λ²ρ/(1+λ)] / (2(1+λ) − τ/B) in closed form, from de/dt = 0 in the (m, e_g)
     /// equations (`LinearRegressionErrorODE`) with ρ − m* = λρ/(1+λ): exactly 0 for σ² = λ = 0, where ½(ρ − 2m* + q*)
-    /// of the fixed point's O(1) overlaps cancels to ±1e-17. `nil` when τ ≥ τ_c or the learning rate is scheduled.
+    /// of the fixed point's O(1) overlaps cancels to ±1e-17. τ = η_eff as in `steadyState`. `nil` when η ≥ τ_c or the
+    /// learning rate is scheduled.
     public func steadyStateGeneralisationError(rho: Double) -> Double? {
         optimiser.isConstant ? fixedPointGeneralisationError(rho: rho) : nil
     }
 
-    /// e_g of the fixed point at the constant base rate τ, whatever the schedule.
+    /// e_g of the fixed point at the constant base rate, whatever the schedule.
     func fixedPointGeneralisationError(rho: Double) -> Double? {
-        let tau = learningRate, lambda = weightDecay, noisePerDrift = optimiser.noise(rate: tau) / tau
-        guard tau < criticalLearningRate else { return nil }
+        let tau = optimiser.effectiveLearningRate, lambda = weightDecay, noisePerDrift = optimiser.noise(rate: tau) / tau
+        guard learningRate < criticalLearningRate else { return nil }
         return (0.5 * noisePerDrift * noiseVariance + lambda * lambda * rho / (1 + lambda)) / (2 * (1 + lambda) - noisePerDrift)
     }
 

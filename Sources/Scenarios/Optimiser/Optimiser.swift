@@ -26,17 +26,36 @@ public struct Optimiser: Sendable, Hashable {
     /// The largest batch size accepted, 10⁹: the samples per unit of time d·B and a simulation's cost
     /// (t_max·d·B·d operations) then stay far inside the double and integer ranges.
     public static let maximumBatchSize = 1_000_000_000
+    /// Heavy-ball momentum β ∈ [0, 1) at fixed β (`--momentum`); 0 is plain SGD (no velocity). See `Momentum` below.
+    public var momentum: Double = 0
+    /// Scaled momentum γ > 0 (`--momentum-scaled`): β = 1 − γ/d; `nil` for none. See `Momentum` below.
+    public var scaledMomentum: Double? = nil
 
-    /// SGD at the base rate `learningRate` with `schedule` and mini-batches of `batchSize` samples; throws (out of
-    /// range) unless the rate is positive and finite and 1 ≤ B ≤ `maximumBatchSize`.
-    public init(learningRate: Double, schedule: LearningRateSchedule = .constant, batchSize: Int = 1) throws {
+    /// SGD at the base rate `learningRate` with `schedule`, mini-batches of `batchSize` samples and heavy-ball
+    /// `momentum` β or `scaledMomentum` γ (at most one of them); throws (out of range) unless the rate is positive and
+    /// finite, 1 ≤ B ≤ `maximumBatchSize`, 0 ≤ β < 1 and γ > 0 are finite, and when both momenta are given or scaled
+    /// momentum is combined with B > 1 (its velocity ODEs are derived for single samples).
+    public init(learningRate: Double, schedule: LearningRateSchedule = .constant, batchSize: Int = 1,
+                momentum: Double = 0, scaledMomentum: Double? = nil) throws {
         try ScenarioError.require("learning rate", learningRate, { $0 > 0 }, "positive")
         guard (1...Self.maximumBatchSize).contains(batchSize) else {
             throw ScenarioError.outOfRange("batch size must be an integer between 1 and \(Self.maximumBatchSize), got \(batchSize)")
         }
+        try ScenarioError.require("momentum β", momentum, { $0 >= 0 && $0 < 1 }, "in [0, 1)")
+        if let gamma = scaledMomentum {
+            try ScenarioError.require("scaled momentum γ", gamma, { $0 > 0 }, "positive")
+            guard momentum == 0 else {
+                throw ScenarioError.outOfRange("momentum β = \(momentum) and scaled momentum γ = \(gamma) exclude each other: give one")
+            }
+            guard batchSize == 1 else {
+                throw ScenarioError.outOfRange("scaled momentum is implemented for single samples (batch 1), got batch \(batchSize); use fixed --momentum β with mini-batches")
+            }
+        }
         self.learningRate = learningRate
         self.schedule = schedule
         self.batchSize = batchSize
+        self.momentum = momentum
+        self.scaledMomentum = scaledMomentum
     }
 
     /// The gradient-noise coefficient of a step at rate η: η²/B. The mean of B independent per-sample gradients has
@@ -62,10 +81,11 @@ public struct Optimiser: Sendable, Hashable {
     @inlinable
     public func rate(atStep step: Int, dimension: Int) -> Double { rate(at: Double(step) / Double(dimension)) }
 
-    /// The coefficients of the order-parameter ODEs at time t (`OptimiserCoefficients`).
+    /// The coefficients of the order-parameter ODEs at time t (`OptimiserCoefficients`): η_eff(t) = η(t)·G and its
+    /// square, G = `momentumGain` (1/(1 − β) at fixed momentum β, else 1; see `Momentum` below).
     @inlinable
     public func coefficients(at time: Double) -> OptimiserCoefficients {
-        let eta = rate(at: time)
+        let eta = rate(at: time) * momentumGain
         return OptimiserCoefficients(drift: eta, noise: noise(rate: eta))
     }
 
@@ -90,6 +110,66 @@ public struct Optimiser: Sendable, Hashable {
 
     /// Three significant digits (as `DivergenceBound.format`).
     static func format(_ x: Double) -> String { DivergenceBound.format(x) }
+}
+
+// MARK: - Momentum
+
+/// Heavy-ball momentum: a velocity v per weight vector (v(0) = 0), and with g the per-sample gradient including weight
+/// decay (for linear regression g = (ŷ − y) x/√d + (λ/d) w; a committee's second layer has its own velocity with the
+/// same β),
+///
+///     v ← βv + g,     w ← w − κ v,
+///
+/// two conventions:
+///
+/// * Fixed β (`momentum`): κ = η(t). The velocity remembers O(1/(1 − β)) steps, nothing against the d steps of one
+///   unit of t. Then w_n − w_{n−1} = −η Σ_{k<n} β^{n−1−k} g_k, so the mean step is −η E[g]/(1 − β). In
+///   d·Δq = −2η w·v + η²|v|² (v the new velocity), E|v|² = E|g|²/(1 − β²) (the g_k of different samples are
+///   orthogonal to O(1/√d)), and w_n·v_{n+1} = Σ_k β^{n−k} w_n·g_k, where w_n = w_k − η Σ_{j=k}^{n−1} v_{j+1} and
+///   v_{j+1}·g_k ⊃ β^{j−k}|g|²: the updates inside the memory window add
+///   −η|g|² Σ_{l≥1} β^l (1 − β^l)/(1 − β) = −η|g|² β/((1 − β)²(1 + β)). The η² terms total
+///   η²|g|²[2β + (1 − β)]/((1 − β)²(1 + β)) = η²|g|²/(1 − β)². So the d → ∞ ODE of every online model is plain
+///   SGD's with η_eff = η/(1 − β) in drift and noise (`coefficients(at:)`), and its closed forms (fixed points, the
+///   critical rate η_c = 2(1 − β)(1 + λ) of linear regression and of the classifiers' square loss) follow from η_eff.
+///   Finite-d corrections are of relative order 1/((1 − β)d) (the window against d), visible as β → 1.
+/// * Scaled (`scaledMomentum` γ): β = 1 − γ/d and κ = η(t)γ/d = η(t)(1 − β), so that t stays steps/d and γ → ∞ is
+///   plain SGD at rate η. The velocity remembers O(d/γ) steps and its overlaps with w*, w and itself are order
+///   parameters with their own ODEs (`LinearRegressionMomentumODE`, linear regression only: classifiers and
+///   committees refuse it). The ODEs read η(t) as `coefficients(at:).drift` (G = 1).
+///
+/// With mini-batches of B samples (g the batch mean), only the |g|² terms change, by 1/B: at fixed β the noise
+/// coefficient is η²/(B(1 − β)²), and in the scaled ODE the source term E r² of dc/dt is divided by B.
+extension Optimiser {
+    /// G with η_eff = G η: 1/(1 − β) at fixed momentum β, 1 for plain SGD and for scaled momentum (whose steady
+    /// state and critical rate are plain SGD's at η; `LinearRegressionMomentumODE`).
+    @inlinable
+    public var momentumGain: Double { 1 / (1 - momentum) }
+
+    /// η_eff = η/(1 − β): the rate of the plain SGD whose d → ∞ closed forms a constant optimiser has.
+    public var effectiveLearningRate: Double { learningRate * momentumGain }
+
+    /// Whether the simulators keep a velocity (β > 0 or scaled momentum); plain SGD takes the step without one.
+    public var hasVelocity: Bool { momentum > 0 || scaledMomentum != nil }
+
+    /// Throws (out of range, status 64) for scaled momentum: its velocity order parameters are derived for linear
+    /// regression only. `model` names the scenario in the message.
+    public func requireNoScaledMomentum(_ model: String) throws {
+        guard let gamma = scaledMomentum else { return }
+        throw ScenarioError.outOfRange("scaled momentum (--momentum-scaled \(gamma)) is implemented for linear regression only, not for \(model); "
+                                       + "use fixed --momentum β, whose d → ∞ limit is SGD at η/(1 − β) for every model")
+    }
+
+    /// The velocity update of step `step` (from 0) at dimension d, v ← decay·v + g, w ← w − step·v: (β, η(n/d)) at
+    /// fixed β, (1 − γ/d, η(n/d)γ/d) for scaled momentum.
+    @inlinable
+    public func velocityUpdate(atStep step: Int, dimension: Int) -> (decay: Double, step: Double) {
+        let eta = rate(atStep: step, dimension: dimension)
+        if let gamma = scaledMomentum {
+            let memory = gamma / Double(dimension)
+            return (1 - memory, eta * memory)
+        }
+        return (momentum, eta)
+    }
 }
 
 /// What an online ODE needs of the optimiser at one time: every term linear in the step (the mean update, weight

@@ -1,11 +1,14 @@
+import OnlineSimulation
 import OnlineTheory
 import Reporting
 import Scenarios
 
 extension LinearExperimentResult {
     /// The `result.json` document. Keys (documented in the README):
-    /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `lr`}, `theory_initial`, `steady_state` (null
-    /// past τ_c or with a schedule), `critical_lr` (with a schedule: the critical instantaneous η(t)), `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…}, `stderr` {…}}, `comparison`, `divergence`.
+    /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `lr`, and with scaled momentum
+    /// `velocity` {`a`, `b`, `c`}}, `theory_initial`, `steady_state` (null past τ_c or with a schedule), `critical_lr`
+    /// (with a schedule: the critical instantaneous η(t)), `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…},
+    /// `stderr` {…}, with momentum `velocity` {`mean` {`a`, `b`, `c`}, `stderr` {…}}}, `comparison`, `divergence`.
     public var json: JSONValue {
         let scenario = experiment.scenario
         let model = LinearRegressionTheory(scenario: scenario)
@@ -30,7 +33,8 @@ extension LinearExperimentResult {
             ("t", .numbers(times)),
             ("samples", .numbers(times.map(scenario.optimiser.samples(at:)))),
             ("theory", .object([("m", .numbers(theory.m)), ("q", .numbers(theory.q)), ("eg", .numbers(theory.generalisationError)),
-                                ("lr", .numbers(scenario.optimiser.rates(on: times)))])),
+                                ("lr", .numbers(scenario.optimiser.rates(on: times)))]
+                               + (theory.velocity.map { [("velocity", .object([("a", .numbers($0.a)), ("b", .numbers($0.b)), ("c", .numbers($0.c))]))] } ?? []))),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", .number(model.criticalLearningRate)),
         ]
@@ -42,13 +46,19 @@ extension LinearExperimentResult {
         }
         if let simulation, let sim = experiment.simulation {
             let m = simulation.statisticsM, q = simulation.statisticsQ, eg = simulation.statisticsGeneralisationError
+            var velocity: [(String, JSONValue)] = []
+            if scenario.optimiser.hasVelocity {
+                let stats = [("a", simulation.a), ("b", simulation.b), ("c", simulation.c)].map { ($0.0, EnsembleStatistics(samples: $0.1)) }
+                velocity = [("velocity", .object([("mean", .object(stats.map { ($0.0, .numbers($0.1.mean)) })),
+                                                  ("stderr", .object(stats.map { ($0.0, .numbers($0.1.standardError)) }))]))]
+            }
             members.append(("simulation", .object([
                 ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)),
                 ("rho", .numbers(simulation.rho)),
                 ("mean", .object([("m", .numbers(m.mean)), ("q", .numbers(q.mean)), ("eg", .numbers(eg.mean))])),
                 ("stderr", .object([("m", .numbers(m.standardError)), ("q", .numbers(q.standardError)), ("eg", .numbers(eg.standardError))])),
-            ])))
+            ] + velocity)))
             if let summary = comparisonSummary {
                 members.append(("comparison", summary.comparisonJSON))
                 members.append(("agreement", summary.json))
@@ -71,6 +81,10 @@ extension LinearExperimentResult {
             ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
             ("eg_theory", theory.generalisationError.padded(to: grid.count)),
         ]
+        if let velocity = theory.velocity {
+            columns += [("a_theory", velocity.a.padded(to: grid.count)), ("b_theory", velocity.b.padded(to: grid.count)),
+                        ("c_theory", velocity.c.padded(to: grid.count))]
+        }
         if let simulation {
             for (name, stats) in [("m", simulation.statisticsM), ("q", simulation.statisticsQ), ("eg", simulation.statisticsGeneralisationError)] {
                 columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))

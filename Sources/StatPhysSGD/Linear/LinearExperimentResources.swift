@@ -40,18 +40,21 @@ enum TextTableNumber {
 }
 
 extension LinearExperiment: ResourceEstimating {
-    /// The ODE's right-hand side is a few operations. With a schedule, the rates are the peak of η(t) up to t_max.
+    /// The ODE's right-hand side is a few operations. With a schedule, the rates are the peak of η(t) up to t_max; the
+    /// velocity adds 2γ with scaled momentum.
     public var resourceEstimate: ResourceEstimate {
         LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, batchSize: scenario.optimiser.batchSize,
-                                      fastestRate: Self.fastestRate(optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, upTo: tMax),
+                                      fastestRate: Self.fastestRate(optimiser: scenario.optimiser, weightDecay: scenario.weightDecay, upTo: tMax)
+                                          + 2 * (scenario.optimiser.scaledMomentum ?? 0),
                                       operationsPerEvaluation: 20, breakpoints: scenario.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 
     /// The q-equation's decay rate 2τ(1 + λ) − τ²/B (plus the m-equation's τ(1 + λ), bounded by it; estimated from above
     /// by 2τ(1 + λ) + τ²/B) while stable; above τ_c = 2B(1 + λ) the run diverges within a few steps of the integrator,
     /// so the rate does not lengthen it. With a schedule, τ is the peak of η(t) up to `tMax`.
+    /// τ = η_eff = η/(1 − β) at fixed momentum.
     static func fastestRate(optimiser: Optimiser, weightDecay lambda: Double, upTo tMax: Double) -> Double {
-        let tau = optimiser.peakRate(upTo: tMax)
+        let tau = optimiser.peakRate(upTo: tMax) * optimiser.momentumGain
         return tau < 2 * Double(optimiser.batchSize) * (1 + lambda) ? 2 * tau * (1 + lambda) + optimiser.noise(rate: tau) : 0
     }
 }
