@@ -31,13 +31,42 @@ struct OptimiserOptions: ParsableArguments {
     @Option(help: "Learning rate η (a committee's first-layer rate).") var lr = 0.5
     @Option(help: ArgumentHelp(
         "Learning-rate schedule η(t) = lr·f(t), multiplying every rate of the model: constant, inverse:T0 (f = 1/(1 + t/T0)), "
-            + "power:T0:P (f = (1 + t/T0)^-P), step:EVERY:FACTOR (f = FACTOR^⌊t/EVERY⌋), cosine:TEND (f = ½(1 + cos(πt/TEND)) up to TEND, 0 after).",
+            + "power:T0:P (f = (1 + t/T0)^-P), step:EVERY:FACTOR (f = FACTOR^⌊t/EVERY⌋), cosine:TEND (f = ½(1 + cos(πt/TEND)) up to TEND, 0 after), "
+            + "or greedy (at each t the rate in [lr-min, lr-max] that makes dε_g/dt most negative, computed from the ODEs; the simulation runs with it).",
         valueName: "spec"))
     var lrSchedule = "constant"
 
+    // Greedy schedule bounds (only with --lr-schedule greedy).
+    @Option(help: "Smallest rate of the greedy schedule (default 1e-3·lr; only with --lr-schedule greedy).") var lrMin: Double?
+    @Option(help: "Largest rate of the greedy schedule (default lr; only with --lr-schedule greedy).") var lrMax: Double?
+
+    /// Whether --lr-schedule asks for the greedy schedule, which the command computes from its model's ODEs.
+    var isGreedy: Bool { lrSchedule.trimmingCharacters(in: .whitespaces).lowercased() == "greedy" }
+
+    /// [lr-min, lr-max] of the greedy schedule (defaults 1e-3·lr, at most lr-max, and lr); `nil` without it.
+    var greedyBounds: ClosedRange<Double>? {
+        guard isGreedy else { return nil }
+        let upper = lrMax ?? lr, lower = lrMin ?? min(1e-3 * lr, upper)
+        return lower <= upper ? lower...upper : nil
+    }
+
+    func validate() throws {
+        for (name, value) in [("--lr-min", lrMin), ("--lr-max", lrMax)] {
+            if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be a positive finite rate, got \(value)") }
+        }
+        if !isGreedy, lrMin != nil || lrMax != nil {
+            throw ValidationError("--lr-min and --lr-max bound the greedy schedule and have no effect without --lr-schedule greedy")
+        }
+        if isGreedy, greedyBounds == nil {
+            throw ValidationError("--lr-min \(lrMin ?? 0) exceeds --lr-max \(lrMax ?? lr)")
+        }
+    }
+
     /// The optimiser these options describe; a rate or schedule outside its domain is out of range (status 64).
+    /// With `greedy` the schedule is constant here: the command replaces it by `greedySchedule` of its model's theory.
     func optimiser() throws -> Optimiser {
-        try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule))
+        if isGreedy { return try Optimiser(learningRate: lr) }
+        return try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule))
     }
 }
 

@@ -98,7 +98,12 @@ struct OnlineCommittee: ParsableCommand {
             learningRate: try optimiser.optimiser().peakRate(upTo: tMax), weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension, breakpoints: try optimiser.optimiser().schedule.breakpointCount(upTo: tMax)), what: "this run")
-        let scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
+        var scenario = try model.scenario(optimiser: try optimiser.optimiser(), noise: noise)
+        if let bounds = optimiser.greedyBounds {
+            var theory = CommitteeTheory(scenario: scenario)
+            theory.quadratureOrder = model.quadratureOrder
+            scenario.optimiser.schedule = try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+        }
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,

@@ -6,6 +6,12 @@ extension Optimiser {
     /// and `lr_schedule` (the schedule's SPEC, `constant` for a constant rate, a custom schedule's name).
     /// Every experiment splices these into its settings, so a new optimiser option is recorded here once.
     public var settings: [(String, JSONValue)] {
-        [("lr", .number(learningRate)), ("lr_schedule", .string(schedule.description))]
+        [("lr", .number(learningRate)), ("lr_schedule", .string(schedule.description))] + scheduleBoundSettings
+    }
+
+    /// `lr_min`, `lr_max`: the rate bounds of a computed (greedy) schedule; none otherwise.
+    var scheduleBoundSettings: [(String, JSONValue)] {
+        guard case .table(let table) = schedule.kind, let bounds = table.rateBounds else { return [] }
+        return [("lr_min", .number(bounds.lowerBound)), ("lr_max", .number(bounds.upperBound))]
     }
 }
