@@ -14,8 +14,10 @@ import Foundation
 /// (a step's times k·EVERY, cosine's kink at TEND, a custom schedule's own list): the ODE integration stops and
 /// restarts exactly there (`DormandPrince54.breakpoints`), so no integration step straddles a discontinuity.
 ///
-/// A new kind (a tabulated or piecewise-constant schedule, e.g. an optimised one) is one more case of `Kind` with its
-/// factor, its breakpoints (the table's times) and its SPEC.
+/// A computed schedule is a `table` (`tabulated(name:times:factors:rateBounds:)`): f piecewise linear through its
+/// nodes, named by the protocol that computed it (`greedy`, from `GreedyLearningRate` in OnlineTheory). It is
+/// continuous, so it lists no breakpoints (the adaptive step resolves its kinks). A new kind is one more case of
+/// `Kind` with its factor, its breakpoints and its SPEC.
 public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of schedule; build them with the validating constructors (`inverse(timeScale:)`, …).
     public enum Kind: Sendable, Hashable {
