@@ -53,7 +53,8 @@ struct OnlineClassifier: ParsableCommand {
         if let bounds = optimiser.greedyBounds {
             var theory = ClassifierTheory(scenario: scenario)
             if let tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            scenario.optimiser.schedule = try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
+                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
         }
         var experiment = ClassifierExperiment(
             scenario: scenario, tMax: tMax, points: points,

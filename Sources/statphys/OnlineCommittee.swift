@@ -102,7 +102,8 @@ struct OnlineCommittee: ParsableCommand {
         if let bounds = optimiser.greedyBounds {
             var theory = CommitteeTheory(scenario: scenario)
             theory.quadratureOrder = model.quadratureOrder
-            scenario.optimiser.schedule = try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
+                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
         }
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(

@@ -52,7 +52,8 @@ struct OnlineLinear: ParsableCommand {
         if let bounds = optimiser.greedyBounds {
             var theory = LinearRegressionTheory(scenario: scenario)
             if let tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            scenario.optimiser.schedule = try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
+                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
         }
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,

@@ -244,6 +244,8 @@ import Testing
         cases += values(classifier + ["--lr-schedule", "greedy"], "lr-max", ["2"], .success)
         cases += values(committee + ["--lr-schedule", "greedy", "--q0", "0.5", "--r0", "0.2"], "lr-max", ["1"], .success)
         cases.append(Case(arguments: committee + ["--lr-schedule", "greedy"], expected: .refused(1, mention: "initial overlaps")))
+        cases += values(linear + ["--lr-schedule", "optimal"], "lr-min", ["0.01"], .success)
+        cases += refused(classifier + ["--lr-schedule", "optimal"], "lr-max", ["0", "nan"], mention: "lr-max")
         return cases
     }()
 

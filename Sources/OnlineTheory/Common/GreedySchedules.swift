@@ -71,3 +71,51 @@ extension CommitteeTheory {
         return try greedy.schedule(initialState: layout.state(of: start), tEnd: tEnd, integrator: integrator, rateBounds: rateBounds)
     }
 }
+
+/// The optimised schedule (`OptimalLearningRate`) of each online model: greedy first, then the direct optimisation
+/// of ε_g(t_max) by the model's own ODE solve (a diverged run costs +∞).
+extension LinearRegressionTheory {
+    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
+        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: Self.factorBounds(rateBounds, scenario.learningRate),
+                                      rateBounds: rateBounds) { schedule in
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            var theory = LinearRegressionTheory(scenario: copy)
+            theory.integrator = integrator
+            let solved = try theory.solve(times: [0, tEnd])
+            return solved.divergence == nil ? solved.generalisationError.last! : .infinity
+        }
+    }
+}
+
+extension ClassifierTheory {
+    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
+        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate),
+                                      rateBounds: rateBounds) { schedule in
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            var theory = ClassifierTheory(scenario: copy)
+            theory.integrator = integrator
+            let solved = try theory.solve(times: [0, tEnd])
+            return solved.divergence == nil ? solved.classificationError.last! : .infinity
+        }
+    }
+}
+
+extension CommitteeTheory {
+    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
+        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate),
+                                      rateBounds: rateBounds) { schedule in
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            var theory = CommitteeTheory(scenario: copy)
+            theory.integrator = integrator
+            theory.quadratureOrder = quadratureOrder
+            let solved = try theory.solve(times: [0, tEnd])
+            return solved.divergence == nil ? solved.generalisationError.last! : .infinity
+        }
+    }
+}
