@@ -31,7 +31,9 @@ struct OptimiserOptions: ParsableArguments {
     @Option(help: "Learning rate η (a committee's first-layer rate).") var lr = 0.5
     @Option(help: ArgumentHelp(
         "Learning-rate schedule η(t) = lr·f(t), multiplying every rate of the model: constant, inverse:T0 (f = 1/(1 + t/T0)), "
-            + "power:T0:P (f = (1 + t/T0)^-P), step:EVERY:FACTOR (f = FACTOR^⌊t/EVERY⌋), cosine:TEND (f = ½(1 + cos(πt/TEND)) up to TEND, 0 after).",
+            + "power:T0:P (f = (1 + t/T0)^-P), step:EVERY:FACTOR (f = FACTOR^⌊t/EVERY⌋), cosine:TEND (f = ½(1 + cos(πt/TEND)) up to TEND, 0 after), "
+            + "greedy (at each t the rate in [lr-min, lr-max] that makes dε_g/dt most negative, computed from the ODEs; the simulation runs with it), "
+            + "or optimal (greedy, then corrected on 12 pieces to minimise ε_g at t-max by projected gradient descent on the ODE solution).",
         valueName: "spec"))
     var lrSchedule = "constant"
     @Option(help: "Mini-batch size B ≥ 1: each step averages the gradient over B fresh samples (the η² noise terms get 1/B; t stays steps/d).")
@@ -48,11 +50,44 @@ struct OptimiserOptions: ParsableArguments {
             + "parameters (linear regression only, batch 1). Excludes --momentum.", valueName: "γ"))
     var momentumScaled: Double?
 
+    // Bounds of a computed schedule (only with --lr-schedule greedy or optimal).
+    @Option(help: "Smallest rate of the greedy or optimal schedule (default 1e-3·lr; only with --lr-schedule greedy|optimal).") var lrMin: Double?
+    @Option(help: "Largest rate of the greedy or optimal schedule (default lr; only with --lr-schedule greedy|optimal).") var lrMax: Double?
+
+    /// The schedule --lr-schedule asks the command to compute from its model's ODEs: `greedy` or `optimal`, else nil.
+    var computedSchedule: String? {
+        let name = lrSchedule.trimmingCharacters(in: .whitespaces).lowercased()
+        return name == "greedy" || name == "optimal" ? name : nil
+    }
+    var isGreedy: Bool { computedSchedule != nil }
+    var isOptimal: Bool { computedSchedule == "optimal" }
+
+    /// [lr-min, lr-max] of the computed schedule (defaults 1e-3·lr, at most lr-max, and lr); `nil` without one.
+    var greedyBounds: ClosedRange<Double>? {
+        guard isGreedy else { return nil }
+        let upper = lrMax ?? lr, lower = lrMin ?? min(1e-3 * lr, upper)
+        return lower <= upper ? lower...upper : nil
+    }
+
+    func validate() throws {
+        for (name, value) in [("--lr-min", lrMin), ("--lr-max", lrMax)] {
+            if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be a positive finite rate, got \(value)") }
+        }
+        if !isGreedy, lrMin != nil || lrMax != nil {
+            throw ValidationError("--lr-min and --lr-max bound a computed schedule and have no effect without --lr-schedule greedy or optimal")
+        }
+        if isGreedy, greedyBounds == nil {
+            throw ValidationError("--lr-min \(lrMin ?? 0) exceeds --lr-max \(lrMax ?? lr)")
+        }
+    }
+
     /// The optimiser these options describe; a rate, schedule, batch size or momentum outside its domain, or both
-    /// momenta, is out of range (status 64).
+    /// momenta, is out of range (status 64). With `greedy` or `optimal` the schedule is constant here: the command
+    /// replaces it by its model theory's `greedySchedule` or `optimalSchedule`.
     func optimiser() throws -> Optimiser {
         if momentum != nil && momentumScaled != nil { throw ValidationError("--momentum and --momentum-scaled exclude each other: give one") }
-        return try Optimiser(learningRate: lr, schedule: try LearningRateSchedule(parsing: lrSchedule), batchSize: batch,
+        let schedule = isGreedy ? LearningRateSchedule.constant : try LearningRateSchedule(parsing: lrSchedule)
+        return try Optimiser(learningRate: lr, schedule: schedule, batchSize: batch,
                              momentum: momentum ?? 0, scaledMomentum: momentumScaled)
     }
 }

@@ -49,9 +49,15 @@ struct OnlineClassifier: ParsableCommand {
     }
 
     func run() throws {
-        let scenario = try ClassifierScenario(
+        var scenario = try ClassifierScenario(
             loss: try ClassificationLoss.named(loss), optimiser: try optimiser.optimiser(), noiseVariance: noise, flipProbability: flip,
             weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
+        if let bounds = optimiser.greedyBounds {
+            var theory = ClassifierTheory(scenario: scenario)
+            if let tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
+            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
+                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+        }
         var experiment = ClassifierExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))

@@ -100,7 +100,13 @@ struct OnlineCommittee: ParsableCommand {
             learningRate: optimiser.peakRate(upTo: tMax), batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax)), what: "this run")
-        let scenario = try model.scenario(optimiser: optimiser, noise: noise)
+        var scenario = try model.scenario(optimiser: optimiser, noise: noise)
+        if let bounds = self.optimiser.greedyBounds {
+            var theory = CommitteeTheory(scenario: scenario)
+            theory.quadratureOrder = model.quadratureOrder
+            scenario.optimiser.schedule = self.optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
+                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+        }
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,

@@ -48,9 +48,15 @@ struct OnlineLinear: ParsableCommand {
     }
 
     func run() throws {
-        let scenario = try LinearRegressionScenario(
+        var scenario = try LinearRegressionScenario(
             optimiser: try optimiser.optimiser(), noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
             initialOverlap: m0, initialSelfOverlap: q0)
+        if let bounds = optimiser.greedyBounds {
+            var theory = LinearRegressionTheory(scenario: scenario)
+            if let tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
+            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
+                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+        }
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))

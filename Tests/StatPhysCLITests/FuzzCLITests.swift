@@ -251,6 +251,23 @@ import Testing
         cases += values(linear, "momentum-scaled", ["50"], .refused(1, mention: "γ ≤ d"))
         cases += values(classifier, "momentum-scaled", ["2"], .refused(64, mention: "linear regression only"))
         cases += values(committee, "momentum-scaled", ["2"], .refused(64, mention: "linear regression only"))
+        // The greedy schedule: bounds must be positive, finite and ordered, and are refused without greedy; greedy runs
+        // for every model (a committee needs specified initial overlaps: it is computed before the simulation).
+        for base in [linear, classifier, committee] {
+            cases += refused(base + ["--lr-schedule", "greedy"], "lr-min", ["0", "-1", "nan", "inf", "abc"], mention: "lr-min")
+            cases += refused(base + ["--lr-schedule", "greedy"], "lr-max", ["0", "-1e-300", "nan", "inf"], mention: "lr-max")
+            cases += refused(base, "lr-min", ["0.1"], mention: "no effect")
+            cases += refused(base + ["--lr-schedule", "inverse:1"], "lr-max", ["0.1"], mention: "no effect")
+            cases.append(Case(arguments: base + ["--lr-schedule", "greedy", "--lr-min", "0.2", "--lr-max", "0.1"],
+                              expected: .refused(64, mention: "exceeds")))
+        }
+        cases += values(linear + ["--lr-schedule", "greedy"], "lr-min", ["1e-300", "0.5"], .success)
+        cases += values(linear + ["--lr-schedule", "GREEDY"], "lr-max", ["1e-300", "1.9"], .success)
+        cases += values(classifier + ["--lr-schedule", "greedy"], "lr-max", ["2"], .success)
+        cases += values(committee + ["--lr-schedule", "greedy", "--q0", "0.5", "--r0", "0.2"], "lr-max", ["1"], .success)
+        cases.append(Case(arguments: committee + ["--lr-schedule", "greedy"], expected: .refused(1, mention: "initial overlaps")))
+        cases += values(linear + ["--lr-schedule", "optimal"], "lr-min", ["0.01"], .success)
+        cases += refused(classifier + ["--lr-schedule", "optimal"], "lr-max", ["0", "nan"], mention: "lr-max")
         return cases
     }()
 

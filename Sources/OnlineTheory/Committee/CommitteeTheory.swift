@@ -107,6 +107,12 @@ public struct CommitteeTheory: Sendable {
             // Relative error control on δ: its components set the scale, and ε_g ~ |δ|² lies far below any O(1) atol.
             var tight = integrator
             tight.absoluteTolerance = Self.deviationAbsoluteTolerance
+            if tight.initialStep == nil {
+                // With a purely relative error test a deviation that is exactly 0 (a start at perfect learning, Q = R = T)
+                // makes Hairer's starting-step heuristic return ~1e-300: start at 1e-4 of the time scale 1/η_eff instead.
+                let eta = scenario.optimiser.coefficients(at: from).drift
+                tight.initialStep = 1e-4 / max(eta, 1e-3)
+            }
             let anchorState = deviation.anchorState
             let deviationBlowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
                 var largest = -Double.infinity

@@ -14,8 +14,10 @@ import Foundation
 /// (a step's times k·EVERY, cosine's kink at TEND, a custom schedule's own list): the ODE integration stops and
 /// restarts exactly there (`DormandPrince54.breakpoints`), so no integration step straddles a discontinuity.
 ///
-/// A new kind (a tabulated or piecewise-constant schedule, e.g. an optimised one) is one more case of `Kind` with its
-/// factor, its breakpoints (the table's times) and its SPEC.
+/// A computed schedule is a `table` (`tabulated(name:times:factors:rateBounds:)`): f piecewise linear through its
+/// nodes, named by the protocol that computed it (`greedy`, from `GreedyLearningRate` in OnlineTheory). It is
+/// continuous, so it lists no breakpoints (the adaptive step resolves its kinks). A new kind is one more case of
+/// `Kind` with its factor, its breakpoints and its SPEC.
 public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of schedule; build them with the validating constructors (`inverse(timeScale:)`, …).
     public enum Kind: Sendable, Hashable {
@@ -25,6 +27,8 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
         case step(every: Double, factor: Double)
         case cosine(end: Double)
         case custom(CustomSchedule)
+        /// f(t) interpolated linearly in a table (`TabulatedSchedule`): a schedule computed from the ODEs (greedy).
+        case table(TabulatedSchedule)
     }
 
     public let kind: Kind
@@ -76,6 +80,7 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
         case .step(let every, let factor): return Foundation.pow(factor, Double(Self.stepIndex(t, every: every)))
         case .cosine(let end): return t < end ? 0.5 * (1 + Foundation.cos(Double.pi * t / end)) : 0
         case .custom(let custom): return custom.factor(t)
+        case .table(let table): return table.factor(at: t)
         }
     }
 
@@ -115,6 +120,7 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
             return (first...last).map { Double($0) * every }.filter { $0 > lower && $0 < upper }
         case .cosine(let end): return end > lower && end < upper ? [end] : []
         case .custom(let custom): return custom.breakpoints.filter { $0 > lower && $0 < upper }
+        case .table: return []  // continuous; its kinks (the nodes) are resolved by the adaptive step
         }
     }
 
@@ -126,6 +132,7 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
         case .step(let every, let factor): return factor == 1 || !(t > 0) ? 0 : (t / every).rounded(.up) - 1
         case .cosine(let end): return end < t ? 1 : 0
         case .custom(let custom): return Double(custom.breakpoints.filter { $0 > 0 && $0 < t }.count)
+        case .table: return 0
         }
     }
 
@@ -140,6 +147,7 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
             guard t > 0 else { return custom.factor(0) }
             let samples = (0...2048).map { Double($0) / 2048 * t } + breakpoints(in: 0...t).flatMap { [$0.nextDown, $0] }
             return samples.map(custom.factor).max() ?? 1
+        case .table(let table): return table.peakFactor(upTo: t)
         }
     }
 
@@ -152,6 +160,7 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
         case .step(let every, let factor): return "step:\(Self.format(every)):\(Self.format(factor))"
         case .cosine(let end): return "cosine:\(Self.format(end))"
         case .custom(let custom): return custom.name
+        case .table(let table): return table.name
         }
     }
 
@@ -196,6 +205,57 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
         } catch let error as ScenarioError {
             throw ScenarioError.outOfRange("learning-rate schedule '\(spec)' (\(usage)): \(error.description)")
         }
+    }
+}
+
+extension LearningRateSchedule {
+    /// f interpolated linearly between (`times`[i], `factors`[i]) and constant outside the table, named `name` (its
+    /// SPEC in `result.json`, e.g. `greedy`), with the rate bounds it was computed within (`rateBounds`, recorded as
+    /// `lr_min`, `lr_max`). Throws (out of range) unless there is at least one node, the times increase strictly, and
+    /// every factor is finite and ≥ 0.
+    public static func tabulated(name: String, times: [Double], factors: [Double], rateBounds: ClosedRange<Double>? = nil) throws -> LearningRateSchedule {
+        guard !times.isEmpty, times.count == factors.count else {
+            throw ScenarioError.outOfRange("a tabulated schedule needs as many factors as times, at least one (got \(times.count), \(factors.count))")
+        }
+        guard times.allSatisfy(\.isFinite), zip(times, times.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw ScenarioError.outOfRange("a tabulated schedule's times must be finite and strictly increasing")
+        }
+        guard factors.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw ScenarioError.outOfRange("a tabulated schedule's factors must be finite and ≥ 0")
+        }
+        return LearningRateSchedule(kind: .table(TabulatedSchedule(name: name, times: times, factors: factors, rateBounds: rateBounds)))
+    }
+}
+
+/// A tabulated factor: piecewise-linear through the nodes (tᵢ, fᵢ), f(t) = f₀ before t₀ and f_last after the last
+/// node. A simulator looks f up once per step (a binary search, no allocation).
+public struct TabulatedSchedule: Sendable, Hashable {
+    public let name: String
+    public let times: [Double]
+    public let factors: [Double]
+    /// The [η_min, η_max] the table was computed within (greedy), if any.
+    public let rateBounds: ClosedRange<Double>?
+
+    /// f(t): linear interpolation between the two nodes around t.
+    @inlinable
+    public func factor(at t: Double) -> Double {
+        let n = times.count
+        guard t > times[0] else { return factors[0] }
+        guard t < times[n - 1] else { return factors[n - 1] }
+        var low = 0, high = n - 1  // invariant: times[low] ≤ t < times[high]
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if times[mid] <= t { low = mid } else { high = mid }
+        }
+        let w = (t - times[low]) / (times[high] - times[low])
+        return factors[low] + w * (factors[high] - factors[low])
+    }
+
+    /// The largest f on [0, t]: the largest node inside and the interpolated value at t (exact for a piecewise-linear f).
+    public func peakFactor(upTo t: Double) -> Double {
+        var peak = max(factor(at: 0), factor(at: max(0, t)))
+        for (time, f) in zip(times, factors) where time > 0 && time < t { peak = max(peak, f) }
+        return peak
     }
 }
 

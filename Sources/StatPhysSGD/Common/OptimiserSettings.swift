@@ -8,6 +8,12 @@ extension Optimiser {
     /// Every experiment splices these into its settings, so a new optimiser option is recorded here once.
     public var settings: [(String, JSONValue)] {
         [("lr", .number(learningRate)), ("lr_schedule", .string(schedule.description)), ("batch", .integer(batchSize)),
-         ("momentum", .number(momentum)), ("momentum_scaled", scaledMomentum.map(JSONValue.number) ?? .null)]
+         ("momentum", .number(momentum)), ("momentum_scaled", scaledMomentum.map(JSONValue.number) ?? .null)] + scheduleBoundSettings
+    }
+
+    /// `lr_min`, `lr_max`: the rate bounds of a computed (greedy) schedule; none otherwise.
+    var scheduleBoundSettings: [(String, JSONValue)] {
+        guard case .table(let table) = schedule.kind, let bounds = table.rateBounds else { return [] }
+        return [("lr_min", .number(bounds.lowerBound)), ("lr_max", .number(bounds.upperBound))]
     }
 }

@@ -1,0 +1,121 @@
+import GaussianIntegrals
+import ODEIntegration
+import Scenarios
+
+/// The greedy schedule (`GreedyLearningRate`) of each online model, from the scenario's specified initial state, for
+/// base-rate bounds [η_min, η_max] (`rateBounds`); the factor bounds are [η_min, η_max]/η. The returned schedule is
+/// meant to replace the scenario's (constant) one: `scenario.optimiser.schedule = try theory.greedySchedule(…)`.
+extension LinearRegressionTheory {
+    /// Greedy in e_g, the third component of (m, q, e_g) (`LinearRegressionErrorODE`). Here
+    /// de_g/dt = τ(−2(1 + λ)e_g + λ(ρ − m)) + τ²(e_g + σ²/2), so the vertex is
+    /// τ* = [2(1 + λ)e_g − λ(ρ − m)] / (2e_g + σ²), 2e_g/(2e_g + σ²) for λ = 0.
+    public func greedySchedule(rateBounds: ClosedRange<Double>, tEnd: Double) throws -> LearningRateSchedule {
+        let start = specifiedInitialState, scenario = self.scenario
+        func system(_ schedule: LearningRateSchedule) -> LinearRegressionErrorODE {
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            return LinearRegressionErrorODE(scenario: copy, rho: start.rho)
+        }
+        let greedy = GreedyLearningRate(unit: system(.constant), doubled: system(.doubled),
+                                        factorBounds: Self.factorBounds(rateBounds, scenario.learningRate)) { $0[2] }
+        var integrator = self.integrator
+        if integrator.initialStep == nil {
+            // As in `solve`: the relative error test needs a starting step on the fastest time scale.
+            let tau = rateBounds.upperBound
+            integrator.initialStep = 1e-4 / (tau * (2 * (1 + scenario.weightDecay) + tau))
+        }
+        return try greedy.schedule(initialState: [start.m, start.q, start.generalisationError], tEnd: tEnd,
+                                   integrator: integrator, rateBounds: rateBounds)
+    }
+
+    static func factorBounds(_ rates: ClosedRange<Double>, _ base: Double) -> ClosedRange<Double> {
+        (rates.lowerBound / base)...(rates.upperBound / base)
+    }
+}
+
+extension ClassifierTheory {
+    /// Greedy in the classification error ε_g = arccos(m/√(qρ))/π of the state (m, q) (`ClassifierODE`).
+    public func greedySchedule(rateBounds: ClosedRange<Double>, tEnd: Double) throws -> LearningRateSchedule {
+        let start = specifiedInitialState, scenario = self.scenario, rho = start.rho
+        func system(_ schedule: LearningRateSchedule) -> ClassifierODE {
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            return ClassifierODE(scenario: copy, rho: rho)
+        }
+        let greedy = GreedyLearningRate(unit: system(.constant), doubled: system(.doubled),
+                                        factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate)) {
+            ClassifierIntegrals.classificationError(m: $0[0], q: $0[1], rho: rho)
+        }
+        return try greedy.schedule(initialState: [start.m, start.q], tEnd: tEnd, integrator: integrator, rateBounds: rateBounds)
+    }
+}
+
+extension CommitteeTheory {
+    /// Greedy in ε_g of the committee state (`CommitteeODE`); the factor multiplies both layers' rates, as every
+    /// schedule does. Throws when the initial student is random (its overlaps are only known after a simulation).
+    public func greedySchedule(rateBounds: ClosedRange<Double>, tEnd: Double) throws -> LearningRateSchedule {
+        guard let start = scenario.specifiedInitialState else {
+            throw ScenarioError("--lr-schedule greedy needs the initial overlaps (Q, R) specified: it is computed from the ODEs before the simulation runs")
+        }
+        let scenario = self.scenario, order = quadratureOrder
+        func system(_ schedule: LearningRateSchedule) -> CommitteeODE {
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            return CommitteeODE(scenario: copy, initial: start, quadratureOrder: order)
+        }
+        let unit = system(.constant), layout = unit.layout
+        let greedy = GreedyLearningRate(unit: unit, doubled: system(.doubled),
+                                        factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate)) {
+            unit.generalisationError(layout.parameters($0[...], t: start.t, v: start.v, vStar: start.vStar))
+        }
+        return try greedy.schedule(initialState: layout.state(of: start), tEnd: tEnd, integrator: integrator, rateBounds: rateBounds)
+    }
+}
+
+/// The optimised schedule (`OptimalLearningRate`) of each online model: greedy first, then the direct optimisation
+/// of ε_g(t_max) by the model's own ODE solve (a diverged run costs +∞).
+extension LinearRegressionTheory {
+    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
+        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: Self.factorBounds(rateBounds, scenario.learningRate),
+                                      rateBounds: rateBounds) { schedule in
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            var theory = LinearRegressionTheory(scenario: copy)
+            theory.integrator = integrator
+            let solved = try theory.solve(times: [0, tEnd])
+            return solved.divergence == nil ? solved.generalisationError.last! : .infinity
+        }
+    }
+}
+
+extension ClassifierTheory {
+    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
+        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate),
+                                      rateBounds: rateBounds) { schedule in
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            var theory = ClassifierTheory(scenario: copy)
+            theory.integrator = integrator
+            let solved = try theory.solve(times: [0, tEnd])
+            return solved.divergence == nil ? solved.classificationError.last! : .infinity
+        }
+    }
+}
+
+extension CommitteeTheory {
+    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
+        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate),
+                                      rateBounds: rateBounds) { schedule in
+            var copy = scenario
+            copy.optimiser.schedule = schedule
+            var theory = CommitteeTheory(scenario: copy)
+            theory.integrator = integrator
+            theory.quadratureOrder = quadratureOrder
+            let solved = try theory.solve(times: [0, tEnd])
+            return solved.divergence == nil ? solved.generalisationError.last! : .infinity
+        }
+    }
+}
