@@ -34,7 +34,7 @@ extension LinearRegressionTheory {
 }
 
 extension ClassifierTheory {
-    /// Greedy in the classification error ε_g = arccos(m/√(qρ))/π of the state (m, q) (`ClassifierODE`).
+    /// Greedy in the classification error ε_g = atan2(√(ρs), m)/π of the state (m, q, s) (`ClassifierODE`).
     public func greedySchedule(rateBounds: ClosedRange<Double>, tEnd: Double) throws -> LearningRateSchedule {
         let start = specifiedInitialState, scenario = self.scenario, rho = start.rho
         func system(_ schedule: LearningRateSchedule) -> ClassifierODE {
@@ -44,9 +44,17 @@ extension ClassifierTheory {
         }
         let greedy = GreedyLearningRate(unit: system(.constant), doubled: system(.doubled),
                                         factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate)) {
-            ClassifierIntegrals.classificationError(m: $0[0], q: $0[1], rho: rho)
+            ClassifierIntegrals.classificationError(m: $0[0], orthogonal: max(0, $0[2]), rho: rho)
         }
-        return try greedy.schedule(initialState: [start.m, start.q], tEnd: tEnd, integrator: integrator, rateBounds: rateBounds)
+        let s0 = rho > 0 ? max(0, start.q - start.m * start.m / rho) : start.q
+        var integrator = self.integrator
+        if integrator.initialStep == nil {
+            // Relative error control and a component starting at 0 (m(0) = 0): start at 1e-4 of the fastest time scale,
+            // as `solve` does, instead of Hairer's ~1e-300.
+            let tau = rateBounds.upperBound * scenario.optimiser.momentumGain
+            integrator.initialStep = 1e-4 / (2 * tau * (1 + scenario.weightDecay) + scenario.optimiser.noise(rate: tau))
+        }
+        return try greedy.schedule(initialState: [start.m, start.q, s0], tEnd: tEnd, integrator: integrator, rateBounds: rateBounds)
     }
 }
 
