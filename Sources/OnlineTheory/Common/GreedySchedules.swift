@@ -80,50 +80,66 @@ extension CommitteeTheory {
     }
 }
 
-/// The optimised schedule (`OptimalLearningRate`) of each online model: greedy first, then the direct optimisation
-/// of ε_g(t_max) by the model's own ODE solve (a diverged run costs +∞).
-extension LinearRegressionTheory {
+/// An online theory whose learning-rate schedule can be optimised: it has a greedy schedule to start from and a final
+/// ε_g for any schedule. `optimalSchedule` is written once for every model on top of these two.
+public protocol ScheduleOptimisable {
+    /// The base learning rate η of the theory's scenario.
+    var baseLearningRate: Double { get }
+    /// The greedy schedule within `rateBounds` up to `tEnd`.
+    func greedySchedule(rateBounds: ClosedRange<Double>, tEnd: Double) throws -> LearningRateSchedule
+    /// ε_g(tEnd) of the same model run with `schedule` (+∞ if it diverged).
+    func finalError(with schedule: LearningRateSchedule, tEnd: Double) throws -> Double
+}
+
+extension ScheduleOptimisable {
+    /// The optimised schedule (`OptimalLearningRate`): greedy first, then the direct optimisation of ε_g(t_max) by the
+    /// model's own ODE solve (a diverged run costs +∞).
     public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
         let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
-        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: Self.factorBounds(rateBounds, scenario.learningRate),
-                                      rateBounds: rateBounds) { schedule in
-            var copy = scenario
-            copy.optimiser.schedule = schedule
-            var theory = LinearRegressionTheory(scenario: copy)
-            theory.integrator = integrator
-            let solved = try theory.solve(times: [0, tEnd])
-            return solved.divergence == nil ? solved.generalisationError.last! : .infinity
-        }
+        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, baseLearningRate),
+                                      rateBounds: rateBounds) { try finalError(with: $0, tEnd: tEnd) }
     }
 }
 
-extension ClassifierTheory {
-    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
-        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
-        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate),
-                                      rateBounds: rateBounds) { schedule in
-            var copy = scenario
-            copy.optimiser.schedule = schedule
-            var theory = ClassifierTheory(scenario: copy)
-            theory.integrator = integrator
-            let solved = try theory.solve(times: [0, tEnd])
-            return solved.divergence == nil ? solved.classificationError.last! : .infinity
-        }
+extension LinearRegressionTheory: ScheduleOptimisable {
+    public var baseLearningRate: Double { scenario.learningRate }
+
+    /// The same scenario and integrator with `schedule`.
+    public func finalError(with schedule: LearningRateSchedule, tEnd: Double) throws -> Double {
+        var copy = scenario
+        copy.optimiser.schedule = schedule
+        var theory = LinearRegressionTheory(scenario: copy)
+        theory.integrator = integrator
+        let solved = try theory.solve(times: [0, tEnd])
+        return solved.divergence == nil ? solved.generalisationError.last! : .infinity
     }
 }
 
-extension CommitteeTheory {
-    public func optimalSchedule(rateBounds: ClosedRange<Double>, tEnd: Double, optimiser: OptimalLearningRate = OptimalLearningRate()) throws -> LearningRateSchedule {
-        let greedy = try greedySchedule(rateBounds: rateBounds, tEnd: tEnd)
-        return try optimiser.optimise(greedy: greedy, tEnd: tEnd, factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate),
-                                      rateBounds: rateBounds) { schedule in
-            var copy = scenario
-            copy.optimiser.schedule = schedule
-            var theory = CommitteeTheory(scenario: copy)
-            theory.integrator = integrator
-            theory.quadratureOrder = quadratureOrder
-            let solved = try theory.solve(times: [0, tEnd])
-            return solved.divergence == nil ? solved.generalisationError.last! : .infinity
-        }
+extension ClassifierTheory: ScheduleOptimisable {
+    public var baseLearningRate: Double { scenario.learningRate }
+
+    /// The same scenario and integrator with `schedule`.
+    public func finalError(with schedule: LearningRateSchedule, tEnd: Double) throws -> Double {
+        var copy = scenario
+        copy.optimiser.schedule = schedule
+        var theory = ClassifierTheory(scenario: copy)
+        theory.integrator = integrator
+        let solved = try theory.solve(times: [0, tEnd])
+        return solved.divergence == nil ? solved.classificationError.last! : .infinity
+    }
+}
+
+extension CommitteeTheory: ScheduleOptimisable {
+    public var baseLearningRate: Double { scenario.learningRate }
+
+    /// The same scenario and integrator with `schedule`.
+    public func finalError(with schedule: LearningRateSchedule, tEnd: Double) throws -> Double {
+        var copy = scenario
+        copy.optimiser.schedule = schedule
+        var theory = CommitteeTheory(scenario: copy)
+        theory.integrator = integrator
+        theory.quadratureOrder = quadratureOrder
+        let solved = try theory.solve(times: [0, tEnd])
+        return solved.divergence == nil ? solved.generalisationError.last! : .infinity
     }
 }
