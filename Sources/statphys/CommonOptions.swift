@@ -81,6 +81,13 @@ struct OptimiserOptions: ParsableArguments {
         }
     }
 
+    /// The greedy or optimal schedule of `theory` within `greedyBounds` up to `tEnd`, or `nil` when --lr-schedule asks
+    /// for neither (then the optimiser's own schedule stands).
+    func computedSchedule(of theory: some ScheduleOptimisable, tEnd: Double) throws -> LearningRateSchedule? {
+        guard let bounds = greedyBounds else { return nil }
+        return isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tEnd) : try theory.greedySchedule(rateBounds: bounds, tEnd: tEnd)
+    }
+
     /// The optimiser these options describe; a rate, schedule, batch size or momentum outside its domain, or both
     /// momenta, is out of range (status 64). With `greedy` or `optimal` the schedule is constant here: the command
     /// replaces it by its model theory's `greedySchedule` or `optimalSchedule`.

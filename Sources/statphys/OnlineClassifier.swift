@@ -52,11 +52,10 @@ struct OnlineClassifier: ParsableCommand {
         var scenario = try ClassifierScenario(
             loss: try ClassificationLoss.named(loss), optimiser: try optimiser.optimiser(), noiseVariance: noise, flipProbability: flip,
             weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
-        if let bounds = optimiser.greedyBounds {
+        if optimiser.computedSchedule != nil {
             var theory = ClassifierTheory(scenario: scenario)
             if let tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
-                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+            scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? scenario.optimiser.schedule
         }
         var experiment = ClassifierExperiment(
             scenario: scenario, tMax: tMax, points: points,

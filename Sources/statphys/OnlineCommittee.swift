@@ -101,11 +101,10 @@ struct OnlineCommittee: ParsableCommand {
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax)), what: "this run")
         var scenario = try model.scenario(optimiser: optimiser, noise: noise)
-        if let bounds = self.optimiser.greedyBounds {
+        if self.optimiser.computedSchedule != nil {
             var theory = CommitteeTheory(scenario: scenario)
             theory.quadratureOrder = model.quadratureOrder
-            scenario.optimiser.schedule = self.optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
-                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+            scenario.optimiser.schedule = try self.optimiser.computedSchedule(of: theory, tEnd: tMax) ?? scenario.optimiser.schedule
         }
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(

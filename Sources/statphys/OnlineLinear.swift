@@ -51,11 +51,10 @@ struct OnlineLinear: ParsableCommand {
         var scenario = try LinearRegressionScenario(
             optimiser: try optimiser.optimiser(), noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
             initialOverlap: m0, initialSelfOverlap: q0)
-        if let bounds = optimiser.greedyBounds {
+        if optimiser.computedSchedule != nil {
             var theory = LinearRegressionTheory(scenario: scenario)
             if let tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            scenario.optimiser.schedule = optimiser.isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tMax)
-                : try theory.greedySchedule(rateBounds: bounds, tEnd: tMax)
+            scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? scenario.optimiser.schedule
         }
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
