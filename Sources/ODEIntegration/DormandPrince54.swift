@@ -31,6 +31,11 @@ public struct DormandPrince54: Sendable {
     /// t_b.nextDown (the left limit of a right-continuous f), and the integration restarts at t_b with a fresh slope
     /// f(t_b, y). Those outside (t0, tEnd) are ignored; any order.
     public var breakpoints: [Double] = []
+    /// Measure every component's error against the state's largest component, atol + rtol·max(‖y‖∞, ‖y'‖∞), instead of
+    /// its own size: for a state whose components pass through zero while the whole keeps its scale (the deviation
+    /// from a fixed point, integrated with atol ≈ 0), where a per-component test would shrink the step at each
+    /// crossing. Off by default.
+    public var scalesByStateNorm = false
 
     public init(relativeTolerance: Double = 1e-9, absoluteTolerance: Double = 1e-12) {
         self.relativeTolerance = relativeTolerance
@@ -140,12 +145,14 @@ struct DormandPrinceStepper<S: ODESystem> {
             derivative: UnsafeMutableBufferPointer(start: out, count: n))
     }
 
-    /// RMS of v/(atol + rtol·max(|a|, |b|)).
+    /// RMS of v/(atol + rtol·max(|a|, |b|)) (componentwise, or with the largest |a_i|, |b_i| when `scalesByStateNorm`).
     func weightedNorm(_ v: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>) -> Double {
         let atol = settings.absoluteTolerance, rtol = settings.relativeTolerance
+        var largest = 0.0
+        if settings.scalesByStateNorm { for i in 0..<n { largest = max(largest, abs(a[i]), abs(b[i])) } }
         var s = 0.0
         for i in 0..<n {
-            let scale = atol + rtol * max(abs(a[i]), abs(b[i]))
+            let scale = atol + rtol * max(largest, abs(a[i]), abs(b[i]))
             let x = v[i] / scale
             s += x * x
         }

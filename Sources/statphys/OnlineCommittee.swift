@@ -21,7 +21,7 @@ struct OnlineCommittee: ParsableCommand {
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
             result.json keys: model, conventions, settings (with lr_schedule, batch, rtol, atol), t, samples (t·B, also a CSV column), theory {Q, R, v, eg, eg_resolution, lr} (Q, R as \
-            lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, its rounding floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
+            lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, the floor down to which it is accurate to 1e-3: rounding, or the plain form's measured floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
             mean {Q, R, v, eg}, stderr {Q, R, v, eg}, alignment}, comparison, agreement, divergence, warnings. Also \
             learning_curve.csv and figures. Unit indices are 1-based everywhere (R12: student unit 1, teacher unit 2; \
             CSV R12_theory; the first row of a JSON matrix is unit 1).
@@ -99,7 +99,8 @@ struct OnlineCommittee: ParsableCommand {
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
             learningRate: optimiser.peakRate(upTo: tMax), batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
-            initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax)), what: "this run")
+            initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax),
+            theorySolves: ComputedScheduleCost.theorySolves(greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal)), what: "this run")
         var scenario = try model.scenario(optimiser: optimiser, noise: noise)
         if self.optimiser.computedSchedule != nil {
             var theory = CommitteeTheory(scenario: scenario)

@@ -68,8 +68,13 @@ import Testing
         }
     }
 
-    /// The linearisation predicts the ODE: from near perfect learning (K = M = 1 tanh) ε_g decays at rate_opt at
-    /// lr_opt (ε_g is linear in the overlaps' deviations), and moves away from 0 above lr_max.
+    /// The linearisation predicts the ODE: from near perfect learning (K = M = 1 tanh) ε_g decays at about rate_opt at
+    /// lr_opt, and moves away from 0 above lr_max. At lr_opt the two rates merge (a complex pair with imaginary part
+    /// ~1e-7), and the rate of ε_g over 4–8 e-folds lies 4% above rate_opt: the converged curve says so (the plain form
+    /// at quadrature order 30; the default run, deviation form after the plain phase at order 15, is within 5e-3 of it,
+    /// the plain phase's quadrature error amplified near perfect learning; the plain form at the default order 15,
+    /// whose quadrature error near perfect learning is amplified by the cancellation, was 21% high at 8 e-folds and
+    /// happened to give a rate within 3%).
     @Test func tanhStabilityAgreesWithTheODE() throws {
         let scenario = try CommitteeScenario(studentUnits: 1, teacherUnits: 1, studentActivation: .tanh, learningRate: 0.5)
         let result = try CommitteeStability(scenario: scenario).analyse()
@@ -78,8 +83,15 @@ import Testing
         s.initialStudent = .overlaps(q: [1.02], r: [0.99])
         let t1 = 4 / result.rateOpt, t2 = 8 / result.rateOpt
         let curve = try CommitteeTheory(scenario: s).solve(times: [0, t1, t2])
+        var converged = CommitteeTheory(scenario: s)
+        converged.quadratureOrder = 30
+        converged.switchesToDeviationForm = false
+        let reference = try converged.solve(times: [0, t1, t2]).generalisationError
+        for k in 1...2 {
+            #expect(abs(curve.generalisationError[k] - reference[k]) <= 1e-2 * reference[k], "t = \(curve.times[k]): \(curve.generalisationError[k]) vs \(reference[k])")
+        }
         let measured = log(curve.generalisationError[1] / curve.generalisationError[2]) / (t2 - t1)
-        #expect(abs(measured - result.rateOpt) < 0.03 * result.rateOpt, "measured \(measured), predicted \(result.rateOpt)")
+        #expect(abs(measured - result.rateOpt) < 0.06 * result.rateOpt, "measured \(measured), predicted \(result.rateOpt)")
         s.learningRate = 1.15 * result.lrMax
         let unstable = try CommitteeTheory(scenario: s).solve(times: [0, 20, 40])
         let errors = unstable.generalisationError

@@ -12,12 +12,12 @@ import Scenarios
 /// all updates computed from the weights before the step, with η = η(n/d) at step n from the optimiser
 /// (`Optimiser.rate(atStep:dimension:)`) and η_v scaled by the same factor. For B > 1 the first layer's update is
 /// accumulated in one preallocated K×d buffer; B = 1 updates w directly from x, as before. Q, R, v are recorded at the
-/// grid's steps. With heavy-ball momentum β (`Optimiser.momentum`; single samples only, `CommitteeScenario` refuses
-/// it with B > 1) each w_k has a velocity u_k and a trained second layer its own velocity s_k (all 0 at the start;
-/// K·d + K numbers allocated once per seed), with the same gradients:
+/// grid's steps. With heavy-ball momentum β (`Optimiser.momentum`) each w_k has a velocity u_k and a trained second
+/// layer its own velocity s_k (all 0 at the start; K·d + K numbers allocated once per seed), with the same (batch-mean)
+/// gradients:
 ///
-///     u_k ← β u_k − (1/√d) v_k g'(λ_k) Δ x + (λ/d) w_k,   w_k ← w_k − η u_k,
-///     s_k ← β s_k − g(λ_k) Δ,                             v_k ← v_k − (η_v/d) s_k.
+///     u_k ← β u_k − (1/√d)(1/B) Σ_b v_k g'(λ_kb) Δ_b x_b + (λ/d) w_k,   w_k ← w_k − η u_k,
+///     s_k ← β s_k − (1/B) Σ_b g(λ_kb) Δ_b,                             v_k ← v_k − (η_v/d) s_k.
 ///
 /// Plain SGD (β = 0) allocates no velocity and takes the update above.
 public struct CommitteeSimulator: Sendable {
@@ -108,6 +108,21 @@ public struct CommitteeSimulator: Sendable {
                                     divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
                                     return
                                 }
+                                if velocity0 != nil, batch > 1 {
+                                    // Momentum with a batch: the batch-mean gradients first (v, w before the step).
+                                    for i in 0..<k { coefficients[i] = -invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                    if baseV != nil {
+                                        for i in 0..<k { secondLayerUpdate[i] = (b == 0 ? 0 : secondLayerUpdate[i]) - perSample * g(fields[i]) * delta }
+                                    }
+                                    for i in 0..<k {
+                                        if b == 0 {
+                                            VectorKernels.assign(u0! + i * d, x0, scaledBy: perSample * coefficients[i], count: d)
+                                        } else {
+                                            VectorKernels.scaleAdd(u0! + i * d, 1, x0, perSample * coefficients[i], count: d)
+                                        }
+                                    }
+                                    continue
+                                }
                                 if let u0 = velocity0 {
                                     // Momentum (batch 1): the gradient enters the velocities, the velocities the weights.
                                     for i in 0..<k { coefficients[i] = -invSqrtD * v[i] * gPrime(fields[i]) * delta }
@@ -148,7 +163,22 @@ public struct CommitteeSimulator: Sendable {
                                     }
                                 }
                             }
-                            if batch > 1 {
+                            if batch > 1, let velocity0 {
+                                // The batch-mean gradients enter the velocities, the velocities the weights.
+                                if let baseV {
+                                    let etaV = baseV * factor
+                                    for i in 0..<k {
+                                        secondLayerVelocity[i] = beta * secondLayerVelocity[i] + secondLayerUpdate[i]
+                                        v[i] -= etaV / dd * secondLayerVelocity[i]
+                                    }
+                                }
+                                for i in 0..<k {
+                                    let ui = velocity0 + i * d, wi = w0 + i * d
+                                    VectorKernels.scaleAdd(ui, beta, u0! + i * d, 1, count: d)
+                                    if weightDecay != 0 { VectorKernels.scaleAdd(ui, 1, wi, weightDecay / dd, count: d) }
+                                    VectorKernels.scaleAdd(wi, 1, ui, -eta, count: d)
+                                }
+                            } else if batch > 1 {
                                 for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, u0! + i * d, 1, count: d) }
                                 if baseV != nil { for i in 0..<k { v[i] += secondLayerUpdate[i] } }
                             }

@@ -19,10 +19,21 @@ public struct CommitteePerfectLearningAnchor: Sendable {
     /// The trajectory switches to deviation form once every student's best teacher correlation
     /// |R_jn|/√(Q_jj T_nn) reaches this (the partner criterion of `CommitteeGeneralisationError`).
     public static let switchCorrelation = CommitteeGeneralisationError.partnerCorrelation
+    /// The switch for activations on the quadrature path: earlier, since the plain form amplifies the quadrature's
+    /// relative error of its O(1) integrals by their cancellation (~1/ε_g) near perfect learning, while the deviation
+    /// form's integrands vanish at the anchor (erf as a custom activation, K = M = 1, lr 1.5: switching at 0.999 left
+    /// ε_g(11.4) 0.6% off the closed form at the default order, at 0.99 it is 3e-5).
+    public static let quadratureSwitchCorrelation = 0.99
 
-    /// The quadrature path (`CommitteeDeviationODE.quadratureDrift`) is written but not yet validated against an
-    /// independent route, so trajectories with tanh, sigmoid or custom activations stay in plain form for now.
-    static let quadraturePathEnabled = false
+    /// The switch correlation for `scenario`'s activation.
+    public static func switchCorrelation(for scenario: CommitteeScenario) -> Double {
+        scenario.studentActivation.family == .other ? quadratureSwitchCorrelation : switchCorrelation
+    }
+
+    /// Whether smooth activations without closed forms (tanh, sigmoid, custom) use the quadrature path
+    /// (`CommitteeDeviationODE.quadratureDrift`); validated against the closed-form path for erf written as a custom
+    /// activation, and against the linearisation at the fixed point (CommitteeDeviationTests).
+    static let quadraturePathEnabled = true
 
     /// Whether deviation form exists for `scenario` at all: noise-free (σ² > 0 bounds ε_g below, and the fixed point
     /// is not perfect learning), no weight decay (which moves the fixed point off Q = R = T), K = M, the same
@@ -72,7 +83,7 @@ public struct CommitteePerfectLearningAnchor: Sendable {
                 let r = state.r[j * m + n] / (qjj * state.t[n * m + n]).squareRoot()
                 if abs(r) > abs(best.r) { best = (n, r) }
             }
-            guard best.n >= 0, abs(best.r) >= switchCorrelation, best.r > 0 || odd, !partner.contains(best.n) else { return nil }
+            guard best.n >= 0, abs(best.r) >= switchCorrelation(for: scenario), best.r > 0 || odd, !partner.contains(best.n) else { return nil }
             partner.append(best.n)
             sign.append(best.r > 0 ? 1 : -1)
         }
@@ -123,18 +134,25 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
     /// y°.
     public let anchorState: [Double]
     let zeroTeacher: [Double]
-    /// The one-dimensional rule of the quadrature path (that of `plain.integrals`' 3-D and 4-D integrals).
-    let rule: QuadratureRule
+    /// The rule of the quadrature path's ρ directions: `rhoOrder(for:)` trapezoid nodes.
+    let rhoRule: QuadratureRule
 
     public init(plain: CommitteeODE, anchor: CommitteePerfectLearningAnchor) {
         self.plain = plain
-        let order = plain.integrals.quadrature.order
-        rule = plain.integrals.quadratureRule == .trapezoid ? GaussianTrapezoid.rule(nodes: order) : GaussHermite.rule(order: order)
+        let order = Self.rhoOrder(for: plain.integrals.quadrature.order)
+        rhoRule = GaussianTrapezoid.rule(nodes: order)
         self.anchor = anchor
         anchorCovariance = anchor.point.fieldCovariance
         anchorState = plain.layout.state(of: anchor.point)
         zeroTeacher = [Double](repeating: 0, count: plain.layout.teacherUnits * plain.layout.teacherUnits)
     }
+
+    /// Nodes per ρ direction of the quadrature path for the plain integrals' `order`: 24 at the default 15, more
+    /// in proportion above. The rule is the Gaussian trapezoid (`GaussianTrapezoid`) for every activation: the
+    /// integrands carry products such as g'(λ_i)g'(x_j) that decay twice as fast as the plain integrals' ones, where
+    /// Gauss–Hermite converges slowly (erf as a custom activation: drift off by 4e-5 relative at 20 nodes, 1e-8 at 40)
+    /// and the trapezoid fast (3e-7 at 24 nodes, 1e-8 at 30, 3e-11 at 40; CommitteeDeviationTests).
+    static func rhoOrder(for order: Int) -> Int { max(24, (8 * order + 4) / 5) }
 
     public var dimension: Int { plain.dimension }
     public var layout: CommitteeStateLayout { plain.layout }
@@ -269,8 +287,8 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
         return (4 / (Double.pi * Double.pi)) * (lambda4.squareRoot().reciprocal() * angle)
     }
 
-    /// D, B and E for activations without closed forms, by one tensor-product quadrature (the rule of `plain.integrals`)
-    /// over the Gaussian (ρ_1…ρ_M, d̃_1…d̃_K), d_j = s_j d̃_j = λ_j − σ_jρ_π(j), whose covariance is exact in Δ:
+    /// D, B and E for activations without closed forms, by one tensor-product quadrature over the Gaussian
+    /// (ρ_1…ρ_M, d̃_1…d̃_K), d_j = s_j d̃_j = λ_j − σ_jρ_π(j), whose covariance is exact in Δ:
     ///
     ///     Cov(ρ_a, ρ_b) = T_ab,   Cov(d_j, ρ_a) = Δ_j,K+a,   Cov(d_j, d_l) = Δ_jl − σ_lΔ_j,K+π(l) − σ_jΔ_l,K+π(j),
     ///
@@ -278,17 +296,23 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
     /// the error signal is φ* − φ = −Σ_j (v_j h_j + δv_j g(x_j)) (v°_j g(x_j) = v*_π(j) g(ρ_π(j)), g odd when σ_j = −1),
     /// exact to relative precision and exactly 0 at the anchor. All sums share the nodes, so their combinations (such
     /// as d/dt Var d_j = 2ηv_j E[g'(λ_j) d_j (φ* − φ)] + …) are quadratures of their own, equally small, integrands.
+    ///
+    /// The ρ directions carry the activation's shape and get `rhoRule`; the d directions enter only through
+    /// d_j = O(|δ|) ≪ 1, where the integrand is a polynomial to relative (s_j/r)^{2n} (r the distance of g's
+    /// singularities from the real axis), so `deviationRule` (Gauss–Hermite, 3 nodes) suffices.
     func quadratureDrift(_ delta: UnsafeMutablePointer<Double>, _ s0: UnsafeMutablePointer<Double>, _ ds: UnsafeMutablePointer<Double>,
                          drive: UnsafeMutablePointer<Double>, bracket: UnsafeMutablePointer<Double>, signal: UnsafeMutablePointer<Double>) {
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m, dim = n
         let g = plain.integrals.student, t = anchor.point.t
         let partner = anchor.partner, sign = anchor.sign
+        let keepsSecondOrder = !plain.scenario.dropsSecondOrderTerms
         for x in 0..<(k * n) { drive[x] = 0 }
         for x in 0..<(k * k) { bracket[x] = 0 }
         for x in 0..<k { signal[x] = 0 }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * dim * dim + 6 * dim + 2 * k + 1) { work in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * dim * dim + 4 * dim + 7 * k + m) { work in
             let cov = work.baseAddress!, chol = cov + dim * dim, scale = chol + dim * dim, z = scale + dim, u = z + dim
-            let nodeIndex = u + dim, active = nodeIndex + dim, lambda = active + dim, x = lambda + k
+            let active = u + dim, x = active + dim, gx = x + k, dRho = gx + k, lambda = dRho + k, step = lambda + k
+            let slope = step + k, weightedSignal = slope + k, rho = weightedSignal + k
             // Covariance of (ρ, d); then d rescaled to unit variance.
             func dd(_ j: Int, _ l: Int) -> Double {
                 delta[j * n + l] - sign[l] * delta[j * n + k + partner[l]] - sign[j] * delta[l * n + k + partner[j]]
@@ -326,53 +350,77 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
                     chol[r * dim + c] = value / root
                 }
             }
-            let nodes = rule.nodes, weights = rule.weights, order = nodes.count
-            var total = 1
-            for c in 0..<dim where active[c] != 0 { total *= order }
-            for c in 0..<dim { nodeIndex[c] = 0 }
-            for _ in 0..<total {
-                var weight = 1.0
-                for c in 0..<dim {
-                    if active[c] != 0 { let index = Int(nodeIndex[c]); z[c] = nodes[index]; weight *= weights[index] } else { z[c] = 0 }
-                }
-                for r in 0..<dim {
+            let v = (0..<k).map { -(s0[$0] + ds[$0]) }, dv = (0..<k).map { -ds[$0] }
+            let outer = TensorGrid(rule: rhoRule, active: (0..<m).map { active[$0] != 0 })
+            let inner = TensorGrid(rule: Self.deviationRule, active: (0..<k).map { active[m + $0] != 0 })
+            var rhoIndex = [Int](repeating: 0, count: m), dIndex = [Int](repeating: 0, count: k)
+            for _ in 0..<outer.count {
+                let rhoWeight = outer.node(rhoIndex) { c, node in z[c] = node }
+                for r in 0..<m {
                     var value = 0.0
                     for c in 0...r { value += chol[r * dim + c] * z[c] }
+                    rho[r] = value
                     u[r] = value
                 }
-                var error = 0.0
+                // Per ρ node: x_j, g(x_j), the ρ part of d_j, and the δv part of the error signal.
+                var baseError = 0.0
                 for j in 0..<k {
-                    let xj = sign[j] * u[partner[j]], dj = scale[m + j] * u[m + j]
-                    x[j] = xj
-                    lambda[j] = xj + dj
-                    // −(v_j h_j + δv_j g(x_j)) with v_j = −(s°_j + δs_j), δv_j = −δs_j.
-                    let vj = -(s0[j] + ds[j]), dvj = -ds[j]
-                    error -= vj * Self.activationStep(g, xj, dj) + (dvj == 0 ? 0 : dvj * g.function(xj))
+                    x[j] = sign[j] * rho[partner[j]]
+                    gx[j] = g.function(x[j])
+                    var value = 0.0
+                    for c in 0..<m { value += chol[(m + j) * dim + c] * z[c] }
+                    dRho[j] = value
+                    if dv[j] != 0 { baseError -= dv[j] * gx[j] }
                 }
-                if error != 0 {
-                    let we = weight * error
-                    for i in 0..<k {
-                        let gi = g.derivative(lambda[i])
-                        for b in 0..<n { drive[i * n + b] += we * gi * (b < k ? lambda[b] : u[b - k]) }
-                        signal[i] += we * g.function(lambda[i])
-                        for j in i..<k { bracket[i * k + j] += we * error * gi * g.derivative(lambda[j]) }
+                for j in 0..<k { dIndex[j] = 0 }
+                for _ in 0..<inner.count {
+                    let weight = rhoWeight * inner.node(dIndex) { c, node in z[m + c] = node }
+                    var error = baseError
+                    for j in 0..<k {
+                        var value = dRho[j]
+                        for c in 0...j { value += chol[(m + j) * dim + m + c] * z[m + c] }
+                        let dj = scale[m + j] * value
+                        lambda[j] = x[j] + dj
+                        step[j] = Self.activationStep(g, x[j], dj, gx: gx[j])
+                        error -= v[j] * step[j]
                     }
+                    if error != 0 {
+                        let we = weight * error
+                        for i in 0..<k {
+                            slope[i] = g.derivative(lambda[i])
+                            weightedSignal[i] = we * slope[i]
+                        }
+                        for i in 0..<k {
+                            let wgi = weightedSignal[i]
+                            for b in 0..<k { drive[i * n + b] += wgi * lambda[b] }
+                            for a in 0..<m { drive[i * n + k + a] += wgi * rho[a] }
+                            signal[i] += we * (gx[i] + step[i])
+                            if keepsSecondOrder { for j in i..<k { bracket[i * k + j] += wgi * error * slope[j] } }
+                        }
+                    }
+                    inner.advance(&dIndex)
                 }
-                // Next multi-index over the active dimensions.
-                for c in 0..<dim where active[c] != 0 {
-                    nodeIndex[c] += 1
-                    if Int(nodeIndex[c]) < order { break }
-                    nodeIndex[c] = 0
-                }
+                outer.advance(&rhoIndex)
             }
         }
     }
 
-    /// g(x + d) − g(x) to relative precision: d ∫₀¹ g'(x + τd) dτ by 4-point Gauss–Legendre when |d| ≤ 0.02 (error
-    /// ~(|d|/r)⁸ for g' analytic within distance r, 1e-18 for tanh), else the plain difference (rounding ≤ ε_mach/|d|).
-    static func activationStep(_ g: Activation, _ x: Double, _ d: Double) -> Double {
+    /// Nodes per d direction (see `quadratureDrift`): 3 Gauss–Hermite nodes integrate the d dependence to relative
+    /// ~s⁶ (2e-8 at the switch to deviation form, s ≈ 0.05; at 4 and 16 nodes the drift is the same to 1e-12).
+    static let deviationRule = GaussHermite.rule(order: 3)
+
+    /// g(x + d) − g(x) to relative precision, given gx = g(x): d ∫₀¹ g'(x + τd) dτ by Gauss–Legendre when |d| ≤ 0.02,
+    /// with 1, 2 or 4 nodes as |d| allows (relative error ~ |d|^{2p} |g^{(2p+1)}/g'|/c_p, below 1e-13 for tanh
+    /// and sigmoid at the thresholds), else the plain difference (rounding ≤ ε_mach/|d|).
+    static func activationStep(_ g: Activation, _ x: Double, _ d: Double, gx: Double) -> Double {
         if d == 0 { return 0 }
-        guard abs(d) <= 0.02 else { return g.function(x + d) - g.function(x) }
+        let size = abs(d)
+        guard size <= 0.02 else { return g.function(x + d) - gx }
+        if size <= 1e-6 { return d * g.derivative(x + 0.5 * d) }
+        if size <= 1e-3 {
+            let offset = 0.5 / 3.0.squareRoot()
+            return 0.5 * d * (g.derivative(x + (0.5 - offset) * d) + g.derivative(x + (0.5 + offset) * d))
+        }
         var sum = 0.0
         for (node, weight) in zip(legendre4.nodes, legendre4.weights) { sum += weight * g.derivative(x + node * d) }
         return d * sum
@@ -384,4 +432,32 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
         let wa = (18 + 30.0.squareRoot()) / 36, wb = (18 - 30.0.squareRoot()) / 36
         return ([(1 - b) / 2, (1 - a) / 2, (1 + a) / 2, (1 + b) / 2], [wb / 2, wa / 2, wa / 2, wb / 2])
     }()
+}
+
+/// The multi-indices of a tensor-product rule over some directions, a direction that is not active (a zero pivot)
+/// having the single node 0 with weight 1.
+struct TensorGrid {
+    let rule: QuadratureRule
+    let active: [Bool]
+
+    /// The number of nodes.
+    var count: Int { active.reduce(1) { $1 ? $0 * rule.nodes.count : $0 } }
+
+    /// The weight of node `index`, handing each direction's node to `set`.
+    func node(_ index: [Int], _ set: (Int, Double) -> Void) -> Double {
+        var weight = 1.0
+        for c in active.indices {
+            if active[c] { set(c, rule.nodes[index[c]]); weight *= rule.weights[index[c]] } else { set(c, 0) }
+        }
+        return weight
+    }
+
+    /// Steps `index` to the next node (odometer order over the active directions).
+    func advance(_ index: inout [Int]) {
+        for c in active.indices where active[c] {
+            index[c] += 1
+            if index[c] < rule.nodes.count { return }
+            index[c] = 0
+        }
+    }
 }

@@ -143,3 +143,14 @@ extension CommitteeTheory: ScheduleOptimisable {
         return solved.divergence == nil ? solved.generalisationError.last! : .infinity
     }
 }
+
+/// What computing a schedule before the run costs, in ODE solves of the model's theory (for resource estimates):
+/// the greedy schedule integrates two right-hand sides (rate 1 and 2, `GreedyLearningRate`) per step, about two solves;
+/// the optimal one adds at most `maximumIterations` × (`pieces` + 2) solves (a finite-difference gradient and a step
+/// per iteration, `OptimalLearningRate`); the run itself is one more.
+public enum ComputedScheduleCost {
+    public static func theorySolves(greedy: Bool, optimal: Bool, optimiser: OptimalLearningRate = OptimalLearningRate()) -> Double {
+        guard greedy || optimal else { return 1 }
+        return 3 + (optimal ? Double(optimiser.maximumIterations * (optimiser.pieces + 2)) : 0)
+    }
+}

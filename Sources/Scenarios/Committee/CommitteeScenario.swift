@@ -121,9 +121,6 @@ public struct CommitteeScenario: Sendable {
             }
         }
         try optimiser.requireNoScaledMomentum("committee machines")
-        guard optimiser.momentum == 0 || optimiser.batchSize == 1 else {
-            throw ScenarioError.outOfRange("momentum with mini-batches is not implemented for committee machines (momentum β = \(optimiser.momentum), batch \(optimiser.batchSize)): give one of them")
-        }
         self.studentUnits = k
         self.teacherUnits = m
         self.studentActivation = studentActivation

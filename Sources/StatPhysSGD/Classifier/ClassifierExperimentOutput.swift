@@ -29,7 +29,7 @@ extension ClassifierExperimentResult {
             ("conventions", .string(
                 "y = sign(w*.x/sqrt(d) + sqrt(noise)*zeta), flipped with probability flip; loss l(y, lambda) = L(y*lambda) with "
                 + "lambda = w.x/sqrt(d); step w <- w - lr*[mean over a batch of B = batch samples of l'(y, lambda) x/sqrt(d) + (reg/d) w]; t = steps/d; samples = t*B; m = w.w*/d, q = |w|^2/d, "
-                + "rho = |w*|^2/d; eg = arccos(m/sqrt(q*rho))/pi = atan2(sqrt(rho*s), m)/pi, s = q - m^2/rho (error against the noise-free teacher); loss = E[l] (population)")),
+                + "rho = |w*|^2/d; eg = arccos(m/sqrt(q*rho))/pi = atan2(sqrt(rho*s), m)/pi, s = q - m^2/rho (error against the noise-free teacher); loss = E[l] (population); " + s.optimiser.conventions)),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
             ("samples", .numbers(times.map(s.optimiser.samples(at:)))),

@@ -39,7 +39,7 @@ extension CommitteeExperimentResult {
                 + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free); "
                 + "units are numbered from 1 everywhere (R12 = R_{1,2}: student unit 1, teacher unit 2; the first row and column "
                 + "of a JSON matrix are unit 1; labels get an underscore, R1_12, when K or M > 9); simulated seeds are aligned to "
-                + "the theory before averaging (aligned unit i = sign_i * seed unit permutation_i, see simulation.alignment)")),
+                + "the theory before averaging (aligned unit i = sign_i * seed unit permutation_i, see simulation.alignment); " + s.optimiser.conventions)),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
             ("samples", .numbers(times.map(s.optimiser.samples(at:)))),

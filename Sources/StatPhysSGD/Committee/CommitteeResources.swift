@@ -37,9 +37,12 @@ public enum CommitteeResources {
     /// of `batchSize` samples (a step costs B samples' work; B > 1 adds a K×d buffer per running seed).
     /// `initialDimension`: a theory-only run with a random student draws one at this d. `learningRate`: the peak of η(t);
     /// each of a schedule's `breakpoints` restarts the integrator (about 12 more evaluations) and is held in a list.
+    /// `theorySolves`: ODE solves of the theory's cost the run makes, 1 for a given schedule, more when the schedule
+    /// is computed first (`ComputedScheduleCost`).
     public static func experiment(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
                                   learningRate: Double, batchSize: Int = 1, weightDecay: Double = 0, tMax: Double, points: Int,
-                                  quadratureOrder: Int, simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0) -> ResourceEstimate {
+                                  quadratureOrder: Int, simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0,
+                                  theorySolves: Double = 1) -> ResourceEstimate {
         let state = stateSize(studentUnits: k, teacherUnits: m), n = Double(points)
         let fields = Double(k) + Double(m)
         let seeds = Double(simulation?.seeds ?? 0)
@@ -47,7 +50,9 @@ public enum CommitteeResources {
         var bytes = n * state * 8 * (2 + seeds) + 20 * state * 8 + n * state * 3 * 20 + 1_000_000 + 32 * breakpoints
         var operations = (evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax) + 12 * breakpoints)
             * rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder)
+            * max(1, theorySolves)
         var detail = "K = \(k), M = \(m): \(TextTableNumber.short(state)) order parameters at \(points) output times"
+            + (theorySolves > 1 ? ", \(TextTableNumber.short(theorySolves)) ODE solves to compute the schedule and run it" : "")
         if let simulation {
             let d = Double(simulation.dimension)
             let concurrent = min(seeds, Double(ProcessInfo.processInfo.activeProcessorCount))

@@ -11,6 +11,15 @@ extension Optimiser {
          ("momentum", .number(momentum)), ("momentum_scaled", scaledMomentum.map(JSONValue.number) ?? .null)] + scheduleBoundSettings
     }
 
+    /// The optimiser's part of `result.json` `conventions`, the same for every online model: how lr, the schedule,
+    /// the batch and momentum enter the update each model's own conventions write with "lr" and "mean over a batch".
+    public var conventions: String {
+        "lr at step n is lr*f(n/d) with f the lr_schedule (f = 1 for constant; theory.lr lists lr*f(t)); "
+            + "momentum beta (heavy ball): u <- beta*u + g, w <- w - lr*u with g the batch-mean gradient the update above "
+            + "applies (weight decay included), whose d -> infinity theory is SGD at lr/(1 - beta); momentum_scaled gamma: "
+            + "beta = 1 - gamma/d and w <- w - (lr*gamma/d)*u, the velocity overlaps being order parameters"
+    }
+
     /// `lr_min`, `lr_max`: the rate bounds of a computed (greedy) schedule; none otherwise.
     var scheduleBoundSettings: [(String, JSONValue)] {
         guard case .table(let table) = schedule.kind, let bounds = table.rateBounds else { return [] }

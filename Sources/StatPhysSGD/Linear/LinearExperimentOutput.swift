@@ -28,7 +28,7 @@ extension LinearExperimentResult {
             ("model", "online-linear"),
             ("conventions", .string(
                 "y = w*.x/sqrt(d) + sqrt(noise)*xi; step w <- w - lr*[mean over a batch of B = batch samples of (yhat - y) x/sqrt(d) + (reg/d) w]; t = steps/d; samples = t*B; "
-                + "m = w.w*/d, q = |w|^2/d, rho = |w*|^2/d, eg = (rho - 2m + q)/2 (noise-free)")),
+                + "m = w.w*/d, q = |w|^2/d, rho = |w*|^2/d, eg = (rho - 2m + q)/2 (noise-free); " + scenario.optimiser.conventions)),
             ("settings", .object(settings)),
             ("t", .numbers(times)),
             ("samples", .numbers(times.map(scenario.optimiser.samples(at:)))),
