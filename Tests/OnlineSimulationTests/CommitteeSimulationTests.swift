@@ -113,15 +113,7 @@ import Scenarios
         let theory = CommitteeTheory(scenario: scenario)
         let curve = try theory.solve(times: simulated.grid.times, from: simulated.meanInitialState)
         let eg = simulated.statistics { theory.generalisationError($0) }
-        for (name, path) in [("R", \CommitteeOrderParameters.r), ("Q", \CommitteeOrderParameters.q)] {
-            let stats = simulated.statistics(path)
-            for k in 1..<curve.times.count {
-                for e in 0..<4 {
-                    let deviation = abs(stats.mean[k][e] - curve.states[k][keyPath: path][e])
-                    #expect(deviation < 5 * stats.standardError[k][e] + 2e-3, "\(activation) \(name)[\(e)] at t = \(curve.times[k])")
-                }
-            }
-        }
+        expectCommitteeAgreement(simulated, curve, CommitteeObservables.overlaps, sigmas: 5, slack: 2e-3, label: "\(activation) ")
         for k in 1..<curve.times.count {
             #expect(abs(eg.mean[k] - curve.generalisationError[k]) < 5 * eg.standardError[k] + 1e-3)
         }

@@ -129,15 +129,7 @@ import Testing
         let theory = CommitteeTheory(scenario: scenario)
         let curve = try theory.solve(times: simulated.grid.times, from: simulated.meanInitialState)
         let eg = simulated.statistics { theory.generalisationError($0) }
-        for (name, path) in [("R", \CommitteeOrderParameters.r), ("Q", \CommitteeOrderParameters.q)] {
-            let stats = simulated.statistics(path)
-            for k in 1..<curve.times.count {
-                for e in 0..<4 {
-                    let deviation = abs(stats.mean[k][e] - curve.states[k][keyPath: path][e])
-                    #expect(deviation < 6 * stats.standardError[k][e] + 2e-3, "\(name)[\(e)] at t = \(curve.times[k])")
-                }
-            }
-        }
+        expectCommitteeAgreement(simulated, curve, CommitteeObservables.overlaps, sigmas: 6, slack: 2e-3)
         for k in 1..<curve.times.count {
             #expect(abs(eg.mean[k] - curve.generalisationError[k]) < 6 * eg.standardError[k] + 1e-3, "ε_g at t = \(curve.times[k])")
         }
