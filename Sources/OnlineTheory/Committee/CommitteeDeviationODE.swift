@@ -30,10 +30,6 @@ public struct CommitteePerfectLearningAnchor: Sendable {
         scenario.studentActivation.family == .other ? quadratureSwitchCorrelation : switchCorrelation
     }
 
-    /// Whether smooth activations without closed forms (tanh, sigmoid, custom) use the quadrature path
-    /// (`CommitteeDeviationODE.quadratureDrift`); validated against the closed-form path for erf written as a custom
-    /// activation, and against the linearisation at the fixed point (CommitteeDeviationTests).
-    static let quadraturePathEnabled = true
 
     /// Whether deviation form exists for `scenario` at all: noise-free (σ² > 0 bounds ε_g below, and the fixed point
     /// is not perfect learning), no weight decay (which moves the fixed point off Q = R = T), K = M, the same
@@ -47,7 +43,7 @@ public struct CommitteePerfectLearningAnchor: Sendable {
         switch g.family {
         case .erf, .linear: return true
         case .relu: return false
-        case .other: return quadraturePathEnabled && !g.isPiecewise && 2 * scenario.studentUnits <= 4
+        case .other: return !g.isPiecewise && 2 * scenario.studentUnits <= 4
         }
     }
 
@@ -309,10 +305,10 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
         for x in 0..<(k * n) { drive[x] = 0 }
         for x in 0..<(k * k) { bracket[x] = 0 }
         for x in 0..<k { signal[x] = 0 }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * dim * dim + 4 * dim + 7 * k + m) { work in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * dim * dim + 4 * dim + 9 * k + m) { work in
             let cov = work.baseAddress!, chol = cov + dim * dim, scale = chol + dim * dim, z = scale + dim, u = z + dim
             let active = u + dim, x = active + dim, gx = x + k, dRho = gx + k, lambda = dRho + k, step = lambda + k
-            let slope = step + k, weightedSignal = slope + k, rho = weightedSignal + k
+            let slope = step + k, weightedSignal = slope + k, rho = weightedSignal + k, v = rho + m, dv = v + k
             // Covariance of (ρ, d); then d rescaled to unit variance.
             func dd(_ j: Int, _ l: Int) -> Double {
                 delta[j * n + l] - sign[l] * delta[j * n + k + partner[l]] - sign[j] * delta[l * n + k + partner[j]]
@@ -350,7 +346,7 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
                     chol[r * dim + c] = value / root
                 }
             }
-            let v = (0..<k).map { -(s0[$0] + ds[$0]) }, dv = (0..<k).map { -ds[$0] }
+            for j in 0..<k { v[j] = -(s0[j] + ds[j]); dv[j] = -ds[j] }
             let outer = TensorGrid(rule: rhoRule, active: (0..<m).map { active[$0] != 0 })
             let inner = TensorGrid(rule: Self.deviationRule, active: (0..<k).map { active[m + $0] != 0 })
             var rhoIndex = [Int](repeating: 0, count: m), dIndex = [Int](repeating: 0, count: k)
