@@ -11,7 +11,10 @@ struct OnlineCommittee: ParsableCommand {
             units, y = φ*(x) + σζ with noise variance σ² (--noise). Step: w_k ← (1 − lr·reg/d) w_k \
             + (lr/√d) v_k g'(λ_k) Δ x, Δ = y − φ(x); with --second-layer trained also v_k ← v_k + (lr2/d) g(λ_k) Δ; \
             with --batch B both updates are averaged over B fresh samples (the lr² terms get 1/B). Time t = steps/d. Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d; eg = ½E[(φ − φ*)²]. \
-            Default v = v* = 1 (soft committee, no 1/K), T = I, second layer fixed.
+            Default v = v* = 1 (soft committee, no 1/K), T = I, second layer fixed. \
+            Biases: --bias fixed|trained shifts the student's fields, λ_k = w_k·x/√d + b_k (from --b0; trained: \
+            b_k ← b_k + (lr-bias/d) v_k g'(λ_k) Δ), --teacher-bias the teacher's; with biases erf and ReLU integrals use \
+            quadrature over the shifted Gaussian.
 
             Initial conditions: --q0 X --r0 Y give Q(0) = X·I, R(0)_in = Y·δ_in (students built with exactly these \
             overlaps); --init FILE reads {"Q": [[…]], "R": [[…]], "v": […]}; otherwise students are random with \
@@ -20,9 +23,9 @@ struct OnlineCommittee: ParsableCommand {
             that theory and every seed start from the same overlaps. \
             --teacher orthonormal (T = I exactly), random (i.i.d. Gaussian, measured T), or FILE with {"T": [[…]]}.
 
-            result.json keys: model, conventions, settings (with lr_schedule, batch, rtol, atol), t, samples (t·B, also a CSV column), theory {Q, R, v, eg, eg_resolution, lr} (Q, R as \
-            lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, the floor down to which it is accurate to 1e-3: rounding, or the plain form's measured floor), theory_initial {Q, R, T, v, v_star}, simulation {d, seeds, seed, t, T, \
-            mean {Q, R, v, eg}, stderr {Q, R, v, eg}, alignment}, comparison, agreement, divergence, warnings. Also \
+            result.json keys: model, conventions, settings (with lr_schedule, batch, rtol, atol), t, samples (t·B, also a CSV column), theory {Q, R, v, b (with biases), eg, eg_resolution, lr} (Q, R as \
+            lists over t of nested K×K, K×M lists; eg is null where below eg_resolution, the floor down to which it is accurate to 1e-3: rounding, or the plain form's measured floor), theory_initial {Q, R, T, v, v_star, b, b_star}, simulation {d, seeds, seed, t, T, \
+            mean {Q, R, v, b, eg}, stderr {Q, R, v, b, eg}, alignment}; settings also bias, b0, teacher_bias, lr_bias, comparison, agreement, divergence, warnings. Also \
             learning_curve.csv and figures. Unit indices are 1-based everywhere (R12: student unit 1, teacher unit 2; \
             CSV R12_theory; the first row of a JSON matrix is unit 1).
 
@@ -73,6 +76,9 @@ struct OnlineCommittee: ParsableCommand {
             guard model.teacher != "random" else {
                 throw ValidationError("--stability needs a teacher with a known T (orthonormal or a file); a random teacher's T is only measured in a simulation")
             }
+            guard model.bias == "none", model.teacherBias == nil else {
+                throw ValidationError("--stability linearises the dynamics at perfect learning Q = R = T without biases; drop --bias and --teacher-bias")
+            }
             let unused = [("--q0", model.q0 != nil), ("--r0", model.r0 != nil), ("--init", model.`init` != nil),
                           ("--init-variance", model.initVariance != nil), ("--v0", model.v0 != nil),
                           ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid),
@@ -100,7 +106,8 @@ struct OnlineCommittee: ParsableCommand {
             learningRate: optimiser.peakRate(upTo: tMax), batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax),
-            theorySolves: ComputedScheduleCost.theorySolves(greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal)), what: "this run")
+            theorySolves: ComputedScheduleCost.theorySolves(greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal),
+            hasBiases: try model.hasBiases()), what: "this run")
         var scenario = try model.scenario(optimiser: optimiser, noise: noise)
         if self.optimiser.computedSchedule != nil {
             var theory = CommitteeTheory(scenario: scenario)
@@ -215,6 +222,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
         var sweep = try CommitteeFinalErrorSweep(
             base: base, learningRates: learningRates.values, noiseVariances: noiseVariances.values, tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
+        sweep.biasRateFollows = model.lrBias == nil
         sweep.quadratureOrder = model.quadratureOrder
         sweep.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
         try cluster.run(sweep, name: "statphys-committee-sweep", directory: try outputDirectory(output), quiet: quiet) { result, staging in
@@ -244,6 +252,10 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "JSON file with the initial \"Q\", \"R\" (and optionally \"v\").") var `init`: String?
     @Option(help: "Variance of a random initial student's weights (default 1; without --q0/--r0 and --init).") var initVariance: Double?
     @Option(help: "Initial student second-layer weights, all equal (default 1; an --init file's \"v\" replaces it).") var v0: Double?
+    @Option(help: "Student biases b_k (λ_k = w_k·x/√d + b_k): none, fixed (at --b0) or trained (from --b0, rate --lr-bias).") var bias = "none"
+    @Option(help: "Initial student biases: one value for every unit or K comma-separated values (default 0; needs --bias).") var b0: String?
+    @Option(help: "Teacher biases b*_n: one value or M comma-separated values (default 0).") var teacherBias: String?
+    @Option(help: "Learning rate of the biases, scaled like the second layer's (1/d per step; with --bias trained; default: the first-layer one).") var lrBias: Double?
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
     @Option(name: .customLong("quadrature-order"), help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations; default \(CommitteeIntegrals.defaultQuadratureOrder)); refused when every integral has a closed form (student and teacher both erf, both relu or both linear). See the README for the accuracy.") var requestedQuadratureOrder: Int?
 
@@ -264,9 +276,24 @@ struct CommitteeModelOptions: ParsableArguments {
         let student: Activation, teacherUnit: Activation?
         do { student = try Activation.named(activation) } catch { throw ValidationError("--activation: \(error)") }
         do { teacherUnit = try teacherActivation.map(Activation.named) } catch { throw ValidationError("--teacher-activation: \(error)") }
-        if requestedQuadratureOrder != nil, CommitteeIntegrals.quadratureRule(student: student, teacher: teacherUnit ?? student) == nil {
+        guard ["none", "fixed", "trained"].contains(bias) else {
+            throw ValidationError("--bias must be 'none', 'fixed' or 'trained', got '\(bias)'")
+        }
+        guard b0 == nil || bias != "none" else {
+            throw ValidationError("--b0 sets the student's initial biases; it needs --bias fixed or --bias trained")
+        }
+        guard lrBias == nil || bias == "trained" else {
+            throw ValidationError("--lr-bias is the biases' learning rate; it needs --bias trained")
+        }
+        if let lrBias {
+            guard lrBias.isFinite else { throw ValidationError("--lr-bias must be a finite number, got \(lrBias)") }
+            guard lrBias > 0 else { throw ValidationError("--lr-bias must be positive, got \(lrBias)") }
+        }
+        let shifted = try hasBiases()
+        if requestedQuadratureOrder != nil,
+           CommitteeIntegrals.quadratureRule(student: student, teacher: teacherUnit ?? student, hasShifts: shifted) == nil {
             throw ValidationError("--quadrature-order has no effect: with \(activation) student and \(teacherActivation ?? activation) teacher "
-                                  + "units every integral has a closed form")
+                                  + "units (and no biases) every integral has a closed form")
         }
         guard lr2 == nil || secondLayer == "trained" else {
             throw ValidationError("--lr2 is the second layer's learning rate; it needs --second-layer trained (the second layer is fixed)")
@@ -277,6 +304,48 @@ struct CommitteeModelOptions: ParsableArguments {
         for (name, value) in [("--reg", reg), ("--q0", q0), ("--r0", r0), ("--init-variance", initVariance), ("--v0", v0), ("--lr2", lr2)] {
             if let value, !value.isFinite { throw ValidationError("\(name) must be a finite number, got \(value)") }
         }
+    }
+
+    /// A bias option's values as given: one number for every unit, or `count` comma-separated ones (all finite);
+    /// nothing is allocated per unit (K may be anything until the resource check).
+    static func biasValues(_ text: String?, option: String, count: Int, units: String) throws -> [Double] {
+        guard let text else { return [] }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.map { Double($0) }
+        guard values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("\(option) must be a number or \(count) comma-separated numbers, got '\(text)'")
+        }
+        let numbers = values.map { $0! }
+        guard numbers.allSatisfy(\.isFinite) else { throw ValidationError("\(option) must be finite, got '\(text)'") }
+        if let large = numbers.first(where: { abs($0) > CommitteeScenario.maximumBias }) {
+            throw ValidationError("\(option) must be at most \(CommitteeScenario.maximumBias) in magnitude, got \(large)")
+        }
+        if numbers.count == 1 { return numbers }
+        guard numbers.count == count else {
+            throw ValidationError("\(option) has \(numbers.count) values; give one or \(units) = \(count)")
+        }
+        return numbers
+    }
+
+    /// Whether the fields are shifted: trained biases, or a non-zero --b0 or --teacher-bias.
+    func hasBiases() throws -> Bool {
+        let given = try Self.biasValues(b0, option: "--b0", count: studentUnits, units: "K")
+            + Self.biasValues(teacherBias, option: "--teacher-bias", count: teacherUnits, units: "M")
+        return bias == "trained" || given.contains { $0 != 0 }
+    }
+
+    /// `values` (one or `count`) expanded to one per unit; zeros when empty.
+    static func perUnit(_ values: [Double], count: Int) -> [Double] {
+        values.count == count ? values : [Double](repeating: values.first ?? 0, count: count)
+    }
+
+    /// b(0) from --b0 (zeros without it), one per student unit.
+    func studentBiases() throws -> [Double] {
+        Self.perUnit(try Self.biasValues(b0, option: "--b0", count: studentUnits, units: "K"), count: studentUnits)
+    }
+    /// b* from --teacher-bias (zeros without it), one per teacher unit.
+    func teacherBiases() throws -> [Double] {
+        Self.perUnit(try Self.biasValues(teacherBias, option: "--teacher-bias", count: teacherUnits, units: "M"), count: teacherUnits)
     }
 
     /// The scenario for `optimiser` (its rate is the first layer's, and the second layer's unless --lr2) and noise
@@ -317,6 +386,8 @@ struct CommitteeModelOptions: ParsableArguments {
             teacherActivation: teacherActivation, optimiser: optimiser,
             secondLayerLearningRate: secondLayer == "trained" ? (lr2 ?? optimiser.learningRate) : nil,
             noiseVariance: noise, weightDecay: reg, teacher: teacherSpec, teacherSecondLayer: vStar,
-            initialSecondLayer: v, initialStudent: initial, dropsSecondOrderTerms: smallLr)
+            initialSecondLayer: v, initialStudent: initial, dropsSecondOrderTerms: smallLr,
+            biasLearningRate: bias == "trained" ? (lrBias ?? optimiser.learningRate) : nil,
+            initialBiases: try studentBiases(), teacherBiases: try teacherBiases())
     }
 }

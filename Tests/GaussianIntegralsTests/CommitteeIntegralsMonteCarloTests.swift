@@ -4,7 +4,7 @@ import Randomness
 import Testing
 
 /// Monte Carlo means and standard errors of several integrands at once over u ~ N(0, C) (4 fields).
-private func monteCarloAll(_ c: [Double], samples: Int, seed: UInt64,
+func monteCarloAll(_ c: [Double], samples: Int, seed: UInt64,
                            _ integrands: [(UnsafeBufferPointer<Double>) -> Double]) -> [(mean: Double, error: Double)] {
     let l = Cholesky.factor(c, dimension: 4, tolerance: 1e-10)!
     var rng = Xoshiro256(seed: seed, stream: 3)

@@ -167,6 +167,19 @@ import Testing
         let trained = committee + ["--second-layer", "trained"]
         cases += refused(trained, "lr2", notPositive, mention: "second-layer learning rate")
         cases += values(trained, "lr2", ["1e-300"], .success)
+        // Biases (K = M = 1: the shifted integrals are quadratures, kept cheap here).
+        let biased = committee + ["--K", "1", "--M", "1", "--bias", "trained"]
+        cases += refused(committee, "bias", ["", "abc", "yes"], mention: "--bias")
+        cases += refused(biased, "b0", garbage + ["1e300", "1,2", "1,"], mention: "--b0")
+        cases += refused(biased, "teacher-bias", garbage + ["-1e300", "1,2"], mention: "--teacher-bias")
+        cases += refused(biased, "lr-bias", notPositive, mention: "--lr-bias")
+        cases.append(Case(arguments: committee + ["--b0", "0.1"], expected: .refused(64, mention: "--bias")))
+        cases.append(Case(arguments: committee + ["--lr-bias", "0.1"], expected: .refused(64, mention: "--bias trained")))
+        cases.append(Case(arguments: ["online", "committee", "--stability", "--teacher-bias", "0.3"], expected: .refused(64, mention: "bias")))
+        cases += values(biased, "b0", ["1e-300", "1e100", "-3"], .clean)
+        cases += values(biased, "teacher-bias", ["1e-300", "1e100"], .clean)
+        cases += values(biased, "lr-bias", ["1e-300", "50"], .clean)
+        cases += values(committee + ["--K", "1", "--M", "1", "--activation", "relu"], "teacher-bias", ["0.5"], .success)
 
         cases += refused(sweep, "lr", ["-1", "0", "", "abc", "nan", "1:0:0.1", "0:1:0", "0:1:-1", "0:inf:1", "0:1:nan", "0:1e300:1e-300"],
                          mention: "learning rate")

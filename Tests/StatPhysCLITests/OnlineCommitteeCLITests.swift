@@ -144,3 +144,32 @@ import Testing
         #expect(output.stderr.contains("positive definite"))
     }
 }
+
+/// Biases on the command line: settings, theory and simulation keys, the CSV columns and the bias panel.
+@Suite struct CommitteeBiasCLITests {
+    @Test func biasedRunRecordsBiasesEverywhere() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "online", "committee", "--K", "2", "--M", "1", "--lr", "0.5", "--bias", "trained", "--b0", "0.1,-0.2",
+            "--teacher-bias", "0.4", "--lr-bias", "0.3", "--q0", "0.5", "--r0", "0.3", "--t-max", "1", "--points", "5",
+            "--d", "200", "--seeds", "2", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory)
+        let settings = try #require(json["settings"] as? [String: Any])
+        #expect(settings["bias"] as? String == "trained")
+        #expect(settings["b0"] as? [Double] == [0.1, -0.2] && settings["teacher_bias"] as? [Double] == [0.4])
+        #expect(settings["lr_bias"] as? Double == 0.3)
+        let theory = try #require(json["theory"] as? [String: Any])
+        let b = try #require(theory["b"] as? [[Double]])
+        #expect(b.count == 5 && b[0] == [0.1, -0.2] && b[4] != b[0])
+        let simulation = try #require(json["simulation"] as? [String: Any])
+        let mean = try #require(simulation["mean"] as? [String: Any])
+        #expect((mean["b"] as? [[Double]])?.count == 5)
+        let csv = try String(contentsOf: directory.appendingPathComponent("learning_curve.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("t,") && csv.contains("b1_theory") && csv.contains("b2_sim_mean"))
+        let figure = try String(contentsOf: directory.appendingPathComponent("learning_curve.svg"), encoding: .utf8)
+        #expect(figure.contains("bias b"))
+    }
+}

@@ -45,16 +45,39 @@ let tanh2 = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, studentActiv
 suite.append(Benchmark("committee ODE, K = M = 2 tanh, t = 1000 (ε_g → 1e-12)", repetitions: 1) {
     _ = try CommitteeTheory(scenario: tanh2).solve(times: thousand)
 })
-for (name, scenario) in [("erf", erf4), ("ReLU", relu4)] {
+/// `count` evaluations of the right-hand side of `scenario`'s ODE at its initial state.
+func rightHandSideBenchmark(_ name: String, _ scenario: CommitteeScenario, count: Int, repetitions: Int) -> Benchmark {
     let start = scenario.specifiedInitialState!
     let ode = CommitteeODE(scenario: scenario, initial: start)
     let y = ode.layout.state(of: start)
     var dy = [Double](repeating: 0, count: y.count)
-    suite.append(Benchmark("committee ODE right-hand side, K = M = 4 \(name) (×1000)", repetitions: 5) {
-        for _ in 0..<1000 {
+    return Benchmark("committee ODE right-hand side, \(name) (×\(count))", repetitions: repetitions) {
+        for _ in 0..<count {
             y.withUnsafeBufferPointer { yb in dy.withUnsafeMutableBufferPointer { ode.evaluate(time: 0, state: yb, derivative: $0) } }
         }
-    })
+    }
+}
+for (name, scenario) in [("erf", erf4), ("ReLU", relu4)] {
+    suite.append(rightHandSideBenchmark("K = M = 4 \(name)", scenario, count: 1000, repetitions: 5))
+}
+// The optimiser extensions: a schedule with momentum (theory and simulation of the same scenario), and the right-hand
+// side with biases (shifted fields: erf loses its closed forms, so I4 is a 15⁴ quadrature) beside the plain one above.
+let scheduled = try CommitteeScenario(
+    studentUnits: 2, teacherUnits: 2, studentActivation: .erf,
+    optimiser: try Optimiser(learningRate: 0.25, schedule: try LearningRateSchedule(parsing: "inverse:50"), momentum: 0.5),
+    noiseVariance: 0.01, initialStudent: .diagonal(q0: 0.5, r0: 0.3, studentUnits: 2, teacherUnits: 2))
+suite.append(Benchmark("committee ODE, K = M = 2 erf, inverse:50 schedule, momentum 0.5, t = 1000", repetitions: 5) {
+    _ = try CommitteeTheory(scenario: scheduled).solve(times: thousand)
+})
+suite.append(Benchmark("committee simulation, K = M = 2 erf, inverse:50 schedule, momentum 0.5, d = 2000, 5 seeds, t = 40", repetitions: 3) {
+    _ = try CommitteeSimulator(scenario: scheduled, dimension: 2000, seeds: 5).run(times: try TimeGrid.uniform(tMax: 40, points: 41))
+})
+do {
+    let biased = try CommitteeScenario(
+        studentUnits: 2, teacherUnits: 2, studentActivation: .erf, learningRate: 0.5,
+        initialStudent: .diagonal(q0: 0.5, r0: 0.3, studentUnits: 2, teacherUnits: 2),
+        biasLearningRate: 0.5, initialBiases: [0.1, -0.1], teacherBiases: [0.5, -0.3])
+    suite.append(rightHandSideBenchmark("K = M = 2 erf with trained biases", biased, count: 100, repetitions: 3))
 }
 suite.append(Benchmark("committee simulation, K = M = 2 erf, d = 2000, 5 seeds, t = 40", repetitions: 3) {
     _ = try CommitteeSimulator(scenario: erf2, dimension: 2000, seeds: 5).run(times: try TimeGrid.uniform(tMax: 40, points: 41))

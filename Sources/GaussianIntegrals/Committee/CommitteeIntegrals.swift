@@ -11,6 +11,12 @@
 /// integrals are cheap, so they use at least `planarOrder` nodes, and I3 is reduced to them by Stein's lemma
 /// when g'' is known: I3(a,b,c) = C_ab E[g''(u_a) g_c(u_c)] + C_bc E[g'(u_a) g_c'(u_c)].
 ///
+/// **Biases.** With biases every activation acts on a shifted field, g_a(u_a + μ_a) with u ~ N(0, C) (μ = the student's
+/// and the teacher's biases b, b*, passed per call as `shift`); the factor u_b of I3 stays unshifted. A new integral
+/// enters the biases' drift, I2′(a,b) = E[g'(u_a + μ_a) g_b(u_b + μ_b)]. Closed forms stay where every shift involved is
+/// 0 and for linear units (I2 = C_ab + μ_aμ_b, I3 = C_bc, I4 = C_pq + μ_pμ_q, J2 = 1, I2′ = μ_b); otherwise the same
+/// quadrature over N(μ, C) (a scenario with biases builds the rules even for erf and ReLU, `hasShifts`).
+///
 /// Integrals with a piecewise activation (`Activation.kinks`: ReLU with any other activation, or a custom
 /// piecewise one) are split exactly at the kinks of every kinked field (`KinkedGaussianQuadrature`), with the same
 /// smooth rule on the smooth fields; Stein's reduction is then used only when g_a has no kink (its g'' would
@@ -40,13 +46,18 @@ public struct CommitteeIntegrals: Sendable {
     /// Fewest nodes per dimension for two-dimensional integrals.
     public static let planarOrder = 64
 
-    public init(student: Activation, teacher: Activation, studentUnits: Int, quadratureOrder: Int = defaultQuadratureOrder) {
+    /// Whether the fields may be shifted (biases): the quadrature rules are then built for every activation.
+    public let hasShifts: Bool
+
+    public init(student: Activation, teacher: Activation, studentUnits: Int, quadratureOrder: Int = defaultQuadratureOrder,
+                hasShifts: Bool = false) {
         self.student = student
         self.teacher = teacher
         studentFamily = student.family
         teacherFamily = teacher.family
         self.studentUnits = studentUnits
-        let kind = Self.quadratureRule(student: student, teacher: teacher)
+        self.hasShifts = hasShifts
+        let kind = Self.quadratureRule(student: student, teacher: teacher, hasShifts: hasShifts)
         func rule(_ nodes: Int) -> GaussianQuadrature {
             switch kind {
             case nil: GaussianQuadrature(order: 1)
@@ -66,11 +77,13 @@ public struct CommitteeIntegrals: Sendable {
     }
 
     /// The quadrature rule of the integrals without a closed form, or nil when every integral has one.
-    public var quadratureRule: Activation.QuadratureRuleKind? { Self.quadratureRule(student: student, teacher: teacher) }
+    public var quadratureRule: Activation.QuadratureRuleKind? {
+        Self.quadratureRule(student: student, teacher: teacher, hasShifts: hasShifts)
+    }
 
-    /// `quadratureRule` for these activations, without building the rules.
-    public static func quadratureRule(student: Activation, teacher: Activation) -> Activation.QuadratureRuleKind? {
-        if student.family != .other && student.family == teacher.family { return nil }
+    /// `quadratureRule` for these activations, without building the rules (with shifts, only linear units need none).
+    public static func quadratureRule(student: Activation, teacher: Activation, hasShifts: Bool = false) -> Activation.QuadratureRuleKind? {
+        if student.family != .other && student.family == teacher.family && !(hasShifts && student.family != .linear) { return nil }
         return student.quadratureRule == .trapezoid || teacher.quadratureRule == .trapezoid ? .trapezoid : .gaussHermite
     }
 
@@ -89,8 +102,21 @@ public struct CommitteeIntegrals: Sendable {
         return anyTeacher ? t : s
     }
 
-    public func i2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int) -> Double {
+    /// The shifts μ_a, μ_b of `shift` (0 without one).
+    @inlinable
+    func shifts(_ shift: UnsafePointer<Double>?, _ a: Int, _ b: Int) -> (Double, Double) {
+        guard let shift else { return (0, 0) }
+        return (shift[a], shift[b])
+    }
+
+    public func i2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
+        let (ma, mb) = shifts(shift, a, b)
+        if ma != 0 || mb != 0 {
+            if family(a, b) == .linear { return cab + ma * mb }
+            let f = activation(a), g = activation(b)
+            return planar(caa, cab, cbb, (f.function, f.kinks), (g.function, g.kinks), mean: (ma, mb))
+        }
         switch family(a, b) {
         case .erf: return ErfIntegrals.i2(caa, cab, cbb)
         case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
@@ -101,8 +127,14 @@ public struct CommitteeIntegrals: Sendable {
         }
     }
 
-    public func j2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int) -> Double {
+    public func j2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
+        let (ma, mb) = shifts(shift, a, b)
+        if ma != 0 || mb != 0 {
+            if family(a, b) == .linear { return 1 }
+            let f = activation(a), g = activation(b)
+            return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.derivative, g.kinks), mean: (ma, mb))
+        }
         switch family(a, b) {
         case .erf: return ErfIntegrals.j2(caa, cab, cbb)
         case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
@@ -113,37 +145,60 @@ public struct CommitteeIntegrals: Sendable {
         }
     }
 
-    public func i3(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ d: Int) -> Double {
+    /// I2′(a,b) = E[g'(u_a + μ_a) g_b(u_b + μ_b)] (a a student field): the drift of the biases. Without shifts it
+    /// vanishes for erf (g' even, g odd); linear units give μ_b; otherwise planar quadrature.
+    public func i2Prime(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, shift: UnsafePointer<Double>? = nil) -> Double {
+        let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
+        let (ma, mb) = shifts(shift, a, b)
+        switch family(a, b) {
+        case .linear: return mb
+        case .erf where ma == 0 && mb == 0: return 0
+        default:
+            let f = activation(a), g = activation(b)
+            return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.function, g.kinks), mean: (ma, mb))
+        }
+    }
+
+    public func i3(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ d: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let c11 = c[a * n + a], c12 = c[a * n + b], c13 = c[a * n + d], c23 = c[b * n + d], c33 = c[d * n + d]
-        switch family(a, d) {
+        let (ma, md) = shifts(shift, a, d)
+        let shifted = ma != 0 || md != 0
+        if shifted && family(a, d) == .linear { return c23 }
+        switch shifted ? .other : family(a, d) {
         case .erf: return ErfIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .linear: return LinearIntegrals.i3(c23: c23)
         case .other:
             let f = activation(a), g = activation(d)
             if let second = f.secondDerivative, !f.isPiecewise {
-                let curvature = c12 == 0 ? 0 : planar(c11, c13, c33, (second, []), (g.function, g.kinks))
-                let slope = c23 == 0 ? 0 : planar(c11, c13, c33, (f.derivative, []), (g.derivative, g.kinks))
+                let curvature = c12 == 0 ? 0 : planar(c11, c13, c33, (second, []), (g.function, g.kinks), mean: (ma, md))
+                let slope = c23 == 0 ? 0 : planar(c11, c13, c33, (f.derivative, []), (g.derivative, g.kinks), mean: (ma, md))
                 return c12 * curvature + c23 * slope
             }
             let c22 = c[b * n + b]
             let m = SIMD16<Double>(c11, c12, c13, 0, c12, c22, c23, 0, c13, c23, c33, 0, 0, 0, 0, 0)
+            // The factor u_b stays unshifted: μ = (μ_a, 0, μ_d).
+            let mean = SIMD4(ma, 0, md, 0)
             if let kinked = kinkedQuadrature, f.isPiecewise || g.isPiecewise {
                 return kinked.productExpectation(
-                    m, dimension: 3, fields: SIMD4(0, 1, 2, -1),
+                    m, dimension: 3, fields: SIMD4(0, 1, 2, -1), mean: mean,
                     (f.derivative, f.kinks), (Self.identity, []), (g.function, g.kinks), (Self.one, []))
             }
             return quadrature.productExpectation(
-                m, dimension: 3, fields: SIMD4(0, 1, 2, -1), f.derivative, Self.identity, g.function, Self.one)
+                m, dimension: 3, fields: SIMD4(0, 1, 2, -1), mean: mean, f.derivative, Self.identity, g.function, Self.one)
         }
     }
 
     /// `cache` shares ReLU's four-variate orthant probabilities between calls on the same covariance buffer.
     public func i4(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ p: Int, _ q: Int,
-                   cache: OrthantCache? = nil) -> Double {
+                   cache: OrthantCache? = nil, shift: UnsafePointer<Double>? = nil) -> Double {
         func field(_ x: Int) -> Int { x == 0 ? a : x == 1 ? b : x == 2 ? p : q }
         func entry(_ x: Int, _ y: Int) -> Double { c[field(x) * n + field(y)] }
-        switch family(a, b, p, q) {
+        var mean = SIMD4<Double>.zero
+        if let shift { mean = SIMD4(shift[a], shift[b], shift[p], shift[q]) }
+        let shifted = mean != .zero
+        if shifted && family(a, b, p, q) == .linear { return c[p * n + q] + mean[2] * mean[3] }
+        switch shifted ? .other : family(a, b, p, q) {
         case .erf:
             return ErfIntegrals.i4(
                 c11: c[a * n + a], c12: c[a * n + b], c13: c[a * n + p], c14: c[a * n + q], c22: c[b * n + b],
@@ -161,11 +216,11 @@ public struct CommitteeIntegrals: Sendable {
             let ga = activation(a), gb = activation(b), gp = activation(p), gq = activation(q)
             if let kinked = kinkedQuadrature, ga.isPiecewise || gb.isPiecewise || gp.isPiecewise || gq.isPiecewise {
                 return kinked.productExpectation(
-                    m, dimension: 4, fields: SIMD4(0, 1, 2, 3),
+                    m, dimension: 4, fields: SIMD4(0, 1, 2, 3), mean: mean,
                     (ga.derivative, ga.kinks), (gb.derivative, gb.kinks), (gp.function, gp.kinks), (gq.function, gq.kinks))
             }
             return quadrature.productExpectation(
-                m, dimension: 4, fields: SIMD4(0, 1, 2, 3),
+                m, dimension: 4, fields: SIMD4(0, 1, 2, 3), mean: mean,
                 activation(a).derivative, activation(b).derivative, activation(p).function, activation(q).function)
         }
     }
@@ -176,11 +231,13 @@ public struct CommitteeIntegrals: Sendable {
     /// E[f(u_a) g(u_b)] over the 2×2 covariance [[caa, cab], [cab, cbb]] with the planar rule, split at the
     /// factors' kinks if they have any.
     func planar(_ caa: Double, _ cab: Double, _ cbb: Double, _ f: KinkedGaussianQuadrature.Factor,
-                _ g: KinkedGaussianQuadrature.Factor) -> Double {
+                _ g: KinkedGaussianQuadrature.Factor, mean: (Double, Double) = (0, 0)) -> Double {
         let c = SIMD16<Double>(caa, cab, 0, 0, cab, cbb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let mu = SIMD4(mean.0, mean.1, 0, 0)
         if let kinked = kinkedPlanarQuadrature, !f.kinks.isEmpty || !g.kinks.isEmpty {
-            return kinked.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), f, g, (Self.one, []), (Self.one, []))
+            return kinked.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), mean: mu, f, g, (Self.one, []), (Self.one, []))
         }
-        return planarQuadrature.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), f.function, g.function, Self.one, Self.one)
+        return planarQuadrature.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), mean: mu,
+                                                   f.function, g.function, Self.one, Self.one)
     }
 }

@@ -43,12 +43,12 @@ public struct GaussianQuadrature: Sendable {
         }
     }
 
-    /// E[f₀(u_{s₀}) f₁(u_{s₁}) f₂(u_{s₂}) f₃(u_{s₃})] for u ~ N(0, C), C the leading D×D block of the row-major
-    /// 4×4 `c`; factor k acts on field sₖ ∈ 0..<D, or is absent when sₖ < 0. Each factor is evaluated once
-    /// per node of the levels up to its field (partial products), so the cost is ≈ n^D, not 4n^D.
-    /// Returns NaN if C is not positive semidefinite (beyond a relative 1e-6).
+    /// E[f₀(u_{s₀}) f₁(u_{s₁}) f₂(u_{s₂}) f₃(u_{s₃})] for u ~ N(μ, C), C the leading D×D block of the row-major
+    /// 4×4 `c` and μ the first D entries of `mean` (default 0); factor k acts on field sₖ ∈ 0..<D, or is absent when
+    /// sₖ < 0. Each factor is evaluated once per node of the levels up to its field (partial products), so the cost
+    /// is ≈ n^D, not 4n^D. Returns NaN if C is not positive semidefinite (beyond a relative 1e-6).
     public func productExpectation(
-        _ c: SIMD16<Double>, dimension d: Int, fields s: SIMD4<Int>,
+        _ c: SIMD16<Double>, dimension d: Int, fields s: SIMD4<Int>, mean: SIMD4<Double> = .zero,
         _ f0: (Double) -> Double, _ f1: (Double) -> Double, _ f2: (Double) -> Double, _ f3: (Double) -> Double
     ) -> Double {
         precondition((1...4).contains(d), "quadrature supports 1 to 4 dimensions")
@@ -61,12 +61,14 @@ public struct GaussianQuadrature: Sendable {
             if s[3] == level { p *= f3(u) }
             return p
         }
-        return sum(l, dimension: d, factors) { factors(d - 1, $0) }
+        return sum(l, dimension: d, mean: mean, factors) { factors(d - 1, $0) }
     }
 
-    /// Σ over the tensor grid of Π_levels w · inner(level, u_level), with `last(u_{D−1})` at the last level.
+    /// Σ over the tensor grid of Π_levels w · inner(level, u_level), with `last(u_{D−1})` at the last level and
+    /// u = μ + L z.
     @inline(__always)
-    func sum(_ l: SIMD16<Double>, dimension d: Int, _ inner: (Int, Double) -> Double, last: (Double) -> Double) -> Double {
+    func sum(_ l: SIMD16<Double>, dimension d: Int, mean μ: SIMD4<Double> = .zero, _ inner: (Int, Double) -> Double,
+             last: (Double) -> Double) -> Double {
         rule.nodes.withUnsafeBufferPointer { x in
             rule.weights.withUnsafeBufferPointer { w in
                 // Levels beyond D, and zero columns of L, get the single node z = 0 with weight 1.
@@ -81,15 +83,15 @@ public struct GaussianQuadrature: Sendable {
                 var total = 0.0
                 for i0 in 0..<count[0] {
                     let (z0, w0) = node(0, i0)
-                    let p0 = w0 * value(0, l[0] * z0)
+                    let p0 = w0 * value(0, μ[0] + l[0] * z0)
                     if d == 1 { total += p0; continue }
                     if p0 == 0 { continue }
                     for i1 in 0..<count[1] {
                         let (z1, w1) = node(1, i1)
-                        let p1 = p0 * w1 * value(1, l[4] * z0 + l[5] * z1)
+                        let p1 = p0 * w1 * value(1, μ[1] + l[4] * z0 + l[5] * z1)
                         if d == 2 { total += p1; continue }
                         if p1 == 0 { continue }
-                        let a2 = l[8] * z0 + l[9] * z1, a3 = l[12] * z0 + l[13] * z1
+                        let a2 = μ[2] + l[8] * z0 + l[9] * z1, a3 = μ[3] + l[12] * z0 + l[13] * z1
                         for i2 in 0..<count[2] {
                             let (z2, w2) = node(2, i2)
                             let p2 = p1 * w2 * value(2, a2 + l[10] * z2)

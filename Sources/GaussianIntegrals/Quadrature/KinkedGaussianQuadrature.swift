@@ -45,9 +45,10 @@ public struct KinkedGaussianQuadrature: Sendable {
     /// A factor: its function and the kinks of that function (empty when smooth).
     public typealias Factor = (function: (Double) -> Double, kinks: [Double])
 
-    /// E[Πₖ fₖ(u_{sₖ})] for u ~ N(0, C), C the leading D×D block of the row-major 4×4 `c`; factor k acts on field
-    /// sₖ ∈ 0..<D, or is absent when sₖ < 0. NaN if C is not positive semidefinite (beyond a relative 1e-6).
-    public func productExpectation(_ c: SIMD16<Double>, dimension d: Int, fields s: SIMD4<Int>,
+    /// E[Πₖ fₖ(u_{sₖ})] for u ~ N(μ, C), C the leading D×D block of the row-major 4×4 `c` and μ the first D entries
+    /// of `mean` (default 0; the kinks then sit at k − μ of the centred field); factor k acts on field sₖ ∈ 0..<D, or is
+    /// absent when sₖ < 0. NaN if C is not positive semidefinite (beyond a relative 1e-6).
+    public func productExpectation(_ c: SIMD16<Double>, dimension d: Int, fields s: SIMD4<Int>, mean: SIMD4<Double> = .zero,
                                    _ f0: Factor, _ f1: Factor, _ f2: Factor, _ f3: Factor) -> Double {
         precondition((1...4).contains(d), "quadrature supports 1 to 4 dimensions")
         let factors = [f0, f1, f2, f3]
@@ -77,7 +78,10 @@ public struct KinkedGaussianQuadrature: Sendable {
             }
             return total
         }
-        return integrate(level: 0, SIMD4<Double>(repeating: 0))
+        // u_m accumulates μ_m + Σ_ℓ L_mℓ z_ℓ level by level: it starts at the (permuted) mean.
+        var start = SIMD4<Double>(repeating: 0)
+        for level in 0..<d { start[level] = mean[order[level]] }
+        return integrate(level: 0, start)
     }
 
     /// The nodes and weights (for z ~ N(0, 1)) of one level, given the fields' values `u` from the outer levels.

@@ -4,11 +4,11 @@ import Scenarios
 /// A relabelling of a student's hidden units, an exact symmetry of the network: aligned unit i is the seed's
 /// unit π(i) multiplied by s_i, so that
 ///
-///     R' = S P R,     Q' = S P Q Pᵀ S,     v' = S P v        ((P R)_in = R_π(i)n, S = diag(s)),
+///     R' = S P R,     Q' = S P Q Pᵀ S,     v' = S P v,     b' = S P b        ((P R)_in = R_π(i)n, S = diag(s)),
 ///
 /// and φ(x) and ε_g are unchanged. Signs s_i = −1 are used only when they are a symmetry: an odd activation
-/// with a trained second layer ((w_i, v_i) → (−w_i, −v_i)). Permutations swap only units with equal v when the
-/// second layer is fixed.
+/// with a trained second layer ((w_i, b_i, v_i) → (−w_i, −b_i, −v_i); with biases only when they are trained too).
+/// Permutations swap only units with equal v when the second layer is fixed, and with equal b when biases are fixed.
 public struct UnitAlignment: Sendable, Hashable {
     /// π (0-based): aligned unit i is the seed's unit `permutation[i]`.
     public let permutation: [Int]
@@ -29,13 +29,15 @@ public struct UnitAlignment: Sendable, Hashable {
     /// The state in the aligned labelling (teacher units are not relabelled).
     public func apply(_ state: CommitteeOrderParameters) -> CommitteeOrderParameters {
         let k = state.studentUnits, m = state.teacherUnits, p = permutation, s = signs
-        var q = state.q, r = state.r, v = state.v
+        var q = state.q, r = state.r, v = state.v, b = state.b
         for i in 0..<k {
             for j in 0..<k { q[i * k + j] = s[i] * s[j] * state.q[p[i] * k + p[j]] }
             for n in 0..<m { r[i * m + n] = s[i] * state.r[p[i] * m + n] }
             v[i] = s[i] * state.v[p[i]]
+            b[i] = s[i] * state.b[p[i]]
         }
-        return CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: q, r: r, t: state.t, v: v, vStar: state.vStar)
+        return CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: q, r: r, t: state.t, v: v, vStar: state.vStar,
+                                        b: b, bStar: state.bStar)
     }
 }
 
@@ -45,16 +47,20 @@ public struct CommitteeAlignment: Sendable {
     public let allowsSigns: Bool
     /// Whether the second layer is trained (then any permutation is a symmetry; else only among equal v_i).
     public let trainsSecondLayer: Bool
+    /// Whether the biases are trained (then they join the distance; else only units with equal b are swapped).
+    public let trainsBiases: Bool
 
-    public init(allowsSigns: Bool, trainsSecondLayer: Bool) {
-        self.allowsSigns = allowsSigns; self.trainsSecondLayer = trainsSecondLayer
+    public init(allowsSigns: Bool, trainsSecondLayer: Bool, trainsBiases: Bool = false) {
+        self.allowsSigns = allowsSigns; self.trainsSecondLayer = trainsSecondLayer; self.trainsBiases = trainsBiases
     }
 
     /// The symmetries of `scenario`'s student.
     public init(scenario: CommitteeScenario) {
         let g = scenario.studentActivation.function
         let odd = [0.3, 1.1, 2.7, 5.0].allSatisfy { abs(g(-$0) + g($0)) <= 1e-12 * max(1, abs(g($0))) }
-        self.init(allowsSigns: odd && scenario.trainsSecondLayer, trainsSecondLayer: scenario.trainsSecondLayer)
+        let signsKeepBiases = !scenario.hasBiases || scenario.trainsBiases
+        self.init(allowsSigns: odd && scenario.trainsSecondLayer && signsKeepBiases,
+                  trainsSecondLayer: scenario.trainsSecondLayer, trainsBiases: scenario.trainsBiases)
     }
 
     /// The alignment minimising the distance between the aligned `state` and `reference` in each unit's own
@@ -71,12 +77,16 @@ public struct CommitteeAlignment: Sendable {
                 if !trainsSecondLayer, abs(state.v[j] - reference.v[i]) > 1e-12 * max(1, abs(reference.v[i])) {
                     cost[i * k + j] = forbidden; continue
                 }
+                if !trainsBiases, abs(state.b[j] - reference.b[i]) > 1e-12 * max(1, abs(reference.b[i])) {
+                    cost[i * k + j] = forbidden; continue
+                }
                 func distance(_ s: Double) -> Double {
                     var c = 0.0
                     for n in 0..<m { let e = reference.r[i * m + n] - s * state.r[j * m + n]; c += e * e }
                     let qe = reference.q[i * k + i] - state.q[j * k + j]
                     c += qe * qe
                     if trainsSecondLayer { let ve = reference.v[i] - s * state.v[j]; c += ve * ve }
+                    if trainsBiases { let be = reference.b[i] - s * state.b[j]; c += be * be }
                     return c
                 }
                 let plus = distance(1)

@@ -19,7 +19,10 @@ import Scenarios
 ///     u_k ← β u_k − (1/√d)(1/B) Σ_b v_k g'(λ_kb) Δ_b x_b + (λ/d) w_k,   w_k ← w_k − η u_k,
 ///     s_k ← β s_k − (1/B) Σ_b g(λ_kb) Δ_b,                             v_k ← v_k − (η_v/d) s_k.
 ///
-/// Plain SGD (β = 0) allocates no velocity and takes the update above.
+/// Plain SGD (β = 0) allocates no velocity and takes the update above. With biases (`CommitteeScenario.hasBiases`) the
+/// fields are λ_kb = w_k·x_b/√d + b_k and ρ_nb = w*_n·x_b/√d + b*_n, and trained biases move like the second layer,
+/// b_k ← b_k + (η_b/d)(1/B) Σ_b v_k g'(λ_kb) Δ_b (with momentum through their own velocity r_k ← β r_k − (1/B) Σ_b v_k
+/// g'(λ_kb) Δ_b, b_k ← b_k − (η_b/d) r_k).
 public struct CommitteeSimulator: Sendable {
     public let scenario: CommitteeScenario
     /// Input dimension d (at least K + M).
@@ -66,7 +69,11 @@ public struct CommitteeSimulator: Sendable {
         var v = scenario.initialSecondLayer
         let g = scenario.studentActivation.function, gPrime = scenario.studentActivation.derivative
         let gStar = scenario.teacherActivation.function
-        let optimiser = scenario.optimiser, baseV = scenario.secondLayerLearningRate
+        let optimiser = scenario.optimiser, baseV = scenario.secondLayerLearningRate, baseB = scenario.biasLearningRate
+        let hasBiases = scenario.hasBiases, bStar = scenario.teacherBiases
+        var bias = scenario.initialBiases
+        // slope[i] = v_i g'(λ_i) Δ of the current sample (v before the step): the biases' gradient.
+        var slope = [Double](repeating: 0, count: k), biasUpdate = [Double](repeating: 0, count: k)
         let sigma = scenario.noiseVariance.squareRoot(), weightDecay = scenario.weightDecay
         let invSqrtD = 1 / dd.squareRoot()
         var x = [Double](repeating: 0, count: d)
@@ -79,6 +86,7 @@ public struct CommitteeSimulator: Sendable {
         let beta = optimiser.momentum
         var velocity = [Double](repeating: 0, count: beta > 0 ? k * d : 0)
         var secondLayerVelocity = [Double](repeating: 0, count: beta > 0 && baseV != nil ? k : 0)
+        var biasVelocity = [Double](repeating: 0, count: beta > 0 && baseB != nil ? k : 0)
         var states: [CommitteeOrderParameters] = []
         states.reserveCapacity(grid.steps.count)
         var divergence: Divergence?
@@ -100,6 +108,10 @@ public struct CommitteeSimulator: Sendable {
                                 rng.fillGaussian(x)
                                 for i in 0..<k { fields[i] = VectorKernels.dot(w0 + i * d, x0, count: d) * invSqrtD }
                                 for n in 0..<m { fields[k + n] = VectorKernels.dot(t0 + n * d, x0, count: d) * invSqrtD }
+                                if hasBiases {
+                                    for i in 0..<k { fields[i] += bias[i] }
+                                    for n in 0..<m { fields[k + n] += bStar[n] }
+                                }
                                 var prediction = 0.0, label = sigma * rng.nextGaussian()
                                 for i in 0..<k { prediction += v[i] * g(fields[i]) }
                                 for n in 0..<m { label += vStar[n] * gStar(fields[k + n]) }
@@ -108,9 +120,26 @@ public struct CommitteeSimulator: Sendable {
                                     divergence = Divergence(time: Double(step) / dd, reason: "the prediction error became non-finite (\(delta)): the weights overflowed")
                                     return
                                 }
+                                for i in 0..<k { slope[i] = v[i] * gPrime(fields[i]) * delta }
+                                if let baseB {
+                                    // The biases' step, from v before the step (momentum: their velocity).
+                                    let etaB = baseB * factor
+                                    if velocity0 != nil, batch > 1 {
+                                        for i in 0..<k { biasUpdate[i] = (b == 0 ? 0 : biasUpdate[i]) - perSample * slope[i] }
+                                    } else if velocity0 != nil {
+                                        for i in 0..<k {
+                                            biasVelocity[i] = beta * biasVelocity[i] - slope[i]
+                                            bias[i] -= etaB / dd * biasVelocity[i]
+                                        }
+                                    } else if batch > 1 {
+                                        for i in 0..<k { biasUpdate[i] = (b == 0 ? 0 : biasUpdate[i]) + etaB / dd * perSample * slope[i] }
+                                    } else {
+                                        for i in 0..<k { bias[i] += etaB / dd * slope[i] }
+                                    }
+                                }
                                 if velocity0 != nil, batch > 1 {
                                     // Momentum with a batch: the batch-mean gradients first (v, w before the step).
-                                    for i in 0..<k { coefficients[i] = -invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                    for i in 0..<k { coefficients[i] = -invSqrtD * slope[i] }
                                     if baseV != nil {
                                         for i in 0..<k { secondLayerUpdate[i] = (b == 0 ? 0 : secondLayerUpdate[i]) - perSample * g(fields[i]) * delta }
                                     }
@@ -125,7 +154,7 @@ public struct CommitteeSimulator: Sendable {
                                 }
                                 if let u0 = velocity0 {
                                     // Momentum (batch 1): the gradient enters the velocities, the velocities the weights.
-                                    for i in 0..<k { coefficients[i] = -invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                    for i in 0..<k { coefficients[i] = -invSqrtD * slope[i] }
                                     if let baseV {
                                         let etaV = baseV * factor
                                         for i in 0..<k {
@@ -141,7 +170,7 @@ public struct CommitteeSimulator: Sendable {
                                     }
                                     continue
                                 }
-                                for i in 0..<k { coefficients[i] = eta * invSqrtD * v[i] * gPrime(fields[i]) * delta }
+                                for i in 0..<k { coefficients[i] = eta * invSqrtD * slope[i] }
                                 if batch == 1 {
                                     if let baseV {
                                         let etaV = baseV * factor
@@ -161,6 +190,17 @@ public struct CommitteeSimulator: Sendable {
                                     } else {
                                         VectorKernels.scaleAdd(u0! + i * d, 1, x0, perSample * coefficients[i], count: d)
                                     }
+                                }
+                            }
+                            if batch > 1, let baseB {
+                                if velocity0 != nil {
+                                    let etaB = baseB * factor
+                                    for i in 0..<k {
+                                        biasVelocity[i] = beta * biasVelocity[i] + biasUpdate[i]
+                                        bias[i] -= etaB / dd * biasVelocity[i]
+                                    }
+                                } else {
+                                    for i in 0..<k { bias[i] += biasUpdate[i] }
                                 }
                             }
                             if batch > 1, let velocity0 {
@@ -192,11 +232,12 @@ public struct CommitteeSimulator: Sendable {
                             }
                             for n in 0..<m { r[i * m + n] = VectorKernels.dot(w0 + i * d, t0 + n * d, count: d) / dd }
                         }
-                        let state = CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: q, r: r, t: t, v: v, vStar: vStar)
+                        let state = CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: q, r: r, t: t, v: v, vStar: vStar,
+                                                             b: bias, bStar: bStar)
                         let limit = bound ?? state.divergenceBound(noiseVariance: scenario.noiseVariance, factor: divergenceFactor)
                         bound = limit
                         let largest = state.largestStudentNorm
-                        let nonFinite = !(q + r + v).allSatisfy(\.isFinite)
+                        let nonFinite = !(q + r + v + bias).allSatisfy(\.isFinite)
                         if nonFinite || limit.isExceeded(by: largest) {
                             // The initial point is kept even when it is the one that diverged, so every seed has t = 0.
                             if states.isEmpty { states.append(state) }
@@ -250,7 +291,7 @@ public struct CommitteeSimulationResult: Sendable {
         }
         return CommitteeOrderParameters(
             studentUnits: first.studentUnits, teacherUnits: first.teacherUnits,
-            q: mean(\.q), r: mean(\.r), t: mean(\.t), v: mean(\.v), vStar: first.vStar)
+            q: mean(\.q), r: mean(\.r), t: mean(\.t), v: mean(\.v), vStar: first.vStar, b: mean(\.b), bStar: first.bStar)
     }
 
     /// Mean and standard error over seeds of each entry of a matrix-valued order parameter:

@@ -9,6 +9,7 @@ import Scenarios
 ///     dQ_ik/dt = η v_i [ Σ_m v*_m I3(i,k,m) − Σ_j v_j I3(i,k,j) ] + (i ↔ k) − 2ηλ Q_ik
 ///              + (η²/B) v_i v_k [ Σ_{ab} s_a s_b I4(i,k,a,b) + σ² J2(i,k) ]
 ///     dv_i/dt  = η_v [ Σ_n v*_n I2(i,n) − Σ_j v_j I2(i,j) ]
+///     db_i/dt  = η_b v_i [ Σ_n v*_n I2′(i,n) − Σ_j v_j I2′(i,j) ]
 ///
 /// where a, b run over all K + M local fields with s = (−v_1…−v_K, v*_1…v*_M), so that the η² bracket is
 /// E[g'(λ_i)g'(λ_k)(φ* − φ)²] + σ²J2(i,k) (dropped with `dropsSecondOrderTerms`). T and v* stay fixed.
@@ -19,7 +20,14 @@ import Scenarios
 /// of the one-sample bracket, and its B(B − 1) cross terms have mean E[g'_i Δ x]·E[g'_k Δ x]/d = O(1/d) (both
 /// vectors lie in the span of the K + M weight vectors with O(1) coefficients over √d), so they are dropped.
 ///
-/// State layout (`CommitteeStateLayout`): the upper triangle of Q row by row, then R row-major, then v if trained.
+/// **Biases** (b_i of the student, b*_n of the teacher) shift every activation's argument, g(λ_i + b_i) with λ, ρ the
+/// centred fields of covariance [[Q, R], [Rᵀ, T]], and every integral above is over those shifted activations
+/// (`CommitteeIntegrals`, `shift`); in I3(i, b, c) = E[g'(λ_i + b_i) u_b g(u_c + μ_c)] the middle factor is the centred
+/// field w_b·x/√d, since dR/dt and dQ/dt come from the first-layer update. A trained bias moves by (η_b/d) v_i g'Δ per
+/// step, so it drifts like v (η_b with the same schedule factor and momentum gain), with no η² term at d → ∞.
+///
+/// State layout (`CommitteeStateLayout`): the upper triangle of Q row by row, then R row-major, then v if trained,
+/// then b if trained.
 public struct CommitteeODE: ODESystem, Sendable {
     public let scenario: CommitteeScenario
     public let layout: CommitteeStateLayout
@@ -29,18 +37,28 @@ public struct CommitteeODE: ODESystem, Sendable {
     public let teacherSecondLayer: [Double]
     /// v when the second layer is fixed.
     public let fixedSecondLayer: [Double]
+    /// b when the biases are fixed.
+    public let fixedBiases: [Double]
+    /// b* (M), fixed.
+    public let teacherBiases: [Double]
+    /// Whether the fields are shifted at all (`CommitteeScenario.hasBiases`): without, the integrals get no shift.
+    public let hasBiases: Bool
     public let integrals: CommitteeIntegrals
 
     /// The ODE of `scenario` with T, v* (and v, if fixed) taken from `initial`.
     public init(scenario: CommitteeScenario, initial: CommitteeOrderParameters, quadratureOrder: Int = CommitteeIntegrals.defaultQuadratureOrder) {
         self.scenario = scenario
         layout = CommitteeStateLayout(studentUnits: scenario.studentUnits, teacherUnits: scenario.teacherUnits,
-                                      trainsSecondLayer: scenario.trainsSecondLayer)
+                                      trainsSecondLayer: scenario.trainsSecondLayer, trainsBiases: scenario.trainsBiases)
         teacherOverlap = initial.t
         teacherSecondLayer = initial.vStar
         fixedSecondLayer = initial.v
+        fixedBiases = initial.b
+        teacherBiases = scenario.teacherBiases
+        hasBiases = scenario.hasBiases || initial.fieldShifts != nil
         integrals = CommitteeIntegrals(student: scenario.studentActivation, teacher: scenario.teacherActivation,
-                                       studentUnits: scenario.studentUnits, quadratureOrder: quadratureOrder)
+                                       studentUnits: scenario.studentUnits, quadratureOrder: quadratureOrder,
+                                       hasShifts: hasBiases)
     }
 
     public var dimension: Int { layout.dimension }
@@ -51,17 +69,23 @@ public struct CommitteeODE: ODESystem, Sendable {
         let eta = coefficients.drift, noiseCoefficient = coefficients.noise, lambda = scenario.weightDecay
         // ReLU's four-variate orthant probabilities depend only on the set of fields: share them in this evaluation.
         let orthants = integrals.student.family == .relu || integrals.teacher.family == .relu ? OrthantCache() : nil
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 2 * n + k * n) { scratch in
-            let c = scratch.baseAddress!, s = c + n * n, v = s + n, drive = v + n
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 3 * n + k * n) { scratch in
+            let c = scratch.baseAddress!, s = c + n * n, v = s + n, drive = v + n, mu = drive + k * n
             layout.fillCovariance(c, state: y, teacherOverlap: teacherOverlap)
             for i in 0..<k { v[i] = layout.trainsSecondLayer ? y[layout.vIndex(i)] : fixedSecondLayer[i] }
+            // μ = (b, b*): the shifts of the fields, or none.
+            let shift: UnsafePointer<Double>? = hasBiases ? UnsafePointer(mu) : nil
+            if hasBiases {
+                for i in 0..<k { mu[i] = layout.trainsBiases ? y[layout.bIndex(i)] : fixedBiases[i] }
+                for a in 0..<m { mu[k + a] = teacherBiases[a] }
+            }
             for i in 0..<k { s[i] = -v[i] }
             for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
             // drive[i·n + b] = E[g'(λ_i) u_b (φ* − φ)] = Σ_c s_c I3(i, b, c).
             for i in 0..<k {
                 for b in 0..<n {
                     var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: n, i, b, f) }
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: n, i, b, f, shift: shift) }
                     drive[i * n + b] = sum
                 }
             }
@@ -74,12 +98,14 @@ public struct CommitteeODE: ODESystem, Sendable {
                     if !scenario.dropsSecondOrderTerms {
                         var bracket = 0.0
                         for a in 0..<n where s[a] != 0 {
-                            bracket += s[a] * s[a] * integrals.i4(c, stride: n, i, j, a, a, cache: orthants)
+                            bracket += s[a] * s[a] * integrals.i4(c, stride: n, i, j, a, a, cache: orthants, shift: shift)
                             for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
-                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: n, i, j, a, b, cache: orthants)
+                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: n, i, j, a, b, cache: orthants, shift: shift)
                             }
                         }
-                        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: n, i, j) }
+                        if scenario.noiseVariance > 0 {
+                            bracket += scenario.noiseVariance * integrals.j2(c, stride: n, i, j, shift: shift)
+                        }
                         value += noiseCoefficient * v[i] * v[j] * bracket
                     }
                     dy[layout.qIndex(i, j)] = value
@@ -90,8 +116,16 @@ public struct CommitteeODE: ODESystem, Sendable {
                 let etaV = baseV * scenario.optimiser.factor(at: time) * scenario.optimiser.momentumGain
                 for i in 0..<k {
                     var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: n, i, f) }
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: n, i, f, shift: shift) }
                     dy[layout.vIndex(i)] = etaV * sum
+                }
+            }
+            if let baseB = scenario.biasLearningRate {
+                let etaB = baseB * scenario.optimiser.factor(at: time) * scenario.optimiser.momentumGain
+                for i in 0..<k {
+                    var sum = 0.0
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2Prime(c, stride: n, i, f, shift: shift) }
+                    dy[layout.bIndex(i)] = etaB * v[i] * sum
                 }
             }
         }
@@ -109,9 +143,19 @@ public struct CommitteeStateLayout: Sendable, Hashable {
     public let studentUnits: Int
     public let teacherUnits: Int
     public let trainsSecondLayer: Bool
+    public let trainsBiases: Bool
+
+    public init(studentUnits: Int, teacherUnits: Int, trainsSecondLayer: Bool, trainsBiases: Bool = false) {
+        self.studentUnits = studentUnits
+        self.teacherUnits = teacherUnits
+        self.trainsSecondLayer = trainsSecondLayer
+        self.trainsBiases = trainsBiases
+    }
 
     public var qCount: Int { studentUnits * (studentUnits + 1) / 2 }
-    public var dimension: Int { qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) }
+    public var dimension: Int {
+        qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) + (trainsBiases ? studentUnits : 0)
+    }
 
     /// Index of Q_ik (either order).
     @inlinable
@@ -126,6 +170,9 @@ public struct CommitteeStateLayout: Sendable, Hashable {
     @inlinable
     public func vIndex(_ i: Int) -> Int { qCount + studentUnits * teacherUnits + i }
 
+    @inlinable
+    public func bIndex(_ i: Int) -> Int { qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) + i }
+
     /// The state vector of `p`.
     public func state(of p: CommitteeOrderParameters) -> [Double] {
         var y = [Double](repeating: 0, count: dimension)
@@ -133,8 +180,18 @@ public struct CommitteeStateLayout: Sendable, Hashable {
             for k in i..<studentUnits { y[qIndex(i, k)] = p.q[i * studentUnits + k] }
             for n in 0..<teacherUnits { y[rIndex(i, n)] = p.r[i * teacherUnits + n] }
             if trainsSecondLayer { y[vIndex(i)] = p.v[i] }
+            if trainsBiases { y[bIndex(i)] = p.b[i] }
         }
         return y
+    }
+
+    /// The order parameters of state `y`, with what the state does not hold (T, v*, b*, and v or b when fixed) from
+    /// `fixed`.
+    public func parameters(_ y: ArraySlice<Double>, fixed: CommitteeOrderParameters) -> CommitteeOrderParameters {
+        var p = parameters(y, t: fixed.t, v: fixed.v, vStar: fixed.vStar)
+        p.bStar = fixed.bStar
+        p.b = trainsBiases ? (0..<studentUnits).map { y[y.startIndex + bIndex($0)] } : fixed.b
+        return p
     }
 
     /// The order parameters of state `y`, with the fixed T, v* and (if not trained) v.

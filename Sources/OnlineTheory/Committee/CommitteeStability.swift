@@ -123,6 +123,9 @@ public struct CommitteeStability: Sendable {
 
     /// lr_max, lr_opt and the rate at lr_opt.
     public func analyse() throws -> CommitteeStabilityResult {
+        guard !scenario.hasBiases else {
+            throw ScenarioError("stability analysis linearises at perfect learning Q = R = T without biases; this scenario has biases")
+        }
         guard scenario.studentUnits == scenario.teacherUnits else {
             throw ScenarioError("stability analysis needs K = M (perfect learning is then an isolated fixed point); got K = \(scenario.studentUnits), M = \(scenario.teacherUnits)")
         }

@@ -25,6 +25,11 @@ public struct CommitteeTheory: Sendable {
     /// rtol (1e-11) a K = M = 2 erf or tanh ε_g moves by 1e-6 relative over 200 time units, and the run needs 2.5×
     /// fewer steps.
     public static func deviationRelativeTolerance(for rtol: Double) -> Double { max(rtol, min(100 * rtol, 1e-9)) }
+    /// The deviation phase ends once max|δ_i| falls below this: ε_g ~ |δ|² is then ~1e-30, below its own resolution
+    /// (ε_mach relative to δ, so ~1e-16·|δ| ≫ |δ|²), and the drift of so small a δ is rounding noise, on which the step
+    /// control would stall. Later output times keep that state, with ε_g null and its resolution the last ε_g reached
+    /// (ε_g only decreases there: the fixed point is stable).
+    public static let smallestDeviation = 1e-15
 
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 
@@ -38,12 +43,14 @@ public struct CommitteeTheory: Sendable {
     public func solve(
         times: [Double], from initial: CommitteeOrderParameters? = nil, progress: ((Double) -> Void)? = nil
     ) throws -> CommitteeTheoryResult {
-        guard let start = initial ?? scenario.specifiedInitialState else {
+        guard var start = initial ?? scenario.specifiedInitialState else {
             throw ScenarioError("the initial student is random: its overlaps must be measured (simulate) or specified (Q, R)")
         }
         guard start.studentUnits == scenario.studentUnits, start.teacherUnits == scenario.teacherUnits else {
             throw ScenarioError("initial state has K = \(start.studentUnits), M = \(start.teacherUnits); the scenario has K = \(scenario.studentUnits), M = \(scenario.teacherUnits)")
         }
+        // The teacher's biases are the scenario's (an initial state measured without them carries zeros).
+        start.bStar = scenario.teacherBiases
         let ode = CommitteeODE(scenario: scenario, initial: start, quadratureOrder: quadratureOrder)
         let layout = ode.layout
         let k = scenario.studentUnits
@@ -79,7 +86,7 @@ public struct CommitteeTheory: Sendable {
         func appendPlain(_ solution: ODESolution, from first: Int) {
             for index in first..<solution.times.count {
                 let y = solution.states[(index * layout.dimension)..<((index + 1) * layout.dimension)]
-                let state = layout.parameters(y, t: start.t, v: start.v, vStar: start.vStar)
+                let state = layout.parameters(y, fixed: start)
                 let value = ode.generalisationError(state)
                 outputTimes.append(solution.times[index])
                 states.append(state)
@@ -103,7 +110,7 @@ public struct CommitteeTheory: Sendable {
             appendPlain(solution, from: 0)
             if let event = solution.terminalEvent, event.name == nearPerfect.name {
                 terminal = nil
-                let here = layout.parameters(event.state[...], t: start.t, v: start.v, vStar: start.vStar)
+                let here = layout.parameters(event.state[...], fixed: start)
                 if let anchor = CommitteePerfectLearningAnchor.of(here, scenario: scenario) {
                     deviationPhase = (anchor, event.time, event.state)
                 } else {
@@ -137,12 +144,17 @@ public struct CommitteeTheory: Sendable {
                 for i in 0..<k { largest = max(largest, anchorState[layout.qIndex(i, i)] + y[layout.qIndex(i, i)]) }
                 return largest - limit
             }
+            let resolved = ODEEvent(name: "deviation resolved", direction: .falling, isTerminal: true) { _, y in
+                var largest = 0.0
+                for value in y { largest = max(largest, abs(value)) }
+                return largest - Self.smallestDeviation
+            }
             let startsHere = outputTimes.isEmpty && from == times[0]
             let rest = times.filter { $0 > from }
             if startsHere || !rest.isEmpty {
                 let grid = startsHere ? times : [from] + rest
                 let tail = try tight.solve(deviation, initialState: deviation.deviation(of: state), outputTimes: grid,
-                                           events: limit.isFinite ? [deviationBlowUp] : [], progress: progress)
+                                           events: (limit.isFinite ? [deviationBlowUp] : []) + [resolved], progress: progress)
                 for index in (startsHere ? 0 : 1)..<tail.times.count {
                     let slice = tail.states[(index * layout.dimension)..<((index + 1) * layout.dimension)]
                     let state = deviation.parameters(slice)
@@ -153,6 +165,18 @@ public struct CommitteeTheory: Sendable {
                     resolutions.append(error.resolution(state) * slice.reduce(0) { max($0, abs($1)) })
                 }
                 terminal = tail.terminalEvent
+                if let event = terminal, event.name == resolved.name {
+                    // Resolved to rounding: the remaining times keep the last state, ε_g below the last value reached.
+                    terminal = nil
+                    let last = deviation.parameters(event.state[...])
+                    let bound = max(deviation.generalisationError(event.state[...]), error.resolution(last) * Self.smallestDeviation)
+                    for time in times where time > (outputTimes.last ?? -.infinity) {
+                        outputTimes.append(time)
+                        states.append(last)
+                        errors.append(0)
+                        resolutions.append(bound)
+                    }
+                }
                 breakdown = tail.breakdown.map {
                     ODEBreakdown(time: $0.time, nonFinite: $0.nonFinite, state: zip($0.state, anchorState).map { $0 + $1 })
                 }
@@ -163,7 +187,7 @@ public struct CommitteeTheory: Sendable {
                        + " at \(rate)")
         }
         if let breakdown {
-            let state = layout.parameters(breakdown.state[...], t: start.t, v: start.v, vStar: start.vStar)
+            let state = layout.parameters(breakdown.state[...], fixed: start)
             // A step size collapsing with a finite state inside the cone is a failure of the integration, not a divergence.
             if !breakdown.nonFinite && state.invalidity() == nil && !bound.isExceeded(by: state.largestStudentNorm) {
                 throw ODEError.stepSizeUnderflow(time: breakdown.time)

@@ -74,7 +74,7 @@ extension CommitteeTheory {
         let unit = system(.constant), layout = unit.layout
         let greedy = GreedyLearningRate(unit: unit, doubled: system(.doubled),
                                         factorBounds: LinearRegressionTheory.factorBounds(rateBounds, scenario.learningRate)) {
-            unit.generalisationError(layout.parameters($0[...], t: start.t, v: start.v, vStar: start.vStar))
+            unit.generalisationError(layout.parameters($0[...], fixed: start))
         }
         return try greedy.schedule(initialState: layout.state(of: start), tEnd: tEnd, integrator: integrator, rateBounds: rateBounds)
     }

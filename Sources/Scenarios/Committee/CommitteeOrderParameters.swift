@@ -15,13 +15,27 @@ public struct CommitteeOrderParameters: Sendable, Hashable, Codable {
     public var v: [Double]
     /// Teacher second layer v* (M).
     public var vStar: [Double]
+    /// Student biases b (K): λ_k = w_k·x/√d + b_k.
+    public var b: [Double]
+    /// Teacher biases b* (M).
+    public var bStar: [Double]
 
-    public init(studentUnits: Int, teacherUnits: Int, q: [Double], r: [Double], t: [Double], v: [Double], vStar: [Double]) {
+    /// Biases default to 0.
+    public init(studentUnits: Int, teacherUnits: Int, q: [Double], r: [Double], t: [Double], v: [Double], vStar: [Double],
+                b: [Double]? = nil, bStar: [Double]? = nil) {
+        let b = b ?? Array(repeating: 0, count: studentUnits), bStar = bStar ?? Array(repeating: 0, count: teacherUnits)
         precondition(q.count == studentUnits * studentUnits && r.count == studentUnits * teacherUnits
-            && t.count == teacherUnits * teacherUnits && v.count == studentUnits && vStar.count == teacherUnits,
+            && t.count == teacherUnits * teacherUnits && v.count == studentUnits && vStar.count == teacherUnits
+            && b.count == studentUnits && bStar.count == teacherUnits,
             "order-parameter shapes do not match K = \(studentUnits), M = \(teacherUnits)")
         self.studentUnits = studentUnits; self.teacherUnits = teacherUnits
-        self.q = q; self.r = r; self.t = t; self.v = v; self.vStar = vStar
+        self.q = q; self.r = r; self.t = t; self.v = v; self.vStar = vStar; self.b = b; self.bStar = bStar
+    }
+
+    /// The shifts of the local fields (b₁…b_K, b*₁…b*_M), or `nil` when every bias is 0.
+    public var fieldShifts: [Double]? {
+        let all = b + bStar
+        return all.contains { $0 != 0 } ? all : nil
     }
 
     /// The covariance of the local fields (λ_1…λ_K, ρ_1…ρ_M): [[Q, R], [Rᵀ, T]], row-major (K+M)².
@@ -65,7 +79,7 @@ extension CommitteeOrderParameters {
     /// Why this state is not one a committee can have, or `nil`: a non-finite entry, or a covariance of the local
     /// fields [[Q, R], [Rᵀ, T]] outside the semidefinite cone by more than `tolerance` × its largest diagonal entry.
     public func invalidity(tolerance: Double = 1e-6) -> String? {
-        if !(q + r + v).allSatisfy(\.isFinite) { return "the order parameters became non-finite" }
+        if !(q + r + v + b).allSatisfy(\.isFinite) { return "the order parameters became non-finite" }
         let n = studentUnits + teacherUnits, c = fieldCovariance
         if Cholesky.factor(c, dimension: n, tolerance: tolerance) == nil {
             return "the overlaps left the semidefinite cone (the covariance [[Q, R], [Rᵀ, T]] of the local fields has a negative "

@@ -6,12 +6,13 @@ import GaussianIntegrals
 /// Conventions (Saad–Solla / Goldt et al.; also in the README). Inputs x ~ N(0, I_d); student with K
 /// hidden units and teacher with M:
 ///
-///     φ(x) = Σ_k v_k g(λ_k),  λ_k = w_k·x/√d;     φ*(x) = Σ_n v*_n g*(ρ_n),  ρ_n = w*_n·x/√d;
+///     φ(x) = Σ_k v_k g(λ_k),  λ_k = w_k·x/√d + b_k;     φ*(x) = Σ_n v*_n g*(ρ_n),  ρ_n = w*_n·x/√d + b*_n;
 ///     y = φ*(x) + σ ζ,  ζ ~ N(0, 1)  (σ² = `noiseVariance`).
 ///
 /// One fresh sample per step, Δ = y − φ(x), and
 ///
-///     w_k ← w_k + (η/√d) v_k g'(λ_k) Δ x − (ηλ/d) w_k,      v_k ← v_k + (η_v/d) g(λ_k) Δ   (if trained).
+///     w_k ← w_k + (η/√d) v_k g'(λ_k) Δ x − (ηλ/d) w_k,      v_k ← v_k + (η_v/d) g(λ_k) Δ   (if trained),
+///     b_k ← b_k + (η_b/d) v_k g'(λ_k) Δ   (if trained; biases b, b* are 0 unless given).
 ///
 /// Time is α = steps/d. Order parameters Q = w wᵀ/d (K×K), R = w w*ᵀ/d (K×M), T = w* w*ᵀ/d (M×M),
 /// and v; the generalisation error is ε_g = ½ E[(φ − φ*)²] (noise-free).
@@ -48,6 +49,13 @@ public struct CommitteeScenario: Sendable {
     public var initialStudent: StudentInitialisation
     /// Drop the η² terms (I4, J2) of dQ/dα: the small-learning-rate limit, for comparison only.
     public var dropsSecondOrderTerms: Bool
+    /// Base learning rate η_b of the student's biases, scaled like the second layer's (1/d per step); `nil` keeps
+    /// them fixed at `initialBiases`.
+    public var biasLearningRate: Double?
+    /// Student biases b at t = 0 (length K; zeros by default).
+    public var initialBiases: [Double]
+    /// Teacher biases b* (length M; zeros by default).
+    public var teacherBiases: [Double]
 
     /// A validated scenario; throws for K or M < 1, a non-positive second-layer learning rate, negative noise or weight
     /// decay, a non-positive-definite T, wrong vector lengths, or initial overlaps no student can have
@@ -60,9 +68,13 @@ public struct CommitteeScenario: Sendable {
         teacher: TeacherSpecification = .orthonormal,
         teacherSecondLayer: [Double]? = nil, initialSecondLayer: [Double]? = nil,
         initialStudent: StudentInitialisation = .random(variance: 1),
-        dropsSecondOrderTerms: Bool = false
+        dropsSecondOrderTerms: Bool = false,
+        biasLearningRate: Double? = nil, initialBiases: [Double]? = nil, teacherBiases: [Double]? = nil
     ) throws {
         try ScenarioError.requirePositive("number of student hidden units K", studentUnits)
+        if let lrBias = biasLearningRate {
+            try ScenarioError.require("bias learning rate", lrBias, { $0 > 0 }, "positive")
+        }
         try ScenarioError.requirePositive("number of teacher hidden units M", teacherUnits)
         if let lr2 = secondLayerLearningRate {
             try ScenarioError.require("second-layer learning rate", lr2, { $0 > 0 }, "positive")
@@ -81,6 +93,15 @@ public struct CommitteeScenario: Sendable {
         }
         guard v0.count == k, v0.allSatisfy(\.isFinite) else {
             throw ScenarioError("student second layer must have K = \(k) finite entries, got \(v0)")
+        }
+        let b0 = initialBiases ?? Array(repeating: 0, count: k), bStar = teacherBiases ?? Array(repeating: 0, count: m)
+        for (name, biases, count) in [("student biases b", b0, k), ("teacher biases b*", bStar, m)] {
+            guard biases.count == count, biases.allSatisfy(\.isFinite) else {
+                throw ScenarioError("\(name) must have \(count) finite entries, got \(biases)")
+            }
+            if let large = biases.first(where: { abs($0) > Self.maximumBias }) {
+                throw ScenarioError.outOfRange("\(name) must be at most \(Self.maximumBias) in magnitude, got \(large)")
+            }
         }
         // ε_g and the updates are quadratic in v: beyond 10¹⁰⁰ they overflow before the first step.
         for (name, layer) in [("student second layer v", v0), ("teacher second layer v*", vStar)] {
@@ -134,6 +155,9 @@ public struct CommitteeScenario: Sendable {
         self.initialSecondLayer = v0
         self.initialStudent = initialStudent
         self.dropsSecondOrderTerms = dropsSecondOrderTerms
+        self.biasLearningRate = biasLearningRate
+        self.initialBiases = b0
+        self.teacherBiases = bStar
     }
 
     /// Plain SGD at the constant first-layer rate `learningRate` (`Optimiser(learningRate:)`); throws also for a
@@ -146,14 +170,16 @@ public struct CommitteeScenario: Sendable {
         teacher: TeacherSpecification = .orthonormal,
         teacherSecondLayer: [Double]? = nil, initialSecondLayer: [Double]? = nil,
         initialStudent: StudentInitialisation = .random(variance: 1),
-        dropsSecondOrderTerms: Bool = false
+        dropsSecondOrderTerms: Bool = false,
+        biasLearningRate: Double? = nil, initialBiases: [Double]? = nil, teacherBiases: [Double]? = nil
     ) throws {
         try self.init(
             studentUnits: studentUnits, teacherUnits: teacherUnits, studentActivation: studentActivation,
             teacherActivation: teacherActivation, optimiser: try Optimiser(learningRate: learningRate),
             secondLayerLearningRate: secondLayerLearningRate, noiseVariance: noiseVariance, weightDecay: weightDecay,
             teacher: teacher, teacherSecondLayer: teacherSecondLayer, initialSecondLayer: initialSecondLayer,
-            initialStudent: initialStudent, dropsSecondOrderTerms: dropsSecondOrderTerms)
+            initialStudent: initialStudent, dropsSecondOrderTerms: dropsSecondOrderTerms,
+            biasLearningRate: biasLearningRate, initialBiases: initialBiases, teacherBiases: teacherBiases)
     }
 
     /// The largest K or M: K·(K + M) and (K + M)·d then stay far from overflowing a 64-bit size.
@@ -162,6 +188,8 @@ public struct CommitteeScenario: Sendable {
     public static let maximumOverlap = 1e100
     /// The largest |v_k| or |v*_n|.
     public static let maximumSecondLayerWeight = 1e100
+    /// The largest |b_k| or |b*_n|.
+    public static let maximumBias = 1e100
 
     /// A message naming the first pair of entries of the row-major n×n `a` that differ by more than rounding
     /// (10⁻¹⁰ of the largest entry), or `nil` for a symmetric matrix.
@@ -178,13 +206,23 @@ public struct CommitteeScenario: Sendable {
     /// Whether the second layer is trained.
     public var trainsSecondLayer: Bool { secondLayerLearningRate != nil }
 
+    /// Whether the student's biases are trained.
+    public var trainsBiases: Bool { biasLearningRate != nil }
+
+    /// Whether any field is shifted (a trained bias, or a non-zero student or teacher bias): the integrals are then
+    /// over shifted Gaussians and the closed forms of erf and ReLU no longer apply.
+    public var hasBiases: Bool {
+        trainsBiases || initialBiases.contains { $0 != 0 } || teacherBiases.contains { $0 != 0 }
+    }
+
     /// The order parameters at t = 0 the scenario specifies, or `nil` for a random student (whose
     /// overlaps must be measured from a simulation).
     public var specifiedInitialState: CommitteeOrderParameters? {
         guard case .overlaps(let q, let r) = initialStudent else { return nil }
         return CommitteeOrderParameters(
             studentUnits: studentUnits, teacherUnits: teacherUnits, q: q, r: r,
-            t: teacher.expectedOverlap(units: teacherUnits), v: initialSecondLayer, vStar: teacherSecondLayer)
+            t: teacher.expectedOverlap(units: teacherUnits), v: initialSecondLayer, vStar: teacherSecondLayer,
+            b: initialBiases, bStar: teacherBiases)
     }
 }
 

@@ -113,7 +113,7 @@ public struct CommitteeExperimentResult: Sendable {
         return simulation.statistics { model.generalisationError($0) }
     }
 
-    /// The compared observables: ε_g, every R_in, Q_ik with i ≤ k (Q is symmetric) and, if trained, v_i; named with
+    /// The compared observables: ε_g, every R_in, Q_ik with i ≤ k (Q is symmetric) and, if trained, v_i and b_i; named with
     /// 1-based indices (`CommitteeIndexLabel`).
     public var comparedObservables: [(name: String, theory: [Double], simulation: EnsembleStatistics)] {
         guard let simulation, let eg = simulatedGeneralisationError else { return [] }
@@ -128,6 +128,10 @@ public struct CommitteeExperimentResult: Sendable {
         for i in 0..<k { for n in 0..<m { add(CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, r, i * m + n) } }
         for i in 0..<k { for j in i..<k { add(CommitteeIndexLabel.label("Q", i, j, k: k, m: m), \.q, q, i * k + j) } }
         if s.trainsSecondLayer { for i in 0..<k { add(CommitteeIndexLabel.label("v", i, nil, k: k, m: m), \.v, v, i) } }
+        if s.trainsBiases {
+            let b = simulation.statistics(\.b)
+            for i in 0..<k { add(CommitteeIndexLabel.label("b", i, nil, k: k, m: m), \.b, b, i) }
+        }
         return result
     }
 

@@ -7,7 +7,7 @@ import Scenarios
 extension CommitteeExperimentResult {
     /// ε_g (log scale), every R_in and every Q_ik against t: theory as lines, simulation as mean ± standard error.
     /// On a logarithmic grid the time axis is logarithmic too, which shows the plateau and its escape. With a
-    /// learning-rate schedule, a fourth panel shows η(t).
+    /// learning-rate schedule, a panel shows η(t); with trained biases, a panel shows b_i(t) with the teacher's b*_n dashed.
     public var learningCurveFigure: Figure {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
         let logTime = experiment.logarithmicGrid
@@ -29,7 +29,8 @@ extension CommitteeExperimentResult {
                 for j in (upper ? i : 0)..<columns {
                     let index = i * columns + j, color = Color.cycle[colour % Color.cycle.count]
                     colour += 1
-                    series.append(.line(CommitteeIndexLabel.figureLabel(name, i, j, k: k, m: m), x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
+                    let label = CommitteeIndexLabel.figureLabel(name, i, columns == 1 && name == "b" ? nil : j, k: k, m: m)
+                    series.append(.line(label, x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
                     if let stats {
                         let picks = markerIndices(times: simTimes, mean: stats.mean, error: stats.standardError)
                         series.append(.points(nil, x: picks.map { simTimes[$0] }, y: picks.map { stats.mean[$0][index] },
@@ -49,9 +50,21 @@ extension CommitteeExperimentResult {
                   legend: k * (k + 1) / 2 <= 9 ? .best : .none, series: entries(\.q, columns: k, name: "Q", upper: true)),
         ]
         let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times), logarithmicTime: logTime)
+        var extra = rate.map { [$0] } ?? []
+        if s.trainsBiases {
+            var series = entries(\.b, columns: 1, name: "b", upper: false)
+            for (n, value) in s.teacherBiases.enumerated() {
+                series.append(.line(CommitteeIndexLabel.figureLabel("b*", n, nil, k: k, m: m), x: [t.first ?? 0, t.last ?? 0],
+                                    y: [value, value], color: Color.cycle[(k + n) % Color.cycle.count], dash: .dashed))
+            }
+            extra.append(Panel(xLabel: "t = steps/d", yLabel: "bias b", xScale: xScale, legend: k + m <= 9 ? .best : .none, series: series))
+        }
+        func list(_ values: [Double]) -> String { values.map { TextTable.format($0, digits: 3) }.joined(separator: ", ") }
+        let biasTitle = !s.hasBiases ? "" : ", b* = (\(list(s.teacherBiases))), b(0) = (\(list(s.initialBiases)))"
+            + (s.biasLearningRate.map { " trained at η_b = \(TextTable.format($0, digits: 3))" } ?? " fixed")
         return Figure(
-            panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 3 : 2,
-            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): η = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance)")
+            panels: panels + extra, columns: extra.isEmpty ? 3 : 2,
+            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): η = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance)\(biasTitle)")
     }
 
     /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`.

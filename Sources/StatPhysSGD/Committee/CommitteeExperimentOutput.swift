@@ -5,7 +5,7 @@ import Scenarios
 
 extension CommitteeExperimentResult {
     /// The `result.json` document (keys documented in the README and `statphys online committee --help`):
-    /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`Q`, `R`, `v`, `eg`, `eg_resolution`, `lr`} (Q and R as lists over t of
+    /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`Q`, `R`, `v`, `b` (with biases), `eg`, `eg_resolution`, `lr`} (Q and R as lists over t of
     /// K×K and K×M nested lists), `theory_initial`, `simulation` {`d`, `seeds`, `seed`, `t`, `T`, `mean`,
     /// `stderr` with the same keys as `theory`}, `comparison`, `divergence`.
     public var json: JSONValue {
@@ -20,8 +20,12 @@ extension CommitteeExperimentResult {
             ("noise", .number(s.noiseVariance)), ("reg", .number(s.weightDecay)),
             ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),
             ("v_star", .numbers(s.teacherSecondLayer)), ("v0", .numbers(s.initialSecondLayer)),
+            ("bias", .string(s.trainsBiases ? "trained" : s.initialBiases.contains { $0 != 0 } ? "fixed" : "none")),
+            ("b0", .numbers(s.initialBiases)), ("teacher_bias", .numbers(s.teacherBiases)),
+            ("lr_bias", s.biasLearningRate.map(JSONValue.number) ?? .null),
             ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),
-            ("quadrature_rule", CommitteeIntegrals.quadratureRule(student: s.studentActivation, teacher: s.teacherActivation)
+            ("quadrature_rule", CommitteeIntegrals.quadratureRule(student: s.studentActivation, teacher: s.teacherActivation,
+                                                                  hasShifts: s.hasBiases)
                 .map { .string($0.rawValue) } ?? .null),
             ("rtol", .number(experiment.effectiveTolerance.relative)), ("atol", .number(experiment.effectiveTolerance.absolute)),
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
@@ -33,8 +37,10 @@ extension CommitteeExperimentResult {
         var members: [(String, JSONValue)] = [
             ("model", "online-committee"),
             ("conventions", .string(
-                "phi(x) = sum_k v_k g(w_k.x/sqrt(d)), y = phi*(x) + sqrt(noise)*zeta; step w_k <- (1 - lr*reg/d) w_k + "
-                + "(lr/sqrt(d)) v_k g'(lambda_k) Delta x, v_k <- v_k + (lr2/d) g(lambda_k) Delta, both averaged over a batch of B = batch samples; "
+                "phi(x) = sum_k v_k g(lambda_k), lambda_k = w_k.x/sqrt(d) + b_k (b = 0 without biases; teacher likewise with b*), "
+                + "y = phi*(x) + sqrt(noise)*zeta; step w_k <- (1 - lr*reg/d) w_k + "
+                + "(lr/sqrt(d)) v_k g'(lambda_k) Delta x, v_k <- v_k + (lr2/d) g(lambda_k) Delta, b_k <- b_k + (lr_bias/d) v_k g'(lambda_k) Delta, "
+                + "all averaged over a batch of B = batch samples; "
                 + "t = steps/d; samples = t*B; "
                 + "Q = w w^T/d, R = w w*^T/d, T = w* w*^T/d; eg = E[(phi - phi*)^2]/2 (noise-free); "
                 + "units are numbered from 1 everywhere (R12 = R_{1,2}: student unit 1, teacher unit 2; the first row and column "
@@ -44,20 +50,23 @@ extension CommitteeExperimentResult {
             ("t", .numbers(times)),
             ("samples", .numbers(times.map(s.optimiser.samples(at:)))),
             ("theory", Self.trajectory(theory.states, eg: theory.resolvedGeneralisationError, k: k, m: m,
-                                       resolution: theory.generalisationErrorResolution, lr: s.optimiser.rates(on: times))),
+                                       resolution: theory.generalisationErrorResolution, lr: s.optimiser.rates(on: times),
+                                       biases: s.hasBiases)),
             ("theory_initial", .object([
                 ("Q", .matrix(theoryStart.q[...], rows: k, columns: k)), ("R", .matrix(theoryStart.r[...], rows: k, columns: m)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)), ("v", .numbers(theoryStart.v)),
-                ("v_star", .numbers(theoryStart.vStar)),
+                ("v_star", .numbers(theoryStart.vStar)), ("b", .numbers(theoryStart.b)), ("b_star", .numbers(s.teacherBiases)),
             ])),
         ]
         if let simulation, let sim = experiment.simulation, let eg = simulatedGeneralisationError {
             let q = simulation.statistics(\.q), r = simulation.statistics(\.r), v = simulation.statistics(\.v)
+            let b = simulation.statistics(\.b)
             func block(_ pick: ((mean: [[Double]], standardError: [[Double]])) -> [[Double]], _ egValues: [Double]) -> JSONValue {
                 .object([
                     ("Q", .array(pick(q).map { .matrix($0[...], rows: k, columns: k) })),
                     ("R", .array(pick(r).map { .matrix($0[...], rows: k, columns: m) })),
                     ("v", .array(pick(v).map { .numbers($0) })),
+                ] + (s.hasBiases ? [("b", .array(pick(b).map { .numbers($0) }))] : []) + [
                     ("eg", .numbers(egValues)),
                 ])
             }
@@ -84,13 +93,14 @@ extension CommitteeExperimentResult {
 
     /// With `resolution`, also `eg_resolution` (eg is null where below it).
     static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil,
-                           lr: [Double]? = nil) -> JSONValue {
+                           lr: [Double]? = nil, biases: Bool = false) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("Q", .array(states.map { .matrix($0.q[...], rows: k, columns: k) })),
             ("R", .array(states.map { .matrix($0.r[...], rows: k, columns: m) })),
             ("v", .array(states.map { .numbers($0.v) })),
-            ("eg", .numbers(eg)),
         ]
+        if biases { members.append(("b", .array(states.map { .numbers($0.b) }))) }
+        members.append(("eg", .numbers(eg)))
         if let resolution { members.append(("eg_resolution", .numbers(resolution))) }
         if let lr { members.append(("lr", .numbers(lr))) }
         return .object(members)
@@ -122,6 +132,7 @@ extension CommitteeExperimentResult {
         for i in 0..<k { for n in 0..<m { entries.append((CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, i * m + n)) } }
         for i in 0..<k { for j in i..<k { entries.append((CommitteeIndexLabel.label("Q", i, j, k: k, m: m), \.q, i * k + j)) } }
         if s.trainsSecondLayer { for i in 0..<k { entries.append((CommitteeIndexLabel.label("v", i, nil, k: k, m: m), \.v, i)) } }
+        if s.trainsBiases { for i in 0..<k { entries.append((CommitteeIndexLabel.label("b", i, nil, k: k, m: m), \.b, i)) } }
         for (name, path, index) in entries { columns.append(("\(name)_theory", theory.states.map { $0[keyPath: path][index] }.padded(to: grid.count))) }
         if let simulation, let eg = simulatedGeneralisationError {
             columns.append(("eg_sim_mean", (eg.mean).padded(to: grid.count)))

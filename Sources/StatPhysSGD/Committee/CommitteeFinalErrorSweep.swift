@@ -16,6 +16,8 @@ public struct CommitteeFinalErrorSweep: Sendable {
     public var tMax: Double
     /// With a trained second layer: use each point's η as η_v too (otherwise η_v stays the base's).
     public var secondLayerRateFollows = false
+    /// Whether a trained bias's rate follows each point's η (no --lr-bias) instead of staying at the base one.
+    public var biasRateFollows = false
     /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
     public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
     /// The ODE integrator's tolerances (`nil`: `CommitteeTheory.defaultTolerance`).
@@ -64,6 +66,8 @@ extension CommitteeFinalErrorSweep: ParameterSweep {
             ("lr2", s.secondLayerLearningRate.map(JSONValue.number) ?? .null), ("lr2_follows_lr", .bool(secondLayerRateFollows)),
             ("reg", .number(s.weightDecay)), ("teacher", teacher()), ("v_star", .numbers(s.teacherSecondLayer)),
             ("v0", .numbers(s.initialSecondLayer)), ("initial", initial()), ("small_lr", .bool(s.dropsSecondOrderTerms)),
+            ("b0", .numbers(s.initialBiases)), ("teacher_bias", .numbers(s.teacherBiases)),
+            ("lr_bias", s.biasLearningRate.map(JSONValue.number) ?? .null), ("lr_bias_follows_lr", .bool(biasRateFollows)),
             ("quadrature_order", .integer(quadratureOrder)),
             ("rtol", .number(effectiveTolerance.relative)), ("atol", .number(effectiveTolerance.absolute)), ("t_max", .number(tMax)),
             ("lr", .numbers(learningRates)), ("noise", .numbers(noiseVariances)),
@@ -80,6 +84,7 @@ extension CommitteeFinalErrorSweep: ParameterSweep {
         var scenario = base
         (scenario.noiseVariance, scenario.learningRate) = parameters(index)
         if secondLayerRateFollows, scenario.trainsSecondLayer { scenario.secondLayerLearningRate = scenario.learningRate }
+        if biasRateFollows, scenario.trainsBiases { scenario.biasLearningRate = scenario.learningRate }
         var theory = CommitteeTheory(scenario: scenario)
         theory.quadratureOrder = quadratureOrder
         if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
@@ -148,6 +153,9 @@ public struct CommitteeFinalErrorResult: Sendable {
             ("settings", .object([
                 ("K", .integer(s.studentUnits)), ("M", .integer(s.teacherUnits)), ("activation", .string(s.studentActivation.name)),
                 ("second_layer", .string(s.trainsSecondLayer ? "trained" : "fixed")), ("reg", .number(s.weightDecay)),
+                ("bias", .string(s.trainsBiases ? "trained" : s.initialBiases.contains { $0 != 0 } ? "fixed" : "none")),
+                ("b0", .numbers(s.initialBiases)), ("teacher_bias", .numbers(s.teacherBiases)),
+                ("lr_bias", sweep.biasRateFollows && s.trainsBiases ? "follows lr" : s.biasLearningRate.map(JSONValue.number) ?? .null),
             ])),
             ("t_max", .number(sweep.tMax)), ("lr", .numbers(sweep.learningRates)), ("noise", .numbers(sweep.noiseVariances)),
             ("final_eg", .array(finalError.map { row in .array(row.map { $0.map(JSONValue.number) ?? .null }) })),

@@ -18,11 +18,12 @@ public enum CommitteeResources {
     }
 
     /// Operations of one evaluation of the ODE right-hand side.
+    /// `hasBiases`: shifted fields, so erf and ReLU need quadrature too.
     public static func rightHandSideOperations(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
-                                               quadratureOrder: Int) -> Double {
+                                               quadratureOrder: Int, hasBiases: Bool = false) -> Double {
         let k = Double(k), fields = Double(k) + Double(m)
         let n = Double(quadratureOrder)
-        let closed = CommitteeIntegrals.quadratureRule(student: student, teacher: teacher) == nil
+        let closed = CommitteeIntegrals.quadratureRule(student: student, teacher: teacher, hasShifts: hasBiases) == nil
         let i4 = closed ? 100 : 4 * n * n * n * n, i3 = closed ? 100 : 4 * n * n * n
         return k * k * fields * fields * i4 + k * fields * fields * i3
     }
@@ -42,14 +43,15 @@ public enum CommitteeResources {
     public static func experiment(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
                                   learningRate: Double, batchSize: Int = 1, weightDecay: Double = 0, tMax: Double, points: Int,
                                   quadratureOrder: Int, simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0,
-                                  theorySolves: Double = 1) -> ResourceEstimate {
+                                  theorySolves: Double = 1, hasBiases: Bool = false) -> ResourceEstimate {
         let state = stateSize(studentUnits: k, teacherUnits: m), n = Double(points)
         let fields = Double(k) + Double(m)
         let seeds = Double(simulation?.seeds ?? 0)
         // Theory states and integrator stages, the simulated states of every seed, and the text of the output.
         var bytes = n * state * 8 * (2 + seeds) + 20 * state * 8 + n * state * 3 * 20 + 1_000_000 + 32 * breakpoints
         var operations = (evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax) + 12 * breakpoints)
-            * rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder)
+            * rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder,
+                                      hasBiases: hasBiases)
             * max(1, theorySolves)
         var detail = "K = \(k), M = \(m): \(TextTableNumber.short(state)) order parameters at \(points) output times"
             + (theorySolves > 1 ? ", \(TextTableNumber.short(theorySolves)) ODE solves to compute the schedule and run it" : "")
@@ -77,7 +79,7 @@ extension CommitteeExperiment: ResourceEstimating {
             learningRate: s.optimiser.peakRate(upTo: tMax), batchSize: s.optimiser.batchSize, weightDecay: s.weightDecay, tMax: tMax, points: points,
             quadratureOrder: quadratureOrder, simulation: simulation,
             initialDimension: s.specifiedInitialState == nil ? initialDimension : nil,
-            breakpoints: s.optimiser.schedule.breakpointCount(upTo: tMax))
+            breakpoints: s.optimiser.schedule.breakpointCount(upTo: tMax), hasBiases: s.hasBiases)
     }
 }
 
