@@ -49,20 +49,23 @@ struct OnlineClassifier: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try ClassifierScenario(
+        let scenario = try ClassifierScenario(
             loss: try ClassificationLoss.named(loss), optimiser: try optimiser.optimiser(), noiseVariance: noise, flipProbability: flip,
             weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
-        if optimiser.computedSchedule != nil {
-            var theory = ClassifierTheory(scenario: scenario)
-            if let tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? scenario.optimiser.schedule
-        }
         var experiment = ClassifierExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
         experiment.logarithmicGrid = logGrid
         experiment.tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance)
+        // Checked before a greedy or optimal schedule is computed, so that a run that cannot fit is refused at once.
         try resources.check(experiment.resourceEstimate, what: "this run")
+        if optimiser.computedSchedule != nil {
+            var theory = ClassifierTheory(scenario: experiment.scenario)
+            if let tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
+            experiment.scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? experiment.scenario.optimiser.schedule
+            // Again with the computed schedule's breakpoints.
+            try resources.check(experiment.resourceEstimate, what: "this run")
+        }
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }

@@ -189,6 +189,12 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @OptionGroup var model: CommitteeModelOptions
     @Option(help: "Learning rates: start:stop:step or comma-separated.") var lr = "0.1:1.0:0.1"
     @Option(help: "Noise variances, comma-separated.") var noise = "0,0.01,0.1"
+    @Option(help: ArgumentHelp("Learning-rate schedule η(t) = lr·f(t) of every point (as in `online committee`; greedy and optimal are not swept).",
+                               valueName: "spec"))
+    var lrSchedule = "constant"
+    @Option(help: "Mini-batch size B ≥ 1 of every point (the η² terms get 1/B).") var batch = 1
+    @Option(help: ArgumentHelp("Heavy-ball momentum β in [0, 1) of every point (theory: SGD at η/(1 − β)).", valueName: "β"))
+    var momentum: Double?
     @Option(help: "Final time.") var tMax = 1000.0
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
@@ -206,6 +212,24 @@ struct OnlineCommitteeSweep: ParsableCommand {
         guard model.initVariance == nil else {
             throw ValidationError("--init-variance has no effect in committee-sweep, which starts every point from --q0/--r0 or --init")
         }
+        _ = try baseOptimiser()
+    }
+
+    /// The optimiser every point shares, at rate 1 (each point sets its own lr; the schedule multiplies it).
+    func baseOptimiser() throws -> Optimiser {
+        let name = lrSchedule.trimmingCharacters(in: .whitespaces).lowercased()
+        guard name != "greedy" && name != "optimal" else {
+            throw ValidationError("--lr-schedule \(name) is computed per run from the ODEs; committee-sweep takes fixed schedules (\(LearningRateSchedule.syntax))")
+        }
+        if let momentum, !momentum.isFinite { throw ValidationError("--momentum must be a finite number, got \(momentum)") }
+        let schedule: LearningRateSchedule
+        do { schedule = try LearningRateSchedule(parsing: lrSchedule) } catch { throw ValidationError("--lr-schedule: \(error)") }
+        do {
+            return try Optimiser(learningRate: 1, schedule: schedule, batchSize: batch, momentum: momentum ?? 0)
+        } catch let error as ScenarioError {
+            let option = "\(error)".contains("batch") ? "--batch" : "--momentum"
+            throw ValidationError("\(option): \(error)")
+        }
     }
 
     func run() throws {
@@ -217,8 +241,8 @@ struct OnlineCommitteeSweep: ParsableCommand {
         try resources.check(CommitteeResources.finalErrorSweep(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
             largestLearningRate: learningRates.maximum, tMax: tMax, points: cluster.pointsSolved(of: points),
-            quadratureOrder: model.quadratureOrder), what: "this sweep (\(points) points)")
-        let base = try model.scenario(optimiser: try Optimiser(learningRate: 1), noise: 0)
+            quadratureOrder: model.quadratureOrder, hasBiases: try model.hasBiases()), what: "this sweep (\(points) points)")
+        let base = try model.scenario(optimiser: try baseOptimiser(), noise: 0)
         var sweep = try CommitteeFinalErrorSweep(
             base: base, learningRates: learningRates.values, noiseVariances: noiseVariances.values, tMax: tMax)
         sweep.secondLayerRateFollows = model.lr2 == nil
@@ -257,7 +281,7 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "Teacher biases b*_n: one value or M comma-separated values (default 0).") var teacherBias: String?
     @Option(help: "Learning rate of the biases, scaled like the second layer's (1/d per step; with --bias trained; default: the first-layer one).") var lrBias: Double?
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
-    @Option(name: .customLong("quadrature-order"), help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations; default \(CommitteeIntegrals.defaultQuadratureOrder)); refused when every integral has a closed form (student and teacher both erf, both relu or both linear). See the README for the accuracy.") var requestedQuadratureOrder: Int?
+    @Option(name: .customLong("quadrature-order"), help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations; default \(CommitteeIntegrals.defaultQuadratureOrder)); refused when every integral has a closed form (student and teacher both erf, both relu or both linear, without biases). See the README for the accuracy.") var requestedQuadratureOrder: Int?
 
     /// The quadrature order used: the requested one or the default.
     var quadratureOrder: Int { requestedQuadratureOrder ?? CommitteeIntegrals.defaultQuadratureOrder }

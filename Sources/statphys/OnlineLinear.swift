@@ -48,19 +48,22 @@ struct OnlineLinear: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try LinearRegressionScenario(
+        let scenario = try LinearRegressionScenario(
             optimiser: try optimiser.optimiser(), noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
             initialOverlap: m0, initialSelfOverlap: q0)
-        if optimiser.computedSchedule != nil {
-            var theory = LinearRegressionTheory(scenario: scenario)
-            if let tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? scenario.optimiser.schedule
-        }
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
         experiment.tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance)
+        // Checked before a greedy or optimal schedule is computed, so that a run that cannot fit is refused at once.
         try resources.check(experiment.resourceEstimate, what: "this run")
+        if optimiser.computedSchedule != nil {
+            var theory = LinearRegressionTheory(scenario: experiment.scenario)
+            if let tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
+            experiment.scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? experiment.scenario.optimiser.schedule
+            // Again with the computed schedule's breakpoints.
+            try resources.check(experiment.resourceEstimate, what: "this run")
+        }
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }

@@ -167,6 +167,10 @@ import Testing
         let trained = committee + ["--second-layer", "trained"]
         cases += refused(trained, "lr2", notPositive, mention: "second-layer learning rate")
         cases += values(trained, "lr2", ["1e-300"], .success)
+        // A run that cannot fit is refused before its optimal schedule is computed (423 ODE solves).
+        for base in [linear, classifier] {
+            cases.append(Case(arguments: base + ["--lr-schedule", "optimal", "--seeds", "1000000000"], expected: .refused(64, mention: "memory|never finish")))
+        }
         // Biases (K = M = 1: the shifted integrals are quadratures, kept cheap here).
         let biased = committee + ["--K", "1", "--M", "1", "--bias", "trained"]
         cases += refused(committee, "bias", ["", "abc", "yes"], mention: "--bias")

@@ -173,3 +173,34 @@ import Testing
         #expect(figure.contains("bias b"))
     }
 }
+
+/// committee-sweep takes the optimiser of every point: schedule, batch and momentum.
+@Suite struct CommitteeSweepOptimiserCLITests {
+    /// A point of the sweep is the single run with the same settings: ε_g(t_max) from `online committee --theory-only`
+    /// with --lr-schedule inverse:10 --batch 4 --momentum 0.5 equals the sweep's entry at that (lr, noise), and the
+    /// settings record the optimiser; greedy and optimal schedules are refused (64).
+    @Test func sweepPointsUseTheOptimiser() throws {
+        let common = ["--K", "1", "--M", "1", "--q0", "0.5", "--r0", "0.3", "--lr-schedule", "inverse:10", "--batch", "4",
+                      "--momentum", "0.5", "--t-max", "20", "--quiet"]
+        let sweepDirectory = CLIRunner.temporaryDirectory(), runDirectory = CLIRunner.temporaryDirectory()
+        defer { for d in [sweepDirectory, runDirectory] { try? FileManager.default.removeItem(at: d) } }
+        let sweep = try CLIRunner.run(["online", "committee-sweep"] + common + ["--lr", "0.4,0.8", "--noise", "0.1", "--output", sweepDirectory.path])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let run = try CLIRunner.run(["online", "committee"] + common + ["--lr", "0.8", "--noise", "0.1", "--theory-only", "--points", "3",
+                                                                        "--output", runDirectory.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let table = try JSONSerialization.jsonObject(with: Data(contentsOf: sweepDirectory.appendingPathComponent("final_error.json"))) as? [String: Any]
+        let finalError = try #require(table?["final_eg"] as? [[Double]])
+        let settings = try #require(table?["settings"] as? [String: Any])
+        #expect(settings["lr_schedule"] as? String == "inverse:10" && settings["batch"] as? Int == 4 && settings["momentum"] as? Double == 0.5)
+        let theory = try #require(try CLIRunner.result(in: runDirectory)["theory"] as? [String: Any])
+        let eg = try #require((theory["eg"] as? [Double])?.last)
+        #expect(abs(finalError[0][1] - eg) <= 1e-9 * eg, "sweep \(finalError[0][1]), run \(eg)")
+        #expect(abs(finalError[0][0] - eg) > 1e-3 * eg)
+        for schedule in ["greedy", "optimal"] {
+            let refused = try CLIRunner.run(["online", "committee-sweep", "--q0", "0.5", "--r0", "0.3", "--lr-schedule", schedule,
+                                             "--output", sweepDirectory.path])
+            #expect(refused.status == 64 && refused.stderr.contains("fixed schedules"), "\(refused.stderr)")
+        }
+    }
+}
