@@ -61,7 +61,7 @@ for (name, scenario) in [("erf", erf4), ("ReLU", relu4)] {
     suite.append(rightHandSideBenchmark("K = M = 4 \(name)", scenario, count: 1000, repetitions: 5))
 }
 // The optimiser extensions: a schedule with momentum (theory and simulation of the same scenario), and the right-hand
-// side with biases (shifted fields: erf loses its closed forms, so I4 is a 15⁴ quadrature) beside the plain one above.
+// side with biases (shifted fields: erf's I3 stays closed and I4 becomes a 64² planar integral) beside the plain one.
 let scheduled = try CommitteeScenario(
     studentUnits: 2, teacherUnits: 2, studentActivation: .erf,
     optimiser: try Optimiser(learningRate: 0.25, schedule: try LearningRateSchedule(parsing: "inverse:50"), momentum: 0.5),

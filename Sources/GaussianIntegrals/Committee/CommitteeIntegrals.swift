@@ -1,3 +1,5 @@
+import RealModule
+
 /// The Gaussian integrals of the committee-machine ODEs over the local fields u = (λ₁…λ_K, ρ₁…ρ_M), whose
 /// covariance C = [[Q, R], [Rᵀ, T]] is passed as a row-major (K+M)² buffer. Field f < K is a student field
 /// (activation g), the others teacher fields (g*):
@@ -14,8 +16,10 @@
 /// **Biases.** With biases every activation acts on a shifted field, g_a(u_a + μ_a) with u ~ N(0, C) (μ = the student's
 /// and the teacher's biases b, b*, passed per call as `shift`); the factor u_b of I3 stays unshifted. A new integral
 /// enters the biases' drift, I2′(a,b) = E[g'(u_a + μ_a) g_b(u_b + μ_b)]. Closed forms stay where every shift involved is
-/// 0 and for linear units (I2 = C_ab + μ_aμ_b, I3 = C_bc, I4 = C_pq + μ_pμ_q, J2 = 1, I2′ = μ_b); otherwise the same
-/// quadrature over N(μ, C) (a scenario with biases builds the rules even for erf and ReLU, `hasShifts`).
+/// 0 and for linear units (I2 = C_ab + μ_aμ_b, I3 = C_bc, I4 = C_pq + μ_pμ_q, J2 = 1, I2′ = μ_b). For erf units the
+/// Gaussian g'(x) = √(2/π) e^{−x²/2} is integrated out exactly (`ShiftedErf`): J2, I2′ and I3 in closed form, I4 down
+/// to a planar integral. Otherwise the same quadrature over N(μ, C) (a scenario with biases builds the rules even for erf
+/// and ReLU, `hasShifts`).
 ///
 /// Integrals with a piecewise activation (`Activation.kinks`: ReLU with any other activation, or a custom
 /// piecewise one) are split exactly at the kinks of every kinked field (`KinkedGaussianQuadrature`), with the same
@@ -132,6 +136,7 @@ public struct CommitteeIntegrals: Sendable {
         let (ma, mb) = shifts(shift, a, b)
         if ma != 0 || mb != 0 {
             if family(a, b) == .linear { return 1 }
+            if family(a, b) == .erf { return ShiftedErf.j2(caa, cab, cbb, ma, mb) }
             let f = activation(a), g = activation(b)
             return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.derivative, g.kinks), mean: (ma, mb))
         }
@@ -153,6 +158,7 @@ public struct CommitteeIntegrals: Sendable {
         switch family(a, b) {
         case .linear: return mb
         case .erf where ma == 0 && mb == 0: return 0
+        case .erf: return ShiftedErf.i2Prime(caa, cab, cbb, ma, mb)
         default:
             let f = activation(a), g = activation(b)
             return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.function, g.kinks), mean: (ma, mb))
@@ -164,6 +170,8 @@ public struct CommitteeIntegrals: Sendable {
         let (ma, md) = shifts(shift, a, d)
         let shifted = ma != 0 || md != 0
         if shifted && family(a, d) == .linear { return c23 }
+        // Stein's reduction with both terms in closed form for erf.
+        if shifted && family(a, d) == .erf { return c12 * ShiftedErf.curvature(c11, c13, c33, ma, md) + c23 * ShiftedErf.j2(c11, c13, c33, ma, md) }
         switch shifted ? .other : family(a, d) {
         case .erf: return ErfIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
@@ -198,6 +206,13 @@ public struct CommitteeIntegrals: Sendable {
         if let shift { mean = SIMD4(shift[a], shift[b], shift[p], shift[q]) }
         let shifted = mean != .zero
         if shifted && family(a, b, p, q) == .linear { return c[p * n + q] + mean[2] * mean[3] }
+        if shifted && family(a, b, p, q) == .erf {
+            var m = SIMD16<Double>(repeating: 0)
+            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
+            let tilt = ShiftedErf.tilt(m, mean: mean)
+            let g = activation(p).function
+            return tilt.weight * planar(tilt.cpp, tilt.cpq, tilt.cqq, (g, []), (g, []), mean: (tilt.mp, tilt.mq))
+        }
         switch shifted ? .other : family(a, b, p, q) {
         case .erf:
             return ErfIntegrals.i4(
@@ -239,5 +254,62 @@ public struct CommitteeIntegrals: Sendable {
         }
         return planarQuadrature.productExpectation(c, dimension: 2, fields: SIMD4(0, 1, -1, -1), mean: mu,
                                                    f.function, g.function, Self.one, Self.one)
+    }
+}
+
+/// Integrals of erf units (g(x) = erf(x/√2), g'(x) = √(2/π) e^{−x²/2}) over shifted fields x = u + μ, u ~ N(0, C), where
+/// the Gaussian factors g' are integrated out exactly. Tilting N(0, C) by e^{−|x_A|²/2} over a set A of fields (S = C_AA)
+/// gives, by Woodbury, the weight det(I + S)^{−1/2} e^{−½ μ_Aᵀ(I + S)⁻¹μ_A} and for the other fields P the Gaussian with
+/// mean −C_PA(I + S)⁻¹μ_A and covariance C_PP − C_PA(I + S)⁻¹C_AP (no inverse of C: singular C is fine). Hence
+///
+///     J2(a,b)  = (2/π) det(I + S)^{−1/2} e^{−½ μᵀ(I + S)⁻¹μ},                      A = {a, b}
+///     I2′(a,b) = √(2/π) (1 + C_aa)^{−1/2} e^{−μ_a²/(2(1 + C_aa))} erf(m/√(2(1 + v))),  A = {a}, m, v the tilted b
+///     I4(a,b,p,q) = (2/π) det(I + S)^{−1/2} e^{−½ μ_Aᵀ(I + S)⁻¹μ_A} E'[g(x_p) g(x_q)],  A = {a, b}, a planar integral
+///     E[g''(x_a) g(x_c)] = −√(2/π) w E'[x_a g(x_c)] = −√(2/π) w (m_a E'[g(x_c)] + c_ac E'[g'(x_c)]),  A = {a}
+///
+/// (the last by Stein's lemma in the tilted Gaussian: m_a = μ_a/(1 + C_aa), c_ac = C_ac/(1 + C_aa); with it
+/// I3(a,b,c) = C_ab E[g''(x_a)g(x_c)] + C_bc J2(a,c) is closed too),
+/// using E[erf(y/√2)] = erf(m/√(2(1 + v))) for y ~ N(m, v).
+enum ShiftedErf {
+    static func j2(_ caa: Double, _ cab: Double, _ cbb: Double, _ ma: Double, _ mb: Double) -> Double {
+        let a11 = 1 + caa, a22 = 1 + cbb, det = a11 * a22 - cab * cab
+        let quadratic = (a22 * ma * ma - 2 * cab * ma * mb + a11 * mb * mb) / det
+        return (2 / Double.pi) / det.squareRoot() * Double.exp(-0.5 * quadratic)
+    }
+
+    static func i2Prime(_ caa: Double, _ cab: Double, _ cbb: Double, _ ma: Double, _ mb: Double) -> Double {
+        let a = 1 + caa
+        let m = mb - cab * ma / a, v = max(0, cbb - cab * cab / a)
+        return (2 / Double.pi).squareRoot() / a.squareRoot() * Double.exp(-0.5 * ma * ma / a)
+            * Double.erf(m / (2 * (1 + v)).squareRoot())
+    }
+
+    /// E[g''(x_a) g(x_c)] = −√(2/π) E[x_a e^{−x_a²/2} erf(x_c/√2)].
+    static func curvature(_ caa: Double, _ cac: Double, _ ccc: Double, _ ma: Double, _ mc: Double) -> Double {
+        let a = 1 + caa
+        let weight = 1 / a.squareRoot() * Double.exp(-0.5 * ma * ma / a)
+        let meanA = ma / a, covariance = cac / a
+        let m = mc - cac * ma / a, v = max(0, ccc - cac * cac / a), spread = 1 + v
+        let value = Double.erf(m / (2 * spread).squareRoot())
+        let slope = (2 / Double.pi).squareRoot() / spread.squareRoot() * Double.exp(-0.5 * m * m / spread)
+        return -(2 / Double.pi).squareRoot() * weight * (meanA * value + covariance * slope)
+    }
+
+    /// The tilt of the 4×4 covariance `m` (positions a, b, p, q) by g'(x_a)g'(x_b): its weight (with the (2/π) of g'²)
+    /// and the Gaussian of (x_p, x_q) left, means included.
+    static func tilt(_ m: SIMD16<Double>, mean: SIMD4<Double>) -> (weight: Double, cpp: Double, cpq: Double, cqq: Double, mp: Double, mq: Double) {
+        let a11 = 1 + m[0], a12 = m[1], a22 = 1 + m[5]
+        let det = a11 * a22 - a12 * a12
+        let i11 = a22 / det, i12 = -a12 / det, i22 = a11 / det
+        let mu1 = mean[0], mu2 = mean[1]
+        let quadratic = mu1 * (i11 * mu1 + i12 * mu2) + mu2 * (i12 * mu1 + i22 * mu2)
+        let weight = (2 / Double.pi) / det.squareRoot() * Double.exp(-0.5 * quadratic)
+        // W = C_PA (I + S)⁻¹ for P = (p, q), A = (a, b).
+        let bp1 = m[8], bp2 = m[9], bq1 = m[12], bq2 = m[13]
+        let wp1 = bp1 * i11 + bp2 * i12, wp2 = bp1 * i12 + bp2 * i22
+        let wq1 = bq1 * i11 + bq2 * i12, wq2 = bq1 * i12 + bq2 * i22
+        return (weight,
+                m[10] - (wp1 * bp1 + wp2 * bp2), m[11] - (wp1 * bq1 + wp2 * bq2), m[15] - (wq1 * bq1 + wq2 * bq2),
+                mean[2] - (wp1 * mu1 + wp2 * mu2), mean[3] - (wq1 * mu1 + wq2 * mu2))
     }
 }

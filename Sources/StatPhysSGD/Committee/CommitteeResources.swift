@@ -24,7 +24,10 @@ public enum CommitteeResources {
         let k = Double(k), fields = Double(k) + Double(m)
         let n = Double(quadratureOrder)
         let closed = CommitteeIntegrals.quadratureRule(student: student, teacher: teacher, hasShifts: hasBiases) == nil
-        let i4 = closed ? 100 : 4 * n * n * n * n, i3 = closed ? 100 : 4 * n * n * n
+        // Shifted erf: I3 closed, I4 a planar integral of at least 64² nodes (`ShiftedErf`).
+        let planar = hasBiases && student.family == .erf && teacher.family == .erf
+        let plane = 4 * max(n, Double(CommitteeIntegrals.planarOrder)) * max(n, Double(CommitteeIntegrals.planarOrder))
+        let i4 = closed ? 100 : planar ? plane : 4 * n * n * n * n, i3 = closed || planar ? 100 : 4 * n * n * n
         return k * k * fields * fields * i4 + k * fields * fields * i3
     }
 
