@@ -202,14 +202,18 @@ public struct CommitteeIntegrals: Sendable {
                    cache: OrthantCache? = nil, shift: UnsafePointer<Double>? = nil) -> Double {
         func field(_ x: Int) -> Int { x == 0 ? a : x == 1 ? b : x == 2 ? p : q }
         func entry(_ x: Int, _ y: Int) -> Double { c[field(x) * n + field(y)] }
+        /// The 4×4 covariance of the positions (a, b, p, q), for the paths that integrate over them.
+        func positions() -> SIMD16<Double> {
+            var m = SIMD16<Double>(repeating: 0)
+            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
+            return m
+        }
         var mean = SIMD4<Double>.zero
         if let shift { mean = SIMD4(shift[a], shift[b], shift[p], shift[q]) }
         let shifted = mean != .zero
         if shifted && family(a, b, p, q) == .linear { return c[p * n + q] + mean[2] * mean[3] }
         if shifted && family(a, b, p, q) == .erf {
-            var m = SIMD16<Double>(repeating: 0)
-            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
-            let tilt = ShiftedErf.tilt(m, mean: mean)
+            let tilt = ShiftedErf.tilt(positions(), mean: mean)
             let g = activation(p).function
             return tilt.weight * planar(tilt.cpp, tilt.cpq, tilt.cqq, (g, []), (g, []), mean: (tilt.mp, tilt.mq))
         }
@@ -221,12 +225,9 @@ public struct CommitteeIntegrals: Sendable {
         case .linear:
             return LinearIntegrals.i4(c34: c[p * n + q])
         case .relu:
-            var m = SIMD16<Double>(repeating: 0)
-            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
-            return ReLUIntegrals.i4(m, fields: SIMD4(a, b, p, q), cache: cache)
+            return ReLUIntegrals.i4(positions(), fields: SIMD4(a, b, p, q), cache: cache)
         case .other:
-            var m = SIMD16<Double>(repeating: 0)
-            for x in 0..<4 { for y in 0..<4 { m[x * 4 + y] = entry(x, y) } }
+            let m = positions()
             // Repeated fields give zero Cholesky columns, which the quadrature collapses to one node.
             let ga = activation(a), gb = activation(b), gp = activation(p), gq = activation(q)
             if let kinked = kinkedQuadrature, ga.isPiecewise || gb.isPiecewise || gp.isPiecewise || gq.isPiecewise {

@@ -35,39 +35,34 @@ public struct CommitteeGeneralisationError: Sendable {
     /// ε_g of `state` (its Q, R, T, v, v* as given). With biases (shifted fields) the partners' cancellation-free
     /// form does not apply: the textbook sum over the shifted activations, whose rounding `resolution` reports.
     public func callAsFunction(_ state: CommitteeOrderParameters) -> Double {
-        guard let shifts = state.fieldShifts else { return value(state, deviation: nil) }
-        let n = state.studentUnits + state.teacherUnits
-        let s = state.v.map { -$0 } + state.vStar
-        let total = state.fieldCovariance.withUnsafeBufferPointer { c in
-            shifts.withUnsafeBufferPointer { mu in
-                var sum = 0.0
-                for a in 0..<n where s[a] != 0 {
-                    sum += s[a] * s[a] * integrals.i2(c.baseAddress!, stride: n, a, a, shift: mu.baseAddress)
-                    for b in (a + 1)..<n where s[b] != 0 {
-                        sum += 2 * s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b, shift: mu.baseAddress)
-                    }
-                }
-                return sum
-            }
-        }
-        return max(0, 0.5 * total)
+        guard state.fieldShifts != nil else { return value(state, deviation: nil) }
+        return max(0, 0.5 * pairSum(state, { $0 }))
     }
 
     /// The rounding floor of ε_g at `state`: 16 ε_mach · ½ Σ_ab |s_a s_b I2(a, b)|. The order parameters themselves are
     /// O(1) numbers rounded to ε_mach, so an ε_g below this is the rounding of the state, not a learning curve.
     public func resolution(_ state: CommitteeOrderParameters) -> Double {
-        let k = state.studentUnits, n = k + state.teacherUnits
+        16 * Double.ulpOfOne * 0.5 * pairSum(state, abs)
+    }
+
+    /// Σ_ab term(s_a s_b I2(a, b)) over all K + M local fields (s = (−v, v*)), shifted by the state's biases if it has
+    /// any; each unordered pair evaluated once (I2 is symmetric), terms with s = 0 skipped.
+    func pairSum(_ state: CommitteeOrderParameters, _ term: (Double) -> Double) -> Double {
+        let n = state.studentUnits + state.teacherUnits
         let s = state.v.map { -$0 } + state.vStar
         let shifts = state.fieldShifts
         return state.fieldCovariance.withUnsafeBufferPointer { c in
             (shifts ?? []).withUnsafeBufferPointer { mu in
                 // No shift pointer without biases (an empty array's buffer may still have a base address).
                 let shift = shifts == nil ? nil : mu.baseAddress
-                var size = 0.0
-                for a in 0..<n {
-                    for b in 0..<n { size += abs(s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b, shift: shift)) }
+                var sum = 0.0
+                for a in 0..<n where s[a] != 0 {
+                    sum += term(s[a] * s[a] * integrals.i2(c.baseAddress!, stride: n, a, a, shift: shift))
+                    for b in (a + 1)..<n where s[b] != 0 {
+                        sum += 2 * term(s[a] * s[b] * integrals.i2(c.baseAddress!, stride: n, a, b, shift: shift))
+                    }
                 }
-                return 16 * Double.ulpOfOne * 0.5 * size
+                return sum
             }
         }
     }

@@ -209,6 +209,9 @@ public struct CommitteeScenario: Sendable {
     /// Whether the student's biases are trained.
     public var trainsBiases: Bool { biasLearningRate != nil }
 
+    /// The student's biases as recorded in results: "trained", "fixed" (non-zero and untrained) or "none".
+    public var biasMode: String { trainsBiases ? "trained" : initialBiases.contains { $0 != 0 } ? "fixed" : "none" }
+
     /// Whether any field is shifted (a trained bias, or a non-zero student or teacher bias): the integrals are then
     /// over shifted Gaussians and the closed forms of erf and ReLU no longer apply.
     public var hasBiases: Bool {

@@ -20,7 +20,7 @@ extension CommitteeExperimentResult {
             ("noise", .number(s.noiseVariance)), ("reg", .number(s.weightDecay)),
             ("teacher", .string(Self.describe(s.teacher))), ("init", .string(Self.describe(s.initialStudent))),
             ("v_star", .numbers(s.teacherSecondLayer)), ("v0", .numbers(s.initialSecondLayer)),
-            ("bias", .string(s.trainsBiases ? "trained" : s.initialBiases.contains { $0 != 0 } ? "fixed" : "none")),
+            ("bias", .string(s.biasMode)),
             ("b0", .numbers(s.initialBiases)), ("teacher_bias", .numbers(s.teacherBiases)),
             ("lr_bias", s.biasLearningRate.map(JSONValue.number) ?? .null),
             ("small_lr_limit", .bool(s.dropsSecondOrderTerms)), ("quadrature_order", .integer(experiment.quadratureOrder)),

@@ -155,7 +155,7 @@ public struct CommitteeFinalErrorResult: Sendable {
             ("settings", .object([
                 ("K", .integer(s.studentUnits)), ("M", .integer(s.teacherUnits)), ("activation", .string(s.studentActivation.name)),
                 ("second_layer", .string(s.trainsSecondLayer ? "trained" : "fixed")), ("reg", .number(s.weightDecay)),
-                ("bias", .string(s.trainsBiases ? "trained" : s.initialBiases.contains { $0 != 0 } ? "fixed" : "none")),
+                ("bias", .string(s.biasMode)),
                 ("b0", .numbers(s.initialBiases)), ("teacher_bias", .numbers(s.teacherBiases)),
                 ("lr_bias", sweep.biasRateFollows && s.trainsBiases ? "follows lr" : s.biasLearningRate.map(JSONValue.number) ?? .null),
                 ("lr_schedule", .string(s.optimiser.schedule.description)), ("batch", .integer(s.optimiser.batchSize)),
