@@ -36,6 +36,11 @@ public struct DormandPrince54: Sendable {
     /// from a fixed point, integrated with atol ≈ 0), where a per-component test would shrink the step at each
     /// crossing. Off by default.
     public var scalesByStateNorm = false
+    /// Per-component absolute tolerances replacing `absoluteTolerance` (one per component, each ≥ 0 and finite), for a
+    /// state whose components need different floors: relative control (≈ 0) for those that must keep their relative
+    /// accuracy as they decay, a floor for those that converge to zero through cancellation. `nil` (default): the
+    /// scalar `absoluteTolerance` for every component.
+    public var componentAbsoluteTolerances: [Double]? = nil
 
     public init(relativeTolerance: Double = 1e-9, absoluteTolerance: Double = 1e-12) {
         self.relativeTolerance = relativeTolerance
@@ -64,6 +69,11 @@ public struct DormandPrince54: Sendable {
               relativeTolerance.isFinite, absoluteTolerance.isFinite
         else { throw ODEError.invalidSettings("tolerances must be non-negative and not both zero") }
         guard maximumStep > 0 else { throw ODEError.invalidSettings("maximum step must be positive") }
+        if let tolerances = componentAbsoluteTolerances {
+            guard tolerances.count == n, tolerances.allSatisfy({ $0 >= 0 && $0.isFinite }), relativeTolerance > 0 || tolerances.allSatisfy({ $0 > 0 }) else {
+                throw ODEError.invalidSettings("per-component absolute tolerances must be \(n) finite non-negative numbers (positive without a relative tolerance)")
+            }
+        }
 
         var stepper = DormandPrinceStepper(system: system, settings: self, events: events)
         defer { stepper.deallocate() }
@@ -120,6 +130,8 @@ struct DormandPrinceStepper<S: ODESystem> {
     let n: Int
     let workspace: UnsafeMutablePointer<Double>
     var y, y1, k1, k2, k3, k4, k5, k6, k7, tmp, r2, r3, r4, r5: UnsafeMutablePointer<Double>
+    /// atol per component (`componentAbsoluteTolerances`, or the scalar for every one).
+    let absoluteTolerances: UnsafeMutablePointer<Double>
     var statistics = IntegrationStatistics()
 
     init(system: S, settings: DormandPrince54, events: [ODEEvent]) {
@@ -128,10 +140,12 @@ struct DormandPrinceStepper<S: ODESystem> {
         self.events = events
         n = system.dimension
         let stride = max(n, 1)
-        let base = UnsafeMutablePointer<Double>.allocate(capacity: 14 * stride)
-        base.initialize(repeating: 0, count: 14 * stride)
+        let base = UnsafeMutablePointer<Double>.allocate(capacity: 15 * stride)
+        base.initialize(repeating: 0, count: 15 * stride)
         workspace = base
         let p = { (i: Int) in base + i * stride }
+        absoluteTolerances = p(14)
+        for i in 0..<n { absoluteTolerances[i] = settings.componentAbsoluteTolerances?[i] ?? settings.absoluteTolerance }
         (y, y1, k1, k2, k3, k4, k5, k6, k7) = (p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8))
         (tmp, r2, r3, r4, r5) = (p(9), p(10), p(11), p(12), p(13))
     }
@@ -145,14 +159,14 @@ struct DormandPrinceStepper<S: ODESystem> {
             derivative: UnsafeMutableBufferPointer(start: out, count: n))
     }
 
-    /// RMS of v/(atol + rtol·max(|a|, |b|)) (componentwise, or with the largest |a_i|, |b_i| when `scalesByStateNorm`).
+    /// RMS of v/(atol_i + rtol·max(|a|, |b|)) (componentwise, or with the largest |a_i|, |b_i| when `scalesByStateNorm`).
     func weightedNorm(_ v: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>) -> Double {
-        let atol = settings.absoluteTolerance, rtol = settings.relativeTolerance
+        let rtol = settings.relativeTolerance
         var largest = 0.0
         if settings.scalesByStateNorm { for i in 0..<n { largest = max(largest, abs(a[i]), abs(b[i])) } }
         var s = 0.0
         for i in 0..<n {
-            let scale = atol + rtol * max(largest, abs(a[i]), abs(b[i]))
+            let scale = absoluteTolerances[i] + rtol * max(largest, abs(a[i]), abs(b[i]))
             let x = v[i] / scale
             s += x * x
         }

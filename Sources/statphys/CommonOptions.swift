@@ -83,9 +83,16 @@ struct OptimiserOptions: ParsableArguments {
 
     /// The greedy or optimal schedule of `theory` within `greedyBounds` up to `tEnd`, or `nil` when --lr-schedule asks
     /// for neither (then the optimiser's own schedule stands).
-    func computedSchedule(of theory: some ScheduleOptimisable, tEnd: Double) throws -> LearningRateSchedule? {
+    /// The optimal schedule's sweeps are shown on stderr unless `quiet`.
+    func computedSchedule(of theory: some ScheduleOptimisable, tEnd: Double, quiet: Bool) throws -> LearningRateSchedule? {
         guard let bounds = greedyBounds else { return nil }
-        return isOptimal ? try theory.optimalSchedule(rateBounds: bounds, tEnd: tEnd) : try theory.greedySchedule(rateBounds: bounds, tEnd: tEnd)
+        guard isOptimal else { return try theory.greedySchedule(rateBounds: bounds, tEnd: tEnd) }
+        let search = OptimalLearningRate()
+        let progress = ProgressReporter(label: "optimal schedule", enabled: !quiet)
+        defer { progress.finish() }
+        return try theory.optimalSchedule(rateBounds: bounds, tEnd: tEnd, optimiser: search) {
+            progress.update(Double($0.index) / Double(search.maximumIterations))
+        }
     }
 
     /// The optimiser these options describe; a rate, schedule, batch size or momentum outside its domain, or both

@@ -106,13 +106,16 @@ struct OnlineCommittee: ParsableCommand {
             learningRate: optimiser.peakRate(upTo: tMax), batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
             simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
             initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax),
-            theorySolves: ComputedScheduleCost.theorySolves(greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal),
+            theorySolves: ComputedScheduleCost.theorySolves(
+                greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal,
+                stateDimension: CommitteeResources.stateSize(studentUnits: model.studentUnits, teacherUnits: model.teacherUnits),
+                evaluationsPerSolve: CommitteeResources.evaluations(learningRate: optimiser.peakRate(upTo: tMax), weightDecay: model.reg, tMax: tMax)),
             hasBiases: try model.hasBiases()), what: "this run")
         var scenario = try model.scenario(optimiser: optimiser, noise: noise)
         if self.optimiser.computedSchedule != nil {
             var theory = CommitteeTheory(scenario: scenario)
             theory.quadratureOrder = model.quadratureOrder
-            scenario.optimiser.schedule = try self.optimiser.computedSchedule(of: theory, tEnd: tMax) ?? scenario.optimiser.schedule
+            scenario.optimiser.schedule = try self.optimiser.computedSchedule(of: theory, tEnd: tMax, quiet: quiet) ?? scenario.optimiser.schedule
         }
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(

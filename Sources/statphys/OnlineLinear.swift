@@ -60,7 +60,7 @@ struct OnlineLinear: ParsableCommand {
         if optimiser.computedSchedule != nil {
             var theory = LinearRegressionTheory(scenario: experiment.scenario)
             if let tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance) { theory.integrator = DormandPrince54(tolerance: tolerance) }
-            experiment.scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax) ?? experiment.scenario.optimiser.schedule
+            experiment.scenario.optimiser.schedule = try optimiser.computedSchedule(of: theory, tEnd: tMax, quiet: output.quiet) ?? experiment.scenario.optimiser.schedule
             // Again with the computed schedule's breakpoints.
             try resources.check(experiment.resourceEstimate, what: "this run")
         }

@@ -123,6 +123,25 @@ enum KnownProblems {
         #expect(ODEError.nonFiniteState(time: 2).description.contains("t = 2"))
     }
 
+    /// Per-component absolute tolerances: y₁ = e^{−t} keeps relative accuracy to 10⁻¹⁷ under atol ≈ 0 while y₂ = sin 3t,
+    /// crossing zero, gets a floor; without the floor its crossings cost more steps. Bad vectors are refused.
+    @Test func componentAbsoluteTolerances() throws {
+        let system = ClosureSystem(dimension: 2) { t, y, dy in dy[0] = -y[0]; dy[1] = 3 * Foundation.cos(3 * t) }
+        func solve(_ tolerances: [Double]?) throws -> ODESolution {
+            var integrator = DormandPrince54(relativeTolerance: 1e-10, absoluteTolerance: 1e-300)
+            integrator.componentAbsoluteTolerances = tolerances
+            integrator.initialStep = 1e-3  // y₂(0) = 0: Hairer's estimate would start at ~1e-300 under a relative test
+            return try integrator.solve(system, initialState: [1, 0], outputTimes: [0, 40])
+        }
+        let mixed = try solve([1e-300, 1e-10]), relative = try solve(nil)
+        let exact = Foundation.exp(-40.0)
+        #expect(abs(mixed.states[2] / exact - 1) < 1e-7 && abs(mixed.states[3] - Foundation.sin(120)) < 1e-8)
+        #expect(relative.statistics.acceptedSteps > mixed.statistics.acceptedSteps)
+        for bad in [[1e-10], [1e-10, -1], [1e-10, .nan]] {
+            #expect(throws: ODEError.self) { try solve(bad) }
+        }
+    }
+
     @Test func singleOutputTimeReturnsTheInitialState() throws {
         let solution = try DormandPrince54().solve(KnownProblems.decay, initialState: [3], outputTimes: [5])
         #expect(solution.times == [5])

@@ -30,4 +30,31 @@ import Testing
             for (rate, e) in zip(lr, eg) { #expect(abs(rate - min(1, 2 * e / (2 * e + 0.5))) < 1e-5) }
         }
     }
+
+    /// `--lr-schedule optimal` records its sweeps and the minimum principle's residual, and reaches an ε_g(t_max) at
+    /// least as low as greedy's (linear regression with weight decay, where greedy is not optimal).
+    @Test func optimalRecordsItsConvergenceAndBeatsGreedy() throws {
+        var final: [String: Double] = [:]
+        for schedule in ["greedy", "optimal"] {
+            let directory = CLIRunner.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let output = try CLIRunner.run([
+                "online", "linear", "--noise", "0.5", "--reg", "0.3", "--lr", "1", "--lr-schedule", schedule, "--lr-min", "0.01",
+                "--t-max", "8", "--points", "9", "--theory-only", "--quiet", "--output", directory.path,
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            let json = try CLIRunner.result(in: directory)
+            let settings = try #require(json["settings"] as? [String: Any])
+            #expect(settings["lr_schedule"] as? String == schedule)
+            if schedule == "optimal" {
+                let sweeps = try #require(settings["lr_schedule_sweeps"] as? Int), residual = try #require(settings["lr_schedule_residual"] as? Double)
+                #expect(sweeps >= 1 && residual < 1e-2, "\(sweeps) sweeps, residual \(residual)")
+            } else {
+                #expect(settings["lr_schedule_sweeps"] == nil)
+            }
+            final[schedule] = try #require(((json["theory"] as? [String: Any])?["eg"] as? [Double])?.last)
+        }
+        let (greedy, optimal) = (try #require(final["greedy"]), try #require(final["optimal"]))
+        #expect(optimal <= greedy * (1 + 1e-9), "optimal \(optimal), greedy \(greedy)")
+    }
 }

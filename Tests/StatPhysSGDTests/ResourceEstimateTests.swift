@@ -42,21 +42,27 @@ import Testing
         #expect(tanh / cost(2) > 1000)
     }
 
-    /// A computed schedule is charged before it is computed: greedy three theory solves, optimal about 30 × 14 more,
-    /// so a committee run that is quick with a given schedule can be warned about (or refused) with `optimal`.
+    /// A computed schedule is charged before it is computed: greedy three theory solves, optimal per sweep (twice 40,
+    /// for retries) a forward solve of two right-hand sides per step and the (4n + 2) right-hand sides of the Jacobian
+    /// at each of 401 nodes, so a committee run that is quick with a given schedule can be warned about (or refused)
+    /// with `optimal`.
     @Test func computedSchedulesAreChargedTheirSolves() {
         func theory(_ solves: Double) -> Double {
             CommitteeResources.experiment(studentUnits: 3, teacherUnits: 3, student: .tanh, teacher: .tanh, learningRate: 0.5, tMax: 100,
                                           points: 101, quadratureOrder: 15, simulation: nil, initialDimension: nil, theorySolves: solves).operations
         }
-        let greedy = ComputedScheduleCost.theorySolves(greedy: true, optimal: false)
-        let optimal = ComputedScheduleCost.theorySolves(greedy: true, optimal: true)
-        #expect(ComputedScheduleCost.theorySolves(greedy: false, optimal: false) == 1 && greedy == 3 && optimal == 423)
+        let n = CommitteeResources.stateSize(studentUnits: 3, teacherUnits: 3), perSolve = CommitteeResources.evaluations(learningRate: 0.5, tMax: 100)
+        func solves(greedy: Bool, optimal: Bool) -> Double {
+            ComputedScheduleCost.theorySolves(greedy: greedy, optimal: optimal, stateDimension: n, evaluationsPerSolve: perSolve)
+        }
+        let greedy = solves(greedy: true, optimal: false), optimal = solves(greedy: true, optimal: true)
+        #expect(n == 33 && perSolve == 1200)
+        #expect(solves(greedy: false, optimal: false) == 1 && greedy == 3 && abs(optimal - (3 + 80 * (2 + 134 * 401 / 1200.0))) < 1e-9)
         #expect(abs(theory(optimal) / theory(1) - optimal) < 1e-9 * optimal)
         let estimate = CommitteeResources.experiment(studentUnits: 3, teacherUnits: 3, student: .tanh, teacher: .tanh, learningRate: 0.5,
                                                      tMax: 100, points: 101, quadratureOrder: 15, simulation: nil, initialDimension: nil,
                                                      theorySolves: optimal)
-        #expect(estimate.detail.contains("423 ODE solves"), "\(estimate.detail)")
+        #expect(estimate.detail.contains("3.7e+03 ODE solves"), "\(estimate.detail)")
     }
 
     /// A simulation's memory: three vectors of length d per running seed, at least.

@@ -72,6 +72,14 @@ suite.append(Benchmark("committee ODE, K = M = 2 erf, inverse:50 schedule, momen
 suite.append(Benchmark("committee simulation, K = M = 2 erf, inverse:50 schedule, momentum 0.5, d = 2000, 5 seeds, t = 40", repetitions: 3) {
     _ = try CommitteeSimulator(scenario: scheduled, dimension: 2000, seeds: 5).run(times: try TimeGrid.uniform(tMax: 40, points: 41))
 })
+// The optimal schedule (Pontryagin sweeps from greedy) of the README's example: ε_g(100) = 0.00201.
+do {
+    let noisy = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, learningRate: 1.5, noiseVariance: 0.05,
+                                      initialStudent: .diagonal(q0: 0.5, r0: 0.2, studentUnits: 2, teacherUnits: 2))
+    suite.append(Benchmark("committee optimal schedule, K = M = 2 erf, σ² = 0.05, t = 100", repetitions: 3) {
+        _ = try CommitteeTheory(scenario: noisy).optimalSchedule(rateBounds: 0.01...1.5, tEnd: 100)
+    })
+}
 do {
     let biased = try CommitteeScenario(
         studentUnits: 2, teacherUnits: 2, studentActivation: .erf, learningRate: 0.5,

@@ -47,6 +47,10 @@ public struct ClassifierIntegrals: Sendable, Hashable {
         public var slopeSquared: Double
         /// D = E[ℓ'(y, λ) λ⊥], λ⊥ = λ − (m/P)ν.
         public var slopeTimesOrthogonal: Double
+        /// D/s = E[ℓ' λ⊥]/Var(λ⊥), without the division (the integrand of D carries the factor s/q): the regression
+        /// coefficient of ℓ' on λ⊥, finite as s → 0, that scaled momentum's velocity field needs
+        /// (`ClassifierMomentumODE`). 0 at q = 0, where it multiplies a covariance that vanishes.
+        public var orthogonalSlope: Double = 0
     }
 
     /// The law of the label and the teacher's field given the student's field λ = √q u (formulas above).
@@ -123,7 +127,7 @@ public struct ClassifierIntegrals: Sendable, Hashable {
                                            relativeTolerance: relativeTolerance)
         let shrink = q > 0 ? min(max(0, s), q) / q : 0  // s/q
         return Expectations(slopeTimesTeacher: value[0], slopeTimesStudent: value[1], slopeSquared: value[2],
-                            slopeTimesOrthogonal: shrink * value[3])
+                            slopeTimesOrthogonal: shrink * value[3], orthogonalSlope: q > 0 ? value[3] / q : 0)
     }
 
     /// A, B, C, D at overlaps (m, q, P), with s = q − m²/P computed from them (which cancels near alignment; use

@@ -23,6 +23,7 @@ public struct ClassifierSimulator: Sendable {
     public init(scenario: ClassifierScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
+        try scenario.optimiser.requireScaledMomentumFits(dimension: dimension)
         self.scenario = scenario; self.dimension = dimension; self.seeds = seeds; self.baseSeed = baseSeed
     }
 

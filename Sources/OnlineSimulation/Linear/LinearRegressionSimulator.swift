@@ -24,9 +24,7 @@ public struct LinearRegressionSimulator: Sendable {
     public init(scenario: LinearRegressionScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
-        if let gamma = scenario.optimiser.scaledMomentum, gamma > Double(dimension) {
-            throw ScenarioError("scaled momentum γ = \(gamma) needs γ ≤ d = \(dimension) (β = 1 − γ/d must not be negative)")
-        }
+        try scenario.optimiser.requireScaledMomentumFits(dimension: dimension)
         self.scenario = scenario
         self.dimension = dimension
         self.seeds = seeds

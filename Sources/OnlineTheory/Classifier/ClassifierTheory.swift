@@ -3,7 +3,8 @@ import ODEIntegration
 import Scenarios
 
 /// Learning curves of a linear classifier from the order-parameter ODEs (`ClassifierODE`), integrated in the state
-/// (m, q, s), s = q − m²/ρ, so that ε_g = atan2(√(ρs), m)/π keeps its relative accuracy as the student aligns.
+/// (m, q, s), s = q − m²/ρ, so that ε_g = atan2(√(ρs), m)/π keeps its relative accuracy as the student aligns; with
+/// scaled momentum, in (m, q, s, a, u, c) with the velocity's overlaps (`ClassifierMomentumODE`).
 public struct ClassifierTheory: Sendable {
     public let scenario: ClassifierScenario
     /// The integrator; tight tolerances by default (`defaultTolerance`). The error test is per component,
@@ -12,6 +13,11 @@ public struct ClassifierTheory: Sendable {
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
     /// rtol 1e-10, atol 1e-300 (relative error control for every component, above).
     public static let defaultTolerance = (relative: 1e-10, absolute: 1e-300)
+    /// With scaled momentum, the absolute error floor, relative to the problem's scale max(1, ρ, q(0)), of the velocity
+    /// overlaps a and u: they converge to 0 at any fixed point (dm/dt = −τγa, ds/dt = −2τγu) through the cancellation
+    /// of O(1) terms and cross zero while they do, where a relative test cannot pass. m, q, s and c keep their
+    /// relative control; s (hence ε_g) is then accurate to about this floor times t.
+    public static let scaledMomentumAbsoluteTolerance = 1e-14
     /// Square loss at τ ≥ τ_c: a trajectory counts as diverged once q exceeds this multiple of the problem's scale
     /// (`ClassifierScenario.divergenceBound`). The other losses cannot diverge; only a non-finite state stops them.
     public var divergenceFactor = DivergenceBound.defaultFactor
@@ -50,13 +56,22 @@ public struct ClassifierTheory: Sendable {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
             // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale,
             // 1/(τ(2(1+λ) + τ/B)) at the rate of the start.
+            // (+ 2γ, the velocity's relaxation rate with scaled momentum).
             let tau0 = optimiser.rate(at: times.first ?? 0)
             if tau0 > 0 && tau0.isFinite {
-                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0))
+                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0) + 2 * (optimiser.scaledMomentum ?? 0))
             }
         }
-        let solution = try integrator.solve(system, initialState: [start.m, start.q, s0], outputTimes: times,
-                                            events: unstable && limit.isFinite ? [blowUp] : [], progress: progress)
+        let events = unstable && limit.isFinite ? [blowUp] : []
+        let momentum = ClassifierMomentumODE(scenario: scenario, rho: start.rho)
+        if momentum != nil, integrator.componentAbsoluteTolerances == nil {
+            let atol = integrator.absoluteTolerance, floor = max(atol, Self.scaledMomentumAbsoluteTolerance * max(1, start.rho, start.q))
+            integrator.componentAbsoluteTolerances = [atol, atol, atol, floor, floor, atol]
+        }
+        let solution = try momentum.map {
+            try integrator.solve($0, initialState: $0.initialState(m: start.m, q: start.q, orthogonal: s0), outputTimes: times,
+                                 events: events, progress: progress)
+        } ?? integrator.solve(system, initialState: [start.m, start.q, s0], outputTimes: times, events: events, progress: progress)
         let rate = optimiser.rateDescription(upTo: tEnd), batch = optimiser.batchSize
         let instability = "\(rate) ≥ critical \(DivergenceBound.format(scenario.criticalLearningRate ?? .infinity)) = "
             + (batch == 1 ? "2" : "2B") + (optimiser.momentum > 0 ? "(1 − β)" : "") + "(1 + λ_reg)"
@@ -69,8 +84,13 @@ public struct ClassifierTheory: Sendable {
             divergence = Divergence(time: breakdown.time, reason: unstable ? "\(breakdown): \(instability)"
                 : "the order parameters overflowed the floating-point range (\(breakdown)); the \(scenario.loss) loss at \(rate) is stable, so this is not an instability of the dynamics")
         }
-        return ClassifierTheoryResult(scenario: scenario, times: solution.times, m: solution.component(0), q: solution.component(1),
-                                      orthogonal: solution.component(2), rho: start.rho, divergence: divergence)
+        let m = solution.component(0)
+        let velocity = momentum.map { _ -> VelocityOverlaps in
+            let a = solution.component(3), u = solution.component(4)
+            return VelocityOverlaps(a: a, b: (0..<a.count).map { u[$0] + m[$0] / start.rho * a[$0] }, c: solution.component(5))
+        }
+        return ClassifierTheoryResult(scenario: scenario, times: solution.times, m: m, q: solution.component(1),
+                                      orthogonal: solution.component(2), rho: start.rho, divergence: divergence, velocity: velocity)
     }
 }
 
@@ -88,10 +108,13 @@ public struct ClassifierTheoryResult: Sendable {
     public let classificationError: [Double]
     /// The population loss E[ℓ(y, λ)] at each output time.
     public let loss: [Double]
+    /// The velocity overlaps a, b, c with scaled momentum (`ClassifierMomentumODE`); `nil` otherwise.
+    public let velocity: VelocityOverlaps?
 
     public init(scenario: ClassifierScenario, times: [Double], m: [Double], q: [Double], orthogonal: [Double], rho: Double,
-                divergence: Divergence?) {
+                divergence: Divergence?, velocity: VelocityOverlaps? = nil) {
         self.times = times; self.m = m; self.q = q; self.orthogonal = orthogonal; self.rho = rho; self.divergence = divergence
+        self.velocity = velocity
         classificationError = zip(m, orthogonal).map { ClassifierIntegrals.classificationError(m: $0, orthogonal: $1, rho: rho) }
         let integrals = scenario.integrals
         loss = (0..<m.count).map { integrals.populationLoss(m: m[$0], q: max(0, q[$0]), orthogonal: orthogonal[$0], rho: rho) }

@@ -45,7 +45,6 @@ public struct ClassifierScenario: Sendable, Hashable {
         try ScenarioError.require("flip probability", flipProbability, { $0 >= 0 && $0 <= 0.5 }, "in [0, 0.5]")
         try ScenarioError.require("weight decay", weightDecay, { $0 >= 0 }, "non-negative")
         try ScenarioError.requireRealisable(m0: initialOverlap, q0: initialSelfOverlap, rho: teacherNorm)
-        try optimiser.requireNoScaledMomentum("classifiers")
         // Rosenblatt's rule moves w only on a misclassified sample (yλ < 0). At w = 0 every field λ = w·x/√d is 0,
         // so no sample is ever misclassified and the student never moves; its direction, and with it
         // ε_g = arccos(m/√(qρ))/π, is undefined (0/0), as are the ODE's integrals over the sign of λ.

@@ -213,7 +213,9 @@ extension LearningRateSchedule {
     /// SPEC in `result.json`, e.g. `greedy`), with the rate bounds it was computed within (`rateBounds`, recorded as
     /// `lr_min`, `lr_max`). Throws (out of range) unless there is at least one node, the times increase strictly, and
     /// every factor is finite and ≥ 0.
-    public static func tabulated(name: String, times: [Double], factors: [Double], rateBounds: ClosedRange<Double>? = nil) throws -> LearningRateSchedule {
+    /// `optimality`: how well an optimised table satisfies its optimality condition (`optimal`), recorded with it.
+    public static func tabulated(name: String, times: [Double], factors: [Double], rateBounds: ClosedRange<Double>? = nil,
+                                 optimality: ScheduleOptimality? = nil) throws -> LearningRateSchedule {
         guard !times.isEmpty, times.count == factors.count else {
             throw ScenarioError.outOfRange("a tabulated schedule needs as many factors as times, at least one (got \(times.count), \(factors.count))")
         }
@@ -223,7 +225,8 @@ extension LearningRateSchedule {
         guard factors.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw ScenarioError.outOfRange("a tabulated schedule's factors must be finite and ≥ 0")
         }
-        return LearningRateSchedule(kind: .table(TabulatedSchedule(name: name, times: times, factors: factors, rateBounds: rateBounds)))
+        return LearningRateSchedule(kind: .table(TabulatedSchedule(name: name, times: times, factors: factors, rateBounds: rateBounds,
+                                                                   optimality: optimality)))
     }
 }
 
@@ -235,6 +238,8 @@ public struct TabulatedSchedule: Sendable, Hashable {
     public let factors: [Double]
     /// The [η_min, η_max] the table was computed within (greedy), if any.
     public let rateBounds: ClosedRange<Double>?
+    /// For an optimised table, the sweeps it took and how far it is from its optimality condition.
+    public var optimality: ScheduleOptimality? = nil
 
     /// f(t): linear interpolation between the two nodes around t.
     @inlinable
@@ -257,6 +262,17 @@ public struct TabulatedSchedule: Sendable, Hashable {
         for (time, f) in zip(times, factors) where time > 0 && time < t { peak = max(peak, f) }
         return peak
     }
+}
+
+/// How an optimised schedule (`optimal`, Pontryagin's minimum principle in OnlineTheory) ended: `sweeps`
+/// forward–backward sweeps, the minimum principle's `residual` max|f̂ − f|/f_max over the nodes (f̂ the Hamiltonian's
+/// minimiser), and ε_g(t_max) it reaches.
+public struct ScheduleOptimality: Sendable, Hashable {
+    public var sweeps: Int
+    public var residual: Double
+    public var finalError: Double
+
+    public init(sweeps: Int, residual: Double, finalError: Double) { self.sweeps = sweeps; self.residual = residual; self.finalError = finalError }
 }
 
 /// A schedule given by a closure: f(t) = `factor(t)`, with its name and breakpoints. Equal (and hashed) by name and

@@ -134,8 +134,9 @@ public struct Optimiser: Sendable, Hashable {
 ///   Finite-d corrections are of relative order 1/((1 − β)d) (the window against d), visible as β → 1.
 /// * Scaled (`scaledMomentum` γ): β = 1 − γ/d and κ = η(t)γ/d = η(t)(1 − β), so that t stays steps/d and γ → ∞ is
 ///   plain SGD at rate η. The velocity remembers O(d/γ) steps and its overlaps with w*, w and itself are order
-///   parameters with their own ODEs (`LinearRegressionMomentumODE`, linear regression only: classifiers and
-///   committees refuse it). The ODEs read η(t) as `coefficients(at:).drift` (G = 1).
+///   parameters with their own ODEs (`LinearRegressionMomentumODE`, `ClassifierMomentumODE`; committees refuse it).
+///   The ODEs read η(t) as `coefficients(at:).drift` (G = 1). They are not of the form f a + f² b in the schedule
+///   factor f (the velocity relaxes at a rate γ of its own), so greedy and optimal schedules refuse scaled momentum.
 ///
 /// With mini-batches of B samples (g the batch mean), only the |g|² terms change, by 1/B: at fixed β the noise
 /// coefficient is η²/(B(1 − β)²), and in the scaled ODE the source term E r² of dc/dt is divided by B.
@@ -152,11 +153,18 @@ extension Optimiser {
     public var hasVelocity: Bool { momentum > 0 || scaledMomentum != nil }
 
     /// Throws (out of range, status 64) for scaled momentum: its velocity order parameters are derived for linear
-    /// regression only. `model` names the scenario in the message.
+    /// regression and the linear classifiers only. `model` names the scenario in the message.
     public func requireNoScaledMomentum(_ model: String) throws {
         guard let gamma = scaledMomentum else { return }
-        throw ScenarioError.outOfRange("scaled momentum (--momentum-scaled \(gamma)) is implemented for linear regression only, not for \(model); "
+        throw ScenarioError.outOfRange("scaled momentum (--momentum-scaled \(gamma)) is implemented for linear regression and the linear classifiers, not for \(model); "
                                        + "use fixed --momentum β, whose d → ∞ limit is SGD at η/(1 − β) for every model")
+    }
+
+    /// Throws unless β = 1 − γ/d of scaled momentum is a valid decay at dimension d (γ ≤ d); every simulator asks.
+    public func requireScaledMomentumFits(dimension: Int) throws {
+        if let gamma = scaledMomentum, gamma > Double(dimension) {
+            throw ScenarioError("scaled momentum γ = \(gamma) needs γ ≤ d = \(dimension) (β = 1 − γ/d must not be negative)")
+        }
     }
 
     /// The velocity update of step `step` (from 0) at dimension d, v ← decay·v + g, w ← w − step·v: (β, η(n/d)) at

@@ -5,9 +5,10 @@ import Reporting
 import Scenarios
 
 extension ClassifierExperimentResult {
-    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `loss`, `lr`},
-    /// `theory_initial`, `critical_lr`, `simulation` {`d`, `seeds`, `seed`, `t`, `rho`, `mean` {…}, `stderr` {…}},
-    /// `comparison`, `divergence`.
+    /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `loss`, `lr`,
+    /// and with scaled momentum `velocity` {`a`, `b`, `c`}}, `theory_initial`, `critical_lr`, `simulation` {`d`, `seeds`,
+    /// `seed`, `t`, `rho`, `mean` {…}, `stderr` {…}, with momentum `velocity` {`mean` {`a`, `b`, `c`}, `stderr` {…}}},
+    /// `comparison`, `divergence` (as linear regression's).
     public var json: JSONValue {
         let s = experiment.scenario
         var settings: [(String, JSONValue)] = [("loss", .string(s.loss.rawValue))] + s.optimiser.settings + [
@@ -33,7 +34,8 @@ extension ClassifierExperimentResult {
             ("settings", .object(settings)),
             ("t", .numbers(times)),
             ("samples", .numbers(times.map(s.optimiser.samples(at:)))),
-            ("theory", .object(observables.map { ($0.name, .numbers($0.theory)) } + [("lr", .numbers(s.optimiser.rates(on: times)))])),
+            ("theory", .object(observables.map { ($0.name, .numbers($0.theory)) } + [("lr", .numbers(s.optimiser.rates(on: times)))]
+                               + (theory.velocity.map { [("velocity", $0.json)] } ?? []))),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", s.criticalLearningRate.map(JSONValue.number) ?? .null),
         ]
@@ -42,7 +44,7 @@ extension ClassifierExperimentResult {
                 ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)), ("rho", .numbers(simulation.rho)),
                 ("mean", group(\.mean)), ("stderr", group(\.standardError)),
-            ])))
+            ] + (s.optimiser.hasVelocity ? [("velocity", simulation.ensemble.velocityJSON)] : []))))
             if let summary = comparisonSummary {
                 members.append(("comparison", summary.comparisonJSON))
                 members.append(("agreement", summary.json))
@@ -62,6 +64,7 @@ extension ClassifierExperimentResult {
         var columns: [(String, [Double])] = [("t", grid), ("samples", grid.map(experiment.scenario.optimiser.samples(at:))),
                                              ("lr", experiment.scenario.optimiser.rates(on: grid))]
             + observables.map { ("\($0.name)_theory", $0.theory.padded(to: grid.count)) }
+            + (theory.velocity?.columns(rows: grid.count) ?? [])
         for (name, _, stats) in observables {
             guard let stats else { continue }
             columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
@@ -108,7 +111,7 @@ extension ClassifierExperimentResult {
         let s = experiment.scenario
         let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times), logarithmicTime: experiment.logarithmicGrid)
         return Figure(panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 2 : 3,
-                      title: "Online SGD, \(s.loss) loss: τ = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
+                      title: "Online SGD, \(s.loss) loss: \(s.optimiser.title(rateSymbol: "τ")), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
     }
 
     /// Writes `result.json`, `learning_curve.csv` and the figure `learning_curve.svg` (+ PNG, data, plot script).

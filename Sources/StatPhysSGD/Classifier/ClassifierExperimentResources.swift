@@ -1,10 +1,11 @@
 import Scenarios
 
 extension ClassifierExperiment: ResourceEstimating {
-    /// As for regression; the ODE evaluates Gaussian integrals (about 10⁴ operations) per right-hand side.
+    /// As for regression; the ODE evaluates Gaussian integrals (about 10⁴ operations) per right-hand side; the
+    /// velocity adds 2γ with scaled momentum.
     public var resourceEstimate: ResourceEstimate {
         LinearModelResources.estimate(points: points, tMax: tMax, simulation: simulation, batchSize: scenario.optimiser.batchSize,
-                                      fastestRate: fastestRate,
+                                      fastestRate: fastestRate + 2 * (scenario.optimiser.scaledMomentum ?? 0),
                                       operationsPerEvaluation: 1e4, breakpoints: scenario.optimiser.schedule.breakpointCount(upTo: tMax))
     }
 

@@ -64,7 +64,7 @@ extension CommitteeExperimentResult {
             + (s.biasLearningRate.map { " trained at η_b = \(TextTable.format($0, digits: 3))" } ?? " fixed")
         return Figure(
             panels: panels + extra, columns: extra.isEmpty ? 3 : 2,
-            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): η = \(s.learningRate)\(s.optimiser.isConstant ? "" : " × \(s.optimiser.schedule)"), σ² = \(s.noiseVariance)\(biasTitle)")
+            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): \(s.optimiser.title(rateSymbol: "η")), σ² = \(s.noiseVariance)\(biasTitle)")
     }
 
     /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`.

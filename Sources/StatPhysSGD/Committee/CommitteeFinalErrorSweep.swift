@@ -184,7 +184,8 @@ public struct CommitteeFinalErrorResult: Sendable {
         let s = sweep.base
         return Figure(panels: [Panel(xLabel: "learning rate η", yLabel: "ε_g(t = \(TextTable.format(sweep.tMax)))", yScale: .log,
                                      series: series)],
-                      title: "Final error, K = \(s.studentUnits), M = \(s.teacherUnits), \(s.studentActivation.name)",
+                      title: "Final error, K = \(s.studentUnits), M = \(s.teacherUnits), \(s.studentActivation.name)"
+                          + (s.optimiser.isConstant ? "" : ", η × \(s.optimiser.schedule)") + s.optimiser.titleExtras + (s.hasBiases ? ", biases \(s.biasMode)" : ""),
                       panelWidth: 520, panelHeight: 380)
     }
 

@@ -20,9 +20,25 @@ extension Optimiser {
             + "beta = 1 - gamma/d and w <- w - (lr*gamma/d)*u, the velocity overlaps being order parameters"
     }
 
-    /// `lr_min`, `lr_max`: the rate bounds of a computed (greedy) schedule; none otherwise.
+    /// The optimiser in a figure title, the same for every model: "τ = 0.5", "τ = 0.5 × inverse:10", then the batch
+    /// and momentum (`titleExtras`), with the model's symbol for the rate.
+    func title(rateSymbol: String) -> String {
+        "\(rateSymbol) = \(learningRate)" + (isConstant ? "" : " × \(schedule)") + titleExtras
+    }
+
+    /// ", B = 4", ", β = 0.9" or ", γ = 2 (β = 1 − γ/d)" for a title; empty for plain single-sample SGD.
+    var titleExtras: String {
+        (batchSize > 1 ? ", B = \(batchSize)" : "") + (momentum > 0 ? ", β = \(momentum)" : "")
+            + (scaledMomentum.map { ", γ = \($0) (β = 1 − γ/d)" } ?? "")
+    }
+
+    /// `lr_min`, `lr_max`: the rate bounds of a computed (greedy or optimal) schedule; none otherwise. An optimal one
+    /// adds `lr_schedule_sweeps` and `lr_schedule_residual`, the minimum principle's residual max|f̂ − f|/f_max.
     var scheduleBoundSettings: [(String, JSONValue)] {
         guard case .table(let table) = schedule.kind, let bounds = table.rateBounds else { return [] }
-        return [("lr_min", .number(bounds.lowerBound)), ("lr_max", .number(bounds.upperBound))]
+        let optimality: [(String, JSONValue)] = table.optimality.map {
+            [("lr_schedule_sweeps", .integer($0.sweeps)), ("lr_schedule_residual", .number($0.residual))]
+        } ?? []
+        return [("lr_min", .number(bounds.lowerBound)), ("lr_max", .number(bounds.upperBound))] + optimality
     }
 }

@@ -34,7 +34,7 @@ extension LinearExperimentResult {
             ("samples", .numbers(times.map(scenario.optimiser.samples(at:)))),
             ("theory", .object([("m", .numbers(theory.m)), ("q", .numbers(theory.q)), ("eg", .numbers(theory.generalisationError)),
                                 ("lr", .numbers(scenario.optimiser.rates(on: times)))]
-                               + (theory.velocity.map { [("velocity", .object([("a", .numbers($0.a)), ("b", .numbers($0.b)), ("c", .numbers($0.c))]))] } ?? []))),
+                               + (theory.velocity.map { [("velocity", $0.json)] } ?? []))),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", .number(model.criticalLearningRate)),
         ]
@@ -46,12 +46,7 @@ extension LinearExperimentResult {
         }
         if let simulation, let sim = experiment.simulation {
             let m = simulation.statisticsM, q = simulation.statisticsQ, eg = simulation.statisticsGeneralisationError
-            var velocity: [(String, JSONValue)] = []
-            if scenario.optimiser.hasVelocity {
-                let stats = [("a", simulation.a), ("b", simulation.b), ("c", simulation.c)].map { ($0.0, EnsembleStatistics(samples: $0.1)) }
-                velocity = [("velocity", .object([("mean", .object(stats.map { ($0.0, .numbers($0.1.mean)) })),
-                                                  ("stderr", .object(stats.map { ($0.0, .numbers($0.1.standardError)) }))]))]
-            }
+            let velocity: [(String, JSONValue)] = scenario.optimiser.hasVelocity ? [("velocity", simulation.ensemble.velocityJSON)] : []
             members.append(("simulation", .object([
                 ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)),
@@ -81,10 +76,7 @@ extension LinearExperimentResult {
             ("m_theory", theory.m.padded(to: grid.count)), ("q_theory", theory.q.padded(to: grid.count)),
             ("eg_theory", theory.generalisationError.padded(to: grid.count)),
         ]
-        if let velocity = theory.velocity {
-            columns += [("a_theory", velocity.a.padded(to: grid.count)), ("b_theory", velocity.b.padded(to: grid.count)),
-                        ("c_theory", velocity.c.padded(to: grid.count))]
-        }
+        columns += theory.velocity?.columns(rows: grid.count) ?? []
         if let simulation {
             for (name, stats) in [("m", simulation.statisticsM), ("q", simulation.statisticsQ), ("eg", simulation.statisticsGeneralisationError)] {
                 columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
