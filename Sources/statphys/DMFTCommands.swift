@@ -2,11 +2,6 @@ import ArgumentParser
 import Foundation
 import StatPhysSGD
 
-/// A value, or "< resolution" where it is below the rounding of its own cancellation (`DMFTSolution.resolvedDelta`).
-func resolved(_ value: Double, _ resolution: Double) -> String {
-    value.isFinite ? TextTable.format(value) : "< " + TextTable.format(resolution, digits: 2)
-}
-
 /// Parses the relaxation criterion `delta:0.05` or `m:0.9`.
 func parseCriterion(_ text: String) throws -> RelaxationCriterion {
     let parts = text.split(separator: ":")
@@ -110,13 +105,8 @@ struct DMFTRun: ParsableCommand {
         }
         guard let result = finished else { return }
         let t = result.theory
-        var table = TextTable(header: ["step", "m", "Ctt", "Delta", "e"])
-        for step in Array(Set((0..<6).map { $0 * t.reached / 5 })).sorted() {
-            table.append([String(step), TextTable.format(t.m[step]), TextTable.format(t.ctt[step]),
-                          resolved(t.resolvedDelta[step], t.deltaResolution[step]), resolved(t.resolvedEnergy[step], t.energyResolution[step])])
-        }
-        print(table.text, terminator: "")
-        print("relaxation (\(experiment.criterion.description)): " + (result.relaxationStep.map { "step \($0)" } ?? "not within \(steps) steps"))
+        print(result.summaryTable().text, terminator: "")
+        print(result.relaxationSummary)
         reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
         reportWritten(files)
         let diverged = [(t.divergence, t.divergenceReason, "DMFT"),

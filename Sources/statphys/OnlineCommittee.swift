@@ -79,6 +79,9 @@ struct OnlineCommittee: ParsableCommand {
             guard model.bias == "none", model.teacherBias == nil else {
                 throw ValidationError("--stability linearises the dynamics at perfect learning Q = R = T without biases; drop --bias and --teacher-bias")
             }
+            guard optimiser.momentumScaled == nil else {
+                throw ValidationError("--stability linearises the (Q, R) dynamics; with --momentum-scaled the velocity overlaps are part of the state (not implemented)")
+            }
             let unused = [("--q0", model.q0 != nil), ("--r0", model.r0 != nil), ("--init", model.`init` != nil),
                           ("--init-variance", model.initVariance != nil), ("--v0", model.v0 != nil),
                           ("--heatmap-times", heatmapTimes != nil), ("--log-grid", logGrid),
@@ -110,7 +113,7 @@ struct OnlineCommittee: ParsableCommand {
                 greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal,
                 stateDimension: CommitteeResources.stateSize(studentUnits: model.studentUnits, teacherUnits: model.teacherUnits),
                 evaluationsPerSolve: CommitteeResources.evaluations(learningRate: optimiser.peakRate(upTo: tMax), weightDecay: model.reg, tMax: tMax)),
-            hasBiases: try model.hasBiases()), what: "this run")
+            hasBiases: try model.hasBiases(), velocityRate: 2 * (optimiser.scaledMomentum ?? 0)), what: "this run")
         var scenario = try model.scenario(optimiser: optimiser, noise: noise)
         if self.optimiser.computedSchedule != nil {
             var theory = CommitteeTheory(scenario: scenario)
@@ -130,9 +133,14 @@ struct OnlineCommittee: ParsableCommand {
         let heatmaps = try heatmapTimes.map(parseTimes) ?? [0, tMax / 4, tMax / 2, tMax]
         var finished: CommitteeExperimentResult?
         let files = try RunDirectory.write(into: directory) { staging in
-            let progress = ProgressReporter(label: simulation.theoryOnly ? "solving" : "simulating", enabled: !quiet)
-            let result = try experiment.run(progress: { progress.update($0) })
+            let progress = ProgressReporter(label: "simulating", enabled: !quiet)
+            let solving = ProgressReporter(label: "solving the ODEs", enabled: !quiet)
+            let result = try experiment.run(progress: { progress.update($0) }, theoryProgress: { fraction in
+                progress.finish()
+                solving.update(fraction)
+            })
             progress.finish()
+            solving.finish()
             finished = result
             return try result.write(to: staging, heatmapTimes: heatmaps)
         }
@@ -143,6 +151,11 @@ struct OnlineCommittee: ParsableCommand {
             print("alignment: \(relabelled.count) of \(result.alignments.count) seeds relabelled to match the theory's units"
                   + relabelled.map { a in
                       " (stream \(a.seed): units \(a.alignment.permutation.map { String($0 + 1) }.joined(separator: ",")))" }.joined())
+        }
+        let snapped = result.snappedHeatmapTimes(heatmaps)
+        if !snapped.isEmpty {
+            print("heatmaps: " + snapped.map { "t = \(TextTable.format($0.requested)) shown at the nearest output time t = \(TextTable.format($0.shown))" }
+                .joined(separator: "; ") + " (--points and --log-grid set the output times)")
         }
         reportComparison(result.comparisonSummary, warnings: result.warnings, all: false)
         try conclude(written: files, divergence: result.divergence)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GaussianIntegrals
 @testable import OnlineSimulation
 import OnlineTheory
 import Scenarios
@@ -146,5 +147,79 @@ import Scenarios
         print("classifier scaled momentum γ = 2: RMS deviation of (m, q) from the ODE at d = 250, 1000: \(deviations)")
         let ratio = deviations[1] / deviations[0]
         #expect(ratio < 0.75 && ratio > 0.2)
+    }
+}
+
+/// Scaled momentum for a committee machine (`CommitteeODE` with velocity overlaps) against finite-d simulation.
+@Suite struct CommitteeScaledMomentumSimulationTests {
+    static func scenario(_ optimiser: Optimiser, activation: Activation = .erf) throws -> CommitteeScenario {
+        try CommitteeScenario(studentUnits: 2, teacherUnits: 2, studentActivation: activation, optimiser: optimiser, noiseVariance: 0.05,
+                              weightDecay: 0.02, initialStudent: .diagonal(q0: 0.5, r0: 0.2, studentUnits: 2, teacherUnits: 2))
+    }
+
+    /// K = M = 2, γ = 2 (erf and ReLU): R and ε_g follow the ODE within a few standard errors at d = 2000, where plain
+    /// SGD's curve at η lies more than 10 standard errors away, and the RMS distance of the seeds' mean R from the ODE
+    /// shrinks from d = 500 to 2000 (measured: 4.2× for erf, 2.0× for ReLU).
+    @Test(arguments: [Activation.erf, .relu])
+    func scaledMomentumFollowsItsODE(activation: Activation) throws {
+        let scenario = try Self.scenario(try Optimiser(learningRate: 0.8, scaledMomentum: 2), activation: activation)
+        let times = (0...10).map { Double($0) * 0.5 }
+        let model = CommitteeTheory(scenario: scenario)
+        let theory = try model.solve(times: times)
+        var gaps: [Double] = []
+        var finest: EnsembleStatistics?
+        for d in [500, 2000] {
+            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 8, baseSeed: 29).run(times: times)
+            #expect(simulated.divergence == nil)
+            let r = simulated.statistics(\.r), eg = simulated.statistics { model.generalisationError($0) }
+            var squares = 0.0, count = 0.0
+            for index in 1..<times.count {
+                for entry in 0..<4 {
+                    let difference = r.mean[index][entry] - theory.states[index].r[entry]
+                    squares += difference * difference
+                    count += 1
+                    if d == 2000 { #expect(abs(difference) < 5 * r.standardError[index][entry] + 1e-3, "R[\(entry)] at t = \(times[index])") }
+                }
+                if d == 2000 {
+                    #expect(abs(eg.mean[index] - theory.generalisationError[index]) < 5 * eg.standardError[index], "ε_g at t = \(times[index])")
+                }
+            }
+            gaps.append((squares / count).squareRoot())
+            finest = eg
+        }
+        print("committee scaled momentum γ = 2 (\(activation.name)): RMS gap of mean R from the ODE at d = 500, 2000: \(gaps)")
+        #expect(gaps[1] < 0.75 * gaps[0])
+        var plain = scenario
+        plain.optimiser = try Optimiser(learningRate: 0.8)
+        let sgd = try CommitteeTheory(scenario: plain).solve(times: times)
+        let eg = try #require(finest)
+        let separation = (1..<times.count).map { abs(eg.mean[$0] - sgd.generalisationError[$0]) / eg.standardError[$0] }.max()!
+        #expect(separation > 10, "plain SGD's ε_g is \(separation) standard errors from the simulation")
+    }
+
+    /// γ → ∞ recovers plain SGD at rate η: the largest distance of ε_g from SGD's falls like 1/γ.
+    @Test func largeScaledMomentumRecoversSGD() throws {
+        let times = (0...8).map { Double($0) * 0.5 }
+        let sgd = try CommitteeTheory(scenario: try Self.scenario(try Optimiser(learningRate: 0.8))).solve(times: times)
+        var gaps: [Double] = []
+        for gamma in [25.0, 100] {
+            let scaled = try CommitteeTheory(scenario: try Self.scenario(try Optimiser(learningRate: 0.8, scaledMomentum: gamma))).solve(times: times)
+            gaps.append(zip(scaled.generalisationError, sgd.generalisationError).map { abs($0 - $1) }.max()!)
+        }
+        #expect(gaps[1] < 0.05 * sgd.generalisationError[4] && abs(gaps[0] / gaps[1] - 4) < 0.8, "gaps \(gaps)")
+    }
+
+    /// A trained second layer, biases, --stability and computed schedules refuse scaled momentum (out of range).
+    @Test func unsupportedCombinationsAreRefused() throws {
+        let scaled = try Optimiser(learningRate: 0.5, scaledMomentum: 2)
+        #expect(throws: ScenarioError.self) {
+            _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled, secondLayerLearningRate: 0.1)
+        }
+        #expect(throws: ScenarioError.self) {
+            _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled, biasLearningRate: 0.1)
+        }
+        let scenario = try Self.scenario(scaled)
+        #expect(throws: ScenarioError.self) { _ = try CommitteeStability(scenario: scenario).jacobian(learningRate: 0.5) }
+        #expect(throws: ScenarioError.self) { _ = try CommitteeTheory(scenario: scenario).greedySchedule(rateBounds: 0.01...0.5, tEnd: 1) }
     }
 }

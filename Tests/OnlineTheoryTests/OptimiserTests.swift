@@ -45,13 +45,14 @@ import Testing
         }
     }
 
-    /// Scaled momentum is derived for linear regression and the classifiers: committees refuse it (out of range).
-    @Test func scaledMomentumIsRefusedForCommittees() throws {
+    /// Scaled momentum is derived for every model; committees need a fixed second layer and no biases (out of range).
+    @Test func scaledMomentumIsRefusedForTrainedCommitteeLayers() throws {
         let scaled = try Optimiser(learningRate: 0.5, scaledMomentum: 2)
         _ = try LinearRegressionScenario(optimiser: scaled)
         _ = try ClassifierScenario(loss: .logistic, optimiser: scaled)
-        #expect { _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled) } throws: { error in
-            (error as? ScenarioError).map { $0.isOutOfRange && $0.description.contains("not for committee machines") } ?? false
+        _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled)
+        #expect { _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled, secondLayerLearningRate: 0.1) } throws: { error in
+            (error as? ScenarioError).map { $0.isOutOfRange && $0.description.contains("fixed second layer") } ?? false
         }
     }
 

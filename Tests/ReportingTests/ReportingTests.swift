@@ -84,6 +84,36 @@ import Testing
         let line = ProgressReporter.render(label: "sim", fraction: 0.5, elapsed: 2)
         #expect(line.contains("50%") && line.contains("###############---------------"))
     }
+
+    /// On a terminal the line is redrawn in place (\r) and ended by `finish`; in a log (stderr not a terminal) every
+    /// report is its own line, and `finish` adds a 100% line only when the last one was not.
+    @Test func progressInATerminalAndInALog() {
+        final class Sink: @unchecked Sendable { var text = ""; let lock = NSLock()
+            func append(_ s: String) { lock.lock(); text += s; lock.unlock() } }
+        for interactive in [true, false] {
+            let sink = Sink()
+            let progress = ProgressReporter(label: "run", delay: 0, interactive: interactive, interval: 0) { sink.append($0) }
+            for fraction in [0.25, 0.5] { progress.update(fraction) }
+            progress.finish()
+            progress.finish()  // once only
+            progress.update(0.75)
+            let lines = sink.text.split(separator: "\n", omittingEmptySubsequences: false)
+            if interactive {
+                let redraws = sink.text.components(separatedBy: "\r")
+                #expect(sink.text.hasPrefix("\r") && redraws.count == 4 && sink.text.hasSuffix("\n") && lines.count == 2)
+                #expect(redraws[1].contains("25%") && redraws[2].contains("50%") && redraws[3].contains("100%"))
+            } else {
+                #expect(!sink.text.contains("\r") && lines.count == 4 && lines[3].isEmpty, "\(sink.text)")
+                #expect(lines[0].contains("25%") && lines[1].contains("50%") && lines[2].contains("100%"))
+            }
+        }
+        // A log whose last report was 100% gets no extra line from `finish`.
+        let sink = Sink()
+        let done = ProgressReporter(label: "run", delay: 0, interactive: false, interval: 0) { sink.append($0) }
+        done.update(1)
+        done.finish()
+        #expect(sink.text.split(separator: "\n").count == 1)
+    }
 }
 
 @Suite struct InputFileTests {

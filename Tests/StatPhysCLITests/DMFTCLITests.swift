@@ -26,6 +26,13 @@ import Testing
         for file in ["dynamics.svg", "correlation.svg", "dynamics.csv"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path))
         }
+        // stdout puts the simulation beside the theory: its columns, and its relaxation step beside the DMFT's.
+        let header = try #require(output.stdout.split(separator: "\n").first)
+        #expect(header.contains("m sim") && header.contains("Delta sim"), "\(output.stdout)")
+        let relaxation = try #require((json["relaxation"] as? [String: Any]))
+        let line = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("relaxation") })
+        #expect(line.contains("DMFT ") && line.contains(", simulation "), "\(line)")
+        if let step = relaxation["simulation_step"] as? Int { #expect(line.contains("simulation step \(step)")) }
     }
 
     @Test func sphericalRunKeepsTheNorm() throws {

@@ -257,7 +257,7 @@ import Testing
         cases += refused(classifier, "lr-schedule", ["step:0.1:1e300"], mention: "never finish")
         cases.append(Case(arguments: ["online", "committee", "--stability", "--lr-schedule", "inverse:3"],
                           expected: .refused(64, mention: "--lr-schedule")))
-        // Momentum (every online model): β in [0, 1), γ > 0, not both; scaled momentum for linear regression and classifiers.
+        // Momentum (every online model): β in [0, 1), γ > 0, not both; scaled momentum (committees: fixed second layer, no biases).
         for base in [linear, classifier, committee] {
             cases += refused(base, "momentum", ["1", "-0.1", "1.5"] + garbage, mention: "momentum")
             cases += values(base, "momentum", ["0", "0.9"], .success)
@@ -270,7 +270,10 @@ import Testing
             // Greedy and optimal schedules split the ODE as f a + f² b, which scaled momentum's is not.
             cases += values(base + ["--momentum-scaled", "2"], "lr-schedule", ["greedy", "optimal"], .refused(64, mention: "momentum-scaled"))
         }
-        cases += values(committee, "momentum-scaled", ["2"], .refused(64, mention: "not for committee machines"))
+        cases += values(committee, "momentum-scaled", ["2"], .success)
+        cases += values(committee + ["--second-layer", "trained"], "momentum-scaled", ["2"], .refused(64, mention: "fixed second layer"))
+        cases += values(committee + ["--bias", "trained"], "momentum-scaled", ["2"], .refused(64, mention: "no biases"))
+        cases.append(Case(arguments: ["online", "committee", "--stability", "--momentum-scaled", "2"], expected: .refused(64, mention: "momentum-scaled")))
         // The greedy schedule: bounds must be positive, finite and ordered, and are refused without greedy; greedy runs
         // for every model (a committee needs specified initial overlaps: it is computed before the simulation).
         for base in [linear, classifier, committee] {

@@ -19,7 +19,9 @@ import Scenarios
 ///     u_k ← β u_k − (1/√d)(1/B) Σ_b v_k g'(λ_kb) Δ_b x_b + (λ/d) w_k,   w_k ← w_k − η u_k,
 ///     s_k ← β s_k − (1/B) Σ_b g(λ_kb) Δ_b,                             v_k ← v_k − (η_v/d) s_k.
 ///
-/// Plain SGD (β = 0) allocates no velocity and takes the update above. With biases (`CommitteeScenario.hasBiases`) the
+/// With scaled momentum (`Optimiser.scaledMomentum` γ; fixed second layer, no biases) β = 1 − γ/d and the weights
+/// step by ηγ/d instead of η (`Optimiser.velocityUpdate`). Plain SGD (β = 0) allocates no velocity and takes the
+/// update above. With biases (`CommitteeScenario.hasBiases`) the
 /// fields are λ_kb = w_k·x_b/√d + b_k and ρ_nb = w*_n·x_b/√d + b*_n, and trained biases move like the second layer,
 /// b_k ← b_k + (η_b/d)(1/B) Σ_b v_k g'(λ_kb) Δ_b (with momentum through their own velocity r_k ← β r_k − (1/B) Σ_b v_k
 /// g'(λ_kb) Δ_b, b_k ← b_k − (η_b/d) r_k).
@@ -40,6 +42,7 @@ public struct CommitteeSimulator: Sendable {
         guard dimension >= scenario.studentUnits + scenario.teacherUnits else {
             throw ScenarioError("dimension d = \(dimension) must be at least K + M = \(scenario.studentUnits + scenario.teacherUnits)")
         }
+        try scenario.optimiser.requireScaledMomentumFits(dimension: dimension)
         self.scenario = scenario
         self.dimension = dimension
         self.seeds = seeds
@@ -83,10 +86,11 @@ public struct CommitteeSimulator: Sendable {
         // B > 1: Σ_b c_kb x_b for every unit (K×d) and the second layer's Σ_b (η_v/dB) g(λ_kb) Δ_b.
         var batchUpdate = [Double](repeating: 0, count: batch > 1 ? k * d : 0)
         var secondLayerUpdate = [Double](repeating: 0, count: k)
-        let beta = optimiser.momentum
-        var velocity = [Double](repeating: 0, count: beta > 0 ? k * d : 0)
-        var secondLayerVelocity = [Double](repeating: 0, count: beta > 0 && baseV != nil ? k : 0)
-        var biasVelocity = [Double](repeating: 0, count: beta > 0 && baseB != nil ? k : 0)
+        // Momentum: fixed β, or scaled β = 1 − γ/d with the step ηγ/d (`Optimiser.velocityUpdate`).
+        let hasVelocity = optimiser.hasVelocity
+        var velocity = [Double](repeating: 0, count: hasVelocity ? k * d : 0)
+        var secondLayerVelocity = [Double](repeating: 0, count: hasVelocity && baseV != nil ? k : 0)
+        var biasVelocity = [Double](repeating: 0, count: hasVelocity && baseB != nil ? k : 0)
         var states: [CommitteeOrderParameters] = []
         states.reserveCapacity(grid.steps.count)
         var divergence: Divergence?
@@ -98,11 +102,12 @@ public struct CommitteeSimulator: Sendable {
                   velocity.withUnsafeMutableBufferPointer { velocity in
                     let w0 = w.baseAddress!, t0 = wStar.baseAddress!, x0 = x.baseAddress!, u0 = batchUpdate.baseAddress
                     // nil for plain SGD (an empty array's buffer may still have a base address).
-                    let velocity0 = beta > 0 ? velocity.baseAddress : nil
+                    let velocity0 = hasVelocity ? velocity.baseAddress : nil
                     var step = 0, previous = 0
                     for target in grid.steps {
                         while step < target {
                             let factor = optimiser.factor(at: Double(step) / dd), eta = optimiser.learningRate * factor
+                            let (beta, velocityStep) = optimiser.velocityUpdate(atStep: step, dimension: d)
                             let shrink = 1 - eta * weightDecay / dd
                             for b in 0..<batch {
                                 rng.fillGaussian(x)
@@ -166,7 +171,7 @@ public struct CommitteeSimulator: Sendable {
                                         let ui = u0 + i * d, wi = w0 + i * d
                                         VectorKernels.scaleAdd(ui, beta, x0, coefficients[i], count: d)
                                         if weightDecay != 0 { VectorKernels.scaleAdd(ui, 1, wi, weightDecay / dd, count: d) }
-                                        VectorKernels.scaleAdd(wi, 1, ui, -eta, count: d)
+                                        VectorKernels.scaleAdd(wi, 1, ui, -velocityStep, count: d)
                                     }
                                     continue
                                 }
@@ -216,7 +221,7 @@ public struct CommitteeSimulator: Sendable {
                                     let ui = velocity0 + i * d, wi = w0 + i * d
                                     VectorKernels.scaleAdd(ui, beta, u0! + i * d, 1, count: d)
                                     if weightDecay != 0 { VectorKernels.scaleAdd(ui, 1, wi, weightDecay / dd, count: d) }
-                                    VectorKernels.scaleAdd(wi, 1, ui, -eta, count: d)
+                                    VectorKernels.scaleAdd(wi, 1, ui, -velocityStep, count: d)
                                 }
                             } else if batch > 1 {
                                 for i in 0..<k { VectorKernels.scaleAdd(w0 + i * d, shrink, u0! + i * d, 1, count: d) }

@@ -38,9 +38,11 @@ public struct CommitteePerfectLearningAnchor: Sendable {
     /// K + M ≤ 4 (one four-dimensional quadrature). ReLU (orthant-probability I4) has none.
     public static func applies(to scenario: CommitteeScenario) -> Bool {
         let g = scenario.studentActivation
-        // Biases shift the fields: the deviation integrals assume centred ones.
+        // Biases shift the fields: the deviation integrals assume centred ones; scaled momentum's velocity overlaps
+        // have no deviation form.
         guard scenario.noiseVariance == 0, scenario.weightDecay == 0, scenario.studentUnits == scenario.teacherUnits,
-              g.name == scenario.teacherActivation.name, !scenario.hasBiases else { return false }
+              g.name == scenario.teacherActivation.name, !scenario.hasBiases,
+              scenario.optimiser.scaledMomentum == nil else { return false }
         switch g.family {
         case .erf, .linear: return true
         case .relu: return false

@@ -49,7 +49,8 @@ public struct CommitteeODE: ODESystem, Sendable {
     public init(scenario: CommitteeScenario, initial: CommitteeOrderParameters, quadratureOrder: Int = CommitteeIntegrals.defaultQuadratureOrder) {
         self.scenario = scenario
         layout = CommitteeStateLayout(studentUnits: scenario.studentUnits, teacherUnits: scenario.teacherUnits,
-                                      trainsSecondLayer: scenario.trainsSecondLayer, trainsBiases: scenario.trainsBiases)
+                                      trainsSecondLayer: scenario.trainsSecondLayer, trainsBiases: scenario.trainsBiases,
+                                      hasVelocityOverlaps: scenario.optimiser.scaledMomentum != nil)
         teacherOverlap = initial.t
         teacherSecondLayer = initial.vStar
         fixedSecondLayer = initial.v
@@ -64,6 +65,7 @@ public struct CommitteeODE: ODESystem, Sendable {
     public var dimension: Int { layout.dimension }
 
     public func evaluate(time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
+        if let gamma = scenario.optimiser.scaledMomentum { return evaluateScaledMomentum(gamma, time: time, state: y, derivative: dy) }
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m
         let coefficients = scenario.optimiser.coefficients(at: time)
         let eta = coefficients.drift, noiseCoefficient = coefficients.noise, lambda = scenario.weightDecay
@@ -131,6 +133,86 @@ public struct CommitteeODE: ODESystem, Sendable {
         }
     }
 
+    /// Scaled momentum γ (u_i ← (1 − γ/d)u_i + g_i, w_i ← w_i − (ηγ/d)u_i, with the first-layer gradient
+    /// g_i = −v_i g'(λ_i)Δ x/√d + (λ/d)w_i, Δ = φ* − φ; fixed second layer, no biases, batch 1): the velocities'
+    /// fields μ_l = u_l·x/√d are Gaussian with Cov(μ_l, λ_j) = B_lj, Cov(μ_l, ν_n) = A_ln, Cov(μ_l, μ_j) = C_lj and
+    /// enter through I3(i, μ_l, f) (Stein: linear in the middle field's covariances, so every closed form and quadrature
+    /// takes it from the extended (2K + M)² covariance). With drive(i, u) = Σ_f s_f I3(i, u, f) = E[g'(λ_i) u Δ]:
+    ///
+    ///     dR_in/dt = −ηγ A_in,        dQ_ij/dt = −ηγ (B_ij + B_ji),
+    ///     dA_in/dt = −γ A_in − v_i drive(i, ν_n) + λ R_in,
+    ///     dB_ij/dt = −γ B_ij − v_i drive(i, λ_j) + λ Q_ij − ηγ C_ij,
+    ///     dC_ij/dt = −2γ C_ij − v_i drive(i, μ_j) − v_j drive(j, μ_i) + λ (B_ij + B_ji)
+    ///                + v_i v_j [Σ_ab s_a s_b I4(i,j,a,b) + σ² J2(i,j)],
+    ///
+    /// from ΔR = −(ηγ/d) u·w*, ΔB = −(γ/d)B + g·w/d − (ηγ/d)C per step (|Δw|²/d = O(1/d²)); γ → ∞ slaves the
+    /// velocity (A ≈ (−v_i drive + λR)/γ) and gives plain SGD at η. The bracket is dropped with `dropsSecondOrderTerms`.
+    func evaluateScaledMomentum(_ gamma: Double, time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
+        let k = layout.studentUnits, m = layout.teacherUnits, n = k + m, e = n + k
+        let eta = scenario.optimiser.coefficients(at: time).drift, lambda = scenario.weightDecay
+        let orthants = integrals.student.family == .relu || integrals.teacher.family == .relu ? OrthantCache() : nil
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: e * e + n + k * e) { scratch in
+            let c = scratch.baseAddress!, s = c + e * e, drive = s + n
+            // [[Q, R, Bᵀ], [Rᵀ, T, Aᵀ], [B, A, C]] over the fields (λ, ν, μ).
+            for i in 0..<k {
+                for j in 0..<k {
+                    c[i * e + j] = y[layout.qIndex(i, j)]
+                    let b = y[layout.velocityStudentIndex(i, j)]  // Cov(μ_i, λ_j)
+                    c[(n + i) * e + j] = b
+                    c[j * e + n + i] = b
+                    c[(n + i) * e + n + j] = y[layout.velocitySelfIndex(i, j)]
+                }
+                for a in 0..<m {
+                    let r = y[layout.rIndex(i, a)], velocity = y[layout.velocityTeacherIndex(i, a)]
+                    c[i * e + k + a] = r
+                    c[(k + a) * e + i] = r
+                    c[(n + i) * e + k + a] = velocity
+                    c[(k + a) * e + n + i] = velocity
+                }
+            }
+            for a in 0..<m { for b in 0..<m { c[(k + a) * e + k + b] = teacherOverlap[a * m + b] } }
+            for i in 0..<k { s[i] = -fixedSecondLayer[i] }
+            for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
+            for i in 0..<k {
+                for b in 0..<e {
+                    var sum = 0.0
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: e, i, b, f) }
+                    drive[i * e + b] = sum
+                }
+            }
+            let v = fixedSecondLayer
+            for i in 0..<k {
+                for a in 0..<m {
+                    dy[layout.rIndex(i, a)] = -eta * gamma * y[layout.velocityTeacherIndex(i, a)]
+                    dy[layout.velocityTeacherIndex(i, a)] = -gamma * y[layout.velocityTeacherIndex(i, a)] - v[i] * drive[i * e + k + a]
+                        + lambda * y[layout.rIndex(i, a)]
+                }
+                for j in 0..<k {
+                    dy[layout.velocityStudentIndex(i, j)] = -gamma * y[layout.velocityStudentIndex(i, j)] - v[i] * drive[i * e + j]
+                        + lambda * y[layout.qIndex(i, j)] - eta * gamma * y[layout.velocitySelfIndex(i, j)]
+                }
+                for j in i..<k {
+                    let bSum = y[layout.velocityStudentIndex(i, j)] + y[layout.velocityStudentIndex(j, i)]
+                    dy[layout.qIndex(i, j)] = -eta * gamma * bSum
+                    var value = -2 * gamma * y[layout.velocitySelfIndex(i, j)] - v[i] * drive[i * e + n + j] - v[j] * drive[j * e + n + i]
+                        + lambda * bSum
+                    if !scenario.dropsSecondOrderTerms {
+                        var bracket = 0.0
+                        for a in 0..<n where s[a] != 0 {
+                            bracket += s[a] * s[a] * integrals.i4(c, stride: e, i, j, a, a, cache: orthants)
+                            for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
+                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: e, i, j, a, b, cache: orthants)
+                            }
+                        }
+                        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: e, i, j) }
+                        value += v[i] * v[j] * bracket
+                    }
+                    dy[layout.velocitySelfIndex(i, j)] = value
+                }
+            }
+        }
+    }
+
     /// ε_g = ½ E[(φ − φ*)²] (noise-free), computed without cancellation near perfect learning
     /// (`CommitteeGeneralisationError`; away from it, ½ Σ_{ab} s_a s_b I2(a, b) over all local fields).
     public func generalisationError(_ state: CommitteeOrderParameters) -> Double {
@@ -144,17 +226,39 @@ public struct CommitteeStateLayout: Sendable, Hashable {
     public let teacherUnits: Int
     public let trainsSecondLayer: Bool
     public let trainsBiases: Bool
+    /// Whether the state carries scaled momentum's velocity overlaps A = U W*ᵀ/d (K×M), B = U Wᵀ/d (K×K) and the upper
+    /// triangle of C = U Uᵀ/d (`CommitteeODE`), after everything else.
+    public let hasVelocityOverlaps: Bool
 
-    public init(studentUnits: Int, teacherUnits: Int, trainsSecondLayer: Bool, trainsBiases: Bool = false) {
+    public init(studentUnits: Int, teacherUnits: Int, trainsSecondLayer: Bool, trainsBiases: Bool = false, hasVelocityOverlaps: Bool = false) {
         self.studentUnits = studentUnits
         self.teacherUnits = teacherUnits
         self.trainsSecondLayer = trainsSecondLayer
         self.trainsBiases = trainsBiases
+        self.hasVelocityOverlaps = hasVelocityOverlaps
     }
 
     public var qCount: Int { studentUnits * (studentUnits + 1) / 2 }
-    public var dimension: Int {
+    /// Components before the velocity overlaps.
+    public var parameterCount: Int {
         qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) + (trainsBiases ? studentUnits : 0)
+    }
+    public var dimension: Int {
+        parameterCount + (hasVelocityOverlaps ? studentUnits * teacherUnits + studentUnits * studentUnits + qCount : 0)
+    }
+
+    /// Index of A_in = u_i·w*_n/d.
+    @inlinable
+    public func velocityTeacherIndex(_ i: Int, _ n: Int) -> Int { parameterCount + i * teacherUnits + n }
+
+    /// Index of B_ij = u_i·w_j/d (not symmetric).
+    @inlinable
+    public func velocityStudentIndex(_ i: Int, _ j: Int) -> Int { parameterCount + studentUnits * teacherUnits + i * studentUnits + j }
+
+    /// Index of C_ij = u_i·u_j/d (either order).
+    @inlinable
+    public func velocitySelfIndex(_ i: Int, _ j: Int) -> Int {
+        parameterCount + studentUnits * teacherUnits + studentUnits * studentUnits + qIndex(i, j)
     }
 
     /// Index of Q_ik (either order).

@@ -51,6 +51,9 @@ public struct CommitteeStability: Sendable {
     /// activations (and the closed forms are analytic across it), so this is as accurate for tanh or sigmoid as for
     /// erf. h = 1e-3 balances the truncation (~h³) against rounding (~1e-16/h).
     public func jacobian(learningRate lr: Double) throws -> [Double] {
+        if let gamma = scenario.optimiser.scaledMomentum {
+            throw ScenarioError.outOfRange("stability analysis linearises the (Q, R) dynamics; with scaled momentum γ = \(gamma) the velocity overlaps are part of the state: not implemented")
+        }
         var s = scenario
         s.learningRate = lr
         s.optimiser.schedule = .constant  // the fixed point's stability at the constant rate lr

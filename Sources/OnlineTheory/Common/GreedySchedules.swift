@@ -76,6 +76,7 @@ extension CommitteeTheory: ScheduleOptimisable {
     /// (and the biases'), as every schedule does. Throws when the initial student is random (its overlaps are only
     /// known after a simulation).
     public func scheduleProblem(rateBounds: ClosedRange<Double>) throws -> ScheduleProblem<CommitteeODE> {
+        try scenario.optimiser.requireSplitByRate()
         guard let start = scenario.specifiedInitialState else {
             throw ScenarioError("--lr-schedule greedy or optimal needs the initial overlaps (Q, R) specified: it is computed from the ODEs before the simulation runs")
         }

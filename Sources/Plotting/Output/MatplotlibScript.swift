@@ -96,6 +96,8 @@ public enum MatplotlibScript {
                     ax.legend(loc=LOC[panel["legend"]], fontsize="small")
             if panel.get("title"):
                 ax.set_title(tex(panel["title"]))
+            if len(panels) > 1:
+                ax.set_title("(%s)" % (chr(97 + index) if index < 26 else index + 1), loc="left", fontweight="bold")
             if panel.get("xLabel"):
                 ax.set_xlabel(tex(panel["xLabel"]))
             if panel.get("yLabel"):
@@ -103,7 +105,7 @@ public enum MatplotlibScript {
         for index in range(len(panels), nrows * ncols):
             axes[index // ncols][index % ncols].axis("off")
         if fig_data.get("title"):
-            fig.suptitle(tex(fig_data["title"]))
+            fig.suptitle(tex(fig_data["title"]), wrap=True)
         fig.tight_layout()
         fig.savefig(os.path.join(HERE, "\(output)"))
         print("wrote", os.path.join(HERE, "\(output)"))

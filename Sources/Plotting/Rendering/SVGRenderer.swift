@@ -3,23 +3,64 @@ import Foundation
 extension Figure {
     /// The figure as a standalone SVG document.
     public func svg() -> String {
-        let titleHeight = title == nil ? 0.0 : 30
         // Whatever the model holds (it may come from a JSON file), the layout is a valid grid of finite size.
         let columns = max(self.columns, 1), rows = self.rows
         let panelWidth = panelWidth.isFinite && panelWidth >= 100 ? min(panelWidth, 10_000) : 380
         let panelHeight = panelHeight.isFinite && panelHeight >= 100 ? min(panelHeight, 10_000) : 290
-        let width = Double(columns) * panelWidth, height = Double(rows) * panelHeight + titleHeight
+        let width = Double(columns) * panelWidth
+        // The title wraps onto as many lines as the figure's width needs.
+        let titleLines = title.map { Self.wrap($0, width: width - 40, size: Self.titleFont) } ?? []
+        let titleHeight = titleLines.isEmpty ? 0.0 : 12 + Self.titleLine * Double(titleLines.count)
+        let height = Double(rows) * panelHeight + titleHeight
         var canvas = SVGCanvas()
         canvas.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
         canvas.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGCanvas.n(width))\" height=\"\(SVGCanvas.n(height))\" viewBox=\"0 0 \(SVGCanvas.n(width)) \(SVGCanvas.n(height))\">")
         canvas.rect(0, 0, width, height, fill: "#ffffff")
-        if let title { canvas.text(title, width / 2, 21, size: 13) }
+        for (index, line) in titleLines.enumerated() { canvas.text(line, width / 2, 21 + Self.titleLine * Double(index), size: Self.titleFont) }
         for (index, panel) in panels.enumerated() {
             let x = Double(index % columns) * panelWidth, y = titleHeight + Double(index / columns) * panelHeight
-            PanelRenderer(panel: panel, x: x, y: y, width: panelWidth, height: panelHeight, id: "p\(index)").draw(on: &canvas)
+            PanelRenderer(panel: panel, x: x, y: y, width: panelWidth, height: panelHeight, id: "p\(index)",
+                          letter: panelLetter(index)).draw(on: &canvas)
         }
         canvas.raw("</svg>")
         return canvas.body
+    }
+}
+
+extension Figure {
+    static let titleFont = 13.0, titleLine = 17.0
+
+    /// "(a)", "(b)", … for the panels of a figure with more than one (numbers past 26); `nil` for a single panel.
+    public func panelLetter(_ index: Int) -> String? {
+        guard panels.count > 1, index >= 0 else { return nil }
+        return index < 26 ? "(" + String(UnicodeScalar(UInt8(97 + index))) + ")" : "(\(index + 1))"
+    }
+
+    /// `text` broken at spaces into lines at most `width` wide at font `size` (a word wider than that stands alone),
+    /// preferring breaks after a comma: a title's settings stay whole.
+    static func wrap(_ text: String, width: Double, size: Double) -> [String] {
+        guard SVGCanvas.width(text, size: size) > width else { return [text] }
+        // Units joined by the separator before them: whole ", "-separated settings, or a too-wide one's words.
+        var units: [(joiner: String, text: String)] = []
+        for (index, clause) in text.components(separatedBy: ", ").enumerated() {
+            let joiner = index == 0 ? "" : ", "
+            if SVGCanvas.width(clause, size: size) <= width { units.append((joiner, clause)); continue }
+            for (position, word) in clause.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+                units.append((position == 0 ? joiner : " ", String(word)))
+            }
+        }
+        var lines: [String] = [], current = units[0].text
+        for unit in units.dropFirst() {
+            let candidate = current + unit.joiner + unit.text
+            // Room for the comma that ends the line if the next setting goes below.
+            if SVGCanvas.width(candidate + ",", size: size) <= width {
+                current = candidate
+            } else {
+                lines.append(current + (unit.joiner == ", " ? "," : ""))
+                current = unit.text
+            }
+        }
+        return lines + [current]
     }
 }
 
@@ -35,19 +76,23 @@ struct PanelRenderer {
     /// The legend's box when it sits outside the axes (they were narrowed to make room for it).
     let outsideLegend: LegendPlacement.Box?
 
-    init(panel: Panel, x: Double, y: Double, width: Double, height: Double, id: String) {
+    /// The panel's letter "(a)", drawn above the axes' top-left corner; `nil` in a single-panel figure.
+    let letter: String?
+
+    init(panel: Panel, x: Double, y: Double, width: Double, height: Double, id: String, letter: String? = nil) {
         self.panel = panel
         self.id = id
+        self.letter = letter
         left = x + 66
         right = x + width - 16 - (panel.heatmap == nil ? 0 : 64)
-        top = y + (panel.title == nil ? 12 : 30)
+        top = y + (panel.title == nil ? (letter == nil ? 12 : 24) : 30)
         bottom = y + height - 46
         outsideLegend = nil
     }
 
     /// `renderer` with its axes narrowed so that the legend fits to their right (at most half the axes' width).
     init(makingRoomForLegendOf renderer: PanelRenderer, size: (width: Double, height: Double)) {
-        panel = renderer.panel; id = renderer.id; left = renderer.left; top = renderer.top; bottom = renderer.bottom
+        panel = renderer.panel; id = renderer.id; letter = renderer.letter; left = renderer.left; top = renderer.top; bottom = renderer.bottom
         let room = min(size.width + 2 * LegendPlacement.margin, (renderer.right - renderer.left) / 2)
         right = renderer.right - room
         outsideLegend = LegendPlacement.Box(x: right + LegendPlacement.margin, y: top, width: size.width, height: size.height)
@@ -78,6 +123,7 @@ struct PanelRenderer {
             if goesOutside { return PanelRenderer(makingRoomForLegendOf: self, size: size).draw(on: &canvas) }
         }
         if let title = panel.title { canvas.text(title, (left + right) / 2, top - 9, size: 11.5) }
+        if let letter { canvas.text(letter, left - 30, top - 8, size: 11.5, anchor: .start, weight: "bold") }
         if let heatmap = panel.heatmap { drawHeatmap(heatmap, on: &canvas); return }
         let (xMap, yMap) = maps
         canvas.beginClip(left, top, right - left, bottom - top, prefix: id)

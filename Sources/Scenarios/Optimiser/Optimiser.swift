@@ -134,7 +134,8 @@ public struct Optimiser: Sendable, Hashable {
 ///   Finite-d corrections are of relative order 1/((1 − β)d) (the window against d), visible as β → 1.
 /// * Scaled (`scaledMomentum` γ): β = 1 − γ/d and κ = η(t)γ/d = η(t)(1 − β), so that t stays steps/d and γ → ∞ is
 ///   plain SGD at rate η. The velocity remembers O(d/γ) steps and its overlaps with w*, w and itself are order
-///   parameters with their own ODEs (`LinearRegressionMomentumODE`, `ClassifierMomentumODE`; committees refuse it).
+///   parameters with their own ODEs (`LinearRegressionMomentumODE`, `ClassifierMomentumODE`, and for committees with
+///   a fixed second layer and no biases `CommitteeODE`'s velocity overlaps A, B, C).
 ///   The ODEs read η(t) as `coefficients(at:).drift` (G = 1). They are not of the form f a + f² b in the schedule
 ///   factor f (the velocity relaxes at a rate γ of its own), so greedy and optimal schedules refuse scaled momentum.
 ///
@@ -151,14 +152,6 @@ extension Optimiser {
 
     /// Whether the simulators keep a velocity (β > 0 or scaled momentum); plain SGD takes the step without one.
     public var hasVelocity: Bool { momentum > 0 || scaledMomentum != nil }
-
-    /// Throws (out of range, status 64) for scaled momentum: its velocity order parameters are derived for linear
-    /// regression and the linear classifiers only. `model` names the scenario in the message.
-    public func requireNoScaledMomentum(_ model: String) throws {
-        guard let gamma = scaledMomentum else { return }
-        throw ScenarioError.outOfRange("scaled momentum (--momentum-scaled \(gamma)) is implemented for linear regression and the linear classifiers, not for \(model); "
-                                       + "use fixed --momentum β, whose d → ∞ limit is SGD at η/(1 − β) for every model")
-    }
 
     /// Throws unless β = 1 − γ/d of scaled momentum is a valid decay at dimension d (γ ≤ d); every simulator asks.
     public func requireScaledMomentumFits(dimension: Int) throws {

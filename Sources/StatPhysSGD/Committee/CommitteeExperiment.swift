@@ -49,8 +49,10 @@ public struct CommitteeExperiment: Sendable {
         logarithmicGrid ? try TimeGrid.logarithmic(tMax: tMax, points: points) : try TimeGrid.uniform(tMax: tMax, points: points)
     }
 
-    /// Runs the simulation (if any), then the theory. `progress` receives the fraction done of each phase.
-    public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> CommitteeExperimentResult {
+    /// Runs the simulation (if any), then the theory. `progress` receives the simulation's fraction done,
+    /// `theoryProgress` the ODE solve's (a quadrature committee's solve can take minutes).
+    public func run(progress: (@Sendable (Double) -> Void)? = nil,
+                    theoryProgress: (@Sendable (Double) -> Void)? = nil) throws -> CommitteeExperimentResult {
         let requested = try grid()
         var theory = CommitteeTheory(scenario: scenario)
         theory.quadratureOrder = quadratureOrder
@@ -63,7 +65,7 @@ public struct CommitteeExperiment: Sendable {
                 throw ScenarioError("the simulation diverged at t = 0, before recording a state: "
                                     + (simulated.divergence?.reason ?? "no seed recorded its initial overlaps"))
             }
-            let solved = try theory.solve(times: simulated.grid.times, from: start)
+            let solved = try theory.solve(times: simulated.grid.times, from: start, progress: theoryProgress)
             let alignments = alignsUnits ? simulated.alignments(to: solved.states, rule: CommitteeAlignment(scenario: scenario)) : []
             return CommitteeExperimentResult(
                 experiment: self, theory: solved, theoryStart: start,
@@ -79,7 +81,7 @@ public struct CommitteeExperiment: Sendable {
             start = measured
         }
         return CommitteeExperimentResult(
-            experiment: self, theory: try theory.solve(times: requested, from: start), theoryStart: start, simulation: nil,
+            experiment: self, theory: try theory.solve(times: requested, from: start, progress: theoryProgress), theoryStart: start, simulation: nil,
             unalignedSimulation: nil, alignments: [])
     }
 }

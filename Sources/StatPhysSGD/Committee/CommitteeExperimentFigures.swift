@@ -64,20 +64,30 @@ extension CommitteeExperimentResult {
             + (s.biasLearningRate.map { " trained at η_b = \(TextTable.format($0, digits: 3))" } ?? " fixed")
         return Figure(
             panels: panels + extra, columns: extra.isEmpty ? 3 : 2,
-            title: "Committee machine K = \(k), M = \(m), \(s.studentActivation.name): \(s.optimiser.title(rateSymbol: "η")), σ² = \(s.noiseVariance)\(biasTitle)")
+            title: "Committee machine \(s.titleDescription)\(biasTitle)")
     }
 
-    /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`.
+    /// The grid index shown for each requested heatmap time: the nearest time the theory reached (it stops where it
+    /// diverged, and times past a divergence all map to its last state).
+    func heatmapIndices(at requested: [Double]) -> [Int] {
+        let reached = min(times.count, theory.states.count)
+        guard reached > 0 else { return [] }
+        return requested.map { target in (0..<reached).min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0 }
+    }
+
+    /// The requested heatmap times that are shown at another grid time, with that time (for a note to the user).
+    public func snappedHeatmapTimes(_ requested: [Double]) -> [(requested: Double, shown: Double)] {
+        zip(requested, heatmapIndices(at: requested)).compactMap { target, index in
+            abs(times[index] - target) > 1e-9 * max(1, abs(target)) ? (target, times[index]) : nil
+        }
+    }
+
+    /// Heatmaps of R (top row) and Q (bottom row) from the theory at the grid times nearest to `at`, each shown once.
     public func overlapHeatmapFigure(at requested: [Double]) -> Figure {
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
-        // Grid times of states the theory reached (it stops where it diverged); the renderer copes with any values.
         let reached = min(times.count, theory.states.count)
         var indices: [Int] = []
-        for target in requested where reached > 0 {
-            // Nearest reached time; times past a divergence all map to its last state, which is shown once.
-            let index = (0..<reached).min { abs(times[$0] - target) < abs(times[$1] - target) } ?? 0
-            if !indices.contains(index) { indices.append(index) }
-        }
+        for index in heatmapIndices(at: requested) where !indices.contains(index) { indices.append(index) }
         let rRange = theory.states.prefix(reached).flatMap(\.r).filter(\.isFinite).map(abs).max() ?? 1
         let qRange = theory.states.prefix(reached).flatMap(\.q).filter(\.isFinite).map(abs).max() ?? 1
         let students = (1...k).map { "\($0)" }, teachers = (1...m).map { "\($0)" }
@@ -109,5 +119,17 @@ extension CommitteeExperimentResult {
         files += try learningCurveFigure.write(to: directory, name: "learning_curve")
         files += try overlapHeatmapFigure(at: heatmapTimes).write(to: directory, name: "overlaps")
         return files
+    }
+}
+
+extension CommitteeScenario {
+    /// The settings a figure title needs to rerun the scenario: "K = 2, M = 2, erf (teacher relu): η = 0.5 × inverse:10,
+    /// B = 4, σ² = 0.1, λ = 0.01, v trained at η_v = 0.1" (the teacher's activation, weight decay and a trained second
+    /// layer only when they are there); biases are added by the caller.
+    var titleDescription: String {
+        let teacher = teacherActivation.name == studentActivation.name ? "" : " (teacher \(teacherActivation.name))"
+        return "K = \(studentUnits), M = \(teacherUnits), \(studentActivation.name)\(teacher): \(optimiser.title(rateSymbol: "η")), σ² = \(noiseVariance)"
+            + (weightDecay > 0 ? ", λ = \(weightDecay)" : "")
+            + (secondLayerLearningRate.map { ", v trained at η_v = \(TextTable.format($0, digits: 3))" } ?? "")
     }
 }

@@ -31,10 +31,11 @@ public enum CommitteeResources {
         return k * k * fields * fields * i4 + k * fields * fields * i3
     }
 
-    /// Right-hand-side evaluations of the adaptive integrator to `tMax` at learning rate `lr`.
-    public static func evaluations(learningRate lr: Double, weightDecay: Double = 0, tMax: Double) -> Double {
+    /// Right-hand-side evaluations of the adaptive integrator to `tMax` at learning rate `lr`; scaled momentum's
+    /// velocity relaxes at 2γ (`velocityRate`), an explicit step's stiffness bound (about one evaluation per 1/(2γ)).
+    public static func evaluations(learningRate lr: Double, weightDecay: Double = 0, tMax: Double, velocityRate: Double = 0) -> Double {
         let eta = min(lr.isFinite ? lr : 10, 10)
-        return 2 * (100 + 10 * eta * tMax) + tMax * eta * weightDecay
+        return 2 * (100 + 10 * eta * tMax) + tMax * eta * weightDecay + 2 * velocityRate * tMax
     }
 
     /// The theory and, with `simulation`, the simulation of a committee run with `points` output times and mini-batches
@@ -46,13 +47,13 @@ public enum CommitteeResources {
     public static func experiment(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
                                   learningRate: Double, batchSize: Int = 1, weightDecay: Double = 0, tMax: Double, points: Int,
                                   quadratureOrder: Int, simulation: SimulationSettings?, initialDimension: Int?, breakpoints: Double = 0,
-                                  theorySolves: Double = 1, hasBiases: Bool = false) -> ResourceEstimate {
+                                  theorySolves: Double = 1, hasBiases: Bool = false, velocityRate: Double = 0) -> ResourceEstimate {
         let state = stateSize(studentUnits: k, teacherUnits: m), n = Double(points)
         let fields = Double(k) + Double(m)
         let seeds = Double(simulation?.seeds ?? 0)
         // Theory states and integrator stages, the simulated states of every seed, and the text of the output.
         var bytes = n * state * 8 * (2 + seeds) + 20 * state * 8 + n * state * 3 * 20 + 1_000_000 + 32 * breakpoints
-        var operations = (evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax) + 12 * breakpoints)
+        var operations = (evaluations(learningRate: learningRate, weightDecay: weightDecay, tMax: tMax, velocityRate: velocityRate) + 12 * breakpoints)
             * rightHandSideOperations(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, quadratureOrder: quadratureOrder,
                                       hasBiases: hasBiases)
             * max(1, theorySolves)
@@ -82,7 +83,7 @@ extension CommitteeExperiment: ResourceEstimating {
             learningRate: s.optimiser.peakRate(upTo: tMax), batchSize: s.optimiser.batchSize, weightDecay: s.weightDecay, tMax: tMax, points: points,
             quadratureOrder: quadratureOrder, simulation: simulation,
             initialDimension: s.specifiedInitialState == nil ? initialDimension : nil,
-            breakpoints: s.optimiser.schedule.breakpointCount(upTo: tMax), hasBiases: s.hasBiases)
+            breakpoints: s.optimiser.schedule.breakpointCount(upTo: tMax), hasBiases: s.hasBiases, velocityRate: 2 * (s.optimiser.scaledMomentum ?? 0))
     }
 }
 

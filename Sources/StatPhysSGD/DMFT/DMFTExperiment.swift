@@ -49,6 +49,41 @@ public struct DMFTExperimentResult: Sendable {
     /// The DMFT relaxation step under the experiment's criterion.
     public var relaxationStep: Int? { experiment.criterion.relaxationStep(theory) }
 
+    /// The simulation's relaxation step (of the mean over samples) under the same criterion; `nil` without a
+    /// simulation or when it does not relax within the horizon.
+    public var simulationRelaxationStep: Int? {
+        simulation.map(statistics).flatMap { experiment.criterion.relaxationStep(m: $0.m.mean, delta: $0.delta.mean) }
+    }
+
+    /// The relaxation line for stdout: "relaxation (criterion): DMFT step 32, simulation step 35".
+    public var relaxationSummary: String {
+        let horizon = "not within \(problem.steps) steps"
+        return "relaxation (\(experiment.criterion.description)): "
+            + (simulation == nil ? (relaxationStep.map { "step \($0)" } ?? horizon)
+                : "DMFT " + (relaxationStep.map { "step \($0)" } ?? horizon) + ", simulation " + (simulationRelaxationStep.map { "step \($0)" } ?? horizon))
+    }
+
+    /// A short table at six steps: the DMFT's m, C(t,t), Δ, e (Δ and e below their resolution as "< floor"), and with a
+    /// simulation its mean m and Δ with Δ's standard error.
+    public func summaryTable() -> TextTable {
+        let t = theory, stats = simulation.map(statistics)
+        var table = TextTable(header: ["step", "m", "Ctt", "Delta", "e"] + (stats == nil ? [] : ["m sim", "Delta sim", "(±)"]))
+        func resolved(_ value: Double, _ resolution: Double) -> String {
+            value.isFinite ? TextTable.format(value) : "< " + TextTable.format(resolution, digits: 2)
+        }
+        for step in Array(Set((0..<6).map { $0 * t.reached / 5 })).sorted() {
+            var row = [String(step), TextTable.format(t.m[step]), TextTable.format(t.ctt[step]),
+                       resolved(t.resolvedDelta[step], t.deltaResolution[step]), resolved(t.resolvedEnergy[step], t.energyResolution[step])]
+            if let stats {
+                let has = step < stats.m.mean.count && step < stats.delta.mean.count
+                row += has ? [TextTable.format(stats.m.mean[step]), TextTable.format(stats.delta.mean[step]),
+                              TextTable.format(stats.delta.standardError[step], digits: 2)] : ["—", "—", "—"]
+            }
+            table.append(row)
+        }
+        return table
+    }
+
     /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`, `Delta_resolution`,
     /// `e_resolution`} (Delta, e null where below their resolution, `DMFTSolution.resolvedDelta`),
     /// `relaxation` {`criterion`, `theory_step`, `simulation_step`}, `simulation` {`N`, `samples`, `seed`,
@@ -84,7 +119,7 @@ public struct DMFTExperimentResult: Sendable {
         ]
         if let simulation, let sim = experiment.simulation {
             let stats = statistics(simulation)
-            relaxation.append(("simulation_step", experiment.criterion.relaxationStep(m: stats.m.mean, delta: stats.delta.mean).map { .integer($0) } ?? .null))
+            relaxation.append(("simulation_step", simulationRelaxationStep.map { .integer($0) } ?? .null))
             func block(_ pick: (SampleStatistics) -> [Double]) -> JSONValue {
                 .object([("m", .numbers(pick(stats.m))), ("Ctt", .numbers(pick(stats.ctt))), ("Delta", .numbers(pick(stats.delta))),
                          ("e", .numbers(pick(stats.energy)))])
@@ -140,9 +175,8 @@ public struct DMFTExperimentResult: Sendable {
             return Panel(xLabel: "t = step · η", yLabel: labels[index], yScale: index == 0 ? .linear : .log,
                          series: series)
         }
-        let kind = problem.isFullBatch ? "GD" : "SGD, b = \(problem.batchFraction)"
-        return Figure(panels: panels, columns: 3,
-                      title: "Signal recovery, \(kind): α = \(problem.alpha), η = \(problem.learningRate), m_0 = \(problem.initialOverlap)")
+        let relaxation = experiment.criterion.observable == .delta ? "Δ ≤ \(experiment.criterion.threshold)" : "m ≥ \(experiment.criterion.threshold)"
+        return Figure(panels: panels, columns: 3, title: "Signal recovery, \(problem.titleDescription), recovered at \(relaxation)")
     }
 
     /// The DMFT two-time correlation C(t, s) as a heatmap (at most 120×120 steps).
@@ -153,7 +187,7 @@ public struct DMFTExperimentResult: Sendable {
         let heatmap = Heatmap(values: values, rows: steps.count, columns: steps.count, colormap: .viridis,
                               colorbarLabel: "C(t, s)", xExtent: extent, yExtent: extent)
         return Figure(panels: [.heatmap(heatmap, title: "Two-time correlation (DMFT)", xLabel: "s · η", yLabel: "t · η")],
-                      panelWidth: 460, panelHeight: 400)
+                      title: "Signal recovery, \(problem.titleDescription)", panelWidth: 460, panelHeight: 400)
     }
 
     /// Writes `result.json`, `dynamics.csv`, `dynamics.svg`, `correlation.svg` (+ PNG, data, scripts). Returns the files.
@@ -178,5 +212,14 @@ public struct DMFTExperimentResult: Sendable {
         try AtomicFile.write(CSVTable(columns).text, to: csvFile)
         return [resultFile, csvFile] + (try dynamicsFigure.write(to: directory, name: "dynamics"))
             + (try correlationFigure.write(to: directory, name: "correlation"))
+    }
+}
+
+extension SignalRecoveryProblem {
+    /// The settings a figure title needs to rerun the problem: "SGD, b = 0.3: α = 3, η = 0.1, m_0 = 0.1, T = 2000"
+    /// (C(0,0) when it is not 1, and "spherical").
+    var titleDescription: String {
+        (isFullBatch ? "GD" : "SGD, b = \(batchFraction)") + ": α = \(alpha), η = \(learningRate), m_0 = \(initialOverlap)"
+            + (initialNorm == 1 ? "" : ", C(0,0) = \(initialNorm)") + ", T = \(steps)" + (spherical ? ", spherical" : "")
     }
 }
