@@ -45,15 +45,14 @@ import Testing
         }
     }
 
-    /// Scaled momentum is derived for every model; committees need a fixed second layer and no biases (out of range).
-    @Test func scaledMomentumIsRefusedForTrainedCommitteeLayers() throws {
+    /// Scaled momentum is derived for every model, a committee's trained second layer and biases included.
+    @Test func scaledMomentumIsAcceptedByEveryModel() throws {
         let scaled = try Optimiser(learningRate: 0.5, scaledMomentum: 2)
         _ = try LinearRegressionScenario(optimiser: scaled)
         _ = try ClassifierScenario(loss: .logistic, optimiser: scaled)
-        _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled)
-        #expect { _ = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled, secondLayerLearningRate: 0.1) } throws: { error in
-            (error as? ScenarioError).map { $0.isOutOfRange && $0.description.contains("fixed second layer") } ?? false
-        }
+        let committee = try CommitteeScenario(studentUnits: 2, teacherUnits: 2, optimiser: scaled, secondLayerLearningRate: 0.1,
+                                              biasLearningRate: 0.1, teacherBiases: [0.5, 0])
+        #expect(committee.optimiser.scaledMomentum == 2)
     }
 
     /// The velocity step of the simulators: (β, η) at fixed β, (1 − γ/d, ηγ/d) scaled; no velocity for plain SGD.

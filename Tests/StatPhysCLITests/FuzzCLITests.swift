@@ -257,7 +257,7 @@ import Testing
         cases += refused(classifier, "lr-schedule", ["step:0.1:1e300"], mention: "never finish")
         cases.append(Case(arguments: ["online", "committee", "--stability", "--lr-schedule", "inverse:3"],
                           expected: .refused(64, mention: "--lr-schedule")))
-        // Momentum (every online model): β in [0, 1), γ > 0, not both; scaled momentum (committees: fixed second layer, no biases).
+        // Momentum (every online model): β in [0, 1), γ > 0, not both; scaled momentum for every model.
         for base in [linear, classifier, committee] {
             cases += refused(base, "momentum", ["1", "-0.1", "1.5"] + garbage, mention: "momentum")
             cases += values(base, "momentum", ["0", "0.9"], .success)
@@ -271,8 +271,8 @@ import Testing
             cases += values(base + ["--momentum-scaled", "2"], "lr-schedule", ["greedy", "optimal"], .refused(64, mention: "momentum-scaled"))
         }
         cases += values(committee, "momentum-scaled", ["2"], .success)
-        cases += values(committee + ["--second-layer", "trained"], "momentum-scaled", ["2"], .refused(64, mention: "fixed second layer"))
-        cases += values(committee + ["--bias", "trained"], "momentum-scaled", ["2"], .refused(64, mention: "no biases"))
+        cases += values(committee + ["--second-layer", "trained"], "momentum-scaled", ["2"], .success)
+        cases += values(committee + ["--bias", "trained", "--activation", "linear"], "momentum-scaled", ["2"], .success)
         cases.append(Case(arguments: ["online", "committee", "--stability", "--momentum-scaled", "2"], expected: .refused(64, mention: "momentum-scaled")))
         // The greedy schedule: bounds must be positive, finite and ordered, and are refused without greedy; greedy runs
         // for every model (a committee needs specified initial overlaps: it is computed before the simulation).

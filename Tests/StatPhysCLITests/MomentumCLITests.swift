@@ -20,4 +20,18 @@ import Testing
         let csv = try String(contentsOf: directory.appendingPathComponent("learning_curve.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").first?.contains("a_theory,b_theory,c_theory") == true)
     }
+
+    /// A committee with scaled momentum writes its velocity overlaps A, B, C (zero at t = 0) in `theory.velocity`.
+    @Test func committeeWritesItsVelocityOverlaps() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["online", "committee", "--K", "2", "--M", "1", "--q0", "0.5", "--r0", "0.2", "--lr", "0.5",
+                                        "--momentum-scaled", "2", "--t-max", "2", "--points", "5", "--theory-only", "--quiet",
+                                        "--output", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let theory = try #require(try CLIRunner.result(in: directory)["theory"] as? [String: Any])
+        let velocity = try #require(theory["velocity"] as? [String: [[[Double]]]])
+        #expect(velocity["A"]?.count == 5 && velocity["A"]?[0] == [[0], [0]] && velocity["A"]?[4][0][0] != 0)
+        #expect(velocity["B"]?[4].count == 2 && velocity["C"]?[4][0][1] == velocity["C"]?[4][1][0])
+    }
 }

@@ -19,8 +19,8 @@ import Scenarios
 ///     u_k ← β u_k − (1/√d)(1/B) Σ_b v_k g'(λ_kb) Δ_b x_b + (λ/d) w_k,   w_k ← w_k − η u_k,
 ///     s_k ← β s_k − (1/B) Σ_b g(λ_kb) Δ_b,                             v_k ← v_k − (η_v/d) s_k.
 ///
-/// With scaled momentum (`Optimiser.scaledMomentum` γ; fixed second layer, no biases) β = 1 − γ/d and the weights
-/// step by ηγ/d instead of η (`Optimiser.velocityUpdate`). Plain SGD (β = 0) allocates no velocity and takes the
+/// With scaled momentum (`Optimiser.scaledMomentum` γ) β = 1 − γ/d and the weights step by ηγ/d instead of η
+/// (`Optimiser.velocityUpdate`), the second layer and the biases by (η_vγ/d²)·s_k and (η_bγ/d²)·r_k. Plain SGD (β = 0) allocates no velocity and takes the
 /// update above. With biases (`CommitteeScenario.hasBiases`) the
 /// fields are λ_kb = w_k·x_b/√d + b_k and ρ_nb = w*_n·x_b/√d + b*_n, and trained biases move like the second layer,
 /// b_k ← b_k + (η_b/d)(1/B) Σ_b v_k g'(λ_kb) Δ_b (with momentum through their own velocity r_k ← β r_k − (1/B) Σ_b v_k
@@ -88,6 +88,8 @@ public struct CommitteeSimulator: Sendable {
         var secondLayerUpdate = [Double](repeating: 0, count: k)
         // Momentum: fixed β, or scaled β = 1 − γ/d with the step ηγ/d (`Optimiser.velocityUpdate`).
         let hasVelocity = optimiser.hasVelocity
+        // The second layer's and the biases' steps are (η/d)·s at fixed β and (ηγ/d²)·s with scaled momentum.
+        let scalarScale = optimiser.scaledMomentum.map { $0 / dd } ?? 1
         var velocity = [Double](repeating: 0, count: hasVelocity ? k * d : 0)
         var secondLayerVelocity = [Double](repeating: 0, count: hasVelocity && baseV != nil ? k : 0)
         var biasVelocity = [Double](repeating: 0, count: hasVelocity && baseB != nil ? k : 0)
@@ -134,7 +136,7 @@ public struct CommitteeSimulator: Sendable {
                                     } else if velocity0 != nil {
                                         for i in 0..<k {
                                             biasVelocity[i] = beta * biasVelocity[i] - slope[i]
-                                            bias[i] -= etaB / dd * biasVelocity[i]
+                                            bias[i] -= etaB / dd * scalarScale * biasVelocity[i]
                                         }
                                     } else if batch > 1 {
                                         for i in 0..<k { biasUpdate[i] = (b == 0 ? 0 : biasUpdate[i]) + etaB / dd * perSample * slope[i] }
@@ -164,7 +166,7 @@ public struct CommitteeSimulator: Sendable {
                                         let etaV = baseV * factor
                                         for i in 0..<k {
                                             secondLayerVelocity[i] = beta * secondLayerVelocity[i] - g(fields[i]) * delta
-                                            v[i] -= etaV / dd * secondLayerVelocity[i]
+                                            v[i] -= etaV / dd * scalarScale * secondLayerVelocity[i]
                                         }
                                     }
                                     for i in 0..<k {

@@ -134,7 +134,7 @@ public struct CommitteeODE: ODESystem, Sendable {
     }
 
     /// Scaled momentum γ (u_i ← (1 − γ/d)u_i + g_i, w_i ← w_i − (ηγ/d)u_i, with the first-layer gradient
-    /// g_i = −v_i g'(λ_i)Δ x/√d + (λ/d)w_i, Δ = φ* − φ; fixed second layer, no biases, batch 1): the velocities'
+    /// g_i = −v_i g'(λ_i)Δ x/√d + (λ/d)w_i, Δ = φ* − φ; batch 1): the velocities'
     /// fields μ_l = u_l·x/√d are Gaussian with Cov(μ_l, λ_j) = B_lj, Cov(μ_l, ν_n) = A_ln, Cov(μ_l, μ_j) = C_lj and
     /// enter through I3(i, μ_l, f) (Stein: linear in the middle field's covariances, so every closed form and quadrature
     /// takes it from the extended (2K + M)² covariance). With drive(i, u) = Σ_f s_f I3(i, u, f) = E[g'(λ_i) u Δ]:
@@ -147,12 +147,22 @@ public struct CommitteeODE: ODESystem, Sendable {
     ///
     /// from ΔR = −(ηγ/d) u·w*, ΔB = −(γ/d)B + g·w/d − (ηγ/d)C per step (|Δw|²/d = O(1/d²)); γ → ∞ slaves the
     /// velocity (A ≈ (−v_i drive + λR)/γ) and gives plain SGD at η. The bracket is dropped with `dropsSecondOrderTerms`.
+    /// A trained second layer has scalar velocities s_i ← (1 − γ/d)s_i − g(λ_i)Δ, v_i ← v_i − (η_vγ/d²)s_i; with
+    /// σ_i = s_i/d (O(1)): dσ_i/dt = −γσ_i − Σ_f s_f I2(i, f), dv_i/dt = −η_v γ σ_i. Trained biases likewise, with
+    /// r_i ← (1 − γ/d)r_i − v_i g'(λ_i)Δ: dρ_i/dt = −γρ_i − v_i Σ_f s_f I2′(i, f), db_i/dt = −η_b γ ρ_i; with biases every
+    /// integral is over the shifted fields (the middle factor of I3 stays centred).
     func evaluateScaledMomentum(_ gamma: Double, time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m, e = n + k
         let eta = scenario.optimiser.coefficients(at: time).drift, lambda = scenario.weightDecay
         let orthants = integrals.student.family == .relu || integrals.teacher.family == .relu ? OrthantCache() : nil
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: e * e + n + k * e) { scratch in
-            let c = scratch.baseAddress!, s = c + e * e, drive = s + n
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: e * e + 2 * n + k * e) { scratch in
+            let c = scratch.baseAddress!, s = c + e * e, mu = s + n, drive = mu + n
+            // μ = (b, b*): the shifts of the fields, or none.
+            let shift: UnsafePointer<Double>? = hasBiases ? UnsafePointer(mu) : nil
+            if hasBiases {
+                for i in 0..<k { mu[i] = layout.trainsBiases ? y[layout.bIndex(i)] : fixedBiases[i] }
+                for a in 0..<m { mu[k + a] = teacherBiases[a] }
+            }
             // [[Q, R, Bᵀ], [Rᵀ, T, Aᵀ], [B, A, C]] over the fields (λ, ν, μ).
             for i in 0..<k {
                 for j in 0..<k {
@@ -171,41 +181,60 @@ public struct CommitteeODE: ODESystem, Sendable {
                 }
             }
             for a in 0..<m { for b in 0..<m { c[(k + a) * e + k + b] = teacherOverlap[a * m + b] } }
-            for i in 0..<k { s[i] = -fixedSecondLayer[i] }
+            for i in 0..<k { s[i] = -(layout.trainsSecondLayer ? y[layout.vIndex(i)] : fixedSecondLayer[i]) }
             for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
             for i in 0..<k {
                 for b in 0..<e {
                     var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: e, i, b, f) }
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: e, i, b, f, shift: shift) }
                     drive[i * e + b] = sum
                 }
             }
-            let v = fixedSecondLayer
+            if let baseV = scenario.secondLayerLearningRate {
+                let etaV = baseV * scenario.optimiser.factor(at: time)
+                for i in 0..<k {
+                    var sum = 0.0
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: e, i, f, shift: shift) }
+                    let sigma = y[layout.secondLayerVelocityIndex(i)]
+                    dy[layout.vIndex(i)] = -etaV * gamma * sigma
+                    dy[layout.secondLayerVelocityIndex(i)] = -gamma * sigma - sum
+                }
+            }
+            if let baseB = scenario.biasLearningRate {
+                let etaB = baseB * scenario.optimiser.factor(at: time)
+                for i in 0..<k {
+                    var sum = 0.0
+                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2Prime(c, stride: e, i, f, shift: shift) }
+                    let rho = y[layout.biasVelocityIndex(i)]
+                    dy[layout.bIndex(i)] = -etaB * gamma * rho
+                    dy[layout.biasVelocityIndex(i)] = -gamma * rho + s[i] * sum
+                }
+            }
             for i in 0..<k {
                 for a in 0..<m {
                     dy[layout.rIndex(i, a)] = -eta * gamma * y[layout.velocityTeacherIndex(i, a)]
-                    dy[layout.velocityTeacherIndex(i, a)] = -gamma * y[layout.velocityTeacherIndex(i, a)] - v[i] * drive[i * e + k + a]
+                    dy[layout.velocityTeacherIndex(i, a)] = -gamma * y[layout.velocityTeacherIndex(i, a)] + s[i] * drive[i * e + k + a]
                         + lambda * y[layout.rIndex(i, a)]
                 }
                 for j in 0..<k {
-                    dy[layout.velocityStudentIndex(i, j)] = -gamma * y[layout.velocityStudentIndex(i, j)] - v[i] * drive[i * e + j]
+                    dy[layout.velocityStudentIndex(i, j)] = -gamma * y[layout.velocityStudentIndex(i, j)] + s[i] * drive[i * e + j]
                         + lambda * y[layout.qIndex(i, j)] - eta * gamma * y[layout.velocitySelfIndex(i, j)]
                 }
                 for j in i..<k {
                     let bSum = y[layout.velocityStudentIndex(i, j)] + y[layout.velocityStudentIndex(j, i)]
                     dy[layout.qIndex(i, j)] = -eta * gamma * bSum
-                    var value = -2 * gamma * y[layout.velocitySelfIndex(i, j)] - v[i] * drive[i * e + n + j] - v[j] * drive[j * e + n + i]
+                    var value = -2 * gamma * y[layout.velocitySelfIndex(i, j)] + s[i] * drive[i * e + n + j] + s[j] * drive[j * e + n + i]
                         + lambda * bSum
                     if !scenario.dropsSecondOrderTerms {
                         var bracket = 0.0
                         for a in 0..<n where s[a] != 0 {
-                            bracket += s[a] * s[a] * integrals.i4(c, stride: e, i, j, a, a, cache: orthants)
+                            bracket += s[a] * s[a] * integrals.i4(c, stride: e, i, j, a, a, cache: orthants, shift: shift)
                             for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
-                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: e, i, j, a, b, cache: orthants)
+                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: e, i, j, a, b, cache: orthants, shift: shift)
                             }
                         }
-                        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: e, i, j) }
-                        value += v[i] * v[j] * bracket
+                        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: e, i, j, shift: shift) }
+                        value += s[i] * s[j] * bracket
                     }
                     dy[layout.velocitySelfIndex(i, j)] = value
                 }
@@ -227,7 +256,8 @@ public struct CommitteeStateLayout: Sendable, Hashable {
     public let trainsSecondLayer: Bool
     public let trainsBiases: Bool
     /// Whether the state carries scaled momentum's velocity overlaps A = U W*ᵀ/d (K×M), B = U Wᵀ/d (K×K) and the upper
-    /// triangle of C = U Uᵀ/d (`CommitteeODE`), after everything else.
+    /// triangle of C = U Uᵀ/d (`CommitteeODE`), and the velocities s/d of a trained second layer and r/d of trained
+    /// biases, after everything else.
     public let hasVelocityOverlaps: Bool
 
     public init(studentUnits: Int, teacherUnits: Int, trainsSecondLayer: Bool, trainsBiases: Bool = false, hasVelocityOverlaps: Bool = false) {
@@ -244,7 +274,20 @@ public struct CommitteeStateLayout: Sendable, Hashable {
         qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) + (trainsBiases ? studentUnits : 0)
     }
     public var dimension: Int {
-        parameterCount + (hasVelocityOverlaps ? studentUnits * teacherUnits + studentUnits * studentUnits + qCount : 0)
+        parameterCount + (hasVelocityOverlaps ? studentUnits * teacherUnits + studentUnits * studentUnits + qCount
+                          + (trainsSecondLayer ? studentUnits : 0) + (trainsBiases ? studentUnits : 0) : 0)
+    }
+
+    /// Index of a trained bias's velocity r_i/d (scaled momentum; `CommitteeODE`).
+    @inlinable
+    public func biasVelocityIndex(_ i: Int) -> Int {
+        parameterCount + studentUnits * teacherUnits + studentUnits * studentUnits + qCount + (trainsSecondLayer ? studentUnits : 0) + i
+    }
+
+    /// Index of the trained second layer's velocity s_i/d (scaled momentum; `CommitteeODE`).
+    @inlinable
+    public func secondLayerVelocityIndex(_ i: Int) -> Int {
+        parameterCount + studentUnits * teacherUnits + studentUnits * studentUnits + qCount + i
     }
 
     /// Index of A_in = u_i·w*_n/d.

@@ -76,6 +76,7 @@ public struct CommitteeTheory: Sendable {
         }
         let error = CommitteeGeneralisationError(integrals: ode.integrals)
         var outputTimes: [Double] = [], states: [CommitteeOrderParameters] = [], errors: [Double] = [], resolutions: [Double] = []
+        var velocities: [CommitteeVelocityOverlaps] = []
         var terminal: EventOccurrence?, breakdown: ODEBreakdown?
         // Noise-free and without weight decay, ε_g → 0; where no deviation form follows it there, the plain form's
         // floor (`CommitteePlainFormFloor`) is estimated whenever ε_g has fallen tenfold since the last estimate, and
@@ -88,6 +89,7 @@ public struct CommitteeTheory: Sendable {
                 let y = solution.states[(index * layout.dimension)..<((index + 1) * layout.dimension)]
                 let state = layout.parameters(y, fixed: start)
                 let value = ode.generalisationError(state)
+                if layout.hasVelocityOverlaps { velocities.append(CommitteeVelocityOverlaps(y, layout: layout)) }
                 outputTimes.append(solution.times[index])
                 states.append(state)
                 errors.append(value)
@@ -199,6 +201,7 @@ public struct CommitteeTheory: Sendable {
         var result = CommitteeTheoryResult(
             times: outputTimes, states: states, generalisationError: errors, divergence: divergence)
         result.generalisationErrorResolution = resolutions
+        result.velocity = velocities
         return result
     }
 }
@@ -218,4 +221,24 @@ public struct CommitteeTheoryResult: Sendable {
     }
     /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
     public let divergence: Divergence?
+    /// With scaled momentum, the velocity overlaps at each output time (`CommitteeODE`); empty otherwise.
+    public var velocity: [CommitteeVelocityOverlaps] = []
+}
+
+/// Scaled momentum's velocity overlaps of a committee at one time: A = U W*ᵀ/d (K×M), B = U Wᵀ/d (K×K, row i is
+/// u_i·w_j/d) and C = U Uᵀ/d (K×K, symmetric), row-major.
+public struct CommitteeVelocityOverlaps: Sendable, Hashable {
+    public var a: [Double]
+    public var b: [Double]
+    public var c: [Double]
+
+    public init(a: [Double], b: [Double], c: [Double]) { self.a = a; self.b = b; self.c = c }
+
+    /// The overlaps in state `y` of `layout` (which has them).
+    init(_ y: ArraySlice<Double>, layout: CommitteeStateLayout) {
+        let k = layout.studentUnits, m = layout.teacherUnits, base = y.startIndex
+        a = (0..<(k * m)).map { y[base + layout.velocityTeacherIndex($0 / m, $0 % m)] }
+        b = (0..<(k * k)).map { y[base + layout.velocityStudentIndex($0 / k, $0 % k)] }
+        c = (0..<(k * k)).map { y[base + layout.velocitySelfIndex($0 / k, $0 % k)] }
+    }
 }

@@ -141,11 +141,6 @@ public struct CommitteeScenario: Sendable {
                 throw ScenarioError("initial overlaps are not realisable: [[Q, R], [Rᵀ, T]] is not positive semidefinite")
             }
         }
-        if let gamma = optimiser.scaledMomentum, secondLayerLearningRate != nil || biasLearningRate != nil
-            || (initialBiases ?? []).contains(where: { $0 != 0 }) || (teacherBiases ?? []).contains(where: { $0 != 0 }) {
-            throw ScenarioError.outOfRange("scaled momentum (--momentum-scaled \(gamma)) is derived for committees with a fixed second layer and "
-                                           + "no biases; use fixed --momentum β with a trained second layer or biases")
-        }
         self.studentUnits = k
         self.teacherUnits = m
         self.studentActivation = studentActivation

@@ -135,7 +135,7 @@ public struct Optimiser: Sendable, Hashable {
 /// * Scaled (`scaledMomentum` γ): β = 1 − γ/d and κ = η(t)γ/d = η(t)(1 − β), so that t stays steps/d and γ → ∞ is
 ///   plain SGD at rate η. The velocity remembers O(d/γ) steps and its overlaps with w*, w and itself are order
 ///   parameters with their own ODEs (`LinearRegressionMomentumODE`, `ClassifierMomentumODE`, and for committees with
-///   a fixed second layer and no biases `CommitteeODE`'s velocity overlaps A, B, C).
+///   no biases `CommitteeODE`'s velocity overlaps A, B, C and the second layer's velocities).
 ///   The ODEs read η(t) as `coefficients(at:).drift` (G = 1). They are not of the form f a + f² b in the schedule
 ///   factor f (the velocity relaxes at a rate γ of its own), so greedy and optimal schedules refuse scaled momentum.
 ///

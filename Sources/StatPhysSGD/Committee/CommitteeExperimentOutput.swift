@@ -51,7 +51,7 @@ extension CommitteeExperimentResult {
             ("samples", .numbers(times.map(s.optimiser.samples(at:)))),
             ("theory", Self.trajectory(theory.states, eg: theory.resolvedGeneralisationError, k: k, m: m,
                                        resolution: theory.generalisationErrorResolution, lr: s.optimiser.rates(on: times),
-                                       biases: s.hasBiases)),
+                                       biases: s.hasBiases, velocity: theory.velocity)),
             ("theory_initial", .object([
                 ("Q", .matrix(theoryStart.q[...], rows: k, columns: k)), ("R", .matrix(theoryStart.r[...], rows: k, columns: m)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)), ("v", .numbers(theoryStart.v)),
@@ -92,8 +92,9 @@ extension CommitteeExperimentResult {
     }
 
     /// With `resolution`, also `eg_resolution` (eg is null where below it).
+    /// `velocity`: scaled momentum's overlaps, written as `velocity` {`A`, `B`, `C`} (a matrix per time) when not empty.
     static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil,
-                           lr: [Double]? = nil, biases: Bool = false) -> JSONValue {
+                           lr: [Double]? = nil, biases: Bool = false, velocity: [CommitteeVelocityOverlaps] = []) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("Q", .array(states.map { .matrix($0.q[...], rows: k, columns: k) })),
             ("R", .array(states.map { .matrix($0.r[...], rows: k, columns: m) })),
@@ -103,6 +104,13 @@ extension CommitteeExperimentResult {
         members.append(("eg", .numbers(eg)))
         if let resolution { members.append(("eg_resolution", .numbers(resolution))) }
         if let lr { members.append(("lr", .numbers(lr))) }
+        if !velocity.isEmpty {
+            members.append(("velocity", .object([
+                ("A", .array(velocity.map { .matrix($0.a[...], rows: k, columns: m) })),
+                ("B", .array(velocity.map { .matrix($0.b[...], rows: k, columns: k) })),
+                ("C", .array(velocity.map { .matrix($0.c[...], rows: k, columns: k) })),
+            ])))
+        }
         return .object(members)
     }
 
