@@ -74,23 +74,9 @@ public struct CommitteeODE: ODESystem, Sendable {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + 3 * n + k * n) { scratch in
             let c = scratch.baseAddress!, s = c + n * n, v = s + n, drive = v + n, mu = drive + k * n
             layout.fillCovariance(c, state: y, teacherOverlap: teacherOverlap)
-            for i in 0..<k { v[i] = layout.trainsSecondLayer ? y[layout.vIndex(i)] : fixedSecondLayer[i] }
-            // μ = (b, b*): the shifts of the fields, or none.
-            let shift: UnsafePointer<Double>? = hasBiases ? UnsafePointer(mu) : nil
-            if hasBiases {
-                for i in 0..<k { mu[i] = layout.trainsBiases ? y[layout.bIndex(i)] : fixedBiases[i] }
-                for a in 0..<m { mu[k + a] = teacherBiases[a] }
-            }
-            for i in 0..<k { s[i] = -v[i] }
-            for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
-            // drive[i·n + b] = E[g'(λ_i) u_b (φ* − φ)] = Σ_c s_c I3(i, b, c).
-            for i in 0..<k {
-                for b in 0..<n {
-                    var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: n, i, b, f, shift: shift) }
-                    drive[i * n + b] = sum
-                }
-            }
+            let shift = fillWeightsAndShifts(s, mu, state: y)
+            for i in 0..<k { v[i] = -s[i] }
+            fillDrive(drive, c, stride: n, weights: s, shift: shift)
             for i in 0..<k {
                 for a in 0..<m {
                     dy[layout.rIndex(i, a)] = eta * v[i] * drive[i * n + k + a] - eta * lambda * c[i * n + k + a]
@@ -98,17 +84,7 @@ public struct CommitteeODE: ODESystem, Sendable {
                 for j in i..<k {
                     var value = eta * (v[i] * drive[i * n + j] + v[j] * drive[j * n + i]) - 2 * eta * lambda * c[i * n + j]
                     if !scenario.dropsSecondOrderTerms {
-                        var bracket = 0.0
-                        for a in 0..<n where s[a] != 0 {
-                            bracket += s[a] * s[a] * integrals.i4(c, stride: n, i, j, a, a, cache: orthants, shift: shift)
-                            for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
-                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: n, i, j, a, b, cache: orthants, shift: shift)
-                            }
-                        }
-                        if scenario.noiseVariance > 0 {
-                            bracket += scenario.noiseVariance * integrals.j2(c, stride: n, i, j, shift: shift)
-                        }
-                        value += noiseCoefficient * v[i] * v[j] * bracket
+                        value += noiseCoefficient * v[i] * v[j] * noiseBracket(c, stride: n, i, j, weights: s, cache: orthants, shift: shift)
                     }
                     dy[layout.qIndex(i, j)] = value
                 }
@@ -116,19 +92,11 @@ public struct CommitteeODE: ODESystem, Sendable {
             if let baseV = scenario.secondLayerLearningRate {
                 // η_v(t) with the momentum gain 1/(1 − β) of the second layer's own velocity (`Optimiser`).
                 let etaV = baseV * scenario.optimiser.factor(at: time) * scenario.optimiser.momentumGain
-                for i in 0..<k {
-                    var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: n, i, f, shift: shift) }
-                    dy[layout.vIndex(i)] = etaV * sum
-                }
+                for i in 0..<k { dy[layout.vIndex(i)] = etaV * weightedSum(s) { integrals.i2(c, stride: n, i, $0, shift: shift) } }
             }
             if let baseB = scenario.biasLearningRate {
                 let etaB = baseB * scenario.optimiser.factor(at: time) * scenario.optimiser.momentumGain
-                for i in 0..<k {
-                    var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2Prime(c, stride: n, i, f, shift: shift) }
-                    dy[layout.bIndex(i)] = etaB * v[i] * sum
-                }
+                for i in 0..<k { dy[layout.bIndex(i)] = etaB * v[i] * weightedSum(s) { integrals.i2Prime(c, stride: n, i, $0, shift: shift) } }
             }
         }
     }
@@ -157,12 +125,7 @@ public struct CommitteeODE: ODESystem, Sendable {
         let orthants = integrals.student.family == .relu || integrals.teacher.family == .relu ? OrthantCache() : nil
         withUnsafeTemporaryAllocation(of: Double.self, capacity: e * e + 2 * n + k * e) { scratch in
             let c = scratch.baseAddress!, s = c + e * e, mu = s + n, drive = mu + n
-            // μ = (b, b*): the shifts of the fields, or none.
-            let shift: UnsafePointer<Double>? = hasBiases ? UnsafePointer(mu) : nil
-            if hasBiases {
-                for i in 0..<k { mu[i] = layout.trainsBiases ? y[layout.bIndex(i)] : fixedBiases[i] }
-                for a in 0..<m { mu[k + a] = teacherBiases[a] }
-            }
+            let shift = fillWeightsAndShifts(s, mu, state: y)
             // [[Q, R, Bᵀ], [Rᵀ, T, Aᵀ], [B, A, C]] over the fields (λ, ν, μ).
             for i in 0..<k {
                 for j in 0..<k {
@@ -181,20 +144,11 @@ public struct CommitteeODE: ODESystem, Sendable {
                 }
             }
             for a in 0..<m { for b in 0..<m { c[(k + a) * e + k + b] = teacherOverlap[a * m + b] } }
-            for i in 0..<k { s[i] = -(layout.trainsSecondLayer ? y[layout.vIndex(i)] : fixedSecondLayer[i]) }
-            for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
-            for i in 0..<k {
-                for b in 0..<e {
-                    var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i3(c, stride: e, i, b, f, shift: shift) }
-                    drive[i * e + b] = sum
-                }
-            }
+            fillDrive(drive, c, stride: e, weights: s, shift: shift)
             if let baseV = scenario.secondLayerLearningRate {
                 let etaV = baseV * scenario.optimiser.factor(at: time)
                 for i in 0..<k {
-                    var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2(c, stride: e, i, f, shift: shift) }
+                    let sum = weightedSum(s) { integrals.i2(c, stride: e, i, $0, shift: shift) }
                     let sigma = y[layout.secondLayerVelocityIndex(i)]
                     dy[layout.vIndex(i)] = -etaV * gamma * sigma
                     dy[layout.secondLayerVelocityIndex(i)] = -gamma * sigma - sum
@@ -203,8 +157,7 @@ public struct CommitteeODE: ODESystem, Sendable {
             if let baseB = scenario.biasLearningRate {
                 let etaB = baseB * scenario.optimiser.factor(at: time)
                 for i in 0..<k {
-                    var sum = 0.0
-                    for f in 0..<n where s[f] != 0 { sum += s[f] * integrals.i2Prime(c, stride: e, i, f, shift: shift) }
+                    let sum = weightedSum(s) { integrals.i2Prime(c, stride: e, i, $0, shift: shift) }
                     let rho = y[layout.biasVelocityIndex(i)]
                     dy[layout.bIndex(i)] = -etaB * gamma * rho
                     dy[layout.biasVelocityIndex(i)] = -gamma * rho + s[i] * sum
@@ -226,20 +179,58 @@ public struct CommitteeODE: ODESystem, Sendable {
                     var value = -2 * gamma * y[layout.velocitySelfIndex(i, j)] + s[i] * drive[i * e + n + j] + s[j] * drive[j * e + n + i]
                         + lambda * bSum
                     if !scenario.dropsSecondOrderTerms {
-                        var bracket = 0.0
-                        for a in 0..<n where s[a] != 0 {
-                            bracket += s[a] * s[a] * integrals.i4(c, stride: e, i, j, a, a, cache: orthants, shift: shift)
-                            for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
-                                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: e, i, j, a, b, cache: orthants, shift: shift)
-                            }
-                        }
-                        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: e, i, j, shift: shift) }
-                        value += s[i] * s[j] * bracket
+                        value += s[i] * s[j] * noiseBracket(c, stride: e, i, j, weights: s, cache: orthants, shift: shift)
                     }
                     dy[layout.velocitySelfIndex(i, j)] = value
                 }
             }
         }
+    }
+
+    /// Writes the output weights s = (−v, v*) of the K + M fields and, with biases, their shifts μ = (b, b*) from state `y`;
+    /// returns the shifts to pass to the integrals (nil without biases).
+    func fillWeightsAndShifts(_ s: UnsafeMutablePointer<Double>, _ mu: UnsafeMutablePointer<Double>,
+                              state y: UnsafeBufferPointer<Double>) -> UnsafePointer<Double>? {
+        let k = layout.studentUnits, m = layout.teacherUnits
+        for i in 0..<k { s[i] = -(layout.trainsSecondLayer ? y[layout.vIndex(i)] : fixedSecondLayer[i]) }
+        for a in 0..<m { s[k + a] = teacherSecondLayer[a] }
+        guard hasBiases else { return nil }
+        for i in 0..<k { mu[i] = layout.trainsBiases ? y[layout.bIndex(i)] : fixedBiases[i] }
+        for a in 0..<m { mu[k + a] = teacherBiases[a] }
+        return UnsafePointer(mu)
+    }
+
+    /// Σ_f s_f term(f) over the K + M fields with s_f ≠ 0.
+    @inline(__always)
+    func weightedSum(_ s: UnsafePointer<Double>, _ term: (Int) -> Double) -> Double {
+        var sum = 0.0
+        for f in 0..<(layout.studentUnits + layout.teacherUnits) where s[f] != 0 { sum += s[f] * term(f) }
+        return sum
+    }
+
+    /// drive[i·stride + b] = E[g'(λ_i) u_b (φ* − φ)] = Σ_f s_f I3(i, b, f) for every field b of the covariance `c`
+    /// (`stride` fields: the K + M of the network, and scaled momentum's velocity fields after them).
+    func fillDrive(_ drive: UnsafeMutablePointer<Double>, _ c: UnsafePointer<Double>, stride: Int, weights s: UnsafePointer<Double>,
+                   shift: UnsafePointer<Double>?) {
+        for i in 0..<layout.studentUnits {
+            for b in 0..<stride { drive[i * stride + b] = weightedSum(s) { integrals.i3(c, stride: stride, i, b, $0, shift: shift) } }
+        }
+    }
+
+    /// The gradient-noise bracket Σ_ab s_a s_b I4(i, j, a, b) + σ² J2(i, j) = E[g'(λ_i)g'(λ_j)(φ* − φ)²] + σ²J2 over the
+    /// K + M fields of the covariance `c` (row length `stride`).
+    func noiseBracket(_ c: UnsafePointer<Double>, stride: Int, _ i: Int, _ j: Int, weights s: UnsafePointer<Double>,
+                      cache: OrthantCache?, shift: UnsafePointer<Double>?) -> Double {
+        let n = layout.studentUnits + layout.teacherUnits
+        var bracket = 0.0
+        for a in 0..<n where s[a] != 0 {
+            bracket += s[a] * s[a] * integrals.i4(c, stride: stride, i, j, a, a, cache: cache, shift: shift)
+            for b in (a + 1)..<max(a + 1, n) where s[b] != 0 {
+                bracket += 2 * s[a] * s[b] * integrals.i4(c, stride: stride, i, j, a, b, cache: cache, shift: shift)
+            }
+        }
+        if scenario.noiseVariance > 0 { bracket += scenario.noiseVariance * integrals.j2(c, stride: stride, i, j, shift: shift) }
+        return bracket
     }
 
     /// ε_g = ½ E[(φ − φ*)²] (noise-free), computed without cancellation near perfect learning
