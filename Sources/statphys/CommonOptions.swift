@@ -47,7 +47,7 @@ struct OptimiserOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Scaled momentum γ > 0: β = 1 − γ/d and w ← w − (ηγ/d) v, so the velocity remembers O(d) steps and its overlaps are order "
-            + "parameters (linear regression only, batch 1). Excludes --momentum.", valueName: "γ"))
+            + "parameters (every online model, batch 1; not with --stability or greedy/optimal schedules). Excludes --momentum.", valueName: "γ"))
     var momentumScaled: Double?
 
     // Bounds of a computed schedule (only with --lr-schedule greedy or optimal).
