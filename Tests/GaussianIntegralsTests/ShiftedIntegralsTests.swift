@@ -87,7 +87,7 @@ import Testing
         }
     }
 
-    /// erf with shifts integrates g' out exactly (J2, I2′, I3 closed, I4 planar): against erf written as a custom activation
+    /// erf with shifts integrates g' out exactly (I2, J2, I2′, I3 closed, I4 planar): against erf written as a custom activation
     /// (no closed forms, the 4-D Gauss–Hermite rule at 30 nodes) over the same shifted Gaussian, to 1e-8, at a generic
     /// covariance, with repeated fields (I4(i,i,…), J2(i,i)) and with a field strongly correlated with another.
     @Test func shiftedErfReductionsMatchFullQuadrature() {
@@ -105,6 +105,9 @@ import Testing
                     let p = cb.baseAddress!, s = mb.baseAddress!, n = 4
                     for (a, b) in [(0, 1), (1, 1), (0, 3)] {
                         #expect(abs(exact.j2(p, stride: n, a, b, shift: s) - reference.j2(p, stride: n, a, b, shift: s)) < 1e-8, "J2(\(a),\(b))")
+                    }
+                    for (a, b) in [(0, 2), (1, 1), (0, 1), (2, 3)] {
+                        #expect(abs(exact.i2(p, stride: n, a, b, shift: s) - reference.i2(p, stride: n, a, b, shift: s)) < 1e-8, "I2(\(a),\(b))")
                     }
                     for (a, b) in [(0, 2), (1, 1), (0, 1)] {
                         #expect(abs(exact.i2Prime(p, stride: n, a, b, shift: s) - reference.i2Prime(p, stride: n, a, b, shift: s)) < 1e-8,

@@ -18,8 +18,9 @@ import RealModule
 /// enters the biases' drift, I2′(a,b) = E[g'(u_a + μ_a) g_b(u_b + μ_b)]. Closed forms stay where every shift involved is
 /// 0 and for linear units (I2 = C_ab + μ_aμ_b, I3 = C_bc, I4 = C_pq + μ_pμ_q, J2 = 1, I2′ = μ_b). For erf units the
 /// Gaussian g'(x) = √(2/π) e^{−x²/2} is integrated out exactly (`ShiftedErf`): J2, I2′ and I3 in closed form, I4 down
-/// to a planar integral. Otherwise the same quadrature over N(μ, C) (a scenario with biases builds the rules even for erf
-/// and ReLU, `hasShifts`).
+/// to a planar integral; I2 is a bivariate normal distribution function (`BivariateNormal`). For ReLU units I2, J2, I2′ and I3 are closed through the bivariate normal distribution
+/// function (`ShiftedReLU`; I4 would need four-variate orthant probabilities with means). Otherwise the same quadrature
+/// over N(μ, C) (a scenario with biases builds the rules even for erf and ReLU, `hasShifts`).
 ///
 /// Integrals with a piecewise activation (`Activation.kinks`: ReLU with any other activation, or a custom
 /// piecewise one) are split exactly at the kinks of every kinked field (`KinkedGaussianQuadrature`), with the same
@@ -118,6 +119,8 @@ public struct CommitteeIntegrals: Sendable {
         let (ma, mb) = shifts(shift, a, b)
         if ma != 0 || mb != 0 {
             if family(a, b) == .linear { return cab + ma * mb }
+            if family(a, b) == .erf { return ShiftedErf.i2(caa, cab, cbb, ma, mb) }
+            if family(a, b) == .relu, let value = ShiftedReLU.i2(caa, cab, cbb, ma, mb, same: a == b) { return value }
             let f = activation(a), g = activation(b)
             return planar(caa, cab, cbb, (f.function, f.kinks), (g.function, g.kinks), mean: (ma, mb))
         }
@@ -137,6 +140,7 @@ public struct CommitteeIntegrals: Sendable {
         if ma != 0 || mb != 0 {
             if family(a, b) == .linear { return 1 }
             if family(a, b) == .erf { return ShiftedErf.j2(caa, cab, cbb, ma, mb) }
+            if family(a, b) == .relu, let value = ShiftedReLU.j2(caa, cab, cbb, ma, mb, same: a == b) { return value }
             let f = activation(a), g = activation(b)
             return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.derivative, g.kinks), mean: (ma, mb))
         }
@@ -151,7 +155,8 @@ public struct CommitteeIntegrals: Sendable {
     }
 
     /// I2′(a,b) = E[g'(u_a + μ_a) g_b(u_b + μ_b)] (a a student field): the drift of the biases. Without shifts it
-    /// vanishes for erf (g' even, g odd); linear units give μ_b; otherwise planar quadrature.
+    /// vanishes for erf (g' even, g odd); linear units give μ_b; ReLU's is closed (`ShiftedReLU`); otherwise planar
+    /// quadrature.
     public func i2Prime(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
         let (ma, mb) = shifts(shift, a, b)
@@ -160,6 +165,7 @@ public struct CommitteeIntegrals: Sendable {
         case .erf where ma == 0 && mb == 0: return 0
         case .erf: return ShiftedErf.i2Prime(caa, cab, cbb, ma, mb)
         default:
+            if family(a, b) == .relu, let value = ShiftedReLU.i2Prime(caa, cab, cbb, ma, mb, same: a == b) { return value }
             let f = activation(a), g = activation(b)
             return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.function, g.kinks), mean: (ma, mb))
         }
@@ -172,6 +178,8 @@ public struct CommitteeIntegrals: Sendable {
         if shifted && family(a, d) == .linear { return c23 }
         // Stein's reduction with both terms in closed form for erf.
         if shifted && family(a, d) == .erf { return c12 * ShiftedErf.curvature(c11, c13, c33, ma, md) + c23 * ShiftedErf.j2(c11, c13, c33, ma, md) }
+        if shifted && family(a, d) == .relu,
+           let value = ShiftedReLU.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33, ma, md, same: a == d) { return value }
         switch shifted ? .other : family(a, d) {
         case .erf: return ErfIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
         case .relu: return ReLUIntegrals.i3(c11: c11, c12: c12, c13: c13, c23: c23, c33: c33)
@@ -272,6 +280,15 @@ public struct CommitteeIntegrals: Sendable {
 /// I3(a,b,c) = C_ab E[g''(x_a)g(x_c)] + C_bc J2(a,c) is closed too),
 /// using E[erf(y/√2)] = erf(m/√(2(1 + v))) for y ~ N(m, v).
 enum ShiftedErf {
+    /// I2 = E[erf(x_a/√2) erf(x_b/√2)] = 4E[Φ(x_a)Φ(x_b)] − 2E[Φ(x_a)] − 2E[Φ(x_b)] + 1 with E[Φ(x_a)] = Φ(μ_a/√(1 + C_aa))
+    /// and E[Φ(x_a)Φ(x_b)] = P(y_a ≤ x_a, y_b ≤ x_b) for independent standard y: Φ₂(μ_a/√(1 + C_aa), μ_b/√(1 + C_bb);
+    /// C_ab/√((1 + C_aa)(1 + C_bb))) (`BivariateNormal`; never degenerate, a = b included).
+    static func i2(_ caa: Double, _ cab: Double, _ cbb: Double, _ ma: Double, _ mb: Double) -> Double {
+        let sa = (1 + caa).squareRoot(), sb = (1 + cbb).squareRoot()
+        let both = BivariateNormal.cdf(ma / sa, mb / sb, correlation: cab / (sa * sb))
+        return 4 * both - 2 * BivariateNormal.phi(ma / sa) - 2 * BivariateNormal.phi(mb / sb) + 1
+    }
+
     static func j2(_ caa: Double, _ cab: Double, _ cbb: Double, _ ma: Double, _ mb: Double) -> Double {
         let a11 = 1 + caa, a22 = 1 + cbb, det = a11 * a22 - cab * cab
         let quadratic = (a22 * ma * ma - 2 * cab * ma * mb + a11 * mb * mb) / det

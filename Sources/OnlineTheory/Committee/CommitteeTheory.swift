@@ -226,13 +226,18 @@ public struct CommitteeTheoryResult: Sendable {
 }
 
 /// Scaled momentum's velocity overlaps of a committee at one time: A = U W*ᵀ/d (K×M), B = U Wᵀ/d (K×K, row i is
-/// u_i·w_j/d) and C = U Uᵀ/d (K×K, symmetric), row-major.
+/// u_i·w_j/d) and C = U Uᵀ/d (K×K, symmetric), row-major; with a trained second layer its scalar velocities σ_i = s_i/d,
+/// with trained biases theirs, ρ_i = r_i/d (empty when not trained).
 public struct CommitteeVelocityOverlaps: Sendable, Hashable {
     public var a: [Double]
     public var b: [Double]
     public var c: [Double]
+    public var secondLayer: [Double]
+    public var biases: [Double]
 
-    public init(a: [Double], b: [Double], c: [Double]) { self.a = a; self.b = b; self.c = c }
+    public init(a: [Double], b: [Double], c: [Double], secondLayer: [Double] = [], biases: [Double] = []) {
+        self.a = a; self.b = b; self.c = c; self.secondLayer = secondLayer; self.biases = biases
+    }
 
     /// The overlaps in state `y` of `layout` (which has them).
     init(_ y: ArraySlice<Double>, layout: CommitteeStateLayout) {
@@ -240,5 +245,7 @@ public struct CommitteeVelocityOverlaps: Sendable, Hashable {
         a = (0..<(k * m)).map { y[base + layout.velocityTeacherIndex($0 / m, $0 % m)] }
         b = (0..<(k * k)).map { y[base + layout.velocityStudentIndex($0 / k, $0 % k)] }
         c = (0..<(k * k)).map { y[base + layout.velocitySelfIndex($0 / k, $0 % k)] }
+        secondLayer = layout.trainsSecondLayer ? (0..<k).map { y[base + layout.secondLayerVelocityIndex($0)] } : []
+        biases = layout.trainsBiases ? (0..<k).map { y[base + layout.biasVelocityIndex($0)] } : []
     }
 }

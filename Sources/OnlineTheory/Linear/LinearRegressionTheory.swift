@@ -127,12 +127,16 @@ public struct LinearRegressionTheory: Sendable {
         var integrator = self.integrator
         integrator.stopsAtBreakdown = true
         if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
-        if optimiser.scaledMomentum != nil {
-            // The velocity overlaps a, u = b − a converge to 0 through the cancellation of O(1) terms (a's source
-            // (1 + λ)m − ρ, u's 2e + λ(q − m) − ηγc), so they end on a rounding floor ~1e-16 × scale that a relative
-            // error test cannot pass: the error test gets the absolute floor `scaledMomentumAbsoluteTolerance` × scale,
-            // and e_g is accurate to that absolute level (better than ½(ρ − 2m + q) from m, q, not to 1e-300).
-            integrator.absoluteTolerance = max(integrator.absoluteTolerance, Self.scaledMomentumAbsoluteTolerance * bound.scale)
+        if optimiser.scaledMomentum != nil, integrator.componentAbsoluteTolerances == nil {
+            // State [m, q, e, a, u, c]. The velocity overlap a converges to 0 through the cancellation of the O(1) terms of
+            // its source (1 + λ)m − ρ, so it ends on a rounding floor ~1e-16 × scale that a relative error test cannot
+            // pass: it gets the absolute floor `scaledMomentumAbsoluteTolerance` × scale. u = v·(w − w*)/d cancels in
+            // 2e + λ(q − m) − ηγc, whose terms are O(λ·scale + σ²) (without λ and σ² they are all O(e)): its floor is
+            // that × the same factor, 0 for σ² = λ = 0, where (e, u, c) is a closed homogeneous system and every
+            // component, e among them, keeps relative error control down to the floating-point range.
+            let atol = integrator.absoluteTolerance, floor = Self.scaledMomentumAbsoluteTolerance
+            let uScale = scenario.weightDecay * bound.scale + scenario.noiseVariance
+            integrator.componentAbsoluteTolerances = [atol, atol, atol, max(atol, floor * bound.scale), max(atol, floor * uScale), atol]
         }
         if integrator.initialStep == nil {
             // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's

@@ -92,7 +92,8 @@ extension CommitteeExperimentResult {
     }
 
     /// With `resolution`, also `eg_resolution` (eg is null where below it).
-    /// `velocity`: scaled momentum's overlaps, written as `velocity` {`A`, `B`, `C`} (a matrix per time) when not empty.
+    /// `velocity`: scaled momentum's overlaps, written as `velocity` {`A`, `B`, `C`} (a matrix per time), with `v` (σ = s/d)
+    /// for a trained second layer and `b` (ρ = r/d) for trained biases (a vector per time), when not empty.
     static func trajectory(_ states: [CommitteeOrderParameters], eg: [Double], k: Int, m: Int, resolution: [Double]? = nil,
                            lr: [Double]? = nil, biases: Bool = false, velocity: [CommitteeVelocityOverlaps] = []) -> JSONValue {
         var members: [(String, JSONValue)] = [
@@ -109,7 +110,8 @@ extension CommitteeExperimentResult {
                 ("A", .array(velocity.map { .matrix($0.a[...], rows: k, columns: m) })),
                 ("B", .array(velocity.map { .matrix($0.b[...], rows: k, columns: k) })),
                 ("C", .array(velocity.map { .matrix($0.c[...], rows: k, columns: k) })),
-            ])))
+            ] + (velocity[0].secondLayer.isEmpty ? [] : [("v", .array(velocity.map { .numbers($0.secondLayer) }))])
+              + (velocity[0].biases.isEmpty ? [] : [("b", .array(velocity.map { .numbers($0.biases) }))]))))
         }
         return .object(members)
     }
