@@ -36,13 +36,15 @@ let package = Package(
         .target(name: "Plotting", dependencies: ["Reporting"]),
         // Result files: JSON, CSV, atomic writes, progress on stderr.
         .target(name: "Reporting"),
+        // Sweeps of any command: sweep files, grids, points run as processes with resume, result tables.
+        .target(name: "Sweeps", dependencies: ["Reporting", "Plotting"]),
         // Experiments: theory + simulation + comparison + figures, as the CLI runs them.
         .target(name: "StatPhysSGD", dependencies: [
             "Randomness", "GaussianIntegrals", "ODEIntegration", "Scenarios", "OnlineTheory",
-            "OnlineSimulation", "DMFT", "Plotting", "Reporting",
+            "OnlineSimulation", "DMFT", "Plotting", "Reporting", "Sweeps",
         ]),
         .executableTarget(name: "statphys", dependencies: [
-            "StatPhysSGD", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "StatPhysSGD", "Sweeps", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Reporting"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "StatPhysSGDTests", dependencies: ["StatPhysSGD"]),
+        .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Reporting", "Plotting"]),
         .testTarget(name: "StatPhysCLITests", dependencies: ["StatPhysSGD", "statphys"]),
     ],
     swiftLanguageModes: [.v6]

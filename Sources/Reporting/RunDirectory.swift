@@ -32,7 +32,7 @@ public final class RunDirectory: @unchecked Sendable {
     public static let stagingName = ".statphys-staging"
     static let manifestFormat = "statphys-run-files-1"
 
-    private var lock: Int32
+    private var lock: DirectoryLock?
     /// Directories this run created (outermost first), removed again when the run fails and they are empty.
     private let created: [URL]
     private var tokens: [Int]
@@ -72,18 +72,8 @@ public final class RunDirectory: @unchecked Sendable {
         }
         self.created = created
         self.tokens = tokens
-        lock = open(destination.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         do {
-            guard lock >= 0 else { throw OutputError("cannot open output directory \(destination.path): \(String(cString: strerror(errno)))") }
-            if flock(lock, LOCK_EX | LOCK_NB) != 0 {
-                let code = errno
-                if code == EWOULDBLOCK {
-                    throw OutputError("another statphys run is writing into \(destination.path); wait for it to finish or choose another --output")
-                }
-                // File systems without locks (some network mounts): run unlocked, but say so.
-                FileHandle.standardError.write(Data(
-                    "warning: cannot lock \(destination.path) (\(String(cString: strerror(code)))); a concurrent run into it would not be detected\n".utf8))
-            }
+            lock = try DirectoryLock(destination, busy: "another statphys run is writing into \(destination.path); wait for it to finish or choose another --output")
             guard access(destination.path, W_OK) == 0 else { throw OutputError("output directory \(destination.path) is not writable") }
             try recover()
             tokens.append(Interruption.register(path: staging.path))
@@ -180,8 +170,8 @@ public final class RunDirectory: @unchecked Sendable {
         isOpen = false
         if removingCreated { Self.removeIfEmpty(created) }
         tokens.forEach(Interruption.unregister)
-        if lock >= 0 { close(lock) }
-        lock = -1
+        lock?.release()
+        lock = nil
     }
 
     private static func removeIfEmpty(_ directories: [URL]) {

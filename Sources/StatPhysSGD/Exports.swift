@@ -8,3 +8,4 @@
 @_exported import Randomness
 @_exported import Reporting
 @_exported import Scenarios
+@_exported import Sweeps

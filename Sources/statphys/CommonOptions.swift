@@ -162,11 +162,32 @@ struct ResourceOptions: ParsableArguments {
     /// Refuses `estimate` (exit 64 with the estimate) when it does not fit the budget; warns on stderr when it
     /// fits but is estimated to take longer than ten minutes. Every command calls this before it starts.
     func check(_ estimate: ResourceEstimate, what: String) throws {
+        if let sink = Self.estimateSink {
+            sink.record(estimate)
+            throw EstimateRecorded()
+        }
         if let warning = try budget().check(estimate, what: what) {
             FileHandle.standardError.write(Data((warning + "\n").utf8))
         }
     }
 }
+
+extension ResourceOptions {
+    /// Set by `StatPhys.estimate(_:)`: `check` records the command's estimate here and stops the command before it
+    /// does any work (a task-local, so that concurrent in-process invocations never see each other's).
+    @TaskLocal static var estimateSink: EstimateSink?
+}
+
+/// Collects the estimate a command reports to `ResourceOptions.check`.
+final class EstimateSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: ResourceEstimate?
+    func record(_ estimate: ResourceEstimate) { lock.withLock { if recorded == nil { recorded = estimate } } }
+    var estimate: ResourceEstimate? { lock.withLock { recorded } }
+}
+
+/// Thrown by `ResourceOptions.check` once the estimate is recorded (`StatPhys.estimate(_:)`).
+struct EstimateRecorded: Error {}
 
 /// A grid of numbers given as `start:stop:step` or `a,b,c`. Counted before it is built, so that a grid too large
 /// for memory is refused by the resource check instead of aborting in malloc.
@@ -339,7 +360,7 @@ struct ClusterOptions: ParsableArguments {
         if shards > points {
             FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
         }
-        print("submit with: sh " + SlurmArrayJob.quoted([folder.appendingPathComponent("submit.sh").path]))
+        print("submit with: sh " + SlurmScript.quoted([folder.appendingPathComponent("submit.sh").path]))
     }
 }
 

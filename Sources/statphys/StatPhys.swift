@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StatPhysSGD
+import Sweeps
 
 @main
 struct StatPhys: ParsableCommand {
@@ -24,7 +25,7 @@ struct StatPhys: ParsableCommand {
             1 for valid values that do not go together, an input file that cannot be used, or an I/O error; \
             3 when a trajectory diverged (results up to the divergence are still written).
             """,
-        subcommands: [Demo.self, Online.self, DMFTCommand.self])
+        subcommands: [Demo.self, Online.self, DMFTCommand.self, SweepCommand.self])
 
     /// What one invocation ended with: the exit status and the message for stderr (or, for help, stdout).
     struct Outcome {
@@ -62,8 +63,24 @@ struct StatPhys: ParsableCommand {
         case let error as ScenarioError where error.isOutOfRange: ValidationError(error.description)
         case let error as DMFTError where error.isOutOfRange: ValidationError(error.description)
         case let error as ResourceError: ValidationError(error.description)
+        case let error as SweepError where error.isOutOfRange: ValidationError(error.description)
         default: error
         }
+    }
+
+    /// The resource estimate of the command `arguments` without running it (its `ResourceOptions.check` records the
+    /// estimate and stops it), or the message and status it fails with before it gets there.
+    static func estimate(_ arguments: [String]) -> Swift.Result<ResourceEstimate, EstimateFailure> {
+        let sink = EstimateSink()
+        let outcome = ResourceOptions.$estimateSink.withValue(sink) { execute(arguments) }
+        if let estimate = sink.estimate { return .success(estimate) }
+        return .failure(EstimateFailure(status: outcome.status == 0 ? 1 : outcome.status,
+                                        message: outcome.status == 0 ? "the command gives no resource estimate" : outcome.message))
+    }
+
+    struct EstimateFailure: Error {
+        var status: Int32
+        var message: String
     }
 
     static func main() {

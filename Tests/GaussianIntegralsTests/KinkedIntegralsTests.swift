@@ -171,10 +171,11 @@ func fieldCovariance(studentCorrelation rho: Double, alignment: Double) -> [Doub
             cases.append(("I3(\(a),\(b),\(c))", { $0.i3($1, stride: 4, a, b, c) },
                           [(a, g.derivative), (b, { $0 }), (c, activation(c).function)], [true, false, true]))
         }
-        // I4 (four fields, two of them kinked) only for ReLU with tanh in both roles: the reference's nested levels
-        // make it the slowest case, and the kinked levels are the same code for every pair. (With both activations
+        // I4 (four fields, two of them kinked) only for a ReLU student with a tanh teacher at the generic covariance: the
+        // reference's nested levels make it by far the slowest case (about two minutes of the suite for both roles at
+        // both covariances), and the kinked levels are the same code for every pair and role. (With both activations
         // piecewise, I4 has three or four kinked fields: too slow for the reference here.)
-        let quartets = [("relu", "tanh"), ("tanh", "relu")].contains(where: { $0 == (student, teacher) }) ? [(0, 1, 2, 3)] : []
+        let quartets = (student, teacher) == ("relu", "tanh") ? [(0, 1, 2, 3)] : []
         for (a, b, p, q) in quartets {
             cases.append(("I4(\(a),\(b),\(p),\(q))", { $0.i4($1, stride: 4, a, b, p, q) },
                           [(a, g.derivative), (b, g.derivative), (p, activation(p).function), (q, activation(q).function)],
@@ -189,7 +190,7 @@ func fieldCovariance(studentCorrelation rho: Double, alignment: Double) -> [Doub
         let covariances = student == "hardtanh" && teacher == "hardtanh" ? [(0.3, 0.5)] : [(0.3, 0.5), (0.3, 0.99)]
         for (rho, alignment) in covariances {
             let c = fieldCovariance(studentCorrelation: rho, alignment: alignment)
-            for entry in cases {
+            for entry in cases where !(entry.name.hasPrefix("I4") && alignment > 0.5) {
                 // The reference over the distinct fields of this integral, factors on them.
                 let fields = Array(Set(entry.factors.map(\.0))).sorted()
                 let sub = fields.flatMap { i in fields.map { j in c[i * 4 + j] } }

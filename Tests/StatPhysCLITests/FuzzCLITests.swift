@@ -377,6 +377,19 @@ import Testing
         Case(arguments: ["online", "linear", "--output", ""], expected: .refused(64, mention: "output")),
         Case(arguments: ["dmft", "--output", "  "], expected: .refused(64, mention: "output")),
         Case(arguments: ["--help"], expected: .success),
+        // Sweeps: a malformed file, grid or option is refused before any point runs (in-process, nothing is spawned).
+        Case(arguments: ["sweep", "plan", "FIXTURE/missing.json"], expected: .refused(1, mention: "no such file")),
+        Case(arguments: ["sweep", "plan", "FIXTURE/fifo"], expected: .refused(1, mention: "FIFO")),
+        Case(arguments: ["sweep", "plan", "FIXTURE/garbage.json"], expected: .refused(64, mention: "not valid JSON")),
+        Case(arguments: ["sweep", "plan", "FIXTURE/sweep-huge.json"], expected: .refused(64, mention: "at most")),
+        Case(arguments: ["sweep", "plan", "FIXTURE/sweep-typo.json"], expected: .refused(64, mention: "every point is refused")),
+        Case(arguments: ["sweep", "run", "FIXTURE/sweep-typo.json", "--output", "OUT"], expected: .refused(64, mention: "every point is refused")),
+        Case(arguments: ["sweep", "run", "FIXTURE/sweep-memory.json", "--output", "OUT", "--quiet"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["sweep", "run", "FIXTURE/sweep-typo.json", "--output", ""], expected: .refused(64, mention: "--output")),
+        Case(arguments: ["sweep", "run", "FIXTURE/sweep-typo.json", "--output", "OUT", "--jobs", "0"], expected: .refused(64, mention: "--jobs")),
+        Case(arguments: ["sweep", "table", "FIXTURE/directory"], expected: .refused(1, mention: "not a sweep directory")),
+        Case(arguments: ["sweep", "table", "FIXTURE/directory", "--target", "-1"], expected: .refused(64, mention: "--target")),
+        Case(arguments: ["sweep", "table", "FIXTURE/directory", "--value", "a..b"], expected: .refused(64, mention: "empty member")),
         Case(arguments: ["online", "linear", "--help"], expected: .success),
         Case(arguments: ["nonsense"], expected: .refused(64, mention: "nonsense")),
         Case(arguments: ["online", "linear", "--output", "OUT", "--bogus"], expected: .refused(64, mention: "--bogus")),
@@ -395,6 +408,9 @@ import Testing
             "perfect3.json": #"{"Q": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "R": [[1, 0], [0, 1], [0, 0]]}"#,
             "perfect-v.json": #"{"Q": [[1, 0], [0, 1]], "R": [[1, 0], [0, 1]], "v": [1, 1]}"#,
             "half-perfect.json": #"{"Q": [[1, 0], [0, 0.5]], "R": [[1, 0], [0, 0.1]]}"#,
+            "sweep-huge.json": #"{"command": "online linear", "axes": {"lr": "0:999:1", "noise": "0:999:1", "reg": "0:9:1"}}"#,
+            "sweep-typo.json": #"{"command": "online linear --theory-only", "axes": {"lrr": [1, 2]}}"#,
+            "sweep-memory.json": #"{"command": "dmft --simulate --N 100000", "axes": {"lr": [0.1, 0.2]}}"#,
         ]
         for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Sweeps
 import Reporting
 import Synchronization
 
@@ -60,10 +61,6 @@ public struct SweepShard: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a sweep could not be run, sharded or merged.
-public struct SweepError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// A shard file, `DIR/shards/shard-i-of-n.json`: `format`, `checksum` ("sha256:" and the SHA-256 of the UTF-8 bytes
 /// of `payload`) and `payload`, the JSON text of a `SweepShardPayload`, kept as text so that the checksum covers

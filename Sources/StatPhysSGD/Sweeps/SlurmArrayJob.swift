@@ -1,4 +1,5 @@
 import Foundation
+import Sweeps
 import Reporting
 
 /// The batch scripts that run a sweep on a Slurm cluster: an array job whose task i runs shard i/n of the
@@ -28,30 +29,24 @@ public struct SlurmArrayJob: Sendable {
         guard !command.isEmpty else { throw SweepError("a Slurm job needs a command") }
         guard shards >= 1 else { throw SweepError("--slurm needs at least 1 shard, got \(shards)") }
         guard cpusPerTask >= 1 else { throw SweepError("--slurm-cpus must be at least 1, got \(cpusPerTask)") }
-        for (what, text) in [("the job name", name), ("the working directory", workingDirectory)] + command.map({ ("the command argument", $0) })
-            + options.map({ ("the Slurm option", $0) }) where Self.hasControlCharacter(text) {
-            throw SweepError("\(what) \(Self.visible(text)) contains a newline or another control character, which a Slurm script "
-                             + "cannot carry: rename the path or drop the character")
-        }
-        for option in options where !option.hasPrefix("-") {
-            throw SweepError("a Slurm option is one sbatch flag such as --time=02:00:00, got '\(option)'")
-        }
+        try SlurmScript.checkCarried([("the job name", name), ("the working directory", workingDirectory)] + command.map { ("the command argument", $0) },
+                                     options: options)
         self.name = name; self.command = command; self.shards = shards; self.workingDirectory = workingDirectory
         self.cpusPerTask = cpusPerTask; self.options = options
     }
 
     /// The array job: task i runs `command --shard i/n --quiet`.
     public func arrayScript(logs: String) -> String {
-        script(directives: ["--job-name=" + Self.directiveValue(name), "--array=0-\(shards - 1)", "--cpus-per-task=\(cpusPerTask)",
-                            "--output=" + Self.directiveValue(Self.fileNamePattern(literal: logs) + "/%x-%A_%a.out")],
-               run: Self.quoted(command + ["--quiet", "--shard"]) + " \"${SLURM_ARRAY_TASK_ID}/\(shards)\"")
+        script(directives: ["--job-name=" + SlurmScript.directiveValue(name), "--array=0-\(shards - 1)", "--cpus-per-task=\(cpusPerTask)",
+                            "--output=" + SlurmScript.directiveValue(SlurmScript.fileNamePattern(literal: logs) + "/%x-%A_%a.out")],
+               run: SlurmScript.quoted(command + ["--quiet", "--shard"]) + " \"${SLURM_ARRAY_TASK_ID}/\(shards)\"")
     }
 
     /// The merge job: `command --merge`, which writes the sweep's usual files.
     public func mergeScript(logs: String) -> String {
-        script(directives: ["--job-name=" + Self.directiveValue(name + "-merge"), "--cpus-per-task=1",
-                            "--output=" + Self.directiveValue(Self.fileNamePattern(literal: logs) + "/%x-%j.out")],
-               run: Self.quoted(command + ["--quiet", "--merge"]))
+        script(directives: ["--job-name=" + SlurmScript.directiveValue(name + "-merge"), "--cpus-per-task=1",
+                            "--output=" + SlurmScript.directiveValue(SlurmScript.fileNamePattern(literal: logs) + "/%x-%j.out")],
+               run: SlurmScript.quoted(command + ["--quiet", "--merge"]))
     }
 
     /// Submits the array, then the merge with a dependency on every task's success.
@@ -76,14 +71,7 @@ public struct SlurmArrayJob: Sendable {
     public func write(to directory: URL, logs: URL? = nil) throws -> [URL] {
         let createsLogs = logs == nil
         let logs = logs ?? directory.appendingPathComponent("logs", isDirectory: true)
-        if Self.hasControlCharacter(logs.path) {
-            throw SweepError("the Slurm directory \(Self.visible(logs.path)) contains a newline or another control character, which an "
-                             + "#SBATCH line cannot carry: choose another --output")
-        }
-        if logs.path.contains("\\") {
-            throw SweepError("the Slurm log directory \(logs.path) contains a backslash, which makes sbatch ignore the %j and %a of the log "
-                             + "file names (every task would write one file): choose an --output without one")
-        }
+        try SlurmScript.checkLogDirectory(logs.path)
         if createsLogs { try AtomicFile.prepareDirectory(logs) }
         let files = [("sweep.sbatch", arrayScript(logs: logs.path)), ("merge.sbatch", mergeScript(logs: logs.path)),
                      ("submit.sh", submitScript)]
@@ -96,62 +84,7 @@ public struct SlurmArrayJob: Sendable {
     }
 
     private func script(directives: [String], run: String) -> String {
-        var lines = ["#!/bin/bash"]
-        lines += (directives + options.map(Self.directive(forOption:))).map { "#SBATCH \($0)" }
-        lines += ["set -euo pipefail", "cd \(Self.quoted([workingDirectory]))", run, ""]
-        return lines.joined(separator: "\n")
-    }
-
-    /// A directive's value as sbatch reads it from an `#SBATCH` line (`_get_argument` in sbatch's opt.c): as it is when
-    /// it holds none of space, `"`, `'`, `\` and `#`; otherwise in double quotes, so that spaces do not split it, with `\`, `"` and `#` (an unescaped `#` starts a comment) escaped by a
-    /// backslash; `'`, `$`, `;` and backticks are literal there. sbatch does not pass the value through a shell.
-    static func directiveValue(_ value: String) -> String {
-        guard value.isEmpty || value.contains(where: { $0.isWhitespace || "\"'\\#".contains($0) }) else { return value }
-        var quoted = "\""
-        for character in value {
-            if character == "\\" || character == "\"" || character == "#" { quoted.append("\\") }
-            quoted.append(character)
-        }
-        return quoted + "\""
-    }
-
-    /// A literal path inside an sbatch file-name pattern: `%` doubled, since sbatch expands %j, %x, %A, %a, … there.
-    static func fileNamePattern(literal path: String) -> String { path.replacingOccurrences(of: "%", with: "%%") }
-
-    /// A user's sbatch option as a directive: `--name=value` with the value quoted (`directiveValue`), `-p value` (a flag
-    /// and its value separated by a space) likewise, a bare flag as it is. `%` is left alone: a pattern in a user's
-    /// `--error=…-%j.out` is meant.
-    static func directive(forOption option: String) -> String {
-        if let equals = option.firstIndex(of: "=") {
-            return String(option[...equals]) + directiveValue(String(option[option.index(after: equals)...]))
-        }
-        if let space = option.firstIndex(where: \.isWhitespace) {
-            let value = option[space...].drop(while: \.isWhitespace)
-            return String(option[..<space]) + " " + directiveValue(String(value))
-        }
-        return option
-    }
-
-    /// Whether `text` holds a newline, tab or other control character (Unicode general category Cc).
-    static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
-    }
-
-    /// `text` with control characters shown as \n, \t or \u{…}, for messages.
-    static func visible(_ text: String) -> String {
-        "'" + text.unicodeScalars.map { scalar -> String in
-            switch scalar {
-            case "\n": return "\\n"
-            case "\t": return "\\t"
-            case "\r": return "\\r"
-            default: return scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
-            }
-        }.joined() + "'"
-    }
-
-    /// Words quoted for the shell: 'word', with embedded quotes as '\''.
-    public static func quoted(_ words: [String]) -> String {
-        words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        SlurmScript.script(directives: directives, options: options, workingDirectory: workingDirectory, run: run)
     }
 
     /// `arguments` without the options named in `names` and their values (`--name value` or `--name=value`), and

@@ -1,0 +1,173 @@
+import Foundation
+import Plotting
+import Reporting
+
+/// The common figures of a sweep, from its table (`SweepTable`): one measure (a numeric column) as a curve over one
+/// numeric axis, one curve per value of the other varying axes; or, with a second axis, a heatmap over the two with a
+/// colour bar. The `seed` axis is averaged over (curves get the standard error as error bars); any other axis that
+/// varies and is neither plotted nor a curve parameter is refused, so a figure never silently mixes settings.
+/// Points without the measure (failed, pending, a diverged run's null) are left out and counted in the title.
+public struct SweepPlot: Sendable {
+    public let figure: Figure
+    /// The file name stem: `sweep_<measure>_<x>` (or `sweep_<measure>_<x>_<y>` for a heatmap).
+    public let name: String
+
+    /// The columns of `table` that results fill (numeric, not the point index, an axis or the outcome).
+    public static func measures(of table: SweepTable, axes: [String]) -> [String] {
+        table.columns.enumerated().compactMap { column, name in
+            guard name != "point", name != "outcome", !axes.contains(name) else { return nil }
+            return table.rows.contains { $0[column].doubleValue != nil } ? name : nil
+        }
+    }
+
+    /// `measure` (default: eg_final, else relaxation_step, else the first measure) over `x` (default: the first numeric
+    /// axis that varies), as a heatmap over `x` and `y` when `y` is given.
+    public init(table: SweepTable, axes: [SweepAxis], command: [String] = [], measure: String? = nil, x: String? = nil, y: String? = nil,
+                logX: Bool? = nil, logMeasure: Bool? = nil) throws {
+        func label(axis: String) -> String { Self.label(axis: axis, command: command) }
+        let names = axes.map(\.name)
+        let measures = Self.measures(of: table, axes: names)
+        guard let measure = measure ?? ["eg_final", "relaxation_step"].first(where: measures.contains) ?? measures.first else {
+            throw SweepError("no point of the sweep has a numeric result to plot yet")
+        }
+        guard let valueColumn = table.columns.firstIndex(of: measure) else {
+            throw SweepError.invalid("the sweep's table has no column '\(measure)'; it has \(measures.joined(separator: ", "))")
+        }
+        let varying = axes.filter { $0.values.count > 1 }
+        func numericAxis(_ name: String) throws -> SweepAxis {
+            guard let axis = axes.first(where: { $0.name == name }) else {
+                throw SweepError.invalid("the sweep has no axis '\(name)'; its axes are \(names.joined(separator: ", "))")
+            }
+            guard axis.values.allSatisfy({ $0.number != nil }) else {
+                throw SweepError.invalid("axis '\(name)' is not numeric; it can be the curves' parameter, not a plot axis")
+            }
+            return axis
+        }
+        guard let xName = x ?? varying.first(where: { $0.name != "seed" && $0.values.allSatisfy { $0.number != nil } })?.name else {
+            throw SweepError.invalid("the sweep has no numeric axis with more than one value to plot over")
+        }
+        let xAxis = try numericAxis(xName)
+        let yAxis = try y.map(numericAxis)
+        if let yAxis, yAxis.name == xAxis.name { throw SweepError.invalid("--x and --y must be different axes") }
+        // Curves: one per combination of the other varying axes (seeds averaged).
+        let parameters = varying.filter { $0.name != xAxis.name && $0.name != yAxis?.name && $0.name != "seed" }
+        if yAxis != nil, !parameters.isEmpty {
+            throw SweepError.invalid("a heatmap shows two axes; the axes \(parameters.map(\.name).joined(separator: ", ")) also vary: sweep them apart or plot curves")
+        }
+        let combinations = parameters.reduce(1) { $0 * $1.values.count }
+        guard combinations <= 10 else {
+            throw SweepError.invalid("\(combinations) curves (one per value of \(parameters.map(\.name).joined(separator: ", "))) are too many for one figure; at most 10")
+        }
+        let column = { (name: String) in table.columns.firstIndex(of: name)! }
+        let xColumn = column(xAxis.name)
+        var missing = 0
+        let seeds = axes.first { $0.name == "seed" }?.values.count ?? 1
+        let averaged = seeds > 1 ? ", mean over \(seeds) seeds" : ""
+        // The points of one group, keyed by their plotted coordinates.
+        func collect(_ rows: [[JSONValue]], key: ([JSONValue]) -> [Double]) -> [[Double]: [Double]] {
+            var groups: [[Double]: [Double]] = [:]
+            for row in rows {
+                guard let value = row[valueColumn].doubleValue, value.isFinite else { missing += 1; continue }
+                groups[key(row), default: []].append(value)
+            }
+            return groups
+        }
+        let title: String
+        if let yAxis {
+            let yColumn = column(yAxis.name)
+            let groups = collect(table.rows) { [$0[xColumn].doubleValue!, $0[yColumn].doubleValue!] }
+            // x increasing to the right, y upward (row 0 is the top row).
+            let xs = xAxis.values.compactMap(\.number).sorted(), ys = Array(yAxis.values.compactMap(\.number).sorted().reversed())
+            var cells: [Double] = []
+            for yValue in ys {
+                for xValue in xs {
+                    let values = groups[[xValue, yValue]] ?? []
+                    cells.append(values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count))
+                }
+            }
+            let logScale = logMeasure ?? Self.spansDecades(cells)
+            let shown = logScale ? cells.map { $0 > 0 ? Foundation.log10($0) : .nan } : cells
+            let heatmap = Heatmap(values: shown, rows: ys.count, columns: xs.count,
+                                  colorbarLabel: logScale ? "log₁₀ \(Self.label(measure: measure))" : Self.label(measure: measure),
+                                  rowLabels: ys.map(Self.tickLabel), columnLabels: xs.map(Self.tickLabel))
+            title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name)) × \(label(axis: yAxis.name))\(averaged)"
+                + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value: blank)" : "")
+            figure = Figure(panels: [.heatmap(heatmap, xLabel: label(axis: xAxis.name), yLabel: label(axis: yAxis.name))], title: title)
+            name = "sweep_\(measure)_\(xAxis.name)_\(yAxis.name)"
+            return
+        }
+        var series: [Series] = []
+        // Curves in increasing order of numeric parameters (text ones as listed).
+        let ordered = parameters.map { p in p.values.allSatisfy { $0.number != nil } ? p.values.sorted { $0.number! < $1.number! } : p.values }
+        for combination in 0..<combinations {
+            var rest = combination, fixed: [(String, SweepValue)] = []
+            for (parameter, values) in zip(parameters, ordered).reversed() {
+                fixed.append((parameter.name, values[rest % values.count]))
+                rest /= values.count
+            }
+            fixed.reverse()
+            let rows = table.rows.filter { row in
+                fixed.allSatisfy { name, value in
+                    let cell = row[column(name)]
+                    return cell.doubleValue.map { $0 == value.number } ?? (cell.stringValue == value.description)
+                }
+            }
+            let groups = collect(rows) { [$0[xColumn].doubleValue!] }
+            let xs = xAxis.values.compactMap(\.number).sorted().filter { groups[[$0]] != nil }
+            let means = xs.map { x in groups[[x]]!.reduce(0, +) / Double(groups[[x]]!.count) }
+            let errors: [Double]? = seeds > 1 ? xs.enumerated().map { i, x in
+                let values = groups[[x]]!
+                guard values.count > 1 else { return 0 }
+                let variance = values.map { ($0 - means[i]) * ($0 - means[i]) }.reduce(0, +) / Double(values.count - 1)
+                return (variance / Double(values.count)).squareRoot()
+            } : nil
+            let curveLabel = fixed.isEmpty ? nil : fixed.map { "\(label(axis: $0.0)) = \($0.1)" }.joined(separator: ", ")
+            let color = Self.palette[combination % Self.palette.count]
+            series.append(.line(curveLabel, x: xs, y: means, color: color))
+            series.append(.points(nil, x: xs, y: means, yError: errors, color: color))
+        }
+        let xValues = xAxis.values.compactMap(\.number)
+        let allValues = series.flatMap(\.y)
+        let logX = logX ?? (xValues.allSatisfy { $0 > 0 } && Self.spansDecades(xValues))
+        let logY = logMeasure ?? (allValues.allSatisfy { $0 > 0 } && Self.spansDecades(allValues))
+        title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name))\(averaged)" + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value)" : "")
+        figure = Figure(panels: [Panel(xLabel: label(axis: xAxis.name), yLabel: Self.label(measure: measure), xScale: logX ? .log : .linear, yScale: logY ? .log : .linear,
+                                       series: series)], title: title)
+        name = "sweep_\(measure)_\(xAxis.name)"
+    }
+
+    /// How a figure names a measure (math in TeX notation, `MathText`); other columns with their `_` taken literally.
+    public static func label(measure: String) -> String {
+        let known = [
+            "eg_final": "final ε_g", "eg_final_simulation": "final ε_g (simulation)", "m_final": "final m", "Delta_final": "final Δ",
+            "e_final": "final e", "relaxation_step": "relaxation step", "time_to_target": "time to reach the target",
+            "divergence_time": "divergence time", "t_final": "final t",
+        ]
+        return known[measure] ?? measure.replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "^", with: "\\^")
+    }
+
+    /// How a figure names an axis: the physics symbol of the options the models share, else the option's name (`command`:
+    /// the sweep's command, whose first word tells DMFT's batch fraction from the online models' batch size).
+    public static func label(axis: String, command: [String] = []) -> String {
+        if command.first == "dmft", axis == "batch" { return "batch fraction b" }
+        let known = [
+            "lr": "learning rate η", "noise": "noise σ²", "reg": "weight decay λ", "batch": "batch size B", "momentum": "momentum β",
+            "momentum-scaled": "momentum γ", "alpha": "sample complexity α", "m0": "m_0", "q0": "q_0", "r0": "r_0", "t-max": "t_{max}",
+            "lr2": "second-layer rate η_v", "lr-bias": "bias rate η_b", "d": "dimension d", "steps": "steps T",
+        ]
+        return known[axis] ?? axis
+    }
+
+    /// matplotlib's tab10, so that each curve's line and markers share one colour.
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"].map(Color.init(hex:))
+
+    /// A heatmap's tick label: five significant digits.
+    static func tickLabel(_ x: Double) -> String { String(format: "%.5g", x) }
+
+    /// Whether the positive finite `values` span two decades or more.
+    static func spansDecades(_ values: [Double]) -> Bool {
+        let positive = values.filter { $0.isFinite && $0 > 0 }
+        guard let lo = positive.min(), let hi = positive.max(), positive.count == values.filter(\.isFinite).count else { return false }
+        return hi / lo >= 100
+    }
+}

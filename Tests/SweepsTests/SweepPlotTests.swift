@@ -1,0 +1,84 @@
+import Foundation
+import Plotting
+import Reporting
+import Sweeps
+import Testing
+
+/// Sweep figures from a table: curves per parameter value with seeds averaged, heatmaps with y increasing upward,
+/// missing points counted, and the combinations that would mix settings refused.
+@Suite struct SweepPlotTests {
+    /// lr × noise × seed with eg = lr·(1 + noise) + seed/100 (seed 2's point at lr = 1, noise = 0.1 failed); noise listed
+    /// in decreasing order, which the figures sort.
+    static func table() throws -> (SweepTable, [SweepAxis]) {
+        let spec = try SweepSpecification(json: #"{"command": "online linear", "axes": {"lr": [0.5, 1, 2], "noise": [0.1, 0]}, "seeds": 2}"#)
+        let grid = try spec.grid()
+        var rows: [[JSONValue]] = []
+        for index in 0..<grid.count {
+            let values = grid.point(index).values.map { $0.value.number! }
+            let (lr, noise, seed) = (values[0], values[1], values[2])
+            let failed = lr == 1 && noise == 0.1 && seed == 2
+            rows.append([.integer(index), .number(lr), .number(noise), .number(seed), .string(failed ? "failed" : "completed"),
+                         failed ? .null : .number(lr * (1 + noise) + seed / 100)])
+        }
+        return (SweepTable(columns: ["point", "lr", "noise", "seed", "outcome", "eg_final"], rows: rows), spec.axes)
+    }
+
+    @Test func curvesAverageTheSeedsPerParameterValue() throws {
+        let (table, axes) = try Self.table()
+        let plot = try SweepPlot(table: table, axes: axes)
+        #expect(plot.name == "sweep_eg_final_lr")
+        let panel = try #require(plot.figure.panels.first)
+        #expect(panel.xLabel == "learning rate η" && panel.yLabel == "final ε_g")
+        let lines = panel.series.filter { $0.kind == .line }, points = panel.series.filter { $0.kind == .points }
+        #expect(lines.map(\.label) == ["noise σ² = 0", "noise σ² = 0.1"])
+        #expect(lines[1].color == points[1].color && lines[0].color != lines[1].color)
+        #expect(lines[0].x == [0.5, 1, 2])
+        // Mean over seeds 1, 2: lr + 0.015; the standard error of two values 0.01 apart is 0.005.
+        for (x, y) in zip(lines[0].x, lines[0].y) { #expect(abs(y - (x + 0.015)) < 1e-12) }
+        #expect(points[0].yError.map { $0.allSatisfy { abs($0 - 0.005) < 1e-12 } } == true)
+        // The failed point is left out of its mean (one seed left, no error) and counted in the title.
+        #expect(abs(lines[1].y[1] - (1.1 + 0.01)) < 1e-12 && points[1].yError?[1] == 0)
+        #expect(plot.figure.title?.contains("mean over 2 seeds") == true && plot.figure.title?.contains("1 point without a value") == true)
+    }
+
+    @Test func heatmapsHaveYIncreasingUpward() throws {
+        let (table, axes) = try Self.table()
+        let plot = try SweepPlot(table: table, axes: axes, x: "lr", y: "noise", logMeasure: false)
+        let heatmap = try #require(plot.figure.panels.first?.heatmap)
+        #expect(heatmap.rows == 2 && heatmap.columns == 3)
+        #expect(heatmap.rowLabels == ["0.1", "0"] && heatmap.columnLabels == ["0.5", "1", "2"])
+        // Row 0 (top) is noise = 0.1.
+        #expect(abs(heatmap.values[0] - (0.55 + 0.015)) < 1e-12)
+        #expect(abs(heatmap.values[3] - (0.5 + 0.015)) < 1e-12)
+        #expect(plot.name == "sweep_eg_final_lr_noise")
+        #expect(try SweepPlot(table: table, axes: axes, x: "lr", y: "noise").figure.panels[0].heatmap?.colorbarLabel == "final ε_g")
+        #expect(SweepPlot.label(axis: "batch", command: ["dmft"]) == "batch fraction b" && SweepPlot.label(axis: "batch") == "batch size B")
+        #expect(SweepPlot.label(measure: "theory.R[-1]_x") == "theory.R[-1]\\_x")
+    }
+
+    @Test func mixingSettingsIsRefused() throws {
+        let (table, axes) = try Self.table()
+        #expect(throws: SweepError.self) { try SweepPlot(table: table, axes: axes, x: "lr", y: "lr") }
+        #expect(throws: SweepError.self) { try SweepPlot(table: table, axes: axes, x: "nonsense") }
+        #expect(throws: SweepError.self) { try SweepPlot(table: table, axes: axes, measure: "nonsense") }
+        // A third varying axis under a heatmap would mix its values in one cell.
+        let spec = try SweepSpecification(json: #"{"command": "x", "axes": {"a": [1, 2], "b": [1, 2], "c": [1, 2]}}"#)
+        let rows: [[JSONValue]] = (0..<8).map { i in
+            let v = try! spec.grid().point(i).values.map { JSONValue.number($0.value.number!) }
+            return [.integer(i)] + v + [.string("completed"), .number(Double(i))]
+        }
+        let three = SweepTable(columns: ["point", "a", "b", "c", "outcome", "eg_final"], rows: rows)
+        #expect(throws: SweepError.self) { try SweepPlot(table: three, axes: spec.axes, x: "a", y: "b") }
+        #expect(try SweepPlot(table: three, axes: spec.axes, x: "a").figure.panels[0].series.filter { $0.kind == .line }.count == 4)
+        // A text axis is a parameter, not a plot axis.
+        let text = try SweepSpecification(json: #"{"command": "x", "axes": {"activation": ["erf", "relu"], "lr": [1, 2]}}"#)
+        let textRows: [[JSONValue]] = (0..<4).map { i in
+            let p = try! text.grid().point(i)
+            return [.integer(i), .string(p.values[0].value.description), .number(p.values[1].value.number!), .string("completed"), .number(Double(i))]
+        }
+        let textTable = SweepTable(columns: ["point", "activation", "lr", "outcome", "eg_final"], rows: textRows)
+        #expect(throws: SweepError.self) { try SweepPlot(table: textTable, axes: text.axes, x: "activation") }
+        let curves = try SweepPlot(table: textTable, axes: text.axes).figure.panels[0].series.filter { $0.kind == .line }
+        #expect(curves.map(\.label) == ["activation = erf", "activation = relu"] && curves[1].y == [2, 3])
+    }
+}
