@@ -72,7 +72,6 @@ public struct SweepPlot: Sendable {
             }
             return groups
         }
-        let title: String
         if let yAxis {
             let yColumn = column(yAxis.name)
             let groups = collect(table.rows) { [$0[xColumn].doubleValue!, $0[yColumn].doubleValue!] }
@@ -90,9 +89,18 @@ public struct SweepPlot: Sendable {
             let heatmap = Heatmap(values: shown, rows: ys.count, columns: xs.count,
                                   colorbarLabel: logScale ? "log₁₀ \(Self.label(measure: measure))" : Self.label(measure: measure),
                                   rowLabels: ys.map(Self.tickLabel), columnLabels: xs.map(Self.tickLabel))
-            title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name)) × \(label(axis: yAxis.name))\(averaged)"
+            let title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name)) × \(label(axis: yAxis.name))\(averaged)"
                 + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value: blank)" : "")
-            figure = Figure(panels: [.heatmap(heatmap, xLabel: label(axis: xAxis.name), yLabel: label(axis: yAxis.name))], title: title)
+            var panel = Panel.heatmap(heatmap, xLabel: label(axis: xAxis.name), yLabel: label(axis: yAxis.name))
+            var boundaryNote = ""
+            if let boundary = CriticalRateBoundary(command: command, x: xAxis.name, y: yAxis.name) {
+                let curve = boundary.curve(xs: xs, ys: ys)
+                if curve.x.contains(where: \.isFinite) {
+                    panel.series = [.line(nil, x: curve.x, y: curve.y, color: Color(r: 1, g: 1, b: 1), dash: .dashed, width: 2)]
+                    boundaryNote = "; dashed: " + boundary.description
+                }
+            }
+            figure = Figure(panels: [panel], title: title + boundaryNote)
             name = "sweep_\(measure)_\(xAxis.name)_\(yAxis.name)"
             return
         }
@@ -130,7 +138,7 @@ public struct SweepPlot: Sendable {
         let allValues = series.flatMap(\.y)
         let logX = logX ?? (xValues.allSatisfy { $0 > 0 } && Self.spansDecades(xValues))
         let logY = logMeasure ?? (allValues.allSatisfy { $0 > 0 } && Self.spansDecades(allValues))
-        title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name))\(averaged)" + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value)" : "")
+        let title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name))\(averaged)" + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value)" : "")
         figure = Figure(panels: [Panel(xLabel: label(axis: xAxis.name), yLabel: Self.label(measure: measure), xScale: logX ? .log : .linear, yScale: logY ? .log : .linear,
                                        series: series)], title: title)
         name = "sweep_\(measure)_\(xAxis.name)"
@@ -141,7 +149,7 @@ public struct SweepPlot: Sendable {
         let known = [
             "eg_final": "final ε_g", "eg_final_simulation": "final ε_g (simulation)", "m_final": "final m", "Delta_final": "final Δ",
             "e_final": "final e", "relaxation_step": "relaxation step", "time_to_target": "time to reach the target",
-            "divergence_time": "divergence time", "t_final": "final t",
+            "divergence_time": "divergence time", "t_final": "final t", "diverged": "diverged (1) or not (0)",
         ]
         return known[measure] ?? measure.replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "^", with: "\\^")
     }
@@ -169,5 +177,68 @@ public struct SweepPlot: Sendable {
         let positive = values.filter { $0.isFinite && $0 > 0 }
         guard let lo = positive.min(), let hi = positive.max(), positive.count == values.filter(\.isFinite).count else { return false }
         return hi / lo >= 100
+    }
+}
+
+/// The critical learning rate the theory knows in closed form, as a curve over a heatmap whose axes include `lr`:
+/// η_c = 2B(1 + λ)(1 − β) for linear regression and the square-loss classifier (B the batch, λ the weight decay, β a
+/// fixed momentum; with scaled momentum (1 − β) is 1), each parameter read from its axis, or the command, or its default.
+struct CriticalRateBoundary: CustomStringConvertible {
+    let command: [String]
+    let x: String, y: String
+
+    init?(command: [String], x: String, y: String) {
+        guard command.count >= 2, command[0] == "online" else { return nil }
+        let model = command[1]
+        let loss = Self.option("loss", in: command)
+        guard model == "linear" || (model == "classifier" && loss == "square") else { return nil }
+        guard x == "lr" || y == "lr", Set([x, y]).isSubset(of: ["lr", "reg", "batch", "momentum"]) else { return nil }
+        guard Self.option("momentum-scaled", in: command) == nil || (x != "momentum" && y != "momentum") else { return nil }
+        self.command = command; self.x = x; self.y = y
+    }
+
+    var description: String { "critical rate η_c = 2B(1+λ)(1−β)" }
+
+    static func option(_ name: String, in command: [String]) -> String? {
+        for (index, token) in command.enumerated() {
+            if token == "--\(name)", index + 1 < command.count { return command[index + 1] }
+            if token.hasPrefix("--\(name)=") { return String(token.dropFirst(name.count + 3)) }
+        }
+        return nil
+    }
+
+    /// η_c with `values` for the axes and the command's (or default) values for the rest.
+    func rate(_ values: [String: Double]) -> Double {
+        func value(_ name: String, _ fallback: Double) -> Double { values[name] ?? Self.option(name, in: command).flatMap(Double.init) ?? fallback }
+        let beta = Self.option("momentum-scaled", in: command) == nil ? value("momentum", 0) : 0
+        return 2 * value("batch", 1) * (1 + value("reg", 0)) * (1 - beta)
+    }
+
+    /// The curve in the heatmap's cell coordinates (`xs` ascending along the columns, `ys` descending down the rows);
+    /// NaN where η_c falls outside the grid by more than half a cell.
+    func curve(xs: [Double], ys: [Double]) -> (x: [Double], y: [Double]) {
+        let ascendingY = Array(ys.reversed())
+        if x == "lr" {
+            let rows = ys.indices.map(Double.init)
+            let columns = ys.map { Self.position(of: rate([y: $0]), in: xs) }
+            return (columns, rows)
+        }
+        let rowPositions = xs.map { value -> Double in
+            let p = Self.position(of: rate([x: value]), in: ascendingY)
+            return p.isFinite ? Double(ys.count - 1) - p : .nan
+        }
+        return (xs.indices.map(Double.init), rowPositions)
+    }
+
+    /// The fractional index of `value` among the ascending `grid` (interpolated in log when the grid is positive and
+    /// spans two decades); NaN beyond half a cell outside.
+    static func position(of value: Double, in grid: [Double]) -> Double {
+        guard grid.count >= 2, value.isFinite else { return grid.count == 1 && value == grid[0] ? 0 : .nan }
+        let logarithmic = grid.allSatisfy { $0 > 0 } && grid.last! / grid.first! >= 100 && value > 0
+        let t = logarithmic ? grid.map { Foundation.log($0) } : grid, v = logarithmic ? Foundation.log(value) : value
+        var k = 0
+        while k < t.count - 2 && v > t[k + 1] { k += 1 }
+        let p = Double(k) + (v - t[k]) / (t[k + 1] - t[k])
+        return p >= -0.5 && p <= Double(grid.count) - 0.5 ? p : .nan
     }
 }

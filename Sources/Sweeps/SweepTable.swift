@@ -53,7 +53,8 @@ public struct ResultPath: Sendable, Hashable, CustomStringConvertible {
 /// - `t_final`: the last output time (`t[-1]`, or `step[-1]` for DMFT),
 /// - `eg_final`, `eg_final_simulation`: the last resolved theory ε_g and the simulation's mean (online models),
 /// - `m_final`, `Delta_final`, `e_final`, `relaxation_step` (DMFT),
-/// - `divergence_time`: when the theory diverged (empty when it did not),
+/// - `diverged`: 1 when the command reported a divergence (exit 3), else 0; `divergence_time`: when the theory diverged
+///   (empty when it did not),
 /// - `agreement`: the comparison's verdict,
 /// - with a target ε, `time_to_target`: the first time the theory's ε_g (DMFT: Δ) reaches it, interpolated linearly in
 ///   log ε between output times (empty when it never does),
@@ -101,6 +102,7 @@ public struct SweepTable: Sendable {
                 continue
             }
             row.append(("outcome", .string(status.outcome.rawValue)))
+            row.append(("diverged", .integer(status.outcome == .diverged ? 1 : 0)))
             row += scalars(of: result, target: target)
             for path in paths { row.append((path.description, path.value(in: result).flatMap(scalar) ?? .null)) }
             named.append(row)

@@ -15,6 +15,18 @@ struct OutputOptions: ParsableArguments {
     func validate() throws { _ = try outputDirectory(output) }
 }
 
+/// `--no-png`, for every command that draws figures (`DrawsFigures`).
+struct FigureOptions: ParsableArguments {
+    @Flag(name: .customLong("no-png"), help: "Write the SVG figures (with their data and matplotlib scripts) but no PNG copies.")
+    var noPNG = false
+}
+
+/// A command whose figures `--no-png` turns the PNG copies off for (`StatPhys.execute` runs it with
+/// `Rasterizer.isEnabled` set accordingly).
+protocol DrawsFigures {
+    var figures: FigureOptions { get }
+}
+
 /// The directory `--output` names; an empty or blank path is refused (exit 64) rather than taken as the current
 /// directory.
 func outputDirectory(_ text: String) throws -> URL {

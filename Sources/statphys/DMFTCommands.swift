@@ -57,6 +57,7 @@ struct DMFTRun: ParsableCommand {
     @Option(name: .customLong("samples"), help: "Number of disorder samples (with --simulate; default 8).") var samplesOption: Int?
     @Option(name: .customLong("seed"), help: "Base random seed (with --simulate; default 1).") var seedOption: UInt64?
     @Option(name: .customLong("precision"), help: "Simulation precision: double or float (with --simulate; default double).") var precisionOption: String?
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
     @Option(help: "Relaxation criterion: delta:X (first Δ(t) ≤ X) or m:X (first m(t) ≥ X).") var criterion = "delta:0.05"
     @Option(help: "Output directory.") var output: String
@@ -146,6 +147,7 @@ struct DMFTThreshold: ParsableCommand {
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws { _ = try outputDirectory(output) }
@@ -175,3 +177,7 @@ struct DMFTThreshold: ParsableCommand {
         }
     }
 }
+
+extension DMFTRun: DrawsFigures {}
+
+extension DMFTThreshold: DrawsFigures {}

@@ -11,6 +11,7 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Output directory.") var output = "statphys-demo"
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws { _ = try outputDirectory(output) }
@@ -25,3 +26,5 @@ struct Demo: ParsableCommand {
         try runOnline(output: options) { try experiment.run(progress: $0) }
     }
 }
+
+extension Demo: DrawsFigures {}

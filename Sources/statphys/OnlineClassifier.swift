@@ -36,6 +36,7 @@ struct OnlineClassifier: ParsableCommand {
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
@@ -69,3 +70,5 @@ struct OnlineClassifier: ParsableCommand {
         try runOnline(output: output) { try experiment.run(progress: $0) }
     }
 }
+
+extension OnlineClassifier: DrawsFigures {}

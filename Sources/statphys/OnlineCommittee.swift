@@ -56,6 +56,7 @@ struct OnlineCommittee: ParsableCommand {
     @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @Option(help: "Output directory (required except with --stability).") var output: String?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
@@ -216,6 +217,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
@@ -431,3 +433,7 @@ struct CommitteeModelOptions: ParsableArguments {
             initialBiases: try studentBiases(), teacherBiases: try teacherBiases())
     }
 }
+
+extension OnlineCommittee: DrawsFigures {}
+
+extension OnlineCommitteeSweep: DrawsFigures {}

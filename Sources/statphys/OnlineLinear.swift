@@ -36,6 +36,7 @@ struct OnlineLinear: ParsableCommand {
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
@@ -99,3 +100,5 @@ func runOnline<Result: OnlineExperimentResult>(
     reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
     try conclude(written: files, divergence: result.divergence)
 }
+
+extension OnlineLinear: DrawsFigures {}

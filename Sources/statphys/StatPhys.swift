@@ -43,7 +43,8 @@ struct StatPhys: ParsableCommand {
             return Outcome(status: exitCode(for: error).rawValue, message: fullMessage(for: error))
         }
         do {
-            try command.run()
+            let png = !((command as? DrawsFigures)?.figures.noPNG ?? false)
+            try Rasterizer.$isEnabled.withValue(png) { try command.run() }
             return Outcome(status: 0, message: "")
         } catch {
             // After parsing, the message alone: the root's usage line would not be the command's.

@@ -61,17 +61,32 @@ struct SweepCost {
                 peak = max(peak, estimate.bytes)
                 operations += estimate.operations
             case .failure(let failure):
-                refused.append((index, failure.message))
+                refused.append((index, Self.essence(failure.message)))
                 status = failure.status
             }
         }
         if refused.count == sampled.count, let (index, message) = refused.first {
-            let text = "every point is refused; point \(index) (\(grid.point(index).label)): \(message)"
+            // When the command refuses even without the axes' options, the command is what is wrong.
+            var text = "every point is refused; point \(index) (\(grid.point(index).label)): \(message)"
+            let command = grid.specification.command
+            if case .failure(let bare) = StatPhys.estimate(command + ["--output", scratch.path]) {
+                var reason = Self.essence(bare.message)
+                // Not a command with --output at all: the parser's complaint about the words themselves says more.
+                if reason.contains("'--output'"), case .failure(let alone) = StatPhys.estimate(command) { reason = Self.essence(alone.message) }
+                text = "the sweep's command is refused (statphys \(command.joined(separator: " "))): \(reason)"
+            }
             if status == 64 { throw ValidationError(text) }
             throw SweepError(text)
         }
         let estimated = Double(sampled.count - refused.count)
         return SweepCost(sampled: sampled, peakBytes: peak, operations: operations * Double(grid.count) / estimated, refused: refused)
+    }
+
+    /// A command's refusal without its "Error: " prefix and usage lines, to quote inside another message.
+    static func essence(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("Usage:") && !$0.trimmingCharacters(in: .whitespaces).hasPrefix("See '") }
+        let text = lines.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        return text.hasPrefix("Error: ") ? String(text.dropFirst("Error: ".count)) : text
     }
 
     /// One line per refused point, for stderr.
@@ -235,6 +250,7 @@ struct SweepPlotCommand: ParsableCommand {
             """)
 
     @OptionGroup var source: SweepTableOptions
+    @OptionGroup var figures: FigureOptions
     @Option(help: "The table column to plot (default: eg_final, else relaxation_step).") var measure: String?
     @Option(help: "The axis along x.") var x: String?
     @Option(help: "A second axis: draw a heatmap over x and y.") var y: String?
@@ -393,3 +409,5 @@ struct SweepPointCommand: ParsableCommand {
         if status.outcome == .failed { throw ExitCode(1) }
     }
 }
+
+extension SweepPlotCommand: DrawsFigures {}

@@ -203,4 +203,23 @@ import Testing
             #expect(refused.status == 64 && refused.stderr.contains("fixed schedules"), "\(refused.stderr)")
         }
     }
+
+    /// settings record what reruns the initial condition and the heatmap times.
+    @Test func settingsRecordTheInitialConditionAndHeatmapTimes() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plateau = try CLIRunner.run(["online", "committee", "--q0", "0.5", "--r0", "0.1", "--t-max", "2", "--points", "5", "--theory-only",
+                                         "--heatmap-times", "0,1", "--quiet", "--output", directory.path])
+        #expect(plateau.status == 0, "\(plateau.stderr)")
+        let settings = try #require(try CLIRunner.result(in: directory)["settings"] as? [String: Any])
+        #expect(settings["q0"] as? Double == 0.5 && settings["r0"] as? Double == 0.1)
+        #expect(settings["Q0"] as? [[Double]] == [[0.5, 0], [0, 0.5]] && settings["R0"] as? [[Double]] == [[0.1, 0], [0, 0.1]])
+        #expect(settings["heatmap_times"] as? [Double] == [0, 1] && settings["init_variance"] == nil)
+        let random = directory.appendingPathComponent("random")
+        let run = try CLIRunner.run(["online", "committee", "--init-variance", "0.25", "--t-max", "1", "--points", "3", "--d", "50", "--seeds", "2",
+                                     "--quiet", "--output", random.path])
+        #expect([0, 3].contains(run.status), "\(run.stderr)")
+        let randomSettings = try #require(try CLIRunner.result(in: random)["settings"] as? [String: Any])
+        #expect(randomSettings["init_variance"] as? Double == 0.25 && randomSettings["q0"] == nil)
+    }
 }

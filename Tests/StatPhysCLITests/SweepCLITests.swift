@@ -42,6 +42,11 @@ import Testing
         let mixed = try Self.write(#"{"command": "online linear --theory-only", "axes": {"lr": [-1, 1]}}"#, in: scratch, name: "mixed.json")
         let warned = try CLIRunner.run(["sweep", "plan", mixed])
         #expect(warned.status == 0 && warned.stderr.contains("warning: point 0 (lr=-1) is refused and will fail"), "\(warned.stderr)")
+        // A command that is not one is named as such, with the parser's message once (no second "Error:", no usage).
+        let nonsense = try Self.write(#"{"command": "nonsense cmd", "axes": {"lr": [1]}}"#, in: scratch, name: "nonsense.json")
+        let wrong = try CLIRunner.run(["sweep", "plan", nonsense])
+        #expect(wrong.status == 64 && wrong.stderr.contains("the sweep's command is refused (statphys nonsense cmd)"), "\(wrong.stderr)")
+        #expect(wrong.stderr.components(separatedBy: "Error:").count == 2, "\(wrong.stderr)")
         let malformed = try Self.write(#"{"command": "online linear", "axes": {"lr": "1:0:1"}}"#, in: scratch, name: "malformed.json")
         #expect(try CLIRunner.run(["sweep", "plan", malformed]).status == 64)
         #expect(try CLIRunner.run(["sweep", "plan", scratch.appendingPathComponent("missing.json").path]).status == 1)
@@ -164,5 +169,30 @@ import Testing
         #expect(resumed.stdout.contains("8 points: \(8 - finished.count) completed; \(finished.count) already complete (skipped)"), "\(resumed.stdout)")
         #expect(try finished.map { try Self.status(directory, String($0.dropLast(5)))["seconds"] as? Double } == seconds)
         #expect(try Self.table(directory).allSatisfy { $0["outcome"] as? String == "completed" && $0["agreement"] is String })
+    }
+
+    /// A phase diagram of linear regression over lr × weight decay, coloured by divergence, with the critical rate
+    /// 2(1 + λ) drawn: the diverged points are exactly those above it.
+    @Test func aPhaseDiagramShowsTheCriticalRate() throws {
+        let scratch = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let file = try Self.write(#"{"command": "online linear --theory-only --t-max 20 --points 21 --quiet", "axes": {"lr": [0.5, 1.5, 2.5, 3.5], "reg": [0, 0.5]}}"#,
+                                  in: scratch)
+        let directory = scratch.appendingPathComponent("phase")
+        let run = try CLIRunner.run(["sweep", "run", file, "--output", directory.path, "--quiet"])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        for row in try Self.table(directory) {
+            let lr = try #require(row["lr"] as? Double), reg = try #require(row["reg"] as? Double)
+            #expect(row["diverged"] as? Int == (lr > 2 * (1 + reg) ? 1 : 0), "lr = \(lr), λ = \(reg)")
+        }
+        let plot = try CLIRunner.run(["sweep", "plot", directory.path, "--x", "lr", "--y", "reg", "--measure", "diverged"])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let figure = try Data(contentsOf: directory.appendingPathComponent("sweep_diverged_lr_reg.figure.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: figure) as? [String: Any])
+        #expect((json["title"] as? String)?.contains("critical rate") == true)
+        let panel = try #require((json["panels"] as? [[String: Any]])?.first)
+        let boundary = try #require((panel["series"] as? [[String: Any]])?.first)
+        // Rows: reg = 0.5 on top (η_c = 3, between the third and fourth columns), then reg = 0 (η_c = 2).
+        #expect(boundary["x"] as? [Double] == [2.5, 1.5] && boundary["y"] as? [Double] == [0, 1])
     }
 }

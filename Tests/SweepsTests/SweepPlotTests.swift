@@ -81,4 +81,36 @@ import Testing
         let curves = try SweepPlot(table: textTable, axes: text.axes).figure.panels[0].series.filter { $0.kind == .line }
         #expect(curves.map(\.label) == ["activation = erf", "activation = relu"] && curves[1].y == [2, 3])
     }
+
+    /// Linear regression over lr × reg: the critical rate η_c = 2B(1 + λ) is drawn in the heatmap's cell coordinates
+    /// (reg = 0.5 → η_c = 3, the fourth column; reg = 0 → 2, the third), with the batch read from the command.
+    @Test func phaseDiagramsDrawTheCriticalRate() throws {
+        let spec = try SweepSpecification(json: #"{"command": "online linear --theory-only", "axes": {"lr": [0.5, 1, 2, 3], "reg": [0, 0.5]}}"#)
+        let grid = try spec.grid()
+        let rows: [[JSONValue]] = (0..<grid.count).map { i in
+            let v = grid.point(i).values.map { $0.value.number! }
+            let diverged = v[0] >= 2 * (1 + v[1])
+            return [.integer(i), .number(v[0]), .number(v[1]), .string(diverged ? "diverged" : "completed"), .integer(diverged ? 1 : 0)]
+        }
+        let table = SweepTable(columns: ["point", "lr", "reg", "outcome", "diverged"], rows: rows)
+        let plot = try SweepPlot(table: table, axes: spec.axes, command: spec.command, measure: "diverged", x: "lr", y: "reg")
+        let boundary = try #require(plot.figure.panels[0].series.first)
+        #expect(boundary.x == [3, 2] && boundary.y == [0, 1])
+        #expect(plot.figure.title?.contains("critical rate η_c = 2B(1+λ)(1−β)") == true)
+        // With --momentum 0.25 in the command η_c = 1.5(1 + λ): 2.25 and 1.5, between columns; with --batch 2 it is 4(1 + λ),
+        // beyond the grid by more than half a cell at every λ: nothing is drawn.
+        let damped = try SweepPlot(table: table, axes: spec.axes, command: ["online", "linear", "--momentum", "0.25"], measure: "diverged", x: "lr", y: "reg")
+        #expect(damped.figure.panels[0].series.first.map { zip($0.x, [2.25, 1.5]).allSatisfy { abs($0 - $1) < 1e-12 } } == true)
+        let batched = try SweepPlot(table: table, axes: spec.axes, command: ["online", "linear", "--batch", "2"], measure: "diverged", x: "lr", y: "reg")
+        #expect(batched.figure.panels[0].series.isEmpty && batched.figure.title?.contains("dashed") == false)
+        // lr along y: the curve runs along the columns.
+        let transposed = try SweepPlot(table: table, axes: spec.axes, command: spec.command, measure: "diverged", x: "reg", y: "lr")
+        let along = try #require(transposed.figure.panels[0].series.first)
+        #expect(along.x == [0, 1] && along.y == [1, 0])
+        // No closed form for a logistic classifier or a committee: no curve.
+        #expect(try SweepPlot(table: table, axes: spec.axes, command: ["online", "classifier"], measure: "diverged", x: "lr", y: "reg")
+                .figure.panels[0].series.isEmpty)
+        #expect(try SweepPlot(table: table, axes: spec.axes, command: ["online", "classifier", "--loss", "square"], measure: "diverged", x: "lr", y: "reg")
+                .figure.panels[0].series.count == 1)
+    }
 }

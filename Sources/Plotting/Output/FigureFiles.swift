@@ -3,7 +3,8 @@ import Reporting
 
 extension Figure {
     /// Writes `<name>.svg`, `<name>.figure.json` (this figure's data), `<name>.py` (a matplotlib script that
-    /// redraws it from the JSON) and, when `rsvg-convert` is installed, `<name>.png` (150 dpi), all atomically.
+    /// redraws it from the JSON) and, when `rsvg-convert` is installed (and `Rasterizer.isEnabled`), `<name>.png` (150 dpi),
+    /// all atomically.
     /// A failed rasterisation is not an error: the SVG is the figure. Returns the files written.
     /// Coincident lines are made visible first (`distinguishingCoincidentLines`).
     public func write(to directory: URL, name: String) throws -> [URL] {
@@ -37,6 +38,10 @@ extension Figure {
 
 /// SVG → PNG with `rsvg-convert` when it is on the PATH.
 public enum Rasterizer {
+    /// Whether figures get their PNG: a task-local, so that one invocation's `--no-png` (`withValue(false)`) never
+    /// reaches another running in the same process.
+    @TaskLocal public static var isEnabled = true
+
     /// The path of `rsvg-convert`, if installed.
     public static var converter: URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -49,7 +54,7 @@ public enum Rasterizer {
 
     /// Converts `svg` to a PNG beside it (written to a temporary name, then renamed); `nil` if not possible.
     public static func png(from svg: URL, dpi: Int = 150) -> URL? {
-        guard let converter else { return nil }
+        guard isEnabled, let converter else { return nil }
         let target = svg.deletingPathExtension().appendingPathExtension("png")
         let temporary = svg.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         let process = Process()

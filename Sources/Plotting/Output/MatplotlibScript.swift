@@ -65,9 +65,19 @@ public enum MatplotlibScript {
                 if heatmap.get("colorbarLabel"):
                     bar.set_label(tex(heatmap["colorbarLabel"]))
                 if heatmap.get("columnLabels"):
-                    ax.set_xticks(range(heatmap["columns"]), heatmap["columnLabels"])
+                    every = max(1, -(-len(heatmap["columnLabels"]) * max(len(t) for t in heatmap["columnLabels"]) // 60))
+                    ax.set_xticks(range(0, heatmap["columns"], every), heatmap["columnLabels"][::every])
                 if heatmap.get("rowLabels"):
-                    ax.set_yticks(range(heatmap["rows"]), heatmap["rowLabels"])
+                    every = max(1, -(-heatmap["rows"] // 20))
+                    rows = list(range(heatmap["rows"] - 1, -1, -every))
+                    ax.set_yticks(rows, [heatmap["rowLabels"][r] for r in rows])
+                # Lines and points over the heatmap, in its coordinates (cell indices, or the extents' units).
+                for s in panel["series"]:
+                    c = color(s.get("color"), 0) if s.get("color") is not None else "white"
+                    if s["kind"] == "line":
+                        ax.plot(arr(s["x"]), arr(s["y"]), DASH[s["dash"]], color=c, lw=s["lineWidth"], label=tex(s.get("label")), scalex=False, scaley=False)
+                    elif s["kind"] == "points":
+                        ax.plot(arr(s["x"]), arr(s["y"]), "o", ms=2 * s["markerSize"], mfc="none", color=c, label=tex(s.get("label")), scalex=False, scaley=False)
             else:
                 cycle = 0
                 for s in panel["series"]:

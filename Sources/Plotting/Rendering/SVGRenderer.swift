@@ -124,7 +124,7 @@ struct PanelRenderer {
         }
         if let title = panel.title { canvas.text(title, (left + right) / 2, top - 9, size: 11.5) }
         if let letter { canvas.text(letter, left - 30, top - 8, size: 11.5, anchor: .start, weight: "bold") }
-        if let heatmap = panel.heatmap { drawHeatmap(heatmap, on: &canvas); return }
+        if let heatmap = panel.heatmap { drawHeatmap(heatmap, overlay: panel.series, on: &canvas); return }
         let (xMap, yMap) = maps
         canvas.beginClip(left, top, right - left, bottom - top, prefix: id)
         drawSeries(xMap: xMap, yMap: yMap, on: &canvas)
@@ -364,7 +364,10 @@ struct PanelRenderer {
         }
     }
 
-    func drawHeatmap(_ heatmap: Heatmap, on canvas: inout SVGCanvas) {
+    /// The heatmap, then `overlay` (lines and points, e.g. a phase boundary) in the heatmap's coordinates: cell indices
+    /// (x the column, y the row, row 0 at the top, cell centres at integers) without extents, the extents' data units
+    /// with them.
+    func drawHeatmap(_ heatmap: Heatmap, overlay: [Series] = [], on canvas: inout SVGCanvas) {
         let (lo, hi) = heatmap.scale
         // A decoded heatmap may claim any size: draw at most 1000 × 1000 cells, missing values blank.
         let rowCount = min(max(heatmap.rows, 0), 1000), columnCount = min(max(heatmap.columns, 0), 1000)
@@ -377,10 +380,14 @@ struct PanelRenderer {
                 canvas.rect(left + Double(c) * cw, top + Double(r) * ch, cw + 0.3, ch + 0.3, fill: color)
             }
         }
+        drawOverlay(overlay, on: heatmap, columns: columnCount, rows: rowCount, canvas: &canvas)
         canvas.rect(left, top, right - left, bottom - top, fill: "none", stroke: "#000000")
         // Axis ticks: labels at cell centres, or data coordinates from the extents.
         if let labels = heatmap.columnLabels, labels.count == columnCount {
-            for (c, text) in labels.enumerated() {
+            // Every k-th label, so that neighbours never overlap (about 6 px per character at the tick font).
+            let widest = Double(labels.map(\.count).max() ?? 1) * 6 + 6
+            let every = max(1, Int((widest / max(cw, 1e-9)).rounded(.up)))
+            for (c, text) in labels.enumerated() where c % every == 0 {
                 let p = left + (Double(c) + 0.5) * cw
                 canvas.line(p, bottom, p, bottom + Self.tickLength)
                 canvas.text(text, p, bottom + Self.tickLength + 11.5, size: Self.tickFont)
@@ -389,7 +396,8 @@ struct PanelRenderer {
             drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: left, end: right), horizontal: true, on: &canvas)
         }
         if let labels = heatmap.rowLabels, labels.count == rowCount {
-            for (r, text) in labels.enumerated() {
+            let every = max(1, Int((13 / max(ch, 1e-9)).rounded(.up)))
+            for (r, text) in labels.enumerated() where (rowCount - 1 - r) % every == 0 {
                 let p = top + (Double(r) + 0.5) * ch
                 canvas.line(left - Self.tickLength, p, left, p)
                 canvas.text(text, left - Self.tickLength - 3, p + 3.5, size: Self.tickFont, anchor: .end)
@@ -420,6 +428,37 @@ struct PanelRenderer {
         }
         if !(0..<rowCount).contains(where: { r in (0..<columnCount).contains { heatmap.value(row: r, column: $0).isFinite } }) {
             drawNotice(Self.noFiniteData, on: &canvas)
+        }
+    }
+
+    /// Lines and points over a heatmap (`drawHeatmap`), clipped to its axes; non-finite points break a line.
+    func drawOverlay(_ overlay: [Series], on heatmap: Heatmap, columns: Int, rows: Int, canvas: inout SVGCanvas) {
+        let width = right - left, height = bottom - top
+        func pixel(_ x: Double, _ y: Double) -> (Double, Double)? {
+            guard x.isFinite, y.isFinite else { return nil }
+            let px: Double, py: Double
+            if let e = heatmap.xExtent, e.count == 2, e.allSatisfy(\.isFinite), e[0] != e[1],
+               let f = heatmap.yExtent, f.count == 2, f.allSatisfy(\.isFinite), f[0] != f[1] {
+                px = left + (x - e[0]) / (e[1] - e[0]) * width
+                py = top + (y - f[0]) / (f[1] - f[0]) * height
+            } else {
+                px = left + (x + 0.5) / Double(max(columns, 1)) * width
+                py = top + (y + 0.5) / Double(max(rows, 1)) * height
+            }
+            guard px >= left - 0.5, px <= right + 0.5, py >= top - 0.5, py <= bottom + 0.5 else { return nil }
+            return (px, py)
+        }
+        for series in overlay {
+            let color = (series.color ?? Color(r: 1, g: 1, b: 1)).hex
+            let points = zip(series.x, series.y).map { pixel($0, $1) }
+            switch series.kind {
+            case .line:
+                canvas.polyline(points, color: color, width: series.lineWidth, dash: Self.dashPattern(series.dash, width: series.lineWidth))
+            case .points:
+                for case let (px, py)? in points { canvas.ring(px, py, radius: series.markerSize, color: color) }
+            case .band:
+                continue
+            }
         }
     }
 }

@@ -113,7 +113,7 @@ extension CommitteeExperimentResult {
         try AtomicFile.prepareDirectory(directory)
         let resultFile = directory.appendingPathComponent("result.json")
         let csvFile = directory.appendingPathComponent("learning_curve.csv")
-        try AtomicFile.write(json.serialized() + "\n", to: resultFile)
+        try AtomicFile.write(json(heatmapTimes: heatmapTimes).serialized() + "\n", to: resultFile)
         try AtomicFile.write(csv.text, to: csvFile)
         var files = [resultFile, csvFile]
         files += try learningCurveFigure.write(to: directory, name: "learning_curve")

@@ -8,7 +8,10 @@ extension CommitteeExperimentResult {
     /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`Q`, `R`, `v`, `b` (with biases), `eg`, `eg_resolution`, `lr`} (Q and R as lists over t of
     /// K×K and K×M nested lists), `theory_initial`, `simulation` {`d`, `seeds`, `seed`, `t`, `T`, `mean`,
     /// `stderr` with the same keys as `theory`}, `comparison`, `divergence`.
-    public var json: JSONValue {
+    public var json: JSONValue { json(heatmapTimes: nil) }
+
+    /// `json`, with the times of the overlap heatmaps in `settings.heatmap_times`.
+    public func json(heatmapTimes: [Double]?) -> JSONValue {
         let s = experiment.scenario
         let k = s.studentUnits, m = s.teacherUnits
         var settings: [(String, JSONValue)] = [
@@ -31,9 +34,11 @@ extension CommitteeExperimentResult {
             ("t_max", .number(experiment.tMax)), ("points", .integer(experiment.points)),
             ("log_grid", .bool(experiment.logarithmicGrid)), ("theory_only", .bool(simulation == nil)),
         ]
+        settings += Self.initialSettings(s.initialStudent, teacher: s.teacher, k: k, m: m)
         if let sim = experiment.simulation {
             settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
         }
+        if let heatmapTimes { settings.append(("heatmap_times", .numbers(heatmapTimes))) }
         var members: [(String, JSONValue)] = [
             ("model", "online-committee"),
             ("conventions", .string(
@@ -114,6 +119,23 @@ extension CommitteeExperimentResult {
               + (velocity[0].biases.isEmpty ? [] : [("b", .array(velocity.map { .numbers($0.biases) }))]))))
         }
         return .object(members)
+    }
+
+    /// What reruns the initial condition: a random student's `init_variance`; given overlaps as `Q0` (K×K) and `R0` (K×M),
+    /// with `q0`, `r0` when they are the diagonal plateau start q0·I, r0·δ; a given teacher overlap as `T`.
+    static func initialSettings(_ initial: StudentInitialisation, teacher: TeacherSpecification, k: Int, m: Int) -> [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = []
+        switch initial {
+        case .random(let variance):
+            out.append(("init_variance", .number(variance)))
+        case .overlaps(let q, let r):
+            let q0 = q.first ?? 0, r0 = r.first ?? 0
+            let diagonal = StudentInitialisation.diagonal(q0: q0, r0: r0, studentUnits: k, teacherUnits: m) == initial
+            if diagonal { out += [("q0", .number(q0)), ("r0", .number(r0))] }
+            out += [("Q0", .matrix(q[...], rows: k, columns: k)), ("R0", .matrix(r[...], rows: k, columns: m))]
+        }
+        if case .overlap(let t) = teacher { out.append(("T", .matrix(t[...], rows: m, columns: m))) }
+        return out
     }
 
     static func describe(_ teacher: TeacherSpecification) -> String {
