@@ -111,9 +111,11 @@ struct SVGCanvas {
             shift = target
             let scale = run.level == 0 ? 1 : MathText.scriptScale
             if dy == 0 && run.level == 0 { out += escape(run.text); continue }
-            // Spaces at a tspan's edge are collapsed by SVG renderers: keep them as no-break spaces.
-            let text = escape(run.text).replacingOccurrences(of: " ", with: "\u{00A0}")
-            out += "<tspan dy=\"\(n(dy))\"" + (scale == 1 ? "" : " font-size=\"\(n(scale * size))\"") + ">\(text)</tspan>"
+            // Spaces at a tspan's edge are collapsed by SVG renderers (rsvg drops even a no-break space there): such a
+            // tspan preserves its white space.
+            let text = escape(run.text)
+            let preserve = text.hasPrefix(" ") || text.hasSuffix(" ") ? " xml:space=\"preserve\"" : ""
+            out += "<tspan\(preserve) dy=\"\(n(dy))\"" + (scale == 1 ? "" : " font-size=\"\(n(scale * size))\"") + ">\(text)</tspan>"
         }
         if shift != 0 { out += "<tspan dy=\"\(n(-shift))\"></tspan>" }
         return out
