@@ -231,7 +231,7 @@ public final class RunDirectory: @unchecked Sendable {
     }
 
     /// The file names a manifest lists (plain names only: nothing outside the directory can be named).
-    static func files(in manifest: URL) throws -> [String] {
+    public static func files(in manifest: URL) throws -> [String] {
         let data: Data
         do { data = try Data(contentsOf: manifest) } catch {
             throw OutputError("cannot read \(manifest.path): \(error.localizedDescription)")

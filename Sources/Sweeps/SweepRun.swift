@@ -46,23 +46,40 @@ public struct SweepDirectory: Sendable {
 
     /// The status of point `index` if it is complete for `options` (see the type's documentation), else nil.
     public func completedStatus(_ index: Int, options: [String]) -> SweepPointStatus? {
+        completedPoint(index, options: options)?.status
+    }
+
+    /// The status and the parsed `result.json` of point `index` if it is complete for `options`, else nil.
+    public func completedPoint(_ index: Int, options: [String]) -> (status: SweepPointStatus, result: JSONValue)? {
         guard let data = try? Data(contentsOf: statusFile(index)),
               let status = try? JSONDecoder().decode(SweepPointStatus.self, from: data),
               status.outcome != .failed, status.options == options, let recorded = status.resultSHA256 else { return nil }
         let point = pointDirectory(index)
-        guard let result = try? Data(contentsOf: point.appendingPathComponent("result.json")),
-              SHA256.hex(result) == recorded,
-              (try? JSONValue(parsing: String(decoding: result, as: UTF8.self))) != nil else { return nil }
-        // Every file the point's run recorded is there.
-        if let manifest = try? Data(contentsOf: point.appendingPathComponent(RunDirectory.manifestName)),
-           let files = (try? JSONValue(parsing: String(decoding: manifest, as: UTF8.self)))?["files"]?.arrayValue {
-            for file in files {
-                guard let name = file.stringValue, FileManager.default.fileExists(atPath: point.appendingPathComponent(name).path) else { return nil }
-            }
-        } else {
-            return nil
+        guard let bytes = try? Data(contentsOf: point.appendingPathComponent("result.json")), SHA256.hex(bytes) == recorded,
+              let result = try? JSONValue(parsing: String(decoding: bytes, as: UTF8.self)),
+              // Every file the point's run recorded is there.
+              let files = try? RunDirectory.files(in: point.appendingPathComponent(RunDirectory.manifestName)),
+              files.allSatisfy({ FileManager.default.fileExists(atPath: point.appendingPathComponent($0).path) }) else { return nil }
+        return (status, result)
+    }
+
+    /// The sweep file recorded in `sweep.json` of the sweep directory `url`.
+    public static func recordedFile(at url: URL) throws -> String {
+        let record = url.appendingPathComponent(fileName)
+        guard let data = try? Data(contentsOf: record) else {
+            throw SweepError("\(url.path) is not a sweep directory (no \(fileName))")
         }
-        return status
+        guard let file = (try? JSONValue(parsing: String(decoding: data, as: UTF8.self)))?["file"]?.stringValue else {
+            throw SweepError("\(record.path) is not a statphys sweep record")
+        }
+        return file
+    }
+
+    /// Creates the directory's `points`, `status` and `logs` folders.
+    func createFolders() throws {
+        for sub in ["points", "status", "logs"] {
+            try FileManager.default.createDirectory(at: url.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
     }
 }
 
@@ -123,10 +140,7 @@ public struct SweepRun: Sendable {
 
     /// Runs every pending point; `progress` gets the fraction done, `note` a line for each point that fails.
     public func run(progress: (@Sendable (Double) -> Void)? = nil, note: (@Sendable (String) -> Void)? = nil) throws -> SweepRunSummary {
-        do { try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true) } catch {
-            throw SweepError("cannot create the sweep directory \(directory.url.path): \(error.localizedDescription)")
-        }
-        let lock = try DirectoryLock(directory.url, busy: Self.busy(directory))
+        let lock = try lockDirectory()
         defer { lock.release() }
         let pending = try prepare()
         var summary = SweepRunSummary(points: grid.count, skipped: grid.count - pending.count, completed: 0, diverged: 0, failed: [])
@@ -174,30 +188,32 @@ public struct SweepRun: Sendable {
         "another sweep is running into \(directory.url.path) (a `sweep run` or Slurm tasks of it); wait for it to finish or choose another --output"
     }
 
+    /// Creates the sweep directory if needed and locks it exclusively.
+    func lockDirectory() throws -> DirectoryLock {
+        do { try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true) } catch {
+            throw SweepError("cannot create the sweep directory \(directory.url.path): \(error.localizedDescription)")
+        }
+        return try DirectoryLock(directory.url, busy: Self.busy(directory))
+    }
+
     /// Records the sweep in its directory (or checks that the directory holds this sweep), creates its folders, and
     /// returns the points that are not complete. The caller holds the directory's lock.
     func prepare() throws -> [Int] {
         try recordSpecification()
-        for sub in ["points", "status", "logs"] {
-            try FileManager.default.createDirectory(at: directory.url.appendingPathComponent(sub), withIntermediateDirectories: true)
-        }
+        try directory.createFolders()
         return (0..<grid.count).filter { directory.completedStatus($0, options: options($0)) == nil }
     }
 
     /// Like `run` but only records the sweep and returns its pending points (for a Slurm submission).
     public func pendingPoints() throws -> [Int] {
-        try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
-        let lock = try DirectoryLock(directory.url, busy: Self.busy(directory))
+        let lock = try lockDirectory()
         defer { lock.release() }
         return try prepare()
     }
 
     /// The sweep recorded in the sweep directory `url`, to run its points with `executable`.
     public static func recorded(at url: URL, executable: URL) throws -> SweepRun {
-        let record = url.appendingPathComponent(SweepDirectory.fileName)
-        guard let data = try? Data(contentsOf: record), let file = (try? JSONValue(parsing: String(decoding: data, as: UTF8.self)))?["file"]?.stringValue else {
-            throw SweepError("\(url.path) is not a sweep directory (no readable \(SweepDirectory.fileName))")
-        }
+        let file = try SweepDirectory.recordedFile(at: url)
         return SweepRun(grid: try SweepSpecification(json: file).grid(), file: file, output: url, executable: executable, jobs: 1)
     }
 
@@ -208,9 +224,7 @@ public struct SweepRun: Sendable {
         let lock = try DirectoryLock(directory.url, busy: Self.busy(directory), shared: true)
         defer { lock.release() }
         if let status = directory.completedStatus(index, options: options(index)) { return status }
-        for sub in ["points", "status", "logs"] {
-            try FileManager.default.createDirectory(at: directory.url.appendingPathComponent(sub), withIntermediateDirectories: true)
-        }
+        try directory.createFolders()
         return runPoint(index)
     }
 

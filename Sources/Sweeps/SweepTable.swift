@@ -70,13 +70,9 @@ public struct SweepTable: Sendable {
 
     /// The sweep recorded in the sweep directory `url` (its `sweep.json`).
     public static func specification(_ url: URL) throws -> SweepSpecification {
-        let record = url.appendingPathComponent(SweepDirectory.fileName)
-        guard let data = try? Data(contentsOf: record) else {
-            throw SweepError("\(url.path) is not a sweep directory (no \(SweepDirectory.fileName))")
-        }
-        guard let file = (try? JSONValue(parsing: String(decoding: data, as: UTF8.self)))?["file"]?.stringValue,
-              let specification = try? SweepSpecification(json: file) else {
-            throw SweepError("\(record.path) is not a statphys sweep record")
+        let file = try SweepDirectory.recordedFile(at: url)
+        guard let specification = try? SweepSpecification(json: file) else {
+            throw SweepError("\(url.appendingPathComponent(SweepDirectory.fileName).path) is not a statphys sweep record")
         }
         return specification
     }
@@ -93,9 +89,7 @@ public struct SweepTable: Sendable {
                 row.append((axis, value.number.map(JSONValue.number) ?? .string(value.description)))
             }
             let options = grid.specification.command + point.options
-            guard let status = directory.completedStatus(index, options: options),
-                  let text = try? String(contentsOf: directory.pointDirectory(index).appendingPathComponent("result.json"), encoding: .utf8),
-                  let result = try? JSONValue(parsing: text) else {
+            guard let (status, result) = directory.completedPoint(index, options: options) else {
                 let failed = (try? Data(contentsOf: directory.statusFile(index))).flatMap { try? JSONDecoder().decode(SweepPointStatus.self, from: $0) }
                 row.append(("outcome", .string(failed?.options == options && failed?.outcome == .failed ? "failed" : "pending")))
                 named.append(row)
