@@ -22,8 +22,10 @@ public struct SweepPlot: Sendable {
 
     /// `measure` (default: eg_final, else relaxation_step, else the first measure) over `x` (default: the first numeric
     /// axis that varies), as a heatmap over `x` and `y` when `y` is given.
+    /// A heatmap over `lr` and another axis draws `boundary` over its cells (default: the closed form of
+    /// `RateBoundary.closedForm`, when the command's model has one).
     public init(table: SweepTable, axes: [SweepAxis], command: [String] = [], measure: String? = nil, x: String? = nil, y: String? = nil,
-                logX: Bool? = nil, logMeasure: Bool? = nil) throws {
+                logX: Bool? = nil, logMeasure: Bool? = nil, boundary: RateBoundary? = nil) throws {
         func label(axis: String) -> String { Self.label(axis: axis, command: command) }
         let names = axes.map(\.name)
         let measures = Self.measures(of: table, axes: names)
@@ -93,9 +95,10 @@ public struct SweepPlot: Sendable {
                 + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value: blank)" : "")
             var panel = Panel.heatmap(heatmap, xLabel: label(axis: xAxis.name), yLabel: label(axis: yAxis.name))
             var boundaryNote = ""
-            if let boundary = CriticalRateBoundary(command: command, x: xAxis.name, y: yAxis.name) {
+            let given = boundary.flatMap { $0.x == xAxis.name && $0.y == yAxis.name ? $0 : nil }
+            if let boundary = given ?? RateBoundary.closedForm(command: command, x: xAxis.name, y: yAxis.name) {
                 let curve = boundary.curve(xs: xs, ys: ys)
-                if curve.x.contains(where: \.isFinite) {
+                if curve.x.contains(where: \.isFinite) && curve.y.contains(where: \.isFinite) {
                     panel.series = [.line(nil, x: curve.x, y: curve.y, color: Color(r: 1, g: 1, b: 1), dash: .dashed, width: 2)]
                     boundaryNote = "; dashed: " + boundary.description
                 }
@@ -180,51 +183,60 @@ public struct SweepPlot: Sendable {
     }
 }
 
-/// The critical learning rate the theory knows in closed form, as a curve over a heatmap whose axes include `lr`:
-/// η_c = 2B(1 + λ)(1 − β) for linear regression and the square-loss classifier (B the batch, λ the weight decay, β a
-/// fixed momentum; with scaled momentum (1 − β) is 1), each parameter read from its axis, or the command, or its default.
-struct CriticalRateBoundary: CustomStringConvertible {
-    let command: [String]
-    let x: String, y: String
+/// A learning rate above which the theory's dynamics are unstable, as a function of the other axis of a heatmap over
+/// `lr` and that axis: drawn dashed over the cells.
+public struct RateBoundary: Sendable, CustomStringConvertible {
+    /// What the curve is, for the figure's title.
+    public let description: String
+    /// The heatmap's axes, one of them `lr`.
+    public let x: String, y: String
+    /// The rate at a value of the other axis (keyed by its name); `nil` where the theory has none.
+    let rate: @Sendable ([String: Double]) -> Double?
 
-    init?(command: [String], x: String, y: String) {
+    public init(description: String, x: String, y: String, rate: @escaping @Sendable ([String: Double]) -> Double?) {
+        self.description = description; self.x = x; self.y = y; self.rate = rate
+    }
+
+    /// The critical rate the theory knows in closed form: η_c = 2B(1 + λ)(1 − β) for linear regression and the
+    /// square-loss classifier (B the batch, λ the weight decay, β a fixed momentum; with scaled momentum (1 − β) is 1),
+    /// each parameter read from its axis, or the command, or its default; `nil` for other models or axes.
+    public static func closedForm(command: [String], x: String, y: String) -> RateBoundary? {
         guard command.count >= 2, command[0] == "online" else { return nil }
         let model = command[1]
-        let loss = Self.option("loss", in: command)
+        // A run (`online linear [run] …`), not a portrait.
+        guard command.count < 3 || command[2].hasPrefix("-") || command[2] == "run" else { return nil }
+        let loss = option("loss", in: command)
         guard model == "linear" || (model == "classifier" && loss == "square") else { return nil }
         guard x == "lr" || y == "lr", Set([x, y]).isSubset(of: ["lr", "reg", "batch", "momentum"]) else { return nil }
-        guard Self.option("momentum-scaled", in: command) == nil || (x != "momentum" && y != "momentum") else { return nil }
-        self.command = command; self.x = x; self.y = y
-    }
-
-    var description: String { "critical rate η_c = 2B(1+λ)(1−β)" }
-
-    static func option(_ name: String, in command: [String]) -> String? {
-        for (index, token) in command.enumerated() {
-            if token == "--\(name)", index + 1 < command.count { return command[index + 1] }
-            if token.hasPrefix("--\(name)=") { return String(token.dropFirst(name.count + 3)) }
+        let scaled = option("momentum-scaled", in: command) != nil
+        guard !scaled || (x != "momentum" && y != "momentum") else { return nil }
+        return RateBoundary(description: "critical rate η_c = 2B(1+λ)(1−β)", x: x, y: y) { values in
+            func value(_ name: String, _ fallback: Double) -> Double { values[name] ?? option(name, in: command).flatMap(Double.init) ?? fallback }
+            return 2 * value("batch", 1) * (1 + value("reg", 0)) * (1 - (scaled ? 0 : value("momentum", 0)))
         }
-        return nil
     }
 
-    /// η_c with `values` for the axes and the command's (or default) values for the rest.
-    func rate(_ values: [String: Double]) -> Double {
-        func value(_ name: String, _ fallback: Double) -> Double { values[name] ?? Self.option(name, in: command).flatMap(Double.init) ?? fallback }
-        let beta = Self.option("momentum-scaled", in: command) == nil ? value("momentum", 0) : 0
-        return 2 * value("batch", 1) * (1 + value("reg", 0)) * (1 - beta)
+    /// The value of `--name` in `command` (`--name value` or `--name=value`; the last one counts, as on the command line).
+    public static func option(_ name: String, in command: [String]) -> String? {
+        var found: String?
+        for (index, token) in command.enumerated() {
+            if token == "--\(name)", index + 1 < command.count { found = command[index + 1] }
+            if token.hasPrefix("--\(name)=") { found = String(token.dropFirst(name.count + 3)) }
+        }
+        return found
     }
 
     /// The curve in the heatmap's cell coordinates (`xs` ascending along the columns, `ys` descending down the rows);
-    /// NaN where η_c falls outside the grid by more than half a cell.
+    /// NaN where the rate is unknown or falls outside the grid by more than half a cell.
     func curve(xs: [Double], ys: [Double]) -> (x: [Double], y: [Double]) {
         let ascendingY = Array(ys.reversed())
         if x == "lr" {
             let rows = ys.indices.map(Double.init)
-            let columns = ys.map { Self.position(of: rate([y: $0]), in: xs) }
+            let columns = ys.map { Self.position(of: rate([y: $0]) ?? .nan, in: xs) }
             return (columns, rows)
         }
         let rowPositions = xs.map { value -> Double in
-            let p = Self.position(of: rate([x: value]), in: ascendingY)
+            let p = Self.position(of: rate([x: value]) ?? .nan, in: ascendingY)
             return p.isFinite ? Double(ys.count - 1) - p : .nan
         }
         return (xs.indices.map(Double.init), rowPositions)

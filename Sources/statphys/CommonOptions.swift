@@ -135,6 +135,9 @@ struct SimulationOptions: ParsableArguments {
     @Flag(help: "Solve the ODE only; no simulation.")
     var theoryOnly = false
 
+    /// The simulation these options ask for; `nil` with `--theory-only`.
+    var settings: SimulationSettings? { theoryOnly ? nil : SimulationSettings(dimension: dimension, seeds: seeds, seed: seed) }
+
     func validate() throws {
         guard dimension > 0 else { throw ValidationError("--d must be a positive integer, got \(dimension)") }
         guard seeds > 0 else { throw ValidationError("--seeds must be a positive integer, got \(seeds)") }

@@ -2,9 +2,40 @@ import ArgumentParser
 import Foundation
 import StatPhysSGD
 
-struct OnlineClassifier: ParsableCommand {
+/// The classifier model's options, shared by `online classifier` and `online classifier portrait`.
+struct ClassifierOptions: ParsableArguments {
+    @Option(help: "Loss: logistic, hinge, perceptron, square.") var loss = "logistic"
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
+    @Option(help: "Variance σ² of the noise on the teacher's field before the sign.") var noise = 0.0
+    @Option(help: "Probability that a label is flipped, in [0, 0.5].") var flip = 0.0
+    @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
+    @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
+
+    func validate() throws {
+        do { _ = try ClassificationLoss.named(loss) } catch { throw ValidationError("--loss: \(error)") }
+        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
+        guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
+    }
+
+    func scenario(m0: Double, q0: Double) throws -> ClassifierScenario {
+        try ClassifierScenario(loss: try ClassificationLoss.named(loss), optimiser: try optimiser.optimiser(), noiseVariance: noise,
+                               flipProbability: flip, weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
+    }
+}
+
+/// `statphys online classifier`: a run (the default) or the (m, q) phase portrait.
+struct OnlineClassifierGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classifier",
+        abstract: "Online SGD for a linear classifier (logistic, hinge, perceptron or square loss) learning a sign teacher.",
+        discussion: "`statphys online classifier [options]` runs `statphys online classifier run`; `statphys online classifier portrait` draws the (m, q) phase portrait.",
+        subcommands: [OnlineClassifier.self, ClassifierPortraitCommand.self],
+        defaultSubcommand: OnlineClassifier.self)
+}
+
+struct OnlineClassifier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Online SGD for a linear classifier (logistic, hinge, perceptron or square loss) learning a sign teacher.",
         discussion: """
             Model: x ~ N(0, I_d), label y = sign(w*·x/√d + σζ) with noise variance σ² (--noise), flipped with probability \
@@ -22,12 +53,8 @@ struct OnlineClassifier: ParsableCommand {
             Each observable gets a verdict (agrees / disagrees / not comparable), as for `online linear`.
             """)
 
-    @Option(help: "Loss: logistic, hinge, perceptron, square.") var loss = "logistic"
-    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
-    @Option(help: "Variance σ² of the noise on the teacher's field before the sign.") var noise = 0.0
-    @Option(help: "Probability that a label is flipped, in [0, 0.5].") var flip = 0.0
-    @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
-    @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
+    @OptionGroup var model: ClassifierOptions
+    var optimiser: OptimiserOptions { model.optimiser }
     @Option(help: "Initial overlap m(0) = w·w*/d.") var m0 = 0.0
     @Option(help: "Initial self-overlap q(0) = |w|²/d (the perceptron loss needs q0 > 0: a zero student never errs by margin).") var q0 = 0.1
     @Option(help: "Final time t = steps/d.") var tMax = 20.0
@@ -40,22 +67,17 @@ struct OnlineClassifier: ParsableCommand {
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
-        do { _ = try ClassificationLoss.named(loss) } catch { throw ValidationError("--loss: \(error)") }
         guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
         guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
-        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
-        guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
         try simulation.refuseUnused()
         guard points >= (logGrid ? 3 : 2) else { throw ValidationError("--points must be at least \(logGrid ? 3 : 2), got \(points)") }
     }
 
     func run() throws {
-        let scenario = try ClassifierScenario(
-            loss: try ClassificationLoss.named(loss), optimiser: try optimiser.optimiser(), noiseVariance: noise, flipProbability: flip,
-            weightDecay: reg, teacherNorm: rho, initialOverlap: m0, initialSelfOverlap: q0)
+        let scenario = try model.scenario(m0: m0, q0: q0)
         var experiment = ClassifierExperiment(
             scenario: scenario, tMax: tMax, points: points,
-            simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+            simulation: simulation.settings)
         experiment.logarithmicGrid = logGrid
         experiment.tolerance = try integrator.tolerance(defaults: ClassifierTheory.defaultTolerance)
         // Checked before a greedy or optimal schedule is computed, so that a run that cannot fit is refused at once.

@@ -108,7 +108,7 @@ struct OnlineCommittee: ParsableCommand {
         try resources.check(CommitteeResources.experiment(
             studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
             learningRate: optimiser.peakRate(upTo: tMax), batchSize: optimiser.batchSize, weightDecay: model.reg, tMax: tMax, points: points, quadratureOrder: model.quadratureOrder,
-            simulation: simulation.theoryOnly ? nil : SimulationSettings(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed),
+            simulation: simulation.settings,
             initialDimension: simulation.dimension, breakpoints: optimiser.schedule.breakpointCount(upTo: tMax),
             theorySolves: ComputedScheduleCost.theorySolves(
                 greedy: self.optimiser.isGreedy, optimal: self.optimiser.isOptimal,
@@ -124,8 +124,7 @@ struct OnlineCommittee: ParsableCommand {
         let directory = try outputDirectory(output!)
         var experiment = CommitteeExperiment(
             scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid,
-            simulation: simulation.theoryOnly ? nil : SimulationSettings(
-                dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+            simulation: simulation.settings)
         experiment.initialDimension = simulation.dimension
         experiment.initialSeed = simulation.seed
         experiment.quadratureOrder = model.quadratureOrder

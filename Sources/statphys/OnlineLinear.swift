@@ -2,9 +2,37 @@ import ArgumentParser
 import Foundation
 import StatPhysSGD
 
-struct OnlineLinear: ParsableCommand {
+/// The linear-regression model's options, shared by `online linear` and `online linear portrait`.
+struct LinearRegressionOptions: ParsableArguments {
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
+    @Option(help: "Label-noise variance σ².") var noise = 0.0
+    @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
+    @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
+
+    func validate() throws {
+        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
+        guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
+    }
+
+    func scenario(m0: Double, q0: Double) throws -> LinearRegressionScenario {
+        try LinearRegressionScenario(optimiser: try optimiser.optimiser(), noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
+                                     initialOverlap: m0, initialSelfOverlap: q0)
+    }
+}
+
+/// `statphys online linear`: a run (the default) or the (m, q) phase portrait.
+struct OnlineLinearGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linear",
+        abstract: "Online SGD for noisy linear regression with L2 regularisation.",
+        discussion: "`statphys online linear [options]` runs `statphys online linear run`; `statphys online linear portrait` draws the (m, q) phase portrait.",
+        subcommands: [OnlineLinear.self, LinearPortraitCommand.self],
+        defaultSubcommand: OnlineLinear.self)
+}
+
+struct OnlineLinear: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Online SGD for noisy linear regression with L2 regularisation.",
         discussion: """
             Model: x ~ N(0, I_d), y = w*·x/√d + σξ with noise variance σ² (--noise), teacher norm ρ = |w*|²/d (--rho). \
@@ -25,10 +53,8 @@ struct OnlineLinear: ParsableCommand {
             degrees of freedom, Bonferroni over points and observables, α = 0.01.
             """)
 
-    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
-    @Option(help: "Label-noise variance σ².") var noise = 0.0
-    @Option(help: "L2 regularisation λ (penalty (λ/2d)|w|²).") var reg = 0.0
-    @Option(help: "Teacher norm ρ = |w*|²/d.") var rho = 1.0
+    @OptionGroup var model: LinearRegressionOptions
+    var optimiser: OptimiserOptions { model.optimiser }
     @Option(help: "Initial overlap m(0) = w·w*/d.") var m0 = 0.0
     @Option(help: "Initial self-overlap q(0) = |w|²/d.") var q0 = 0.0
     @Option(help: "Final time t = steps/d.") var tMax = 10.0
@@ -42,19 +68,15 @@ struct OnlineLinear: ParsableCommand {
     func validate() throws {
         guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
         guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
-        guard noise.isFinite else { throw ValidationError("--noise must be a finite number, got \(noise)") }
-        guard noise >= 0 else { throw ValidationError("--noise is a variance and must be ≥ 0, got \(noise)") }
         try simulation.refuseUnused()
         guard points >= 2 else { throw ValidationError("--points must be at least 2, got \(points)") }
     }
 
     func run() throws {
-        let scenario = try LinearRegressionScenario(
-            optimiser: try optimiser.optimiser(), noiseVariance: noise, weightDecay: reg, teacherNorm: rho,
-            initialOverlap: m0, initialSelfOverlap: q0)
+        let scenario = try model.scenario(m0: m0, q0: q0)
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
-            simulation: simulation.theoryOnly ? nil : .init(dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed))
+            simulation: simulation.settings)
         experiment.tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance)
         // Checked before a greedy or optimal schedule is computed, so that a run that cannot fit is refused at once.
         try resources.check(experiment.resourceEstimate, what: "this run")

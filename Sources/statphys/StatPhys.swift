@@ -25,7 +25,7 @@ struct StatPhys: ParsableCommand {
             1 for valid values that do not go together, an input file that cannot be used, or an I/O error; \
             3 when a trajectory diverged (results up to the divergence are still written).
             """,
-        subcommands: [Demo.self, Online.self, DMFTCommand.self, SweepCommand.self])
+        subcommands: [Demo.self, Online.self, DMFTCommand.self, SweepCommand.self, PhaseDiagramCommand.self])
 
     /// What one invocation ended with: the exit status and the message for stderr (or, for help, stdout).
     struct Outcome {
@@ -100,5 +100,5 @@ struct StatPhys: ParsableCommand {
 struct Online: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Online SGD (one fresh sample per step, t = steps/d): theory and simulation.",
-        subcommands: [OnlineLinear.self, OnlineClassifier.self, OnlineCommittee.self, OnlineCommitteeSweep.self])
+        subcommands: [OnlineLinearGroup.self, OnlineClassifierGroup.self, OnlineCommittee.self, OnlineCommitteeSweep.self])
 }

@@ -262,7 +262,9 @@ struct SweepPlotCommand: ParsableCommand {
         let specification = try SweepTable.specification(url)
         let plot: SweepPlot
         do {
-            plot = try SweepPlot(table: table, axes: specification.axes, command: specification.command, measure: measure, x: x, y: y, logX: logX, logMeasure: logMeasure)
+            let boundary = x.flatMap { x in y.flatMap { CommitteeRateBoundary.make(command: specification.command, x: x, y: $0) } }
+            plot = try SweepPlot(table: table, axes: specification.axes, command: specification.command, measure: measure, x: x, y: y,
+                                 logX: logX, logMeasure: logMeasure, boundary: boundary)
         } catch let error as SweepError where error.isOutOfRange {
             throw ValidationError(error.description)
         }

@@ -40,8 +40,11 @@ public struct Heatmap: Codable, Sendable {
     }
 
     /// Where `value` lies on the colour scale, 0 at lo and 1 at hi (computed without overflow); `nil` for a
-    /// non-finite value.
-    public func colorFraction(_ value: Double) -> Double? {
+    /// non-finite value. `scale` scans every value: a loop over the cells passes it in (`colorFraction(_:on:)`).
+    public func colorFraction(_ value: Double) -> Double? { Self.colorFraction(value, on: scale) }
+
+    /// Where `value` lies on the colour scale `scale` (this heatmap's `scale`, computed once for all cells).
+    public static func colorFraction(_ value: Double, on scale: (lo: Double, hi: Double)) -> Double? {
         let (lo, hi) = scale
         guard value.isFinite else { return nil }
         var u = (value - lo) / (hi - lo)

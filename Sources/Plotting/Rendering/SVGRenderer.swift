@@ -375,7 +375,7 @@ struct PanelRenderer {
         for r in 0..<rowCount {
             for c in 0..<columnCount {
                 let v = heatmap.value(row: r, column: c)
-                let color = heatmap.colorFraction(v).map { heatmap.colormap.color(at: $0).hex } ?? "#ffffff"
+                let color = Heatmap.colorFraction(v, on: (lo, hi)).map { heatmap.colormap.color(at: $0).hex } ?? "#ffffff"
                 // A hair of overlap hides anti-aliasing seams between cells.
                 canvas.rect(left + Double(c) * cw, top + Double(r) * ch, cw + 0.3, ch + 0.3, fill: color)
             }
@@ -417,7 +417,7 @@ struct PanelRenderer {
         let ticks = Ticks.linear(lo: lo, hi: hi, target: 5)
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : hi * 0.5 - lo * 0.5
         for v in ticks {
-            guard let u = heatmap.colorFraction(v) else { continue }
+            guard let u = Heatmap.colorFraction(v, on: (lo, hi)) else { continue }
             let p = bottom - u * (bottom - top)
             canvas.line(bx + bw, p, bx + bw + Self.tickLength, p)
             let (text, exponent) = Ticks.label(v, step: step)

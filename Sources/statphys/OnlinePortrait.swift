@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import StatPhysSGD
+
+/// What a phase portrait adds to a model's options: its starts, its direction field and nullcline grids, and the
+/// options of its trajectories' runs.
+struct PortraitOptions: ParsableArguments {
+    @Option(help: "Number of output times per trajectory from 0 to t-max.") var points = 101
+    @Option(help: ArgumentHelp(
+        "Starts of the trajectories, m0:q0 pairs separated by commas, e.g. 0:0,0:2,-1:1.5 (default: five starts around "
+            + "the fixed point, from the origin to (1.5√ρ, 3ρ)); each needs m0² ≤ q0·ρ.", valueName: "m0:q0,…"))
+    var starts: String?
+
+    @Option(help: "Arrows of the direction field per side of the plane, 5…60.") var arrows = 17
+    @Option(help: "Grid points per side for the nullclines (marching squares), 11…401.") var nullclineGrid = 81
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var figures: FigureOptions
+    @OptionGroup var resources: ResourceOptions
+
+    func validate() throws {
+        guard (5...60).contains(arrows) else { throw ValidationError("--arrows must be in 5…60, got \(arrows)") }
+        guard (11...401).contains(nullclineGrid) else { throw ValidationError("--nullcline-grid must be in 11…401, got \(nullclineGrid)") }
+        _ = try startPoints(rho: 1)
+        try simulation.refuseUnused()
+    }
+
+    /// Checks the portrait's resources, runs it with progress on stderr, writes its files as one set, prints the fixed
+    /// points and each trajectory's verdict; exits 3 if a trajectory diverged (its files written).
+    func run<Model: PortraitModel>(_ model: Model, starts: [PlanarPoint]) throws {
+        var experiment = PhasePortraitExperiment(model: model, starts: starts)
+        experiment.arrows = arrows
+        experiment.nullclineGrid = nullclineGrid
+        try resources.check(experiment.resourceEstimate, what: "this portrait")
+        var finished: PhasePortraitResult<Model>?
+        let files = try RunDirectory.write(into: output.directory) { staging in
+            let progress = ProgressReporter(label: "trajectories", enabled: !output.quiet)
+            let result = try experiment.run { progress.update($0) }
+            progress.finish()
+            finished = result
+            return try result.write(to: staging)
+        }
+        guard let result = finished else { return }
+        for line in result.summaryLines { print(line) }
+        reportComparison(nil, warnings: result.warnings, all: false)
+        try conclude(written: files, divergence: result.divergence)
+    }
+
+    /// The parsed starts, or the default ones for teacher norm ρ.
+    func startPoints(rho: Double) throws -> [PlanarPoint] {
+        guard let starts else { return PhasePortraitExperiment<LinearRegressionPortrait>.defaultStarts(rho: rho) }
+        let pairs = starts.split(separator: ",", omittingEmptySubsequences: false)
+        guard pairs.count <= 50 else { throw ValidationError("--starts has \(pairs.count) pairs; a portrait takes at most 50") }
+        return try pairs.map { pair in
+            let parts = pair.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let m = parts[0], let q = parts[1], m.isFinite, q.isFinite else {
+                throw ValidationError("--starts must be m0:q0 pairs of finite numbers separated by commas, got '\(pair)' in '\(starts)'")
+            }
+            return PlanarPoint(x: m, y: q)
+        }
+    }
+}
+
+struct LinearPortraitCommand: ParsableCommand, DrawsFigures {
+    static let configuration = CommandConfiguration(
+        commandName: "portrait",
+        abstract: "Phase portrait of linear regression's (m, q) plane: flow, nullclines, fixed points, trajectories.",
+        discussion: """
+            The model and options of `online linear` (without --m0, --q0: the trajectories start at --starts). Draws the \
+            ODE's direction field, the nullclines dm/dt = 0 and dq/dt = 0, the fixed point with its stability (the \
+            eigenvalues of the flow's Jacobian; Newton's method, checked against the closed form), the unreachable \
+            region q < m²/ρ, and one trajectory per start: the ODE as a line, the finite-d simulation's mean over seeds \
+            as markers over it (each trajectory is exactly `online linear --m0 --q0`, with its verdict). Needs a constant \
+            rate (no --lr-schedule) and no scaled momentum: the (m, q) flow must be autonomous.
+
+            result.json keys: model, settings (with starts), window {m, q}, fixed_points [{m, q, stability, eigenvalues \
+            [{re, im}], jacobian}], exact_fixed_point {m, q, physical, in_window, found_within}, nullclines {dm_dt, dq_dt}, \
+            trajectories [{start, t, theory {m, q}, simulation {t, mean, stderr}, agreement, divergence}], divergence, \
+            warnings. Also trajectories.csv and portrait.svg (+ .png, its data and plot script).
+            """)
+
+    @OptionGroup var model: LinearRegressionOptions
+    @Option(help: "Final time t = steps/d of every trajectory.") var tMax = 10.0
+    @OptionGroup var portrait: PortraitOptions
+    var figures: FigureOptions { portrait.figures }
+
+    func validate() throws { try validateTrajectoryGrid(tMax: tMax, points: portrait.points) }
+
+    func run() throws {
+        let scenario = try model.scenario(m0: 0, q0: 0)
+        var template = LinearExperiment(scenario: scenario, tMax: tMax, points: portrait.points, simulation: portrait.simulation.settings)
+        template.tolerance = try portrait.integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance)
+        try portrait.run(try LinearRegressionPortrait(template: template), starts: try portrait.startPoints(rho: model.rho))
+    }
+}
+
+struct ClassifierPortraitCommand: ParsableCommand, DrawsFigures {
+    static let configuration = CommandConfiguration(
+        commandName: "portrait",
+        abstract: "Phase portrait of a linear classifier's (m, q) plane: flow, nullclines, fixed points, trajectories.",
+        discussion: """
+            The model and options of `online classifier` (without --m0, --q0: the trajectories start at --starts; the \
+            perceptron loss needs every q0 > 0). As `online linear portrait`: direction field, nullclines, fixed points \
+            with their stability (Newton's method; the square loss's is also known in closed form), the unreachable \
+            region q < m²/ρ, and one trajectory per start, ODE and simulation (each exactly `online classifier --m0 --q0`). \
+            Without regularisation the logistic, hinge and perceptron losses have no fixed point (|w| grows without \
+            bound); --reg gives them one. Needs a constant rate and no scaled momentum.
+
+            result.json keys: as for `online linear portrait`.
+            """)
+
+    @OptionGroup var model: ClassifierOptions
+    @Option(help: "Final time t = steps/d of every trajectory.") var tMax = 20.0
+    @OptionGroup var portrait: PortraitOptions
+    var figures: FigureOptions { portrait.figures }
+
+    func validate() throws { try validateTrajectoryGrid(tMax: tMax, points: portrait.points) }
+
+    func run() throws {
+        // q0 = 1 for the template only (the perceptron refuses q0 = 0); every trajectory sets its own start.
+        let scenario = try model.scenario(m0: 0, q0: 1)
+        var template = ClassifierExperiment(scenario: scenario, tMax: tMax, points: portrait.points, simulation: portrait.simulation.settings)
+        template.tolerance = try portrait.integrator.tolerance(defaults: ClassifierTheory.defaultTolerance)
+        // The perceptron moves only on errors: a default start at w = 0 never would.
+        let starts = try portrait.startPoints(rho: model.rho).map {
+            model.loss == "perceptron" && $0.y == 0 && portrait.starts == nil ? PlanarPoint(x: 0, y: 0.1) : $0
+        }
+        try portrait.run(try ClassifierPortrait(template: template), starts: starts)
+    }
+}
+
+func validateTrajectoryGrid(tMax: Double, points: Int) throws {
+    guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
+    guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+    guard points >= 2 else { throw ValidationError("--points must be at least 2, got \(points)") }
+}
