@@ -2,9 +2,19 @@ import ArgumentParser
 import Foundation
 import StatPhysSGD
 
-struct OnlineCommittee: ParsableCommand {
+/// `statphys online committee`: a run (the default) or the projected phase portrait.
+struct OnlineCommitteeGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "committee",
+        abstract: "Online SGD for two-layer committee machines (Saad–Solla / Goldt): any K, M and activation.",
+        discussion: "`statphys online committee [options]` runs `statphys online committee run`; `statphys online committee portrait` draws the (R_diag, R_off) phase portrait with the plateau and the specialised fixed point.",
+        subcommands: [OnlineCommittee.self, CommitteePortraitCommand.self],
+        defaultSubcommand: OnlineCommittee.self)
+}
+
+struct OnlineCommittee: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Online SGD for two-layer committee machines (Saad–Solla / Goldt): any K, M and activation.",
         discussion: """
             Model: student φ(x) = Σ_k v_k g(w_k·x/√d) with K units, teacher φ*(x) = Σ_n v*_n g*(w*_n·x/√d) with M \

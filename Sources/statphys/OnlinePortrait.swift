@@ -33,18 +33,7 @@ struct PortraitOptions: ParsableArguments {
         experiment.arrows = arrows
         experiment.nullclineGrid = nullclineGrid
         try resources.check(experiment.resourceEstimate, what: "this portrait")
-        var finished: PhasePortraitResult<Model>?
-        let files = try RunDirectory.write(into: output.directory) { staging in
-            let progress = ProgressReporter(label: "trajectories", enabled: !output.quiet)
-            let result = try experiment.run { progress.update($0) }
-            progress.finish()
-            finished = result
-            return try result.write(to: staging)
-        }
-        guard let result = finished else { return }
-        for line in result.summaryLines { print(line) }
-        reportComparison(nil, warnings: result.warnings, all: false)
-        try conclude(written: files, divergence: result.divergence)
+        try runPortrait(output: output) { try experiment.run(progress: $0) }
     }
 
     /// The parsed starts, or the default ones for teacher norm ρ.
@@ -134,4 +123,99 @@ func validateTrajectoryGrid(tMax: Double, points: Int) throws {
     guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
     guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
     guard points >= 2 else { throw ValidationError("--points must be at least 2, got \(points)") }
+}
+
+struct CommitteePortraitCommand: ParsableCommand, DrawsFigures {
+    static let configuration = CommandConfiguration(
+        commandName: "portrait",
+        abstract: "A committee's phase portrait: trajectories in (R_diag, R_off), the symmetric plateau and the specialised fixed point.",
+        discussion: """
+            The model and options of `online committee`, with one trajectory per --r0s value: R(0) = r0·δ_in, \
+            Q(0) = q0·I (--q0, default 0.5), each exactly `online committee --q0 q0 --r0 r0` (theory and, unless \
+            --theory-only, the simulation with its verdict). The plane is (R_diag, R_off) = (mean_i R_ii, \
+            mean_{i≠n} R_in); a second panel shows ε_g(t). Fixed points: the symmetric plateau, by Newton's method on \
+            the full ODE from each trajectory's slowest point, with its spectrum (a saddle: its unstable direction is \
+            specialisation, its leading eigenvalue the escape rate); and perfect learning Q = R = T (noise-free, K = M, \
+            no weight decay or biases; its spectrum from the linearisation of `--stability`), otherwise the specialised \
+            fixed point by Newton from the trajectories' end.
+
+            result.json keys: model, settings (with q0, r0s), fixed_points [{name, kind, unstable_directions, \
+            leading_rate, R_diag, R_off, Q, R, eigenvalues}], trajectories [{r0, t, theory {R_diag, R_off, eg}, \
+            simulation {t, R_diag, R_off, eg, eg_stderr}, agreement, divergence}], divergence, warnings; and portrait.svg.
+            """)
+
+    @OptionGroup var model: CommitteeModelOptions
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
+    @Option(help: "Label-noise variance σ².") var noise = 0.0
+    @Option(help: ArgumentHelp("Initial R(0)_in = r0·δ_in of the trajectories, comma-separated.", valueName: "r0,…")) var r0s = "0.01,0.1,0.3"
+    @Option(help: "Final time t = steps/d.") var tMax = 100.0
+    @Option(help: "Number of output times per trajectory.") var points = 201
+    @Flag(help: "Logarithmically spaced output times (from t-max/1000).") var logGrid = false
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var figures: FigureOptions
+    @OptionGroup var resources: ResourceOptions
+
+    func validate() throws {
+        try validateTrajectoryGrid(tMax: tMax, points: points)
+        guard points >= 3 else { throw ValidationError("--points must be at least 3, got \(points)") }
+        guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise is a variance and must be a finite number ≥ 0, got \(noise)") }
+        guard model.r0 == nil, model.`init` == nil else { throw ValidationError("--r0 and --init set one start; a portrait takes its starts from --r0s") }
+        _ = try startValues()
+        try simulation.refuseUnused()
+    }
+
+    func startValues() throws -> [Double] {
+        let values = r0s.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.count <= 20, values.allSatisfy({ $0?.isFinite == true }) else {
+            throw ValidationError("--r0s must be 1 to 20 finite numbers separated by commas, got '\(r0s)'")
+        }
+        return values.compactMap { $0 }
+    }
+
+    func run() throws {
+        let optimiser = try self.optimiser.optimiser()
+        let starts = try startValues()
+        var options = model
+        options.q0 = model.q0 ?? 0.5
+        options.r0 = starts[0]
+        let scenario = try options.scenario(optimiser: optimiser, noise: noise)
+        var template = CommitteeExperiment(scenario: scenario, tMax: tMax, points: points, logarithmicGrid: logGrid, simulation: simulation.settings)
+        template.quadratureOrder = model.quadratureOrder
+        template.initialDimension = simulation.dimension
+        template.initialSeed = simulation.seed
+        template.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
+        let experiment = CommitteePortraitExperiment(template: template, q0: options.q0!, r0s: starts)
+        try resources.check(experiment.resourceEstimate, what: "this portrait")
+        try runPortrait(output: output) { try experiment.run(progress: $0) }
+    }
+}
+
+/// What `runPortrait` reports of a portrait's result.
+protocol PortraitOutcome {
+    func write(to directory: URL) throws -> [URL]
+    var summaryLines: [String] { get }
+    var warnings: [RunWarning] { get }
+    var divergence: Divergence? { get }
+}
+
+extension PhasePortraitResult: PortraitOutcome {}
+extension CommitteePortraitResult: PortraitOutcome {}
+
+/// Runs a portrait (`run` gets the progress callback) with progress on stderr, writes its files as one set, prints its
+/// fixed points and each trajectory's verdict; exits 3 if a trajectory diverged (its files written).
+func runPortrait<Outcome: PortraitOutcome>(output: OutputOptions, _ run: (@escaping @Sendable (Double) -> Void) throws -> Outcome) throws {
+    var finished: Outcome?
+    let files = try RunDirectory.write(into: output.directory) { staging in
+        let progress = ProgressReporter(label: "trajectories", enabled: !output.quiet)
+        let result = try run { progress.update($0) }
+        progress.finish()
+        finished = result
+        return try result.write(to: staging)
+    }
+    guard let result = finished else { return }
+    for line in result.summaryLines { print(line) }
+    reportComparison(nil, warnings: result.warnings, all: false)
+    try conclude(written: files, divergence: result.divergence)
 }

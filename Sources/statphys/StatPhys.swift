@@ -100,5 +100,5 @@ struct StatPhys: ParsableCommand {
 struct Online: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Online SGD (one fresh sample per step, t = steps/d): theory and simulation.",
-        subcommands: [OnlineLinearGroup.self, OnlineClassifierGroup.self, OnlineCommittee.self, OnlineCommitteeSweep.self])
+        subcommands: [OnlineLinearGroup.self, OnlineClassifierGroup.self, OnlineCommitteeGroup.self, OnlineCommitteeSweep.self])
 }

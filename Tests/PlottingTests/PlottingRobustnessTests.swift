@@ -180,3 +180,32 @@ import Testing
         #expect(Color(r: .nan, g: .infinity, b: -1).hex == "#000000")
     }
 }
+
+@Suite struct ShortLogAxisTests {
+    /// A log axis within a factor of two (Δ(t) of an ageing DMFT run, 1.3 to 2.6) gets at least two labels: linear
+    /// ticks when no two m × 10^k fall inside it; wider axes keep 1, 2, 5 × 10^k.
+    @Test func shortLogAxesHaveAtLeastTwoLabels() {
+        let short = Ticks.logLabelled(lo: 1.3, hi: 2.6)
+        #expect(short.count >= 2 && short.allSatisfy { $0 >= 1.3 && $0 <= 2.6 }, "\(short)")
+        let wide = Ticks.logLabelled(lo: 0.02, hi: 1), expected = [0.02, 0.05, 0.1, 0.2, 0.5, 1]
+        #expect(wide.count == expected.count && zip(wide, expected).allSatisfy { abs($0 / $1 - 1) < 1e-12 }, "\(wide)")
+        let figure = Figure(panels: [Panel(yScale: .log, series: [.line("Δ", x: [0, 1, 2], y: [1.3, 2.0, 2.6])])])
+        let svg = figure.svg()
+        // Linear ticks labelled to their spacing (0.5: "1.5", "2.0", "2.5").
+        #expect(svg.contains(">1.5<") && svg.contains(">2.0<") && svg.contains(">2.5<"), "labels 1.5, 2.0, 2.5")
+    }
+}
+
+@Suite struct HeatmapExtentTests {
+    /// A descending y extent [t_max, 0] (the DMFT C(t, s) heatmap) puts 0 at the bottom: t increases upward, as in
+    /// matplotlib's imshow with the same extent.
+    @Test func descendingExtentIncreasesUpward() throws {
+        let map = PanelRenderer.extentMap([30, 0], start: 10, end: 110)
+        #expect(map.pixel(0) == 110 && map.pixel(30) == 10)
+        let ascending = PanelRenderer.extentMap([0, 30], start: 10, end: 110)
+        #expect(ascending.pixel(0) == 10 && ascending.pixel(30) == 110)
+        var heatmap = Heatmap(values: [1, 2, 3, 4], rows: 2, columns: 2, xExtent: [0, 30], yExtent: [30, 0])
+        heatmap.colorbarLabel = "C"
+        #expect(Figure(panels: [.heatmap(heatmap)]).svg().contains(">30<"))
+    }
+}

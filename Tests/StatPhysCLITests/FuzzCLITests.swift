@@ -56,6 +56,12 @@ import Testing
     static let dmftSimulated = ["dmft", "--steps", "5", "--simulate", "--N", "20", "--samples", "2", "--no-png", "--quiet", "--output", "OUT"]
     static let threshold = ["dmft", "threshold", "--steps", "20", "--batch", "1", "--alpha", "2,3", "--no-png", "--quiet", "--output", "OUT"]
     static let demo = ["demo", "--no-png", "--quiet", "--output", "OUT"]
+    static let portrait = ["online", "linear", "portrait", "--theory-only", "--t-max", "0.5", "--points", "5", "--arrows", "5",
+                           "--nullcline-grid", "11", "--no-png", "--quiet", "--output", "OUT"]
+    static let classifierPortrait = ["online", "classifier", "portrait", "--loss", "square", "--theory-only", "--t-max", "0.5", "--points", "5",
+                                     "--arrows", "5", "--nullcline-grid", "11", "--no-png", "--quiet", "--output", "OUT"]
+    static let phaseDiagram = ["phase-diagram", "--command", "online linear --theory-only --t-max 0.5 --points 5 --no-png", "--x", "lr=0.5,1",
+                               "--y", "reg=0,0.5", "--no-png", "--quiet", "--output", "OUT"]
 
     // MARK: - Bad values by kind of option.
 
@@ -111,6 +117,30 @@ import Testing
                              mention: "batch")
             cases += values(base, "batch", ["3"], .success)
         }
+        // Phase portraits and phase diagrams.
+        // Every option on the linear portrait (a refusal costs ~0.6 s in a debug build: ArgumentParser's usage text of a
+        // command with this many options), the classifier's own on its portrait.
+        cases += refused(classifierPortrait, "starts", ["abc", "0:1,"], mention: "--starts")
+        cases += refused(classifierPortrait, "loss", ["abc"], mention: "loss")
+        cases += values(classifierPortrait + ["--loss", "perceptron"], "starts", ["0:0"], .refused(1, mention: "q0 > 0"))
+        for base in [portrait] {
+            cases += refused(base, "starts", ["", "abc", "1", "1:2:3", "nan:1", "0:inf", "0:1,", String(repeating: "0:1,", count: 50) + "0:1"], mention: "--starts")
+            cases += refused(base, "arrows", ["-1", "0", "4", "61", "9223372036854775807"] + garbage, mention: "--arrows")
+            cases += refused(base, "nullcline-grid", ["-1", "10", "402"] + garbage, mention: "--nullcline-grid")
+            cases += refused(base, "t-max", notPositive)
+            cases += refused(base, "points", ["-1", "0", "1"] + garbage, mention: "points")
+            cases += refused(base, "lr", notPositive, mention: "learning rate")
+        }
+        // Extreme values run the whole portrait (the classifier's flow is a quadrature: slow in a debug build, so only
+        // the linear one here; the classifier's code past its options is the same).
+        cases += values(portrait, "starts", ["0:1e-300", "1e-300:1", "0:1e300"], .clean)
+        cases += values(portrait, "lr", ["1e-300", "1e300"], .clean)
+        cases += values(portrait, "starts", ["2:1"], .refused(1, mention: "m0"))
+        cases += values(portrait, "lr-schedule", ["inverse:10"], .refused(64, mention: "constant learning rate"))
+        cases += refused(phaseDiagram, "x", ["", "lr", "=1", "lr=", "lr=1:0:1", "lr=0:1:0", "lr=a,b"], mention: "--x|lr|axis")
+        cases += refused(phaseDiagram, "seeds", ["-1", "0", "10001"] + garbage, mention: "--seeds")
+        cases += refused(phaseDiagram, "target", ["-1", "0"] + garbage, mention: "--target")
+        // (No run of the sweep in-process: its points are processes of the statphys executable; PhaseDiagramCLITests run it.)
         cases += refused(classifier, "flip", ["-1", "0.6"] + garbage, mention: "flip")
         cases += refused(classifier, "loss", ["", "abc"], mention: "loss")
         cases += values(classifier, "flip", ["0", "1e-300", "0.5"], .success)
@@ -161,7 +191,9 @@ import Testing
         cases += refused(committee, "seed", badSeed)
         cases += values(committee, "seed", ["18446744073709551615"], .success)
         cases += values(committee, "heatmap-times", ["0", "1e-300,1"], .success)
-        cases += values(committee, "lr", ["9223372036854775807"], .clean)
+        // (Linear units: an erf committee's ODE at η ~ 10¹⁹ is stiff, ~400 000 explicit steps to its divergence, 36 s in a
+        // debug build; its huge-rate path is tested in SweepIntegrityTests and DivergenceCriterionTests.)
+        cases += values(committee + ["--activation", "linear"], "lr", ["9223372036854775807"], .clean)
         cases += values(committee, "t-max", ["1e-300"], .success)
         cases += refused(committeePlateau, "q0", ["-1"] + garbage + ["1e300"], mention: "Q")
         cases += refused(committeePlateau, "r0", garbage + ["1e300"], mention: "R")

@@ -51,3 +51,44 @@ import Testing
         #expect(output.stderr.contains(mention), "stderr: \(output.stderr)")
     }
 }
+
+/// The reference lines the classifier's theory knows: the square loss's steady state (in result.json and dashed in every
+/// panel) and the noise-free perceptron's t^(−1/3) asymptote (dotted in the ε_g panel).
+@Suite struct ClassifierReferenceLineTests {
+    func figureLabels(_ directory: URL) throws -> [[String]] {
+        let data = try Data(contentsOf: directory.appendingPathComponent("learning_curve.figure.json"))
+        let figure = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return (figure["panels"] as? [[String: Any]] ?? []).map { panel in
+            (panel["series"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
+        }
+    }
+
+    @Test func squareLossSteadyStateIsDrawnAndRecorded() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["online", "classifier", "--loss", "square", "--lr", "0.6", "--reg", "0.1", "--t-max", "60", "--theory-only",
+                                        "--no-png", "--quiet", "--output", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory)
+        let steady = try #require(json["steady_state"] as? [String: Double])
+        // m* = a/(1 + λ) with a = E[yν] = √(2/π) (ρ = 1, noise-free).
+        #expect(abs(steady["m"]! - (2 / Double.pi).squareRoot() / 1.1) < 1e-12)
+        let theory = try #require(json["theory"] as? [String: [Double]])
+        #expect(abs(theory["m"]!.last! - steady["m"]!) < 1e-6 && abs(theory["q"]!.last! - steady["q"]!) < 1e-6)
+        #expect(abs(theory["eg"]!.last! - steady["eg"]!) < 1e-6 && abs(theory["loss"]!.last! - steady["loss"]!) < 1e-6)
+        #expect(try figureLabels(directory).prefix(4).allSatisfy { $0.contains("steady state") })
+    }
+
+    @Test func perceptronAsymptoteAndNoneForOtherLosses() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let perceptron = try CLIRunner.run(["online", "classifier", "--loss", "perceptron", "--lr", "1", "--q0", "0.1", "--t-max", "100",
+                                            "--log-grid", "--theory-only", "--no-png", "--quiet", "--output", directory.path])
+        #expect(perceptron.status == 0, "\(perceptron.stderr)")
+        #expect(try figureLabels(directory)[2].contains { $0.contains("t^{−1/3}") })
+        #expect(try CLIRunner.result(in: directory)["steady_state"] is NSNull)
+        let logistic = try CLIRunner.run(["online", "classifier", "--theory-only", "--no-png", "--quiet", "--output", directory.path])
+        #expect(logistic.status == 0, "\(logistic.stderr)")
+        #expect(try figureLabels(directory).allSatisfy { $0.allSatisfy { !$0.contains("steady") && !$0.contains("1/3") } })
+    }
+}

@@ -59,6 +59,24 @@ import Testing
         #expect(abs(curve.x[1] - (lrMax - 1)) < 1e-4 && abs(curve.x[0] - (2 * lrMax - 1)) < 2e-4, "\(curve), lr_max = \(lrMax)")
     }
 
+    /// DMFT over (α, b): the relaxation step by default, shorter at larger α, blank where the run does not relax
+    /// within its steps (α = 1.5 is below the threshold).
+    @Test func dmftRelaxationOverAlphaAndBatch() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["phase-diagram", "--command", "dmft --steps 120 --lr 0.1 --m0 0.1 --no-png", "--x", "alpha=1.5,2.5,4",
+                                        "--y", "batch=0.5,1", "--no-png", "--quiet", "--output", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let data = try Data(contentsOf: directory.appendingPathComponent("phase_diagram.figure.json"))
+        let figure = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((figure["title"] as? String)?.hasPrefix("relaxation step over sample complexity α × batch fraction b") == true)
+        let heatmap = try #require((figure["panels"] as? [[String: Any]])?.first?["heatmap"] as? [String: Any])
+        // Rows from the top: b = 1, b = 0.5; columns α = 1.5, 2.5, 4.
+        let cells = (heatmap["values"] as? [Any] ?? []).map { ($0 as? Double) ?? .nan }
+        #expect(cells.count == 6 && cells[0].isNaN && cells[3].isNaN, "\(cells)")
+        #expect(cells[1] > cells[2] && cells[4] > cells[5], "\(cells)")
+    }
+
     @Test(arguments: [
         (["--x", "lr", "--y", "reg=0,1"], "NAME=VALUES"),
         (["--x", "lr=1,2", "--y", "lr=1,2"], "different"),

@@ -102,3 +102,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("portrait.svg").path))
     }
 }
+
+@Suite struct CommitteePortraitCLITests {
+    @Test func committeePortraitFindsThePlateauAndPerfectLearning() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run(["online", "committee", "portrait", "--lr", "1", "--r0s", "0.001,0.1", "--t-max", "60", "--points", "61",
+                                        "--theory-only", "--no-png", "--quiet", "--output", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLIRunner.result(in: directory)
+        #expect(json["model"] as? String == "online-committee-portrait")
+        let points = try #require(json["fixed_points"] as? [[String: Any]])
+        let plateau = try #require(points.first { $0["name"] as? String == "plateau" })
+        #expect(plateau["unstable_directions"] as? Int == 1)
+        #expect(abs((plateau["R_diag"] as? Double ?? 0) - (plateau["R_off"] as? Double ?? 1)) < 1e-9)
+        let perfect = try #require(points.first { $0["name"] as? String == "perfect learning" })
+        #expect(perfect["kind"] as? String == "stable" && perfect["R_diag"] as? Double == 1 && perfect["R_off"] as? Double == 0)
+        #expect((json["trajectories"] as? [Any])?.count == 2)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("portrait.svg").path))
+        let refused = try CLIRunner.run(["online", "committee", "portrait", "--q0", "0.5", "--r0", "0.1", "--theory-only", "--output", directory.path])
+        #expect(refused.status == 64 && refused.stderr.contains("--r0s"))
+    }
+}

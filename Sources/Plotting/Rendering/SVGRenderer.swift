@@ -248,9 +248,16 @@ struct PanelRenderer {
             }
             // Less than two decades: label 1, 2, 5 × 10^k (or every m × 10^k on a very short axis).
             for v in Ticks.logMinor(lo: map.lo, hi: map.hi) { _ = tick(v, length: 2) }
-            for v in Ticks.logLabelled(lo: map.lo, hi: map.hi) {
+            let labelled = Ticks.logLabelled(lo: map.lo, hi: map.hi)
+            // m × 10^k ticks are labelled to their own digit; the linear ticks of a very short axis to their spacing.
+            let single = labelled.allSatisfy { v in
+                let mantissa = v / pow(10, floor(log10(v)))
+                return abs(mantissa - mantissa.rounded()) < 1e-9
+            }
+            let spacing = labelled.count > 1 ? labelled[1] - labelled[0] : 0
+            for v in labelled {
                 if let p = tick(v, length: Self.tickLength) {
-                    let (text, exponent) = Ticks.label(v, step: v)
+                    let (text, exponent) = Ticks.label(v, step: single ? v : spacing)
                     label(text, exponent: exponent, at: p)
                 }
             }
@@ -393,7 +400,7 @@ struct PanelRenderer {
                 canvas.text(text, p, bottom + Self.tickLength + 11.5, size: Self.tickFont)
             }
         } else if let extent = heatmap.xExtent, extent.count == 2, extent.allSatisfy(\.isFinite), extent[0] != extent[1] {
-            drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: left, end: right), horizontal: true, on: &canvas)
+            drawTicks(Self.extentMap(extent, start: left, end: right), horizontal: true, on: &canvas)
         }
         if let labels = heatmap.rowLabels, labels.count == rowCount {
             let every = max(1, Int((13 / max(ch, 1e-9)).rounded(.up)))
@@ -403,7 +410,7 @@ struct PanelRenderer {
                 canvas.text(text, left - Self.tickLength - 3, p + 3.5, size: Self.tickFont, anchor: .end)
             }
         } else if let extent = heatmap.yExtent, extent.count == 2, extent.allSatisfy(\.isFinite), extent[0] != extent[1] {
-            drawTicks(AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: top, end: bottom), horizontal: false, on: &canvas)
+            drawTicks(Self.extentMap(extent, start: top, end: bottom), horizontal: false, on: &canvas)
         }
         drawAxisLabels(on: &canvas)
         // Colour bar.
@@ -432,6 +439,13 @@ struct PanelRenderer {
     }
 
     /// Lines and points over a heatmap (`drawHeatmap`), clipped to its axes; non-finite points break a line.
+    /// The axis of a heatmap's extent [first, last], `first` at pixel `start` (the left or top edge): ascending or
+    /// descending (a y extent [t_max, 0] puts t = 0 at the bottom, increasing upward).
+    static func extentMap(_ extent: [Double], start: Double, end: Double) -> AxisMap {
+        extent[0] < extent[1] ? AxisMap(scale: .linear, lo: extent[0], hi: extent[1], start: start, end: end)
+            : AxisMap(scale: .linear, lo: extent[1], hi: extent[0], start: end, end: start)
+    }
+
     func drawOverlay(_ overlay: [Series], on heatmap: Heatmap, columns: Int, rows: Int, canvas: inout SVGCanvas) {
         let width = right - left, height = bottom - top
         func pixel(_ x: Double, _ y: Double) -> (Double, Double)? {

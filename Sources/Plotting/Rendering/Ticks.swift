@@ -58,7 +58,8 @@ public enum Ticks {
     }
 
     /// Labelled ticks of a log axis spanning less than two decades: 1, 2, 5 × 10^k inside [lo, hi], or
-    /// every m × 10^k when that gives fewer than three.
+    /// every m × 10^k when that gives fewer than three, or linear ticks (1.5, 2, 2.5, …) when even that gives fewer
+    /// than two (an axis within a factor of about two).
     public static func logLabelled(lo: Double, hi: Double) -> [Double] {
         guard lo > 0, hi > lo, hi.isFinite else { return [] }
         let a = Int(floor(log10(lo))), b = Int(ceil(log10(hi)))
@@ -74,7 +75,9 @@ public enum Ticks {
             return values
         }
         let coarse = candidates([1, 2, 5])
-        return coarse.count >= 3 ? coarse : candidates([1, 2, 3, 4, 5, 6, 7, 8, 9])
+        if coarse.count >= 3 { return coarse }
+        let fine = candidates([1, 2, 3, 4, 5, 6, 7, 8, 9])
+        return fine.count >= 2 ? fine : linear(lo: lo, hi: hi, target: 4).filter { $0 > 0 && $0 >= lo && $0 <= hi }
     }
 
     /// A tick label for `value` on an axis whose ticks are `step` apart: fixed decimals as needed by the

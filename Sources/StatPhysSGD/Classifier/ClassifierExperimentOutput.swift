@@ -1,4 +1,5 @@
 import Foundation
+import GaussianIntegrals
 import OnlineTheory
 import Plotting
 import Reporting
@@ -6,7 +7,7 @@ import Scenarios
 
 extension ClassifierExperimentResult {
     /// The `result.json` document: `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `loss`, `lr`,
-    /// and with scaled momentum `velocity` {`a`, `b`, `c`}}, `theory_initial`, `critical_lr`, `simulation` {`d`, `seeds`,
+    /// and with scaled momentum `velocity` {`a`, `b`, `c`}}, `theory_initial`, `critical_lr`, `steady_state` (the square loss's, below τ_c; else null), `simulation` {`d`, `seeds`,
     /// `seed`, `t`, `rho`, `mean` {…}, `stderr` {…}, with momentum `velocity` {`mean` {`a`, `b`, `c`}, `stderr` {…}}},
     /// `comparison`, `divergence` (as linear regression's).
     public var json: JSONValue {
@@ -38,6 +39,8 @@ extension ClassifierExperimentResult {
                                + (theory.velocity.map { [("velocity", $0.json)] } ?? []))),
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", s.criticalLearningRate.map(JSONValue.number) ?? .null),
+            ("steady_state", steadyState.map { .object([("m", .number($0.m)), ("q", .number($0.q)), ("eg", .number($0.classificationError)),
+                                                        ("loss", .number($0.loss))]) } ?? .null),
         ]
         if let simulation, let sim = experiment.simulation {
             members.append(("simulation", .object([
@@ -94,6 +97,7 @@ extension ClassifierExperimentResult {
     /// schedule, a fifth panel shows η(t).
     public var learningCurveFigure: Figure {
         let t = times
+        let steady = steadyState.map { [$0.m, $0.q, $0.classificationError, $0.loss] }
         let labels = ["m = w·w*/d", "q = |w|²/d", "classification error ε_g", "population loss E[ℓ]"]
         let panels = observables.enumerated().map { index, observable -> Panel in
             var series = [Series.line("ODE (d → ∞)", x: t, y: observable.theory, color: Color.cycle[0])]
@@ -105,6 +109,10 @@ extension ClassifierExperimentResult {
                                       y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
             }
+            if let level = steady?[index], let last = tableGrid(theory: t, simulation: simulation?.times).last {
+                series.append(.line("steady state", x: [0, last], y: [level, level], color: Color(hex: "#7f7f7f"), dash: .dashed, width: 1))
+            }
+            if index == 2, let reference = perceptronAsymptote { series.append(reference) }
             return Panel(xLabel: "t = steps/d", yLabel: labels[index], xScale: experiment.logarithmicGrid ? .log : .linear,
                          yScale: index == 2 ? .log : .linear, series: series)
         }
@@ -112,6 +120,29 @@ extension ClassifierExperimentResult {
         let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times), logarithmicTime: experiment.logarithmicGrid)
         return Figure(panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 2 : 3,
                       title: "Online SGD, \(s.loss) loss: \(s.optimiser.title(rateSymbol: "τ")), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
+    }
+
+    /// The square loss's stable fixed point (below τ_c, at a constant rate): (m*, q*) of its linear system
+    /// (`ClassifierFlow.exactFixedPoint`), with ε_g* and the loss there; `nil` for the other losses, which have no closed form.
+    public var steadyState: (m: Double, q: Double, classificationError: Double, loss: Double)? {
+        let s = experiment.scenario
+        guard let critical = s.criticalLearningRate, s.learningRate < critical,
+              let point = (try? ClassifierFlow(scenario: s, rho: theoryStart.rho))?.exactFixedPoint else { return nil }
+        let rho = theoryStart.rho, orthogonal = max(0, point.y - point.x * point.x / rho)
+        return (point.x, point.y, ClassifierIntegrals.classificationError(m: point.x, orthogonal: orthogonal, rho: rho),
+                s.integrals.populationLoss(m: point.x, q: point.y, orthogonal: orthogonal, rho: rho))
+    }
+
+    /// Rosenblatt's rule on a noise-free teacher without weight decay at a constant rate: ε_g ∝ t^(−1/3) at late times
+    /// (Engel & Van den Broeck, ch. 9), drawn dotted through the theory's last point over its last decade of t.
+    var perceptronAsymptote: Series? {
+        let s = experiment.scenario
+        guard s.loss == .perceptron, s.noiseVariance == 0, s.flipProbability == 0, s.weightDecay == 0, s.optimiser.isConstant,
+              s.optimiser.scaledMomentum == nil, let tLast = times.last, tLast > 0,
+              let eLast = theory.classificationError.last, eLast > 0, eLast.isFinite else { return nil }
+        let ts = (0...20).map { tLast * Foundation.pow(10, -1 + Double($0) / 20) }
+        return .line("∝ t^{−1/3} (noise-free perceptron)", x: ts, y: ts.map { eLast * Foundation.pow($0 / tLast, -1.0 / 3) },
+                     color: Color(hex: "#7f7f7f"), dash: .dotted, width: 1)
     }
 
     /// Writes `result.json`, `learning_curve.csv` and the figure `learning_curve.svg` (+ PNG, data, plot script).

@@ -179,13 +179,15 @@ public struct DMFTExperimentResult: Sendable {
         return Figure(panels: panels, columns: 3, title: "Signal recovery, \(problem.titleDescription), recovered at \(relaxation)")
     }
 
-    /// The DMFT two-time correlation C(t, s) as a heatmap (at most 120×120 steps).
+    /// The DMFT two-time correlation C(t, s) as a heatmap (at most 120×120 steps): s along x, t along y increasing
+    /// upward (the matrix's rows reversed, the y extent [t_max, 0]).
     public var correlationFigure: Figure {
         let (values, steps) = theory.correlationMatrix(size: 120)
-        let eta = problem.learningRate
+        let eta = problem.learningRate, n = steps.count
         let extent = [Double(steps.first ?? 0) * eta, Double(steps.last ?? 0) * eta]
-        let heatmap = Heatmap(values: values, rows: steps.count, columns: steps.count, colormap: .viridis,
-                              colorbarLabel: "C(t, s)", xExtent: extent, yExtent: extent)
+        let upward = (0..<n).reversed().flatMap { row in values[(row * n)..<((row + 1) * n)] }
+        let heatmap = Heatmap(values: upward, rows: n, columns: n, colormap: .viridis,
+                              colorbarLabel: "C(t, s)", xExtent: extent, yExtent: [extent[1], extent[0]])
         return Figure(panels: [.heatmap(heatmap, title: "Two-time correlation (DMFT)", xLabel: "s · η", yLabel: "t · η")],
                       title: "Signal recovery, \(problem.titleDescription)", panelWidth: 460, panelHeight: 400)
     }
