@@ -109,18 +109,29 @@ extension ClassifierExperimentResult: OnlineExperimentResult {}
 func runOnline<Result: OnlineExperimentResult>(
     output: OutputOptions, _ run: (@escaping @Sendable (Double) -> Void) throws -> Result
 ) throws {
+    try runWriting(output: output, label: "simulating", run, write: { try $0.write(to: $1) }, divergence: \.divergence) { result in
+        print(result.summaryTable(rows: 6).text, terminator: "")
+        reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
+    }
+}
+
+/// Runs `run` with progress labelled `label` on stderr, writes its files (`write`) into `--output` as one set,
+/// `report`s the result on stdout, lists the files and, on divergence, reports its time and exits with status 3.
+func runWriting<Result>(
+    output: OutputOptions, label: String, _ run: (@escaping @Sendable (Double) -> Void) throws -> Result,
+    write: (Result, URL) throws -> [URL], divergence: (Result) -> Divergence?, report: (Result) -> Void
+) throws {
     var finished: Result?
     let files = try RunDirectory.write(into: output.directory) { staging in
-        let progress = ProgressReporter(label: "simulating", enabled: !output.quiet)
+        let progress = ProgressReporter(label: label, enabled: !output.quiet)
         let result = try run { progress.update($0) }
         progress.finish()
         finished = result
-        return try result.write(to: staging)
+        return try write(result, staging)
     }
     guard let result = finished else { return }
-    print(result.summaryTable(rows: 6).text, terminator: "")
-    reportComparison(result.comparisonSummary, warnings: result.warnings, all: true)
-    try conclude(written: files, divergence: result.divergence)
+    report(result)
+    try conclude(written: files, divergence: divergence(result))
 }
 
 extension OnlineLinear: DrawsFigures {}

@@ -206,16 +206,8 @@ extension CommitteePortraitResult: PortraitOutcome {}
 /// Runs a portrait (`run` gets the progress callback) with progress on stderr, writes its files as one set, prints its
 /// fixed points and each trajectory's verdict; exits 3 if a trajectory diverged (its files written).
 func runPortrait<Outcome: PortraitOutcome>(output: OutputOptions, _ run: (@escaping @Sendable (Double) -> Void) throws -> Outcome) throws {
-    var finished: Outcome?
-    let files = try RunDirectory.write(into: output.directory) { staging in
-        let progress = ProgressReporter(label: "trajectories", enabled: !output.quiet)
-        let result = try run { progress.update($0) }
-        progress.finish()
-        finished = result
-        return try result.write(to: staging)
+    try runWriting(output: output, label: "trajectories", run, write: { try $0.write(to: $1) }, divergence: \.divergence) { result in
+        for line in result.summaryLines { print(line) }
+        reportComparison(nil, warnings: result.warnings, all: false)
     }
-    guard let result = finished else { return }
-    for line in result.summaryLines { print(line) }
-    reportComparison(nil, warnings: result.warnings, all: false)
-    try conclude(written: files, divergence: result.divergence)
 }
