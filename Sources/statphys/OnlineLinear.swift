@@ -66,10 +66,8 @@ struct OnlineLinear: ParsableCommand {
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
-        guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
-        guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        try validateTrajectoryGrid(tMax: tMax, points: points)
         try simulation.refuseUnused()
-        guard points >= 2 else { throw ValidationError("--points must be at least 2, got \(points)") }
     }
 
     func run() throws {

@@ -59,6 +59,8 @@ public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
     /// the specialised fixed point; merged when within 1e-6.
     static func fixedPoints(of results: [CommitteeExperimentResult], scenario: CommitteeScenario) -> [CommitteeFixedPoint] {
         var found: [CommitteeFixedPoint] = []
+        let perfectLearning = scenario.noiseVariance == 0 && scenario.weightDecay == 0 && scenario.studentUnits == scenario.teacherUnits
+            && !scenario.hasBiases
         func add(_ point: CommitteeFixedPoint) {
             if !found.contains(where: { zip($0.state, point.state).allSatisfy { abs($0 - $1) <= 1e-6 } }) { found.append(point) }
         }
@@ -76,14 +78,17 @@ public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
                let mu = try? search.eigenvalues(at: root) {
                 add(CommitteeFixedPoint(state: root, parameters: layout.parameters(root[...], fixed: start), eigenvalues: mu, name: "plateau"))
             }
-            if scenario.noiseVariance == 0, scenario.weightDecay == 0, scenario.studentUnits == scenario.teacherUnits, !scenario.hasBiases {
-                let stability = CommitteeStability(scenario: scenario)
-                if let mu = try? stability.eigenvalues(learningRate: scenario.learningRate) {
-                    let p = stability.fixedPoint
-                    add(CommitteeFixedPoint(state: layout.state(of: p), parameters: p, eigenvalues: mu, name: "perfect learning"))
-                }
-            } else if let last = ys.last, let root = search.newton(from: last), let mu = try? search.eigenvalues(at: root) {
+            if !perfectLearning, let last = ys.last, let root = search.newton(from: last), let mu = try? search.eigenvalues(at: root) {
                 add(CommitteeFixedPoint(state: root, parameters: layout.parameters(root[...], fixed: start), eigenvalues: mu, name: "specialised"))
+            }
+        }
+        // Perfect learning is the same fixed point for every trajectory: linearised once.
+        if perfectLearning, let start = results.first?.theoryStart {
+            let stability = CommitteeStability(scenario: scenario)
+            if let mu = try? stability.eigenvalues(learningRate: scenario.learningRate) {
+                let p = stability.fixedPoint
+                let layout = CommitteeFixedPointSearch(scenario: scenario, initial: start).ode.layout
+                add(CommitteeFixedPoint(state: layout.state(of: p), parameters: p, eigenvalues: mu, name: "perfect learning"))
             }
         }
         return found
@@ -110,9 +115,14 @@ public struct CommitteePortraitResult: Sendable {
 
     /// (R_diag, R_off) = (mean_i R_ii, mean_{i≠n} R_in) over the first min(K, M) diagonal entries; R_off is 0 for K = M = 1.
     public static func projection(_ p: CommitteeOrderParameters) -> (diagonal: Double, offDiagonal: Double) {
-        let k = p.studentUnits, m = p.teacherUnits, d = min(k, m)
-        let diagonal = (0..<d).reduce(0) { $0 + p.r[$1 * m + $1] } / Double(d)
-        let off = (0..<k).flatMap { i in (0..<m).filter { $0 != i }.map { p.r[i * m + $0] } }
+        projection(r: p.r, studentUnits: p.studentUnits, teacherUnits: p.teacherUnits)
+    }
+
+    /// The projection of a K × M overlap matrix R (row-major).
+    public static func projection(r: [Double], studentUnits k: Int, teacherUnits m: Int) -> (diagonal: Double, offDiagonal: Double) {
+        let d = min(k, m)
+        let diagonal = (0..<d).reduce(0) { $0 + r[$1 * m + $1] } / Double(d)
+        let off = (0..<k).flatMap { i in (0..<m).filter { $0 != i }.map { r[i * m + $0] } }
         return (diagonal, off.isEmpty ? 0 : off.reduce(0, +) / Double(off.count))
     }
 
@@ -135,10 +145,7 @@ public struct CommitteePortraitResult: Sendable {
             curves.append(.line("r₀ = \(r0)", x: result.times, y: result.theory.generalisationError, color: color))
             if let simulation = result.simulation {
                 let r = simulation.statistics(\.r).mean, k = experiment.template.scenario.studentUnits, m = experiment.template.scenario.teacherUnits
-                let means = r.map { values in
-                    Self.projection(CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: [Double](repeating: 0, count: k * k), r: values,
-                                                             t: [Double](repeating: 0, count: m * m), v: [], vStar: []))
-                }
+                let means = r.map { Self.projection(r: $0, studentUnits: k, teacherUnits: m) }
                 let picks = markerIndices(times: simulation.times, mean: means.map(\.diagonal), error: means.map(\.offDiagonal), target: 15)
                 plane.append(.points(index == 0 ? "simulation, d = \(experiment.template.simulation?.dimension ?? 0)" : nil,
                                      x: picks.map { means[$0].diagonal }, y: picks.map { means[$0].offDiagonal }, color: color, size: 2.5))
@@ -195,10 +202,7 @@ public struct CommitteePortraitResult: Sendable {
             ]
             if let simulation = result.simulation, let eg = result.simulatedGeneralisationError {
                 let k = s.studentUnits, m = s.teacherUnits
-                let means = simulation.statistics(\.r).mean.map {
-                    Self.projection(CommitteeOrderParameters(studentUnits: k, teacherUnits: m, q: [Double](repeating: 0, count: k * k), r: $0,
-                                                             t: [Double](repeating: 0, count: m * m), v: [], vStar: []))
-                }
+                let means = simulation.statistics(\.r).mean.map { Self.projection(r: $0, studentUnits: k, teacherUnits: m) }
                 entry.append(("simulation", .object([("t", .numbers(simulation.times)), ("R_diag", .numbers(means.map(\.diagonal))),
                                                      ("R_off", .numbers(means.map(\.offDiagonal))), ("eg", .numbers(eg.mean)),
                                                      ("eg_stderr", .numbers(eg.standardError))])))
