@@ -132,22 +132,29 @@ struct CommitteePortraitCommand: ParsableCommand, DrawsFigures {
         discussion: """
             The model and options of `online committee`, with one trajectory per --r0s value: R(0) = r0·δ_in, \
             Q(0) = q0·I (--q0, default 0.5), each exactly `online committee --q0 q0 --r0 r0` (theory and, unless \
-            --theory-only, the simulation with its verdict). The plane is (R_diag, R_off) = (mean_i R_ii, \
-            mean_{i≠n} R_in); a second panel shows ε_g(t). Fixed points: the symmetric plateau, by Newton's method on \
-            the full ODE from each trajectory's slowest point, with its spectrum (a saddle: its unstable direction is \
-            specialisation, its leading eigenvalue the escape rate); and perfect learning Q = R = T (noise-free, K = M, \
-            no weight decay or biases; its spectrum from the linearisation of `--stability`), otherwise the specialised \
-            fixed point by Newton from the trajectories' end.
+            --theory-only, the simulation with its verdict). The plane is --plane x:y, by default (R_diag, R_off) = \
+            (mean_i R_ii, mean_{i≠n} R_in); also Q_diag, Q_off and single overlaps Rin, Qik (1-based); a second panel \
+            shows ε_g(t). Fixed points, by Newton's method on the full ODE with their spectrum: from each trajectory's \
+            slowest point (named plateau when every R_in is equal and Q_ik < Q_ii — a saddle whose unstable direction \
+            is specialisation, its leading eigenvalue the escape rate —, coincident units when the student vectors \
+            coincide, Q_ik = Q_ii, else fixed point); and perfect learning Q = R = T (noise-free, K = M, no weight \
+            decay or biases; its spectrum from the linearisation of `--stability`), otherwise the specialised fixed \
+            point by Newton from the trajectories' end. Each fixed point gives every trajectory's closest approach \
+            (max norm over the ODE's state): Newton may find a fixed point no trajectory passes near.
 
-            result.json keys: model, settings (with q0, r0s), fixed_points [{name, kind, unstable_directions, \
-            leading_rate, R_diag, R_off, Q, R, eigenvalues}], trajectories [{r0, t, theory {R_diag, R_off, eg}, \
-            simulation {t, R_diag, R_off, eg, eg_stderr}, agreement, divergence}], divergence, warnings; and portrait.svg.
+            result.json keys: model, settings (with q0, r0s, plane), fixed_points [{name, kind, unstable_directions, \
+            leading_rate, closest_approach, the plane's coordinates, R_diag, R_off, Q, R, eigenvalues}], trajectories \
+            [{r0, t, theory {the coordinates, eg}, simulation {t, the coordinates and their _stderr, eg, eg_stderr}, \
+            agreement, divergence}], divergence, warnings; and portrait.svg.
             """)
 
     @OptionGroup var model: CommitteeModelOptions
     @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @Option(help: "Label-noise variance σ².") var noise = 0.0
     @Option(help: ArgumentHelp("Initial R(0)_in = r0·δ_in of the trajectories, comma-separated.", valueName: "r0,…")) var r0s = "0.01,0.1,0.3"
+    @Option(help: ArgumentHelp("The portrait's axes, x:y, each R_diag, R_off, Q_diag, Q_off, Rin or Qik (1-based, e.g. R11:R12).",
+                               valueName: "x:y"))
+    var plane = "R_diag:R_off"
     @Option(help: "Final time t = steps/d.") var tMax = 100.0
     @Option(help: "Number of output times per trajectory.") var points = 201
     @Flag(help: "Logarithmically spaced output times (from t-max/1000).") var logGrid = false
@@ -163,7 +170,20 @@ struct CommitteePortraitCommand: ParsableCommand, DrawsFigures {
         guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise is a variance and must be a finite number ≥ 0, got \(noise)") }
         guard model.r0 == nil, model.`init` == nil else { throw ValidationError("--r0 and --init set one start; a portrait takes its starts from --r0s") }
         _ = try startValues()
+        _ = try axes()
         try simulation.refuseUnused()
+    }
+
+    /// The two coordinates of --plane.
+    func axes() throws -> (x: CommitteeCoordinate, y: CommitteeCoordinate) {
+        let parts = plane.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { throw ValidationError("--plane must be two coordinates x:y, e.g. R_diag:R_off or R11:R12, got '\(plane)'") }
+        do {
+            let x = try CommitteeCoordinate(parsing: String(parts[0]), studentUnits: model.studentUnits, teacherUnits: model.teacherUnits)
+            let y = try CommitteeCoordinate(parsing: String(parts[1]), studentUnits: model.studentUnits, teacherUnits: model.teacherUnits)
+            guard x != y else { throw ValidationError("--plane needs two different coordinates, got '\(plane)'") }
+            return (x, y)
+        } catch let error as ScenarioError { throw ValidationError("--plane: \(error)") }
     }
 
     func startValues() throws -> [Double] {
@@ -186,7 +206,8 @@ struct CommitteePortraitCommand: ParsableCommand, DrawsFigures {
         template.initialDimension = simulation.dimension
         template.initialSeed = simulation.seed
         template.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
-        let experiment = CommitteePortraitExperiment(template: template, q0: options.q0!, r0s: starts)
+        var experiment = CommitteePortraitExperiment(template: template, q0: options.q0!, r0s: starts)
+        experiment.plane = try axes()
         try resources.check(experiment.resourceEstimate, what: "this portrait")
         try runPortrait(output: output) { try experiment.run(progress: $0) }
     }

@@ -59,6 +59,24 @@ import Testing
             #expect(narrowed.outsideLegend!.x > narrowed.right && narrowed.right < renderer.right)
         }
     }
+
+    /// An outside legend with labels wider than half the axes wraps them and stays inside its panel's cell, off the
+    /// panel beside it; every word of every label is still drawn.
+    @Test func aWideOutsideLegendWrapsInsideItsCell() {
+        let x = (0..<40).map(Double.init)
+        let label = "plateau: saddle (1 unstable direction), leading eigenvalue 0.0316, closest approach 0.069"
+        let series: [Series] = [.line(label, x: x, y: x), .line("short", x: x, y: x.map { 40 - $0 })]
+        let renderer = PanelRenderer(panel: Panel(legend: .outside, series: series), x: 0, y: 0, width: 380, height: 290, id: "p")
+        let narrowed = PanelRenderer(makingRoomForLegendOf: renderer, size: renderer.legendSize!)
+        let box = narrowed.outsideLegend!
+        #expect(box.x > narrowed.right && box.x + box.width <= renderer.right + 16)
+        let lines = PanelRenderer.legendLines(label, textWidth: narrowed.legendTextWidth)
+        #expect(lines.count > 1 && lines.joined(separator: " ").split(separator: " ") == label.split(separator: " "))
+        #expect(box.height >= Double(lines.count + 1) * PanelRenderer.legendRow)
+        var canvas = SVGCanvas()
+        narrowed.draw(on: &canvas)
+        for line in lines { #expect(canvas.body.contains(">" + SVGCanvas.escape(line) + "<"), "\(line)") }
+    }
 }
 
 @Suite struct CoincidentLineTests {

@@ -60,6 +60,8 @@ import Testing
                            "--nullcline-grid", "11", "--no-png", "--quiet", "--output", "OUT"]
     static let classifierPortrait = ["online", "classifier", "portrait", "--loss", "square", "--theory-only", "--t-max", "0.5", "--points", "5",
                                      "--arrows", "5", "--nullcline-grid", "11", "--no-png", "--quiet", "--output", "OUT"]
+    static let committeePortrait = ["online", "committee", "portrait", "--theory-only", "--t-max", "0.5", "--points", "5", "--r0s", "0.1",
+                                    "--no-png", "--quiet", "--output", "OUT"]
     static let phaseDiagram = ["phase-diagram", "--command", "online linear --theory-only --t-max 0.5 --points 5 --no-png", "--x", "lr=0.5,1",
                                "--y", "reg=0,0.5", "--no-png", "--quiet", "--output", "OUT"]
 
@@ -137,6 +139,10 @@ import Testing
         cases += values(portrait, "lr", ["1e-300", "1e300"], .clean)
         cases += values(portrait, "starts", ["2:1"], .refused(1, mention: "m0"))
         cases += values(portrait, "lr-schedule", ["inverse:10"], .refused(64, mention: "constant learning rate"))
+        cases += refused(committeePortrait, "plane", ["", "R11", "R11:R11", "R13:R12", "R_0_1:R12", "X11:R12", "R11:R12:Q11", ":"], mention: "--plane")
+        cases += refused(committeePortrait, "r0s", ["", "abc", "nan", "0.1,", String(repeating: "0.1,", count: 20) + "0.1"], mention: "--r0s")
+        cases += values(committeePortrait, "plane", ["Q_off:Q_diag", "r12:q21", "R_2_2:Q_1_1"], .clean)
+        cases += values(committeePortrait, "r0s", ["2"], .refused(1, mention: "overlap|semidefinite|realis"))
         cases += refused(phaseDiagram, "x", ["", "lr", "=1", "lr=", "lr=1:0:1", "lr=0:1:0", "lr=a,b"], mention: "--x|lr|axis")
         cases += refused(phaseDiagram, "seeds", ["-1", "0", "10001"] + garbage, mention: "--seeds")
         cases += refused(phaseDiagram, "target", ["-1", "0"] + garbage, mention: "--target")

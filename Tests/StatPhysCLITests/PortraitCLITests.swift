@@ -123,4 +123,35 @@ import Testing
         let refused = try CLIRunner.run(["online", "committee", "portrait", "--q0", "0.5", "--r0", "0.1", "--theory-only", "--output", directory.path])
         #expect(refused.status == 64 && refused.stderr.contains("--r0s"))
     }
+
+    /// The fixed points do not depend on the simulation: the search runs on the scenario's nominal T, not on each
+    /// trajectory's measured one (which differs by O(1/√d) between trajectories and used to give one plateau each).
+    /// --plane picks the axes; every fixed point gives each trajectory's closest approach.
+    @Test func fixedPointsUseTheNominalOverlapsAndThePlaneIsChosen() throws {
+        func run(_ extra: [String]) throws -> [String: Any] {
+            let directory = CLIRunner.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let output = try CLIRunner.run(["online", "committee", "portrait", "--lr", "1", "--r0s", "0.001,0.3", "--t-max", "60",
+                                            "--points", "61", "--plane", "Q_diag:R12", "--no-png", "--quiet", "--output", directory.path] + extra)
+            #expect(output.status == 0, "\(output.stderr)")
+            return try CLIRunner.result(in: directory)
+        }
+        let theory = try run(["--theory-only"]), simulated = try run(["--d", "200", "--seeds", "2"])
+        let settings = try #require(theory["settings"] as? [String: Any])
+        #expect(settings["plane"] as? [String] == ["Q_diag", "R12"])
+        let expected = try #require(theory["fixed_points"] as? [[String: Any]])
+        let found = try #require(simulated["fixed_points"] as? [[String: Any]])
+        #expect(expected.map { $0["name"] as? String } == found.map { $0["name"] as? String })
+        #expect(expected.filter { $0["name"] as? String == "plateau" }.count == 1)
+        for (a, b) in zip(expected, found) {
+            for (x, y) in zip(a["Q"] as? [Double] ?? [], b["Q"] as? [Double] ?? [.nan]) { #expect(abs(x - y) < 1e-9) }
+            #expect((a["closest_approach"] as? [Double])?.count == 2)
+            let q = a["Q"] as? [Double] ?? [], r = a["R"] as? [Double] ?? []
+            #expect(abs((a["Q_diag"] as? Double ?? .nan) - (q[0] + q[3]) / 2) < 1e-12 && a["R12"] as? Double == r[1])
+        }
+        let trajectory = try #require((simulated["trajectories"] as? [[String: Any]])?.first)
+        let sim = try #require(trajectory["simulation"] as? [String: Any])
+        #expect(sim["Q_diag"] is [Double] && sim["R12_stderr"] is [Double] && sim["R_diag"] is [Double])
+        #expect((trajectory["theory"] as? [String: Any])?["R12"] is [Double])
+    }
 }

@@ -75,6 +75,8 @@ struct PanelRenderer {
 
     /// The legend's box when it sits outside the axes (they were narrowed to make room for it).
     let outsideLegend: LegendPlacement.Box?
+    /// The widest a legend label may be before it wraps onto more rows (set when an outside legend is wider than its room).
+    var legendTextWidth: Double? = nil
 
     /// The panel's letter "(a)", drawn above the axes' top-left corner; `nil` in a single-panel figure.
     let letter: String?
@@ -95,6 +97,13 @@ struct PanelRenderer {
         panel = renderer.panel; id = renderer.id; letter = renderer.letter; left = renderer.left; top = renderer.top; bottom = renderer.bottom
         let room = min(size.width + 2 * LegendPlacement.margin, (renderer.right - renderer.left) / 2)
         right = renderer.right - room
+        var size = size
+        if size.width + 2 * LegendPlacement.margin > room {
+            // Wider than half the axes: wrap the labels so that the legend stays inside its room, off the next panel.
+            let limit = max(40, room - 2 * LegendPlacement.margin - Self.legendSample - 14)
+            legendTextWidth = limit
+            size = Self.legendSize(of: panel, textWidth: limit) ?? size
+        }
         outsideLegend = LegendPlacement.Box(x: right + LegendPlacement.margin, y: top, width: size.width, height: size.height)
     }
 
@@ -285,12 +294,21 @@ struct PanelRenderer {
     static let legendFont = 9.0, legendRow = 14.0, legendSample = 22.0
 
     /// The legend's size, or `nil` when the panel has none (no labelled series, or `legend: .none`).
-    var legendSize: (width: Double, height: Double)? {
+    var legendSize: (width: Double, height: Double)? { Self.legendSize(of: panel, textWidth: legendTextWidth) }
+
+    /// The size of `panel`'s legend with its labels wrapped at `textWidth` (`nil`: not wrapped).
+    static func legendSize(of panel: Panel, textWidth limit: Double?) -> (width: Double, height: Double)? {
         guard panel.legend != .none else { return nil }
         let labels = panel.series.compactMap(\.label)
         guard !labels.isEmpty else { return nil }
-        let textWidth = labels.map { SVGCanvas.width($0, size: Self.legendFont) }.max() ?? 0
-        return (Self.legendSample + 14 + textWidth, Double(labels.count) * Self.legendRow + 8)
+        let lines = labels.flatMap { legendLines($0, textWidth: limit) }
+        let textWidth = lines.map { SVGCanvas.width($0, size: Self.legendFont) }.max() ?? 0
+        return (Self.legendSample + 14 + textWidth, Double(lines.count) * Self.legendRow + 8)
+    }
+
+    /// A legend label's lines: one, unless it is wider than `textWidth`.
+    static func legendLines(_ label: String, textWidth: Double?) -> [String] {
+        textWidth.map { Figure.wrap(label, width: $0, size: Self.legendFont) } ?? [label]
     }
 
     /// Every piece of data the panel draws, in pixels (what a legend must not cover): line pieces, markers as 2r × 2r
@@ -354,7 +372,10 @@ struct PanelRenderer {
             y = [.upperLeft, .upperRight].contains(panel.legend) ? top + 6 : bottom - 6 - height
         }
         canvas.rect(x, y, width, height, fill: "#ffffff", stroke: "#cccccc", opacity: 0.8, radius: 2)
-        for (row, (series, color)) in entries.enumerated() {
+        var row = 0
+        for (series, color) in entries {
+            let lines = Self.legendLines(series.label!, textWidth: legendTextWidth)
+            defer { row += lines.count }
             let cy = y + 4 + (Double(row) + 0.5) * rowHeight, sx = x + 6
             switch series.kind {
             case .line:
@@ -367,7 +388,9 @@ struct PanelRenderer {
             case .band:
                 canvas.rect(sx, cy - 4.5, sample, 9, fill: color, opacity: series.opacity)
             }
-            canvas.text(series.label!, sx + sample + 6, cy + 3.2, size: size, anchor: .start)
+            for (line, text) in lines.enumerated() {
+                canvas.text(text, sx + sample + 6, cy + 3.2 + Double(line) * rowHeight, size: size, anchor: .start)
+            }
         }
     }
 

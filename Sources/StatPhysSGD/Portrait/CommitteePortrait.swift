@@ -5,16 +5,20 @@ import Plotting
 import Reporting
 import Scenarios
 
-/// A committee's phase portrait, projected onto (R_diag, R_off) = (mean_i R_ii, mean_{i≠n} R_in): trajectories from
-/// diagonal starts R(0) = r0·δ_in, Q(0) = q0·I for several r0 (each a `CommitteeExperiment`, theory and simulation),
-/// with the fixed points they pass: the symmetric plateau (Newton's method from each trajectory's slowest point, a
-/// saddle whose unstable direction is specialisation) and the specialised fixed point (perfect learning Q = R = T when
-/// noise-free with K = M, linearised by `CommitteeStability`; else Newton from the trajectories' end).
+/// A committee's phase portrait, projected onto a plane of two `CommitteeCoordinate`s (by default (R_diag, R_off) =
+/// (mean_i R_ii, mean_{i≠n} R_in)): trajectories from diagonal starts R(0) = r0·δ_in, Q(0) = q0·I for several r0 (each
+/// a `CommitteeExperiment`, theory and simulation), with the fixed points Newton's method finds from them: from each
+/// trajectory's slowest point (the symmetric plateau when the trajectory lingers there, a saddle whose unstable
+/// direction is specialisation) and the specialised fixed point (perfect learning Q = R = T when noise-free with K = M,
+/// linearised by `CommitteeStability`; else Newton from the trajectories' end). Each fixed point records how close
+/// every trajectory comes to it, so that a fixed point no trajectory passes is not mistaken for one it does.
 public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
     /// The experiments' common settings; each start replaces its initial student.
     public var template: CommitteeExperiment
     public var q0: Double
     public var r0s: [Double]
+    /// The portrait's axes.
+    public var plane: (x: CommitteeCoordinate, y: CommitteeCoordinate) = CommitteeCoordinate.defaultPlane
 
     public init(template: CommitteeExperiment, q0: Double, r0s: [Double]) {
         self.template = template; self.q0 = q0; self.r0s = r0s
@@ -52,46 +56,61 @@ public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
             results.append(try experiment.run(progress: partial))
             progress?(Double(index + 1) / count)
         }
-        return CommitteePortraitResult(experiment: self, trajectories: results, fixedPoints: Self.fixedPoints(of: results, scenario: template.scenario))
+        let nominal = zip(experiments, results).map { experiment, result in experiment.scenario.specifiedInitialState ?? result.theoryStart }
+        return CommitteePortraitResult(experiment: self, trajectories: results,
+                                       fixedPoints: Self.fixedPoints(of: results, starts: nominal, scenario: template.scenario))
     }
 
-    /// The plateau by Newton from each theory trajectory's slowest interior point (the specialised end excluded), and
-    /// the specialised fixed point; merged when within 1e-6.
-    static func fixedPoints(of results: [CommitteeExperimentResult], scenario: CommitteeScenario) -> [CommitteeFixedPoint] {
-        var found: [CommitteeFixedPoint] = []
+    /// Newton's method from each theory trajectory's slowest interior point (the specialised end excluded), and the
+    /// specialised fixed point; merged when within 1e-6. The search runs on the ODE of the scenario's nominal fixed
+    /// overlaps (`starts`: T, v*), not on each trajectory's measured ones: with a simulation the theory starts from
+    /// the finite-d student's measured T, which differs by O(1/√d) from run to run, and would give one slightly
+    /// different fixed point per trajectory.
+    static func fixedPoints(of results: [CommitteeExperimentResult], starts: [CommitteeOrderParameters],
+                            scenario: CommitteeScenario) -> [CommitteeFixedPoint] {
+        var found: [(state: [Double], parameters: CommitteeOrderParameters, eigenvalues: [(re: Double, im: Double)], name: String?)] = []
         let perfectLearning = scenario.noiseVariance == 0 && scenario.weightDecay == 0 && scenario.studentUnits == scenario.teacherUnits
             && !scenario.hasBiases
-        func add(_ point: CommitteeFixedPoint) {
-            if !found.contains(where: { zip($0.state, point.state).allSatisfy { abs($0 - $1) <= 1e-6 } }) { found.append(point) }
+        func add(_ state: [Double], _ parameters: CommitteeOrderParameters, _ eigenvalues: [(re: Double, im: Double)], _ name: String?) {
+            if let same = found.firstIndex(where: { zip($0.state, state).allSatisfy { abs($0 - $1) <= 1e-6 } }) {
+                // A named fixed point (perfect learning, with its exact spectrum) replaces the same one found by Newton.
+                if name != nil && found[same].name == nil { found[same] = (state, parameters, eigenvalues, name) }
+            } else {
+                found.append((state, parameters, eigenvalues, name))
+            }
         }
-        for result in results {
-            let states = result.theory.states
-            let start = result.theoryStart
-            guard states.count > 2 else { continue }
+        var paths: [[[Double]]] = []
+        for (result, start) in zip(results, starts) {
             let search = CommitteeFixedPointSearch(scenario: scenario, initial: start)
             let layout = search.ode.layout
-            let ys = states.map { layout.state(of: $0) }
+            let ys = result.theory.states.map { layout.state(of: $0) }
+            paths.append(ys)
+            guard ys.count > 2 else { continue }
             let speeds = ys.map { search.velocity($0).reduce(0) { max($0, abs($1)) } }
             // The slowest point before the last fifth of the run: on the plateau when there is one.
             let interior = 1..<max(2, ys.count * 4 / 5)
             if let slowest = interior.min(by: { speeds[$0] < speeds[$1] }), let root = search.newton(from: ys[slowest]),
                let mu = try? search.eigenvalues(at: root) {
-                add(CommitteeFixedPoint(state: root, parameters: layout.parameters(root[...], fixed: start), eigenvalues: mu, name: "plateau"))
+                add(root, layout.parameters(root[...], fixed: start), mu, nil)
             }
             if !perfectLearning, let last = ys.last, let root = search.newton(from: last), let mu = try? search.eigenvalues(at: root) {
-                add(CommitteeFixedPoint(state: root, parameters: layout.parameters(root[...], fixed: start), eigenvalues: mu, name: "specialised"))
+                add(root, layout.parameters(root[...], fixed: start), mu, "specialised")
             }
         }
         // Perfect learning is the same fixed point for every trajectory: linearised once.
-        if perfectLearning, let start = results.first?.theoryStart {
+        if perfectLearning, let start = starts.first {
             let stability = CommitteeStability(scenario: scenario)
             if let mu = try? stability.eigenvalues(learningRate: scenario.learningRate) {
                 let p = stability.fixedPoint
                 let layout = CommitteeFixedPointSearch(scenario: scenario, initial: start).ode.layout
-                add(CommitteeFixedPoint(state: layout.state(of: p), parameters: p, eigenvalues: mu, name: "perfect learning"))
+                add(layout.state(of: p), p, mu, "perfect learning")
             }
         }
-        return found
+        return found.map { point in
+            let approach = paths.map { ys in ys.map { y in zip(y, point.state).reduce(0) { max($0, abs($1.0 - $1.1)) } }.min() ?? .infinity }
+            return CommitteeFixedPoint(state: point.state, parameters: point.parameters, eigenvalues: point.eigenvalues,
+                                       name: point.name ?? CommitteeFixedPoint.name(of: point.parameters), closestApproach: approach)
+        }
     }
 }
 
@@ -100,11 +119,25 @@ public struct CommitteeFixedPoint: Sendable {
     public let state: [Double]
     public let parameters: CommitteeOrderParameters
     public let eigenvalues: [(re: Double, im: Double)]
-    /// "plateau", "perfect learning" or "specialised".
+    /// "plateau" (every R_in equal, Q_ik < Q_ii), "coincident units" (every R_in equal and Q_ik = Q_ii: the student
+    /// vectors coincide, an invariant manifold of the dynamics), "perfect learning", "specialised", or "fixed point".
     public let name: String
+    /// Per trajectory, the smallest distance (max norm over the ODE's state) between its theory points and this one.
+    public let closestApproach: [Double]
     public var kind: SpectrumKind { SpectrumKind(eigenvalues) }
     /// The largest real part of the spectrum (the plateau's escape rate when positive).
     public var leadingRate: Double { eigenvalues.map(\.re).max() ?? .nan }
+
+    /// The name of a fixed point found from a trajectory's slowest point, from the symmetry of its overlaps.
+    static func name(of p: CommitteeOrderParameters) -> String {
+        let scale = max(1, p.r.map(abs).max() ?? 0, p.q.map(abs).max() ?? 0), tolerance = 1e-6 * scale
+        let symmetricR = (p.r.max() ?? 0) - (p.r.min() ?? 0) <= tolerance
+        let k = p.studentUnits
+        let off = (0..<k).flatMap { i in (0..<k).filter { $0 != i }.map { p.q[i * k + $0] } }, diagonal = (0..<k).map { p.q[$0 * k + $0] }
+        guard symmetricR, k > 1 else { return "fixed point" }
+        let coincident = off.allSatisfy { x in diagonal.allSatisfy { abs($0 - x) <= tolerance } }
+        return coincident ? "coincident units" : "plateau"
+    }
 }
 
 /// The outcome of a `CommitteePortraitExperiment`.
@@ -115,15 +148,20 @@ public struct CommitteePortraitResult: Sendable {
 
     /// (R_diag, R_off) = (mean_i R_ii, mean_{i≠n} R_in) over the first min(K, M) diagonal entries; R_off is 0 for K = M = 1.
     public static func projection(_ p: CommitteeOrderParameters) -> (diagonal: Double, offDiagonal: Double) {
-        projection(r: p.r, studentUnits: p.studentUnits, teacherUnits: p.teacherUnits)
+        (CommitteeCoordinate.rDiagonal.value(p), CommitteeCoordinate.rOffDiagonal.value(p))
     }
 
-    /// The projection of a K × M overlap matrix R (row-major).
-    public static func projection(r: [Double], studentUnits k: Int, teacherUnits m: Int) -> (diagonal: Double, offDiagonal: Double) {
-        let d = min(k, m)
-        let diagonal = (0..<d).reduce(0) { $0 + r[$1 * m + $1] } / Double(d)
-        let off = (0..<k).flatMap { i in (0..<m).filter { $0 != i }.map { r[i * m + $0] } }
-        return (diagonal, off.isEmpty ? 0 : off.reduce(0, +) / Double(off.count))
+    /// The portrait's plane and, when it differs, (R_diag, R_off): the coordinates `result.json` gives of every point.
+    var recordedCoordinates: [CommitteeCoordinate] {
+        var coordinates = [experiment.plane.x, experiment.plane.y]
+        for c in [CommitteeCoordinate.rDiagonal, .rOffDiagonal] where !coordinates.contains(c) { coordinates.append(c) }
+        return coordinates
+    }
+
+    /// The simulation's mean of `coordinate` and its standard error per simulated time, from the aligned seeds.
+    static func simulated(_ coordinate: CommitteeCoordinate, _ simulation: CommitteeSimulationResult) -> (mean: [Double], standardError: [Double]) {
+        let statistics = simulation.statistics(of: coordinate.value)
+        return (statistics.mean, statistics.standardError)
     }
 
     public var divergence: Divergence? {
@@ -135,20 +173,20 @@ public struct CommitteePortraitResult: Sendable {
         zip(experiment.r0s, trajectories).flatMap { r0, t in t.warnings.map { RunWarning(kind: $0.kind, "from r0 = \(r0): \($0.message)") } }
     }
 
-    /// The projection panel and ε_g(t), theory lines with the (aligned) simulation's means as open markers.
+    /// The plane's panel and ε_g(t), theory lines with the (aligned) simulation's means as open markers.
     public var figure: Figure {
         var plane: [Series] = [], curves: [Series] = []
+        let (xAxis, yAxis) = experiment.plane
         for (index, (r0, result)) in zip(experiment.r0s, trajectories).enumerated() {
             let color = Color.cycle[index % Color.cycle.count]
-            let projected = result.theory.states.map(Self.projection)
-            plane.append(.line("r₀ = \(r0)", x: projected.map(\.diagonal), y: projected.map(\.offDiagonal), color: color))
+            let states = result.theory.states
+            plane.append(.line("r₀ = \(r0)", x: states.map(xAxis.value), y: states.map(yAxis.value), color: color))
             curves.append(.line("r₀ = \(r0)", x: result.times, y: result.theory.generalisationError, color: color))
             if let simulation = result.simulation {
-                let r = simulation.statistics(\.r).mean, k = experiment.template.scenario.studentUnits, m = experiment.template.scenario.teacherUnits
-                let means = r.map { Self.projection(r: $0, studentUnits: k, teacherUnits: m) }
-                let picks = markerIndices(times: simulation.times, mean: means.map(\.diagonal), error: means.map(\.offDiagonal), target: 15)
+                let x = Self.simulated(xAxis, simulation), y = Self.simulated(yAxis, simulation)
+                let picks = markerIndices(times: simulation.times, mean: x.mean, error: y.mean, target: 15)
                 plane.append(.points(index == 0 ? "simulation, d = \(experiment.template.simulation?.dimension ?? 0)" : nil,
-                                     x: picks.map { means[$0].diagonal }, y: picks.map { means[$0].offDiagonal }, color: color, size: 2.5))
+                                     x: picks.map { x.mean[$0] }, y: picks.map { y.mean[$0] }, color: color, size: 2.5))
                 if let eg = result.simulatedGeneralisationError {
                     let tPicks = markerIndices(times: simulation.times, mean: eg.mean, error: eg.standardError)
                     curves.append(.points(nil, x: tPicks.map { simulation.times[$0] }, y: tPicks.map { eg.mean[$0] },
@@ -157,55 +195,60 @@ public struct CommitteePortraitResult: Sendable {
             }
         }
         for point in fixedPoints {
-            let p = Self.projection(point.parameters)
-            var marker = Series.points("\(point.name): \(point.kind)", x: [p.diagonal], y: [p.offDiagonal], color: Color(hex: "#000000"), size: 5)
+            var marker = Series.points("\(point.name): \(point.kind)", x: [xAxis.value(point.parameters)], y: [yAxis.value(point.parameters)],
+                                       color: Color(hex: "#000000"), size: 5)
             marker.filledMarkers = point.kind.isStable
             plane.append(marker)
         }
         let s = experiment.template.scenario
         return Figure(panels: [
-            Panel(xLabel: "R_{diag} = mean R_{ii}", yLabel: "R_{off} = mean R_{in}, i ≠ n", series: plane),
+            Panel(xLabel: xAxis.label, yLabel: yAxis.label, series: plane),
             Panel(xLabel: "t = steps/d", yLabel: "ε_g", xScale: experiment.template.logarithmicGrid ? .log : .linear, yScale: .log, series: curves),
         ], columns: 2, title: "Committee phase portrait: \(s.titleDescription), q₀ = \(experiment.q0), t ≤ \(experiment.template.tMax)")
     }
 
-    /// `result.json`: `model`, `settings` {…, `q0`, `r0s`}, `fixed_points` [{`name`, `kind`, `unstable_directions`,
-    /// `leading_rate`, `R_diag`, `R_off`, `Q`, `R`, `eigenvalues` [{`re`, `im`}]}], `trajectories` [{`r0`, `t`,
-    /// `theory` {`R_diag`, `R_off`, `eg`}, `simulation` {`t`, `R_diag`, `R_off`, `eg`, `eg_stderr`}, `agreement`,
+    /// `result.json`: `model`, `settings` {…, `q0`, `r0s`, `plane`}, `fixed_points` [{`name`, `kind`,
+    /// `unstable_directions`, `leading_rate`, `closest_approach` (per trajectory), the plane's coordinates and
+    /// `R_diag`, `R_off`, `Q`, `R`, `eigenvalues` [{`re`, `im`}]}], `trajectories` [{`r0`, `t`, `theory` {the
+    /// coordinates, `eg`}, `simulation` {`t`, the coordinates with `<name>_stderr`, `eg`, `eg_stderr`}, `agreement`,
     /// `divergence`}], `divergence`, `warnings`.
     public var json: JSONValue {
         let s = experiment.template.scenario
         var settings: [(String, JSONValue)] = s.optimiser.settings + [
             ("K", .integer(s.studentUnits)), ("M", .integer(s.teacherUnits)), ("activation", .string(s.studentActivation.name)),
             ("teacher_activation", .string(s.teacherActivation.name)), ("noise", .number(s.noiseVariance)), ("reg", .number(s.weightDecay)),
-            ("q0", .number(experiment.q0)), ("r0s", .numbers(experiment.r0s)), ("t_max", .number(experiment.template.tMax)),
+            ("q0", .number(experiment.q0)), ("r0s", .numbers(experiment.r0s)),
+            ("plane", .array([.string(experiment.plane.x.description), .string(experiment.plane.y.description)])),
+            ("t_max", .number(experiment.template.tMax)),
             ("points", .integer(experiment.template.points)), ("theory_only", .bool(experiment.template.simulation == nil)),
         ]
         if let sim = experiment.template.simulation {
             settings += [("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
         }
+        let coordinates = recordedCoordinates
         let points = fixedPoints.map { point -> JSONValue in
-            let p = Self.projection(point.parameters)
-            return .object([
+            .object([
                 ("name", .string(point.name)), ("kind", .string(point.kind.description)), ("unstable_directions", .integer(point.kind.unstableDirections)),
-                ("leading_rate", .number(point.leadingRate)), ("R_diag", .number(p.diagonal)), ("R_off", .number(p.offDiagonal)),
+                ("leading_rate", .number(point.leadingRate)), ("closest_approach", .numbers(point.closestApproach)),
+            ] + coordinates.map { ($0.description, .number($0.value(point.parameters))) } + [
                 ("Q", .numbers(point.parameters.q)), ("R", .numbers(point.parameters.r)),
                 ("eigenvalues", .array(point.eigenvalues.map { .object([("re", .number($0.re)), ("im", .number($0.im))]) })),
             ])
         }
         let trajectories = zip(experiment.r0s, self.trajectories).map { r0, result -> JSONValue in
-            let projected = result.theory.states.map(Self.projection)
+            let states = result.theory.states
             var entry: [(String, JSONValue)] = [
                 ("r0", .number(r0)), ("t", .numbers(result.times)),
-                ("theory", .object([("R_diag", .numbers(projected.map(\.diagonal))), ("R_off", .numbers(projected.map(\.offDiagonal))),
-                                    ("eg", .numbers(result.theory.generalisationError))])),
+                ("theory", .object(coordinates.map { ($0.description, .numbers(states.map($0.value))) }
+                                   + [("eg", .numbers(result.theory.generalisationError))])),
             ]
             if let simulation = result.simulation, let eg = result.simulatedGeneralisationError {
-                let k = s.studentUnits, m = s.teacherUnits
-                let means = simulation.statistics(\.r).mean.map { Self.projection(r: $0, studentUnits: k, teacherUnits: m) }
-                entry.append(("simulation", .object([("t", .numbers(simulation.times)), ("R_diag", .numbers(means.map(\.diagonal))),
-                                                     ("R_off", .numbers(means.map(\.offDiagonal))), ("eg", .numbers(eg.mean)),
-                                                     ("eg_stderr", .numbers(eg.standardError))])))
+                let simulated = coordinates.flatMap { c -> [(String, JSONValue)] in
+                    let (mean, error) = Self.simulated(c, simulation)
+                    return [(c.description, .numbers(mean)), (c.description + "_stderr", .numbers(error))]
+                }
+                entry.append(("simulation", .object([("t", .numbers(simulation.times))] + simulated
+                                                    + [("eg", .numbers(eg.mean)), ("eg_stderr", .numbers(eg.standardError))])))
             }
             entry.append(("agreement", result.comparisonSummary?.json ?? .null))
             entry.append(("divergence", result.divergence.map(\.json) ?? .null))
@@ -225,12 +268,15 @@ public struct CommitteePortraitResult: Sendable {
         return [resultFile] + (try figure.write(to: directory, name: "portrait"))
     }
 
-    /// Each fixed point and each trajectory's verdict, for stdout.
+    /// Each fixed point (with the trajectories' closest approach) and each trajectory's verdict, for stdout.
     public var summaryLines: [String] {
-        fixedPoints.map { point in
-            let p = Self.projection(point.parameters)
-            return "\(point.name): (R_diag, R_off) = (\(TextTable.format(p.diagonal, digits: 6)), \(TextTable.format(p.offDiagonal, digits: 6))), "
-                + "\(point.kind), leading eigenvalue \(TextTable.format(point.leadingRate, digits: 4))"
+        let (xAxis, yAxis) = experiment.plane
+        return fixedPoints.map { point in
+            let nearest = zip(experiment.r0s, point.closestApproach).min { $0.1 < $1.1 }
+            return "\(point.name): (\(xAxis), \(yAxis)) = (\(TextTable.format(xAxis.value(point.parameters), digits: 6)), "
+                + "\(TextTable.format(yAxis.value(point.parameters), digits: 6))), \(point.kind), leading eigenvalue "
+                + TextTable.format(point.leadingRate, digits: 4)
+                + (nearest.map { "; closest approach \(TextTable.format($0.1, digits: 2)) (from r0 = \($0.0))" } ?? "")
         } + zip(experiment.r0s, trajectories).map { r0, result in
             "r0 = \(r0): ε_g(\(TextTable.format(result.times.last ?? 0))) = \(TextTable.format(result.theory.generalisationError.last ?? .nan))"
                 + (result.comparisonSummary.map { ": simulation \($0.verdict.rawValue)" } ?? "")
