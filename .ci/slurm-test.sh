@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real one-node Slurm cluster on localhost runs a sweep through `statphys sweep slurm`: every point is checked, one
 # task is cancelled so that the merge job reports its point missing, a resubmission completes just that point, and the
-# merged table equals a local `sweep run` of the same file. Run by .ci/run on Linux; skipped with a message when Slurm
+# merged table equals a local `sweep run` of the same file; then `dmft threshold --slurm` (a short-hand on the same engine)
+# has its merge job write threshold.json, equal to a local run's. Run by .ci/run on Linux; skipped with a message when Slurm
 # cannot be installed or started (not root, no apt-get). The daemons are started without systemd and stopped by their
 # PIDs at the end.
 set -euo pipefail
@@ -127,4 +128,14 @@ echo "$out" | grep -q "nothing to submit" || fail "a complete sweep should submi
 # The same sweep run locally gives the same table.
 "$statphys" sweep run "$work/sweep.json" --output "$work/local" --quiet >/dev/null
 cmp "$work/sweep/table.csv" "$work/local/table.csv" || { diff "$work/sweep/table.csv" "$work/local/table.csv" || true; fail "the Slurm table differs from a local run"; }
+
+# A short-hand on the same engine: dmft threshold's points as array tasks, its threshold.json written by the merge job
+# and identical to a local run's.
+threshold=(dmft threshold --batch 1 --alpha 2.6,2.8,3.0,3.2 --steps 60 --no-png --quiet)
+"$statphys" "${threshold[@]}" --output "$work/threshold" --slurm >/dev/null || fail "dmft threshold --slurm did not submit"
+wait_for_jobs
+[ -f "$work/threshold/threshold.json" ] || { cat "$work"/threshold/slurm/submission-1/logs/*.out; fail "the merge job wrote no threshold.json"; }
+"$statphys" "${threshold[@]}" --output "$work/threshold-local" >/dev/null
+cmp "$work/threshold/threshold.json" "$work/threshold-local/threshold.json" || fail "threshold.json from Slurm differs from a local run"
+echo "slurm test: dmft threshold --slurm wrote the local run's threshold.json"
 echo "slurm test passed in $(( $(date +%s) - start )) s"

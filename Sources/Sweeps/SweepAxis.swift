@@ -153,3 +153,34 @@ public struct SweepAxis: Sendable, Hashable {
         }
     }
 }
+
+extension SweepAxis {
+    /// The axis `name` from a command-line value: a range `start:stop:step`, a logarithmic range
+    /// `log:start:stop:count`, or a comma-separated list of numbers (as the short-hands' `--lr`, `--alpha` take them).
+    public init(name: String, commandLine text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("log:") || trimmed.split(separator: ":", omittingEmptySubsequences: false).count == 3 {
+            do { try self.init(name: name, json: .string(trimmed)) } catch let error as SweepError {
+                throw SweepError.invalid("--\(name): \(error.description)")
+            }
+            return
+        }
+        let pieces = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !trimmed.isEmpty, pieces.allSatisfy({ Double($0)?.isFinite == true }) else {
+            throw SweepError.invalid("--\(name) must be start:stop:step, log:start:stop:count or a comma-separated list of finite numbers, got '\(text)'")
+        }
+        guard pieces.count <= Self.maximumCount else { throw SweepError.invalid("--\(name) has \(pieces.count) values; at most \(Self.maximumCount)") }
+        try self.init(name: name, json: .array(pieces.map(JSONValue.string)))
+    }
+}
+
+extension SweepAxis {
+    /// Throws (out of range) unless every value is a number meeting `condition`: "every lr must be positive, got -1".
+    public func require(_ what: String, _ expectation: String, _ condition: (Double) -> Bool) throws {
+        for value in values {
+            guard let x = value.number, x.isFinite, condition(x) else {
+                throw SweepError.invalid("--\(name): \(what) must be \(expectation), got \(value)")
+            }
+        }
+    }
+}

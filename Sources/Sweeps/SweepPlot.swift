@@ -65,15 +65,27 @@ public struct SweepPlot: Sendable {
         var missing = 0
         let seeds = axes.first { $0.name == "seed" }?.values.count ?? 1
         let averaged = seeds > 1 ? ", mean over \(seeds) seeds" : ""
+        // Completed points without the measure: the event it times never happened within the run (not relaxed by the
+        // horizon, the target never reached), unlike a failed, pending or diverged point, which has no value at all.
+        let outcomeColumn = table.columns.firstIndex(of: "outcome")
+        var unreached: [[Double]: Int] = [:]
         // The points of one group, keyed by their plotted coordinates.
         func collect(_ rows: [[JSONValue]], key: ([JSONValue]) -> [Double]) -> [[Double]: [Double]] {
             var groups: [[Double]: [Double]] = [:]
             for row in rows {
-                guard let value = row[valueColumn].doubleValue, value.isFinite else { missing += 1; continue }
+                guard let value = row[valueColumn].doubleValue, value.isFinite else {
+                    if let outcomeColumn, row[outcomeColumn].stringValue == "completed", row[valueColumn] == .null {
+                        unreached[key(row), default: 0] += 1
+                    } else {
+                        missing += 1
+                    }
+                    continue
+                }
                 groups[key(row), default: []].append(value)
             }
             return groups
         }
+        let never = Self.unreachedDescription(measure: measure)
         if let yAxis {
             let yColumn = column(yAxis.name)
             let groups = collect(table.rows) { [$0[xColumn].doubleValue!, $0[yColumn].doubleValue!] }
@@ -91,15 +103,29 @@ public struct SweepPlot: Sendable {
             let heatmap = Heatmap(values: shown, rows: ys.count, columns: xs.count,
                                   colorbarLabel: logScale ? "log₁₀ \(Self.label(measure: measure))" : Self.label(measure: measure),
                                   rowLabels: ys.map(Self.tickLabel), columnLabels: xs.map(Self.tickLabel))
+            // Cells whose points all completed without the measure: a grey dot at the cell's centre (cell coordinates).
+            var dotted: [(x: Double, y: Double)] = []
+            for (row, yValue) in ys.enumerated() {
+                for (column, xValue) in xs.enumerated() where groups[[xValue, yValue]] == nil && unreached[[xValue, yValue]] != nil {
+                    dotted.append((Double(column), Double(row)))
+                }
+            }
+            let notes = [dotted.isEmpty ? nil : "\(dotted.count) cell\(dotted.count == 1 ? "" : "s") \(never): grey dots",
+                         missing > 0 ? "\(missing) point\(missing == 1 ? "" : "s") without a value: blank" : nil].compactMap { $0 }
             let title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name)) × \(label(axis: yAxis.name))\(averaged)"
-                + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value: blank)" : "")
+                + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
             var panel = Panel.heatmap(heatmap, xLabel: label(axis: xAxis.name), yLabel: label(axis: yAxis.name))
+            if !dotted.isEmpty {
+                var dots = Series.points(nil, x: dotted.map(\.x), y: dotted.map(\.y), color: Color(hex: "#808080"), size: 3.5)
+                dots.filledMarkers = true
+                panel.series.append(dots)
+            }
             var boundaryNote = ""
             let given = boundary.flatMap { $0.x == xAxis.name && $0.y == yAxis.name ? $0 : nil }
             if let boundary = given ?? RateBoundary.closedForm(command: command, x: xAxis.name, y: yAxis.name) {
                 let curve = boundary.curve(xs: xs, ys: ys)
                 if curve.x.contains(where: \.isFinite) && curve.y.contains(where: \.isFinite) {
-                    panel.series = [.line(nil, x: curve.x, y: curve.y, color: Color(r: 1, g: 1, b: 1), dash: .dashed, width: 2)]
+                    panel.series.append(.line(nil, x: curve.x, y: curve.y, color: Color(r: 1, g: 1, b: 1), dash: .dashed, width: 2))
                     boundaryNote = "; dashed: " + boundary.description
                 }
             }
@@ -141,10 +167,23 @@ public struct SweepPlot: Sendable {
         let allValues = series.flatMap(\.y)
         let logX = logX ?? (xValues.allSatisfy { $0 > 0 } && Self.spansDecades(xValues))
         let logY = logMeasure ?? (allValues.allSatisfy { $0 > 0 } && Self.spansDecades(allValues))
-        let title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name))\(averaged)" + (missing > 0 ? " (\(missing) point\(missing == 1 ? "" : "s") without a value)" : "")
+        let unreachedPoints = unreached.values.reduce(0, +)
+        let notes = [unreachedPoints > 0 ? "\(unreachedPoints) point\(unreachedPoints == 1 ? "" : "s") \(never)" : nil,
+                     missing > 0 ? "\(missing) point\(missing == 1 ? "" : "s") without a value" : nil].compactMap { $0 }
+        let title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name))\(averaged)" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
         figure = Figure(panels: [Panel(xLabel: label(axis: xAxis.name), yLabel: Self.label(measure: measure), xScale: logX ? .log : .linear, yScale: logY ? .log : .linear,
                                        series: series)], title: title)
         name = "sweep_\(measure)_\(xAxis.name)"
+    }
+
+    /// What a completed point without `measure` means: "not relaxed within the horizon", "never reaching the target", ….
+    static func unreachedDescription(measure: String) -> String {
+        switch measure {
+        case "relaxation_step": "not relaxed within the horizon"
+        case "time_to_target": "never reaching the target"
+        case "divergence_time": "not diverging"
+        default: "completed without a value"
+        }
     }
 
     /// How a figure names a measure (math in TeX notation, `MathText`); other columns with their `_` taken literally.

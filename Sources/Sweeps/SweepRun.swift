@@ -238,7 +238,8 @@ public struct SweepRun: Sendable {
             guard recorded["fingerprint"]?.stringValue == fingerprint else {
                 throw SweepError("\(directory.url.path) holds a different sweep (its sweep.json differs in the command or the axes); choose another --output")
             }
-            return
+            // The same points; a file that differs otherwise (a summary added) is recorded instead.
+            if recorded["file"]?.stringValue == file { return }
         }
         let record: JSONValue = .object([
             ("format", .string(SweepDirectory.format)), ("fingerprint", .string(fingerprint)), ("points", .integer(grid.count)),
@@ -256,7 +257,7 @@ public struct SweepRun: Sendable {
         let start = Date()
         let log = directory.logFile(index)
         do {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             defer { try? handle.close() }
             let process = Process()

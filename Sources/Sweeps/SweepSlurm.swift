@@ -48,11 +48,11 @@ public struct SweepSlurm: Sendable {
     public func write(pending: [Int]) throws -> Submission {
         precondition(!pending.isEmpty, "a submission needs at least one point")
         let root = directory.url.appendingPathComponent("slurm", isDirectory: true)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var number = 1
         while FileManager.default.fileExists(atPath: root.appendingPathComponent("submission-\(number)").path) { number += 1 }
         let folder = root.appendingPathComponent("submission-\(number)", isDirectory: true)
         let logs = folder.appendingPathComponent("logs", isDirectory: true)
+        // Before anything is created: a refused path leaves no folders behind.
         try SlurmScript.checkLogDirectory(logs.path)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         let list = folder.appendingPathComponent("points.txt")

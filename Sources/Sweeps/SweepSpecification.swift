@@ -9,13 +9,16 @@ import Reporting
 ///      "seeds": 3}
 ///
 /// `seeds` (optional) is a count n (base seeds 1…n) or a list of seeds; it adds the last axis `seed` (`--seed s`).
+/// `summary` (optional, `SweepSummaryKind`) names what the sweep assembles from its points besides the table.
 /// The command must not set `--output` (each point gets its own directory) nor an option that is an axis.
 public struct SweepSpecification: Sendable, Hashable {
     /// The command's arguments, without the executable's name.
     public let command: [String]
     public let axes: [SweepAxis]
+    /// What the sweep assembles from its points besides the table (its points do not depend on it).
+    public let summary: SweepSummaryKind?
 
-    public init(command: [String], axes: [SweepAxis]) throws {
+    public init(command: [String], axes: [SweepAxis], summary: SweepSummaryKind? = nil) throws {
         guard let first = command.first else { throw SweepError.invalid("the sweep's command is empty") }
         guard first != "sweep" else { throw SweepError.invalid("a sweep cannot run another sweep") }
         for token in command where token == "--output" || token.hasPrefix("--output=") || token == "-o" {
@@ -26,8 +29,10 @@ public struct SweepSpecification: Sendable, Hashable {
         }
         let names = axes.map(\.name)
         guard Set(names).count == names.count else { throw SweepError.invalid("an axis is named twice") }
+        try summary?.check(command: command, axes: names)
         self.command = command
         self.axes = axes
+        self.summary = summary
     }
 
     /// Reads a sweep file's text (JSON).
@@ -35,8 +40,16 @@ public struct SweepSpecification: Sendable, Hashable {
         let document: JSONValue
         do { document = try JSONValue(parsing: text) } catch { throw SweepError.invalid("the sweep file is not valid JSON: \(error)") }
         guard let members = document.objectMembers else { throw SweepError.invalid("the sweep file must be a JSON object with \"command\" and \"axes\"") }
-        for (key, _) in members where !["command", "axes", "seeds"].contains(key) {
-            throw SweepError.invalid("unknown key \"\(key)\" in the sweep file (it has \"command\", \"axes\" and \"seeds\")")
+        for (key, _) in members where !["command", "axes", "seeds", "summary"].contains(key) {
+            throw SweepError.invalid("unknown key \"\(key)\" in the sweep file (it has \"command\", \"axes\", \"seeds\" and \"summary\")")
+        }
+        var summary: SweepSummaryKind?
+        if let value = document["summary"] {
+            let names = SweepSummaryKind.allCases.map { "\"\($0)\"" }.joined(separator: " or ")
+            guard let name = value.stringValue, let kind = SweepSummaryKind(rawValue: name) else {
+                throw SweepError.invalid("\"summary\" must be \(names), got \(value.serialized(indent: 0))")
+            }
+            summary = kind
         }
         guard let commandText = document["command"]?.stringValue else { throw SweepError.invalid("the sweep file needs \"command\", a string") }
         var command = try Self.tokenize(commandText)
@@ -49,7 +62,7 @@ public struct SweepSpecification: Sendable, Hashable {
             guard !axes.contains(where: { $0.name == "seed" }) else { throw SweepError.invalid("give the seeds either as \"seeds\" or as an axis \"seed\", not both") }
             axes.append(try Self.seedAxis(seeds))
         }
-        try self.init(command: command, axes: axes)
+        try self.init(command: command, axes: axes, summary: summary)
     }
 
     static func seedAxis(_ json: JSONValue) throws -> SweepAxis {
@@ -113,16 +126,45 @@ public struct SweepSpecification: Sendable, Hashable {
         return SweepGrid(specification: self, count: count)
     }
 
-    /// The specification as JSON (command, axes with their values), as `sweep.json` records it.
+    /// The specification as JSON (command, axes with their values, summary), as `sweep.json` records it.
     public var json: JSONValue {
-        .object([
-            ("command", .array(command.map(JSONValue.string))),
-            ("axes", .object(axes.map { axis in (axis.name, .array(axis.values.map { .string($0.description) })) })),
-        ])
+        .object(pointMembers + (summary.map { [("summary", .string($0.rawValue))] } ?? []))
     }
 
-    /// SHA-256 of `json`: two runs into one directory must be the same sweep.
-    public var fingerprint: String { SHA256.hex(json.serialized(indent: 0)) }
+    /// What decides the points: the command and the axes.
+    var pointMembers: [(String, JSONValue)] {
+        [("command", .array(command.map(JSONValue.string))),
+         ("axes", .object(axes.map { axis in (axis.name, .array(axis.values.map { .string($0.description) })) }))]
+    }
+
+    /// SHA-256 of the command and the axes: two runs into one directory must be the same sweep (the summary may differ).
+    public var fingerprint: String { SHA256.hex(JSONValue.object(pointMembers).serialized(indent: 0)) }
+
+    /// The text of a sweep file that reads back as this specification (what the short-hands record in `sweep.json`).
+    public var fileText: String {
+        var members: [(String, JSONValue)] = [
+            ("command", .string(command.map(Self.quotedIfNeeded).joined(separator: " "))),
+            ("axes", .object(axes.map { axis in
+                (axis.name, .array(axis.values.map { value -> JSONValue in
+                    switch value {
+                    // A number as its text, which reads back as the same value with the same text.
+                    case .number(_, let text): .string(text)
+                    case .text(let text): .string(text)
+                    case .flag(let on): .bool(on)
+                    }
+                }))
+            })),
+        ]
+        if let summary { members.append(("summary", .string(summary.rawValue))) }
+        return JSONValue.object(members).serialized() + "\n"
+    }
+
+    /// An argument as `tokenize` reads it back: in single quotes when it is empty or holds white space or quotes.
+    static func quotedIfNeeded(_ argument: String) -> String {
+        guard argument.isEmpty || argument.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" || $0 == "\\" }) else { return argument }
+        if !argument.contains("'") { return "'" + argument + "'" }
+        return "\"" + argument.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
 }
 
 /// One point of a sweep: its index and the value of every axis.
@@ -163,5 +205,23 @@ public struct SweepGrid: Sendable {
     public func sample(limit: Int) -> [Int] {
         guard count > limit, limit >= 2 else { return Array(0..<count) }
         return (0..<limit).map { Int((Double($0) * Double(count - 1) / Double(limit - 1)).rounded()) }
+    }
+}
+
+extension SweepSpecification {
+    /// The numbers of axis `name` (its numeric values), or nil when the sweep has no such axis.
+    public func numbers(ofAxis name: String) -> [Double]? {
+        axes.first { $0.name == name }.map { $0.values.compactMap(\.number) }
+    }
+
+    /// The numbers of axis `name`, which `what` (a summary) needs: throws (out of range) without it.
+    public func requiredNumbers(ofAxis name: String, for what: String) throws -> [Double] {
+        guard let numbers = numbers(ofAxis: name), !numbers.isEmpty else { throw SweepError.invalid("\(what) needs a numeric axis \"\(name)\"") }
+        return numbers
+    }
+
+    /// The values option `name` takes over the sweep: its axis's numbers, else the command's `--name`, else `fallback`.
+    public func values(of name: String, fallback: Double) -> [Double] {
+        numbers(ofAxis: name) ?? [RateBoundary.option(name, in: command).flatMap(Double.init) ?? fallback]
     }
 }

@@ -78,25 +78,23 @@ public struct SweepTable: Sendable {
     }
 
     public static func collect(_ url: URL, target: Double? = nil, paths: [ResultPath] = []) throws -> SweepTable {
-        let grid = try specification(url).grid()
-        let directory = SweepDirectory(url, count: grid.count)
-        let axes = grid.specification.axes.map(\.name)
+        try collect(SweepResults(url), target: target, paths: paths)
+    }
+
+    public static func collect(_ results: SweepResults, target: Double? = nil, paths: [ResultPath] = []) throws -> SweepTable {
+        let axes = results.specification.axes.map(\.name)
         var named: [[(String, JSONValue)]] = []
-        for index in 0..<grid.count {
-            let point = grid.point(index)
-            var row: [(String, JSONValue)] = [("point", .integer(index))]
-            for (axis, value) in point.values {
+        for entry in results.points {
+            var row: [(String, JSONValue)] = [("point", .integer(entry.point.index))]
+            for (axis, value) in entry.point.values {
                 row.append((axis, value.number.map(JSONValue.number) ?? .string(value.description)))
             }
-            let options = grid.specification.command + point.options
-            guard let (status, result) = directory.completedPoint(index, options: options) else {
-                let failed = (try? Data(contentsOf: directory.statusFile(index))).flatMap { try? JSONDecoder().decode(SweepPointStatus.self, from: $0) }
-                row.append(("outcome", .string(failed?.options == options && failed?.outcome == .failed ? "failed" : "pending")))
+            row.append(("outcome", .string(entry.outcome)))
+            guard let result = entry.result else {
                 named.append(row)
                 continue
             }
-            row.append(("outcome", .string(status.outcome.rawValue)))
-            row.append(("diverged", .integer(status.outcome == .diverged ? 1 : 0)))
+            row.append(("diverged", .integer(entry.outcome == "diverged" ? 1 : 0)))
             row += scalars(of: result, target: target)
             for path in paths { row.append((path.description, path.value(in: result).flatMap(scalar) ?? .null)) }
             named.append(row)

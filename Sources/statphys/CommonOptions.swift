@@ -285,97 +285,23 @@ func conclude(written files: [URL], divergence: Divergence?) throws {
     }
 }
 
-/// Running a sweep as shards, merging them, or writing the Slurm scripts that do both.
-struct ClusterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Solve only shard i of n (points p with p mod n = i) and write DIR/shards/; merge with --merge.",
-                               valueName: "i/n"))
-    var shard: String?
+/// The cluster options of the short-hands before they ran on the sweep engine (`--shard i/n`, `--merge`, `--slurm n`
+/// with `--slurm-cpus`, `--slurm-option`): hidden, and refused with what replaces them.
+struct RetiredClusterOptions: ParsableArguments {
+    @Option(help: .hidden) var shard: String?
+    @Flag(help: .hidden) var merge = false
+    @Option(name: .customLong("slurm-cpus"), help: .hidden) var slurmCpus: String?
+    @Option(name: .customLong("slurm-option"), help: .hidden) var slurmOption: [String] = []
 
-    @Flag(help: "Assemble the results of all shards in DIR/shards/ (same options as the shards) instead of solving.")
-    var merge = false
-
-    @Option(help: ArgumentHelp("Write Slurm scripts to DIR/slurm/ for an array of n shard jobs and a merge job, instead of solving.",
-                               valueName: "n"))
-    var slurm: Int?
-
-    @Option(name: .customLong("slurm-cpus"), help: "Cores per Slurm task (with --slurm; default 1).")
-    var slurmCpusOption: Int?
-
-    var slurmCpus: Int { slurmCpusOption ?? 1 }
-
-    @Option(help: ArgumentHelp("An extra sbatch option for both jobs, e.g. --slurm-option=--time=02:00:00 (repeatable).",
-                               valueName: "flag"))
-    var slurmOption: [String] = []
-
-    func validate() throws {
-        guard [shard != nil, merge, slurm != nil].filter({ $0 }).count <= 1 else {
-            throw ValidationError("give at most one of --shard, --merge and --slurm")
+    func refuse() throws {
+        if shard != nil || merge {
+            throw ValidationError("--shard and --merge are gone: the points run on the sweep engine, in parallel here (--jobs N, resumable: "
+                                  + "run the same command again to finish an interrupted sweep) or with --slurm as Slurm array tasks "
+                                  + "whose merge job writes the results")
         }
-        if let shard {
-            do { _ = try SweepShard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+        if slurmCpus != nil || !slurmOption.isEmpty {
+            throw ValidationError("--slurm-cpus and --slurm-option are now --cpus-per-task and --sbatch-option (with --slurm)")
         }
-        if let slurm { guard slurm >= 1 else { throw ValidationError("--slurm needs at least 1 shard, got \(slurm)") } }
-        guard slurmCpus >= 1 else { throw ValidationError("--slurm-cpus must be at least 1, got \(slurmCpus)") }
-        let unused = [("--slurm-cpus", slurmCpusOption != nil), ("--slurm-option", !slurmOption.isEmpty)].filter(\.1).map(\.0)
-        guard slurm != nil || unused.isEmpty else {
-            throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "sets" : "set") the Slurm scripts and has no effect without --slurm n")
-        }
-    }
-
-    /// How many of a sweep's `total` points this invocation solves: all, one shard's, or none (scripts, merge).
-    func pointsSolved(of total: Int) -> Double {
-        if slurm != nil || merge { return 0 }
-        if let shard, let parsed = try? SweepShard(parsing: shard) {
-            return total > parsed.index ? Double((total - parsed.index - 1) / parsed.count + 1) : 0
-        }
-        return Double(total)
-    }
-
-    /// Runs `sweep` the way these options say: locally (then `finish` writes the results into the staging directory
-    /// it is given and returns them), as one shard, by merging the shards (then `finish`), or by writing the Slurm
-    /// scripts. Local runs and merges are one `RunDirectory` transaction on `directory` (locked for the whole run);
-    /// shards take no lock, since the tasks of an array write into the same directory at once, and each shard
-    /// file is written atomically into `directory/shards/`.
-    func run<Sweep: ParameterSweep>(_ sweep: Sweep, name: String, directory: URL, quiet: Bool,
-                                    finish: (Sweep.Output, _ staging: URL) throws -> [URL]) throws {
-        if let count = slurm {
-            try writeSlurmScripts(name: name, shards: count, points: sweep.pointCount, directory: directory)
-        } else if let shard {
-            let progress = ProgressReporter(label: "shard \(shard)", enabled: !quiet)
-            let file = try sweep.run(shard: try SweepShard(parsing: shard), directory: directory, progress: { progress.update($0) })
-            progress.finish()
-            reportWritten([file])
-        } else if merge {
-            reportWritten(try RunDirectory.write(into: directory) { staging in try finish(try sweep.merge(directory: directory), staging) })
-        } else {
-            reportWritten(try RunDirectory.write(into: directory) { staging in
-                let progress = ProgressReporter(label: "solving", enabled: !quiet)
-                let result = try sweep.run(progress: { progress.update($0) })
-                progress.finish()
-                return try finish(result, staging)
-            })
-        }
-    }
-
-    private func writeSlurmScripts(name: String, shards: Int, points: Int, directory: URL) throws {
-        let arguments = CommandLine.arguments
-        var executable = arguments[0]
-        if executable.contains("/") { executable = URL(fileURLWithPath: executable).standardizedFileURL.path }
-        let forwarded = SlurmArrayJob.arguments(Array(arguments.dropFirst()), removing: ["--slurm", "--slurm-cpus", "--slurm-option"])
-        let job = try SlurmArrayJob(name: name, command: [executable] + forwarded, shards: shards,
-                                    workingDirectory: FileManager.default.currentDirectoryPath, cpusPerTask: slurmCpus,
-                                    options: slurmOption)
-        let folder = directory.appendingPathComponent("slurm", isDirectory: true)
-        let logs = folder.appendingPathComponent("logs", isDirectory: true)
-        // The scripts (which name the final logs folder) as one transaction; the folder after the commit, so that a
-        // failed or interrupted run leaves no empty folders (submit.sh creates it too).
-        let files = try RunDirectory.write(into: folder) { staging in try job.write(to: staging, logs: logs) }
-        try AtomicFile.prepareDirectory(logs)
-        reportWritten(files)
-        if shards > points {
-            FileHandle.standardError.write(Data("note: \(shards) shards for \(points) points; \(shards - points) tasks will have nothing to do\n".utf8))
-        }
-        print("submit with: sh " + SlurmScript.quoted([folder.appendingPathComponent("submit.sh").path]))
     }
 }
 

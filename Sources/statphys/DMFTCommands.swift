@@ -60,6 +60,8 @@ struct DMFTRun: ParsableCommand {
     @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
     @Option(help: "Relaxation criterion: delta:X (first Δ(t) ≤ X) or m:X (first m(t) ≥ X).") var criterion = "delta:0.05"
+    @Flag(help: "Stop the DMFT at its relaxation step (--steps stays the horizon; the simulation runs to the same step).")
+    var stopAtRelaxation = false
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
 
@@ -85,11 +87,12 @@ struct DMFTRun: ParsableCommand {
         let problem = try SignalRecoveryProblem(alpha: alpha, learningRate: lr, batchFraction: batch, initialOverlap: m0,
                                                 initialNorm: c0, steps: steps, spherical: spherical)
         let directory = try outputDirectory(output)
-        let experiment = DMFTExperiment(
+        var experiment = DMFTExperiment(
             problem: problem,
             simulation: simulate ? .init(size: size, samples: samples, seed: seed, precision: precision == "float" ? .float : .double,
                                          maxMemoryBytes: try resources.bytes()) : nil,
             criterion: try parseCriterion(criterion))
+        experiment.stopsAtRelaxation = stopAtRelaxation
         try resources.check(experiment.resourceEstimate, what: simulate ? "the DMFT and its simulation" : "the DMFT")
         if simulate { _ = try SignalRecoverySimulator(problem: problem, size: size, samples: samples, seed: seed) }
         var finished: DMFTExperimentResult?
@@ -126,55 +129,64 @@ struct DMFTThreshold: ParsableCommand {
         commandName: "threshold",
         abstract: "Relaxation times τ(α) from the DMFT and the fitted recovery threshold α*(b) for several batch fractions.",
         discussion: """
-            For each b and α: τ = first step meeting --criterion within --steps (null if never). Fit per b: \
-            τ = τ0 (α − α*)^(−ν) by least squares in log τ, errors from the Gauss–Newton covariance (needs ≥ 4 \
-            relaxed points for errors, ≥ 3 for a fit). α* depends on the horizon (--steps), on m0 and on lr.
+            A short-hand for a sweep (`statphys sweep run`) of `dmft --stop-at-relaxation` with the other options as \
+            given, over the axes batch and alpha, with the summary "threshold": each point is that command's own \
+            complete run in DIR/points (in parallel, resumable — run the same command again after an interruption and \
+            only the missing points run —, a lock on DIR); DIR/sweep.json records the equivalent sweep file and \
+            DIR/table.csv lists every point. For each b and α: τ = the first step meeting --criterion within --steps \
+            (null if never). Fit per b: τ = τ0 (α − α*)^(−ν) by least squares in log τ, errors from the Gauss–Newton \
+            covariance, with at least 4 relaxed α (one degree of freedom; otherwise no fit, and fit_note says why). \
+            α* depends on the horizon (--steps), on m0 and on lr.
 
             threshold.json: a list, one entry per b: [{batch, alpha_star, alpha_star_error, nu, nu_error, tau0, \
-            points: [{alpha, relaxation_steps, diverged, reason}], settings {model, lr, m0, c0, steps, spherical, criterion, fit}}]. Figures relaxation.svg (τ vs α) and threshold.svg (α* vs b).
-
-            On a cluster: --slurm n writes DIR/slurm/{sweep.sbatch, merge.sbatch, submit.sh}; `sh DIR/slurm/submit.sh`             runs the points as n array tasks (--shard i/n each, results in DIR/shards/) and then --merge, which writes             the files above. The merged result is identical to a local run.
+            fit_note, points: [{alpha, relaxation_steps, diverged, reason}], settings {model, lr, m0, c0, steps, \
+            spherical, criterion, fit}}]. Figures relaxation.svg (τ vs α with the fits over the fitted range, the \
+            horizon T and the points not relaxed by T) and threshold.svg (α* vs b). The exit status is 1 when some \
+            point failed. With --slurm the points run as Slurm array tasks (`statphys sweep slurm`) and the merge job \
+            writes the same files.
             """)
 
-    @Option(help: "Batch fractions, comma-separated (1 = GD).") var batch = "1,0.3,0.1"
-    @Option(help: "Sample complexities: start:stop:step or a comma-separated list.") var alpha = "2.0:3.5:0.1"
+    @Option(help: "Batch fractions: comma-separated (1 = GD) or a range.") var batch = "1,0.3,0.1"
+    @Option(help: "Sample complexities: start:stop:step, log:start:stop:count or a comma-separated list.") var alpha = "2.0:3.5:0.1"
     @Option(help: "Learning rate η.") var lr = 0.1
     @Option(help: "Initial overlap m(0).") var m0 = 0.01
     @Option(help: "Initial norm C(0,0).") var c0 = 1.0
     @Option(help: "Horizon T (steps).") var steps = 3000
     @Flag(help: "Spherical variant: renormalise x to |x|² = N after every step (needs c0 = 1).") var spherical = false
     @Option(help: "Relaxation criterion: delta:X or m:X.") var criterion = "delta:0.05"
-    @Option(help: "Output directory.") var output: String
+    @Option(help: "Output directory (the sweep's).") var output: String
+    @Option(help: "Points to run at once (default: the number of cores).") var jobs: Int?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
-    @OptionGroup(title: "Cluster") var cluster: ClusterOptions
+    @Flag(help: "Submit the points to Slurm instead of running them here (`statphys sweep slurm`).") var slurm = false
+    @OptionGroup(title: "Slurm (with --slurm)") var submission: SlurmSubmitOptions
+    @OptionGroup var retired: RetiredClusterOptions
     @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
-    func validate() throws { _ = try outputDirectory(output) }
+    func validate() throws {
+        _ = try outputDirectory(output)
+        try retired.refuse()
+        try submission.refuseUnlessSubmitting(slurm)
+        if let jobs, !(1...4096).contains(jobs) { throw ValidationError("--jobs must be from 1 to 4096, got \(jobs)") }
+        _ = try parseCriterion(criterion)
+    }
+
+    /// The sweep: `dmft --stop-at-relaxation` with the other options as given, over batch (rows) and alpha.
+    func specification() throws -> SweepSpecification {
+        let forwarded = SweepExecution.forwardedArguments(
+            after: Self.configuration.commandName!, removing: SlurmSubmitOptions.valueNames.union(["--batch", "--alpha", "--output", "--jobs"]),
+            flags: ["--quiet", "--slurm", "--dry-run", "--stop-at-relaxation"])
+        let axes = [try SweepAxis(name: "batch", commandLine: batch), try SweepAxis(name: "alpha", commandLine: alpha)]
+        try axes[0].require("a batch fraction", "in (0, 1]") { $0 > 0 && $0 <= 1 }
+        try axes[1].require("a sample complexity", "positive") { $0 > 0 }
+        return try SweepSpecification(command: ["dmft", "--stop-at-relaxation"] + forwarded, axes: axes, summary: .threshold)
+    }
 
     func run() throws {
-        let batches = try NumberGrid(parsing: batch, name: "--batch"), alphas = try NumberGrid(parsing: alpha, name: "--alpha")
-        let (points, overflow) = batches.count.multipliedReportingOverflow(by: alphas.count)
-        guard !overflow else { throw ValidationError("the grid of --batch × --alpha has more points than can be counted") }
-        // The horizon's own range first: the estimate of an out-of-range T would only be a huge number.
-        _ = try SignalRecoveryProblem(alpha: 1, learningRate: 1, initialOverlap: 0, steps: steps)
-        try resources.check(DMFTResources.thresholdSweep(points: cluster.pointsSolved(of: points), steps: steps),
-                            what: "this sweep (\(points) points)")
-        let sweep = try ThresholdSweep(
-            batches: batches.values, alphas: alphas.values,
-            learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, spherical: spherical,
-            criterion: try parseCriterion(criterion))
-        try cluster.run(sweep, name: "statphys-threshold", directory: try outputDirectory(output), quiet: quiet) { result, staging in
-            print(result.table.text, terminator: "")
-            let files = try result.write(to: staging)
-            let points = result.curves.flatMap { curve in curve.points }
-            for point in points where point.reason?.hasPrefix("failed: ") == true {
-                noteOnStderr("b = \(point.batch), alpha = \(point.alpha) \(point.reason!)")
-            }
-            let diverged = points.filter(\.diverged).count
-            if diverged > 0 { noteOnStderr("\(diverged) of \(points.count) points diverged (threshold.json gives each one's reason)") }
-            return files
-        }
+        // The horizon's and the settings' own ranges first, as one point would see them.
+        _ = try SignalRecoveryProblem(alpha: 1, learningRate: lr, initialOverlap: m0, initialNorm: c0, steps: steps, spherical: spherical)
+        try SweepExecution.run(shortHand: specification, output: output, jobs: jobs, quiet: quiet, slurm: slurm, submission: submission,
+                               resources: resources)
     }
 }
 

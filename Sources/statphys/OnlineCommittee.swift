@@ -202,19 +202,21 @@ struct OnlineCommitteeSweep: ParsableCommand {
         commandName: "committee-sweep",
         abstract: "Final generalisation error of committee machines (ODE) over learning rates and noise variances.",
         discussion: """
-            Solves the committee ODEs to --t-max for every (lr, noise) pair, all other settings as in \
-            `statphys online committee` (initial overlaps required: --q0/--r0 or --init). Typical use: over-parameterised \
-            students (K > M) with label noise, whose asymptotic error grows with lr and noise. \
-            final_error.json: {settings, t_max, lr, noise, final_eg: [[…]] (rows: noise, columns: lr; null = diverged or failed), \
-            status: [[…]] (null, {diverged: {time, reason}} or {failed: why})}; a point that diverges or fails does not stop the others; \
-            figure final_error.svg. \
-            On a cluster: --slurm n writes DIR/slurm/ scripts that run n shards (--shard i/n) as a Slurm array and then \
-            --merge; see `statphys dmft threshold --help`.
+            A short-hand for a sweep (`statphys sweep run`) of `online committee --theory-only` with every other \
+            option as given, over the axes noise and lr, with the summary "final-error": each point is that command's \
+            own complete run in DIR/points (in parallel, resumable — run the same command again after an interruption \
+            and only the missing points run —, a lock on DIR), DIR/sweep.json records the equivalent sweep file, \
+            DIR/table.csv lists every point, and DIR/final_error.json: {model, settings, t_max, lr, noise, final_eg: \
+            [[…]] (rows: noise, columns: lr; null unless solved), status: [[…]] (null, {diverged: {time, reason}}, \
+            {failed: why}, {below_resolution: …} or {missing: …})}, with the figure final_error.svg. Initial \
+            overlaps are required (--q0/--r0 or --init). A point that diverges or fails does not stop the others; \
+            the exit status is 1 when some point failed. With --slurm the points run as Slurm array tasks \
+            (`statphys sweep slurm`) and the merge job writes the same files.
             """)
 
     @OptionGroup var model: CommitteeModelOptions
-    @Option(help: "Learning rates: start:stop:step or comma-separated.") var lr = "0.1:1.0:0.1"
-    @Option(help: "Noise variances, comma-separated.") var noise = "0,0.01,0.1"
+    @Option(help: "Learning rates: start:stop:step, log:start:stop:count or comma-separated.") var lr = "0.1:1.0:0.1"
+    @Option(help: "Noise variances: comma-separated (or a range).") var noise = "0,0.01,0.1"
     @Option(help: ArgumentHelp("Learning-rate schedule η(t) = lr·f(t) of every point (as in `online committee`; greedy and optimal are not swept).",
                                valueName: "spec"))
     var lrSchedule = "constant"
@@ -222,15 +224,21 @@ struct OnlineCommitteeSweep: ParsableCommand {
     @Option(help: ArgumentHelp("Heavy-ball momentum β in [0, 1) of every point (theory: SGD at η/(1 − β)).", valueName: "β"))
     var momentum: Double?
     @Option(help: "Final time.") var tMax = 1000.0
-    @Option(help: "Output directory.") var output: String
+    @Option(help: "Output directory (the sweep's).") var output: String
+    @Option(help: "Points to run at once (default: the number of cores).") var jobs: Int?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
-    @OptionGroup(title: "Cluster") var cluster: ClusterOptions
+    @Flag(help: "Submit the points to Slurm instead of running them here (`statphys sweep slurm`).") var slurm = false
+    @OptionGroup(title: "Slurm (with --slurm)") var submission: SlurmSubmitOptions
+    @OptionGroup var retired: RetiredClusterOptions
     @OptionGroup var figures: FigureOptions
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
         _ = try outputDirectory(output)
+        try retired.refuse()
+        try submission.refuseUnlessSubmitting(slurm)
+        if let jobs, !(1...4096).contains(jobs) { throw ValidationError("--jobs must be from 1 to 4096, got \(jobs)") }
         guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
         guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
         guard model.q0 != nil || model.`init` != nil else {
@@ -240,6 +248,7 @@ struct OnlineCommitteeSweep: ParsableCommand {
             throw ValidationError("--init-variance has no effect in committee-sweep, which starts every point from --q0/--r0 or --init")
         }
         _ = try baseOptimiser()
+        _ = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
     }
 
     /// The optimiser every point shares, at rate 1 (each point sets its own lr; the schedule multiplies it).
@@ -259,32 +268,20 @@ struct OnlineCommitteeSweep: ParsableCommand {
         }
     }
 
+    /// The sweep: `online committee --theory-only` with the other options as given, over noise (rows) and lr.
+    func specification() throws -> SweepSpecification {
+        let forwarded = SweepExecution.forwardedArguments(
+            after: Self.configuration.commandName!, removing: SlurmSubmitOptions.valueNames.union(["--lr", "--noise", "--output", "--jobs"]),
+            flags: ["--quiet", "--slurm", "--dry-run", "--theory-only"])
+        let axes = [try SweepAxis(name: "noise", commandLine: noise), try SweepAxis(name: "lr", commandLine: lr)]
+        try axes[0].require("a noise variance", "≥ 0") { $0 >= 0 }
+        try axes[1].require("a learning rate", "positive") { $0 > 0 }
+        return try SweepSpecification(command: ["online", "committee", "--theory-only"] + forwarded, axes: axes, summary: .finalError)
+    }
+
     func run() throws {
-        let learningRates = try NumberGrid(parsing: lr, name: "--lr"), noiseVariances = try NumberGrid(parsing: noise, name: "--noise")
-        let student = try Activation.named(model.activation)
-        let teacher = try model.teacherActivation.map(Activation.named) ?? student
-        let (points, overflow) = learningRates.count.multipliedReportingOverflow(by: noiseVariances.count)
-        guard !overflow else { throw ValidationError("the grid of --lr × --noise has more points than can be counted") }
-        try resources.check(CommitteeResources.finalErrorSweep(
-            studentUnits: model.studentUnits, teacherUnits: model.teacherUnits, student: student, teacher: teacher,
-            largestLearningRate: learningRates.maximum, tMax: tMax, points: cluster.pointsSolved(of: points),
-            quadratureOrder: model.quadratureOrder, hasBiases: try model.hasBiases()), what: "this sweep (\(points) points)")
-        let base = try model.scenario(optimiser: try baseOptimiser(), noise: 0)
-        var sweep = try CommitteeFinalErrorSweep(
-            base: base, learningRates: learningRates.values, noiseVariances: noiseVariances.values, tMax: tMax)
-        sweep.secondLayerRateFollows = model.lr2 == nil
-        sweep.biasRateFollows = model.lrBias == nil
-        sweep.quadratureOrder = model.quadratureOrder
-        sweep.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
-        try cluster.run(sweep, name: "statphys-committee-sweep", directory: try outputDirectory(output), quiet: quiet) { result, staging in
-            print(result.table.text, terminator: "")
-            let files = try result.write(to: staging)
-            let points = result.points.flatMap { $0 }
-            for point in points { if let failure = point.failure { noteOnStderr("lr = \(point.lr), noise = \(point.noise) failed: \(failure)") } }
-            let diverged = points.filter { $0.divergence != nil }.count
-            if diverged > 0 { noteOnStderr("\(diverged) of \(points.count) points diverged (null in final_eg; final_error.json's status says when and why)") }
-            return files
-        }
+        try SweepExecution.run(shortHand: specification, output: output, jobs: jobs, quiet: quiet, slurm: slurm, submission: submission,
+                               resources: resources)
     }
 }
 

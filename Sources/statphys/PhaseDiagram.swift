@@ -36,9 +36,7 @@ struct PhaseDiagramCommand: ParsableCommand, DrawsFigures {
     @Option(help: "Directory of the sweep and the diagram (created if missing).") var output: String
     @Option(help: "Points to run at once (default: the number of cores).") var jobs: Int?
     @Flag(help: "Submit the points to Slurm instead of running them here (then run the same command again to draw).") var slurm = false
-    @Option(help: "Slurm partition (with --slurm).") var partition: String?
-    @Option(help: "Time limit per task (with --slurm), e.g. 02:00:00.") var time: String?
-    @Flag(help: "With --slurm: write the scripts and print what would be submitted, without submitting.") var dryRun = false
+    @OptionGroup(title: "Slurm (with --slurm)") var submission: SlurmSubmitOptions
     @Flag(inversion: .prefixedNo, help: "Logarithmic colour scale (default: when the measure is positive and spans two decades).") var logMeasure: Bool?
     @Flag(help: "Do not print progress on stderr.") var quiet = false
     @OptionGroup var figures: FigureOptions
@@ -50,9 +48,7 @@ struct PhaseDiagramCommand: ParsableCommand, DrawsFigures {
         guard axes[0].name != axes[1].name else { throw ValidationError("--x and --y must be different options, both are '\(axes[0].name)'") }
         if let seeds, !(1...10_000).contains(seeds) { throw ValidationError("--seeds must be from 1 to 10000, got \(seeds)") }
         if let target, !(target.isFinite && target > 0) { throw ValidationError("--target must be a positive number, got \(target)") }
-        if !slurm, partition != nil || time != nil || dryRun {
-            throw ValidationError("--partition, --time and --dry-run go with --slurm")
-        }
+        try submission.refuseUnlessSubmitting(slurm)
     }
 
     /// The two axes as (name, JSON values): a range or log range as its string, a list as numbers (or strings).
@@ -85,22 +81,17 @@ struct PhaseDiagramCommand: ParsableCommand, DrawsFigures {
         do { specification = try SweepSpecification(json: text) } catch let error as SweepError where error.isOutOfRange {
             throw ValidationError(error.description)
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("statphys-phase-diagram-\(UUID().uuidString).json")
-        try AtomicFile.write(text, to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
         let directory = try outputDirectory(output)
+        let grid: SweepGrid
+        do { grid = try specification.grid() } catch let error as SweepError where error.isOutOfRange { throw ValidationError(error.description) }
         if slurm {
-            var arguments = [file.path, "--output", directory.path] + (partition.map { ["--partition", $0] } ?? []) + (time.map { ["--time", $0] } ?? [])
-            if dryRun { arguments.append("--dry-run") }
-            let submit = try SweepSlurmCommand.parse(arguments)
-            try submit.run()
             // Drawn only once every point is complete (a re-run after the jobs).
-            let table = try SweepTable.collect(directory)
-            guard !table.rows.contains(where: { $0[table.columns.firstIndex(of: "outcome")!].stringValue == "pending" }) else { return }
+            guard try SweepExecution.submit(file: text, grid: grid, output: directory, slurm: submission) else { return }
+            try SweepExecution.writeTable(directory)
         } else {
-            var arguments = [file.path, "--output", directory.path] + (jobs.map { ["--jobs", String($0)] } ?? []) + (quiet ? ["--quiet"] : [])
-            if let maxMemory = resources.maxMemory { arguments += ["--max-memory", maxMemory] }
-            do { try SweepRunCommand.parse(arguments).run() } catch let exit as ExitCode where exit == ExitCode(1) {
+            do {
+                try SweepExecution.runLocally(file: text, grid: grid, output: directory, jobs: jobs, quiet: quiet, resources: resources)
+            } catch let exit as ExitCode where exit == ExitCode(1) {
                 // Failed points are listed; the diagram shows the others (blank cells).
                 noteOnStderr("some points failed; the diagram leaves their cells blank")
             }

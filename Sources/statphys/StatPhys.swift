@@ -33,9 +33,17 @@ struct StatPhys: ParsableCommand {
         var message: String
     }
 
+    /// The arguments of the invocation being executed, without the executable's name (what the short-hands pass on
+    /// to their points).
+    @TaskLocal static var invocation: [String] = Array(CommandLine.arguments.dropFirst())
+
     /// Parses and runs `arguments` (without the executable's name) in this process. Errors are mapped by
     /// `userFacing` and then by ArgumentParser's rules (`ValidationError` → 64, `ExitCode` → itself, other → 1).
     static func execute(_ arguments: [String]) -> Outcome {
+        $invocation.withValue(arguments) { parseAndRun(arguments) }
+    }
+
+    private static func parseAndRun(_ arguments: [String]) -> Outcome {
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

@@ -19,7 +19,10 @@ struct SweepCommand: ParsableCommand {
             An axis is an option name without its dashes and a list of numbers, strings or booleans (true adds the \
             flag, false leaves it out), a range "start:stop:step", or a logarithmic range "log:start:stop:count". \
             "seeds" (a count n, seeds 1…n, or a list) adds the axis --seed. The command must not set --output or \
-            an axis's option. At most 10^6 points.
+            an axis's option. At most 10^6 points. "summary" (optional) assembles the points besides the table: \
+            "final-error" (an online command over lr, and noise: final_error.json and final_error.svg, as `online \
+            committee-sweep` writes) or "threshold" (dmft over alpha, and batch: threshold.json, relaxation.svg and \
+            threshold.svg, as `dmft threshold` writes); `sweep run`, `sweep table` and the Slurm merge job write it.
             """,
         subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepTableCommand.self, SweepPlotCommand.self, SweepSlurmCommand.self,
                       SweepPointCommand.self])
@@ -163,40 +166,7 @@ struct SweepRunCommand: ParsableCommand {
 
     func run() throws {
         let (text, grid) = try sweep.load()
-        let jobs = min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, grid.count)
-        // Every point is a process of its own with its own budget; the sweep checks that `jobs` of the largest fit.
-        let cost = try SweepCost.estimate(grid)
-        if !quiet { FileHandle.standardError.write(Data(cost.warnings(grid).utf8)) }
-        try resources.check(ResourceEstimate(bytes: cost.peakBytes * Double(jobs), operations: cost.operations,
-                                             detail: "\(jobs) points at once, each up to \(ResourceEstimate.formatBytes(cost.peakBytes))"),
-                            what: "this sweep")
-        let run = SweepRun(grid: grid, file: text, output: try outputDirectory(output), executable: Self.executable, jobs: jobs)
-        let progress = ProgressReporter(label: "sweep of \(grid.count) points", enabled: !quiet)
-        let summary = try run.run(progress: { progress.update($0) },
-                                  note: { line in FileHandle.standardError.write(Data(("\n" + line + "\n").utf8)) })
-        progress.finish()
-        let table = try SweepTable.collect(run.directory.url)
-        try AtomicFile.write(table.csv, to: run.directory.url.appendingPathComponent("table.csv"))
-        try AtomicFile.write(table.json.serialized() + "\n", to: run.directory.url.appendingPathComponent("table.json"))
-        var line = "\(summary.points) points: \(summary.completed) completed"
-        if summary.diverged > 0 { line += ", \(summary.diverged) diverged" }
-        if !summary.failed.isEmpty { line += ", \(summary.failed.count) failed" }
-        if summary.skipped > 0 { line += "; \(summary.skipped) already complete (skipped)" }
-        print(line)
-        print("wrote \(run.directory.url.appendingPathComponent("table.csv").path)")
-        print("wrote \(run.directory.url.appendingPathComponent("table.json").path)")
-        if !summary.failed.isEmpty {
-            for failure in summary.failed.prefix(10) { print("failed: point \(run.directory.name(failure.index)) (\(failure.label)): \(failure.message)") }
-            if summary.failed.count > 10 { print("… and \(summary.failed.count - 10) more (DIR/status)") }
-            throw ExitCode(1)
-        }
-    }
-
-    /// This executable, which runs every point.
-    static var executable: URL {
-        let link = URL(fileURLWithPath: "/proc/self/exe")
-        if FileManager.default.fileExists(atPath: link.path) { return link.resolvingSymlinksInPath() }
-        return Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        try SweepExecution.runLocally(file: text, grid: grid, output: try outputDirectory(output), jobs: jobs, quiet: quiet, resources: resources)
     }
 }
 
@@ -215,24 +185,9 @@ struct SweepTableCommand: ParsableCommand {
     @OptionGroup var source: SweepTableOptions
 
     func run() throws {
-        let (url, table) = try source.table()
-        var text = TextTable(header: table.columns)
-        for row in table.rows.prefix(40) {
-            text.append(row.map { cell in
-                switch cell {
-                case .null: "—"
-                case .string(let s): s
-                default: cell.doubleValue.map { TextTable.format($0) } ?? cell.serialized(indent: 0)
-                }
-            })
-        }
-        print(text.text, terminator: "")
-        if table.rows.count > 40 { print("… \(table.rows.count - 40) more rows in table.csv") }
+        let url = try outputDirectory(source.directory)
+        let table = try SweepExecution.writeTable(url, target: source.target, paths: try source.values.map(ResultPath.init), printTable: true)
         print(SweepTable.summary(of: table))
-        try AtomicFile.write(table.csv, to: url.appendingPathComponent("table.csv"))
-        try AtomicFile.write(table.json.serialized() + "\n", to: url.appendingPathComponent("table.json"))
-        print("wrote \(url.appendingPathComponent("table.csv").path)")
-        print("wrote \(url.appendingPathComponent("table.json").path)")
     }
 }
 
@@ -311,61 +266,13 @@ struct SweepSlurmCommand: ParsableCommand {
 
     @OptionGroup var sweep: SweepFileArgument
     @Option(help: "Directory of the sweep (created if missing; on a file system the compute nodes share).") var output: String
-    @Option(help: "Slurm partition (sbatch --partition).") var partition: String?
-    @Option(help: "Time limit per task (sbatch --time), e.g. 02:00:00.") var time: String?
-    @Option(help: "Cores per task (sbatch --cpus-per-task).") var cpusPerTask = 1
-    @Option(help: "Tasks per array job at most (the cluster's MaxArraySize; Slurm's default is 1001).") var maxArray = 1001
-    @Option(name: .customLong("sbatch-option"), help: "Another sbatch option for every job, e.g. --sbatch-option=--account=abc (repeatable).")
-    var sbatchOptions: [String] = []
-    @Flag(help: "Write the scripts and print what would be submitted, without submitting.") var dryRun = false
+    @OptionGroup(title: "Slurm") var slurm: SlurmSubmitOptions
 
-    func validate() throws {
-        _ = try outputDirectory(output)
-        guard cpusPerTask >= 1, cpusPerTask <= 4096 else { throw ValidationError("--cpus-per-task must be from 1 to 4096, got \(cpusPerTask)") }
-        guard maxArray >= 1, maxArray <= 10_000_000 else { throw ValidationError("--max-array must be from 1 to 10^7, got \(maxArray)") }
-    }
+    func validate() throws { _ = try outputDirectory(output) }
 
     func run() throws {
         let (text, grid) = try sweep.load()
-        let cost = try SweepCost.estimate(grid)
-        FileHandle.standardError.write(Data(cost.warnings(grid).utf8))
-        let output = try outputDirectory(output)
-        let run = SweepRun(grid: grid, file: text, output: output, executable: SweepRunCommand.executable, jobs: 1)
-        let options = (partition.map { ["--partition=\($0)"] } ?? []) + (time.map { ["--time=\($0)"] } ?? []) + sbatchOptions
-        let slurm: SweepSlurm
-        do {
-            slurm = try SweepSlurm(directory: run.directory, executable: SweepRunCommand.executable,
-                                   workingDirectory: FileManager.default.currentDirectoryPath, cpusPerTask: cpusPerTask, maxArray: maxArray,
-                                   options: options)
-        } catch let error as SweepError where error.isOutOfRange { throw ValidationError(error.description) }
-        let pending = try run.pendingPoints()
-        guard !pending.isEmpty else {
-            print("every point of the sweep is complete: nothing to submit")
-            print(SweepTable.summary(of: try SweepTable.collect(run.directory.url)))
-            return
-        }
-        let submission = try slurm.write(pending: pending)
-        print("\(pending.count) of \(grid.count) points to run, in \(submission.arrays.count) array job\(submission.arrays.count == 1 ? "" : "s") "
-              + "(\(submission.sizes.map(String.init).joined(separator: " + ")) task\(pending.count == 1 ? "" : "s")) and a merge job")
-        for url in submission.arrays + [submission.merge, submission.submit] { print("wrote \(url.path)") }
-        if dryRun {
-            print("dry run: nothing submitted; submit with: sh " + SlurmScript.quoted([submission.submit.path]))
-            return
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [submission.submit.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(said, terminator: said.hasSuffix("\n") || said.isEmpty ? "" : "\n")
-        guard process.terminationStatus == 0 else {
-            throw SweepError("submitting failed (sh \(submission.submit.path) exited \(process.terminationStatus))"
-                             + (said.contains("not found") ? "; is Slurm's sbatch installed? (--dry-run writes the scripts only)" : ""))
-        }
+        try SweepExecution.submit(file: text, grid: grid, output: try outputDirectory(output), slurm: slurm)
     }
 }
 
@@ -403,7 +310,7 @@ struct SweepPointCommand: ParsableCommand {
             }
             point = value
         }
-        let run = try SweepRun.recorded(at: try outputDirectory(directory), executable: SweepRunCommand.executable)
+        let run = try SweepRun.recorded(at: try outputDirectory(directory), executable: SweepExecution.executable)
         let status: SweepPointStatus
         do { status = try run.runOne(point) } catch let error as SweepError where error.isOutOfRange { throw ValidationError(error.description) }
         print("point \(run.directory.name(point)) (\(run.grid.point(point).label)): \(status.outcome.rawValue)"

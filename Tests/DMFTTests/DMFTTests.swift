@@ -227,6 +227,10 @@ import Testing
 
     @Test func tooFewPointsIsAnError() {
         #expect(throws: DMFTError.self) { try ThresholdFit(alphas: [2.5, 3], times: [10, 5]) }
+        // Three points: the 3-parameter law passes through all of them, with no degree of freedom left.
+        #expect(throws: DMFTError.self) { try ThresholdFit(alphas: [2.5, 3, 3.5], times: [10, 5, 3]) }
+        #expect(throws: DMFTError.self) { try ThresholdFit(alphas: [2.5, 3, 3.5, 3.5], times: [10, 5, 3, 3]) }
+        #expect(throws: Never.self) { try ThresholdFit(alphas: [2.5, 3, 3.5, 4], times: [10, 5, 3, 2.5]) }
     }
 
     @Test func relaxationCriterion() {

@@ -52,6 +52,27 @@ import Testing
         #expect(theory["m"]![10] > theory["m"]![0])
     }
 
+    /// --stop-at-relaxation ends the DMFT at its relaxation step with the same values as the full run, records it, and
+    /// the simulation runs to the same step.
+    @Test func stopAtRelaxationEndsAtTheRelaxationStep() throws {
+        let full = CLIRunner.temporaryDirectory(), stopped = CLIRunner.temporaryDirectory()
+        defer { for url in [full, stopped] { try? FileManager.default.removeItem(at: url) } }
+        let common = ["dmft", "--alpha", "3", "--m0", "0.1", "--steps", "80", "--no-png", "--quiet"]
+        #expect(try CLIRunner.run(common + ["--output", full.path]).status == 0)
+        let run = try CLIRunner.run(common + ["--stop-at-relaxation", "--simulate", "--N", "60", "--samples", "2", "--output", stopped.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let a = try CLIRunner.result(in: full), b = try CLIRunner.result(in: stopped)
+        let tau = try #require((a["relaxation"] as? [String: Any])?["theory_step"] as? Int)
+        #expect(tau > 5 && tau < 80 && (b["relaxation"] as? [String: Any])?["theory_step"] as? Int == tau)
+        #expect((b["step"] as? [Int])?.count == tau + 1 && (a["step"] as? [Int])?.count == 81)
+        let mA = try #require((a["theory"] as? [String: Any])?["m"] as? [Double]), mB = try #require((b["theory"] as? [String: Any])?["m"] as? [Double])
+        #expect(Array(mA.prefix(tau + 1)) == mB)
+        let settings = try #require(b["settings"] as? [String: Any])
+        #expect(settings["stop_at_relaxation"] as? Bool == true && settings["steps"] as? Int == 80)
+        let simulated = try #require(((b["simulation"] as? [String: Any])?["mean"] as? [String: Any])?["m"] as? [Double])
+        #expect(simulated.count == tau + 1)
+    }
+
     @Test func thresholdFitsEachBatchFraction() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -66,17 +66,23 @@ import Testing
         #expect(points[0]["diverged"] as? Bool == false && points[1]["diverged"] as? Bool == true && points[1]["reason"] is String)
     }
 
-    @Test func aDamagedShardIsRefusedByName() throws {
+    /// A short-hand's sweep resumes like any sweep: a damaged point's result is found and only that point rerun, and
+    /// the summary comes out the same.
+    @Test func aDamagedPointIsRecomputedAndTheSummaryIsTheSame() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let sweep = ["dmft", "threshold", "--batch", "1", "--alpha", "2.8,3", "--steps", "40"]
-        for shard in ["0/2", "1/2"] { #expect(try run(sweep + ["--shard", shard], in: directory).status == 0) }
-        let file = directory.appendingPathComponent("shards/shard-0001-of-0002.json")
+        let sweep = ["dmft", "threshold", "--batch", "1", "--alpha", "2.8,3", "--steps", "40", "--no-png"]
+        #expect(try run(sweep, in: directory).status == 0)
+        let summary = try Data(contentsOf: directory.appendingPathComponent("threshold.json"))
+        let file = directory.appendingPathComponent("points/00001/result.json")
         let text = try String(contentsOf: file, encoding: .utf8)
-        try text.replacingOccurrences(of: "\\\"alpha\\\":3", with: "\\\"alpha\\\":3.5").write(to: file, atomically: true, encoding: .utf8)
-        #expect(try String(contentsOf: file, encoding: .utf8) != text)
-        let output = try run(sweep + ["--merge"], in: directory)
-        #expect(output.status != 0)
-        #expect(output.stderr.contains("shard-0001-of-0002.json") && output.stderr.contains("checksum"), "\(output.stderr)")
+        try String(text.prefix(text.count / 2)).write(to: file, atomically: true, encoding: .utf8)
+        let untouched = try Data(contentsOf: directory.appendingPathComponent("points/00000/result.json"))
+        let output = try run(sweep, in: directory)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("2 points: 1 completed; 1 already complete (skipped)"), "\(output.stdout)")
+        #expect(try Data(contentsOf: directory.appendingPathComponent("points/00000/result.json")) == untouched)
+        #expect(try String(contentsOf: file, encoding: .utf8) == text)
+        #expect(try Data(contentsOf: directory.appendingPathComponent("threshold.json")) == summary)
     }
 }

@@ -232,7 +232,8 @@ import Testing
         cases += refused(sweep, "t-max", notPositive)
         cases += refused(sweep, "K", badCount)
         cases += refused(sweep, "max-memory", badMemory)
-        cases += refused(sweep, "shard", ["2/2", "-1/2", "0/0", "a/b", "", "1", "9223372036854775807/1"], mention: "shard")
+        cases += refused(sweep, "shard", ["2/2", ""], mention: "shard")
+        cases += refused(sweep, "jobs", ["0", "-1", "4097", "abc"], mention: "--jobs")
         cases += values(sweep, "lr", ["1e-300", "0.1:0.3:0.1"], .success)
         cases += values(sweep, "noise", ["1e-300,0.1"], .success)
 
@@ -271,9 +272,11 @@ import Testing
         cases += refused(threshold, "m0", ["-1", "2"] + garbage, mention: "m0")
         cases += refused(threshold, "steps", badCount, mention: "steps")
         cases += refused(threshold, "max-memory", badMemory)
-        cases += refused(threshold, "shard", ["2/2", "-1/2", "0/0", "a/b", ""], mention: "shard")
-        cases += refused(threshold, "slurm", ["0", "-1", "abc", ""], mention: "slurm")
-        cases += refused(threshold, "slurm-cpus", ["0", "-1", "abc"], mention: "slurm-cpus")
+        cases += refused(threshold, "shard", ["2/2", ""], mention: "shard")
+        cases += refused(threshold, "slurm-cpus", ["4"], mention: "cpus-per-task")
+        cases += refused(threshold + ["--slurm"], "cpus-per-task", ["0", "-1", "4097", "abc"], mention: "cpus-per-task")
+        cases += refused(threshold + ["--slurm"], "max-array", ["0", "-1", "abc"], mention: "max-array")
+        cases += refused(threshold, "partition", ["cpu"], mention: "goes with --slurm")
         cases += values(threshold, "alpha", ["1e300", "2:3:0.5"], .success)
         cases += values(threshold, "batch", ["1e-300"], .success)
 
@@ -345,9 +348,9 @@ import Testing
         Case(arguments: ["dmft", "--simulate", "--N", "100000", "--output", "OUT"], expected: .refused(64, mention: "memory")),
         Case(arguments: ["dmft", "--simulate", "--N", "9223372036854775807", "--output", "OUT"], expected: .refused(64, mention: "memory")),
         Case(arguments: ["dmft", "--steps", "9223372036854775807", "--output", "OUT"], expected: .refused(64, mention: "steps")),
-        Case(arguments: ["dmft", "threshold", "--alpha", "2:3:1e-12", "--output", "OUT"], expected: .refused(64, mention: "memory")),
+        Case(arguments: ["dmft", "threshold", "--alpha", "2:3:1e-12", "--output", "OUT"], expected: .refused(64, mention: "--alpha")),
         Case(arguments: ["online", "committee-sweep", "--q0", "0.5", "--r0", "0.2", "--lr", "0.001:1000:0.000001", "--output", "OUT"],
-             expected: .refused(64, mention: "memory")),
+             expected: .refused(64, mention: "--lr")),
         Case(arguments: linear + ["--max-memory", "9999999999999999999G"], expected: .refused(64, mention: "max-memory")),
         Case(arguments: linear + ["--t-max", "1e308"], expected: .refused(64, mention: "never finish")),
         Case(arguments: committee + ["--t-max", "1e308"], expected: .refused(64, mention: "never finish")),
@@ -412,8 +415,9 @@ import Testing
         Case(arguments: dmftSimulated + ["--lr", "1e300"], expected: .diverged),
         Case(arguments: dmftSimulated + ["--lr", "1e-300"], expected: .success),
         // Slurm options without --slurm would be ignored.
-        Case(arguments: threshold + ["--slurm-cpus", "4"], expected: .refused(64, mention: "--slurm-cpus")),
-        Case(arguments: sweep + ["--slurm-option=--time=01:00:00"], expected: .refused(64, mention: "--slurm-option")),
+        Case(arguments: threshold + ["--slurm-cpus", "4"], expected: .refused(64, mention: "--cpus-per-task")),
+        Case(arguments: sweep + ["--slurm-option=--time=01:00:00"], expected: .refused(64, mention: "--sbatch-option")),
+        Case(arguments: sweep + ["--dry-run"], expected: .refused(64, mention: "goes with --slurm")),
         // Output paths.
         Case(arguments: ["online", "linear", "--output", ""], expected: .refused(64, mention: "output")),
         Case(arguments: ["dmft", "--output", "  "], expected: .refused(64, mention: "output")),

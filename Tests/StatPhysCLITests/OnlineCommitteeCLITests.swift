@@ -114,6 +114,19 @@ import Testing
         for row in grid { #expect(row[0] < row[1] && row[1] < row[2], "\(row)") }
         for j in 0..<3 { #expect(grid[0][j] < grid[1][j]) }
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("final_error.svg").path))
+        // One sweep engine: the sweep file the short-hand recorded runs with `sweep run` to the same final_error.json.
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("sweep.json"))) as? [String: Any])
+        let file = directory.appendingPathComponent("equivalent.json"), again = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: again) }
+        try (record["file"] as? String ?? "").write(to: file, atomically: true, encoding: .utf8)
+        let rerun = try CLIRunner.run(["sweep", "run", file.path, "--quiet", "--output", again.path])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Data(contentsOf: again.appendingPathComponent("final_error.json")) == data)
+        // Each point is its own `online committee --theory-only` run.
+        let point = try CLIRunner.result(in: directory.appendingPathComponent("points/00004"))
+        let settings = try #require(point["settings"] as? [String: Any])
+        #expect(settings["lr"] as? Double == 0.8 && settings["noise"] as? Double == 0.1 && settings["theory_only"] as? Bool == true)
+        #expect(((point["theory"] as? [String: Any])?["eg"] as? [Double])?.last == grid[1][1])
     }
 
     @Test(arguments: [

@@ -221,27 +221,23 @@ import Glibc
         }
     }
 
-    @Test func shardsOfOneSweepRunAtOnceIntoOneDirectory() throws {
+    /// A short-hand's Slurm tasks run at once into one directory (each `sweep point` takes a shared lock), and the
+    /// merge job's `sweep table` writes the summary beside the points; the scripts never name a staging folder.
+    @Test func slurmTasksOfOneShortHandRunAtOnceIntoOneDirectory() throws {
         let root = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let directory = root.appendingPathComponent("sweep")
-        let sweep = ["dmft", "threshold", "--batch", "1", "--alpha", "2.6,2.8,3.0,3.2", "--steps", "60", "--quiet",
-                     "--output", directory.path]
-        let shards = try (0..<3).map { try Spawned(sweep + ["--shard", "\($0)/3"], environment: Self.noConverter) }
-        for (index, end) in shards.map({ $0.finish() }).enumerated() { #expect(end.status == 0, "shard \(index): \(end.stderr)") }
-        let shardFiles = Set(Self.listing(directory.appendingPathComponent("shards")).keys)
-        #expect(shardFiles == ["shard-0000-of-0003.json", "shard-0001-of-0003.json", "shard-0002-of-0003.json"])
-        let merge = try Spawned(sweep + ["--merge"], environment: Self.noConverter).finish()
+        let sweep = ["dmft", "threshold", "--batch", "1", "--alpha", "2.6,2.8,3.0,3.2", "--steps", "60", "--quiet", "--output", directory.path]
+        let submit = try Spawned(sweep + ["--slurm", "--dry-run"], environment: Self.noConverter).finish()
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let tasks = try (0..<4).map { try Spawned(["sweep", "point", directory.path, "--index", "\($0)"], environment: Self.noConverter) }
+        for (index, end) in tasks.map({ $0.finish() }).enumerated() { #expect(end.status == 0, "task \(index): \(end.stderr)") }
+        #expect(Set(Self.listing(directory.appendingPathComponent("points")).keys) == ["00000", "00001", "00002", "00003"])
+        let merge = try Spawned(["sweep", "table", directory.path], environment: Self.noConverter).finish()
         #expect(merge.status == 0, "\(merge.stderr)")
-        #expect(Set(Self.listing(directory).keys).isSuperset(of: ["threshold.json", "shards", ".statphys-run.json"]))
-        // Slurm scripts go through the transaction too, into DIR/slurm, and leave the results alone.
-        let slurm = try Spawned(sweep + ["--slurm", "2"], environment: Self.noConverter).finish()
-        #expect(slurm.status == 0, "\(slurm.stderr)")
-        #expect(Set(Self.listing(directory.appendingPathComponent("slurm")).keys)
-                == ["sweep.sbatch", "merge.sbatch", "submit.sh", "logs", ".statphys-run.json"])
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("threshold.json").path))
-        let script = try String(contentsOf: directory.appendingPathComponent("slurm/sweep.sbatch"), encoding: .utf8)
-        #expect(script.contains(directory.appendingPathComponent("slurm/logs").path) && !script.contains(".statphys-staging"))
+        #expect(Set(Self.listing(directory).keys).isSuperset(of: ["threshold.json", "relaxation.svg", "table.csv", "sweep.json", "slurm"]))
+        let script = try String(contentsOf: directory.appendingPathComponent("slurm/submission-1/array-0.sbatch"), encoding: .utf8)
+        #expect(script.contains(directory.appendingPathComponent("slurm/submission-1/logs").path) && !script.contains(".statphys-staging"))
     }
 
     /// Runs whose simulation outlasts a diverged theory (or whose values are extreme) write complete figures.

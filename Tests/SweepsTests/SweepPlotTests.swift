@@ -56,6 +56,32 @@ import Testing
         #expect(SweepPlot.label(measure: "theory.R[-1]_x") == "theory.R[-1]\\_x")
     }
 
+    /// A completed point without the measure (a DMFT run that did not relax by its horizon) is a grey dot in its cell,
+    /// told apart from a failed point's blank cell, and both are counted in the title.
+    @Test func cellsThatNeverRelaxedAreDottedNotBlank() throws {
+        let spec = try SweepSpecification(json: #"{"command": "dmft --steps 60", "axes": {"alpha": [1.5, 2, 3], "batch": [0.5, 1]}}"#)
+        let grid = try spec.grid()
+        var rows: [[JSONValue]] = []
+        for index in 0..<grid.count {
+            let values = grid.point(index).values.map { $0.value.number! }
+            let (alpha, batch) = (values[0], values[1])
+            let outcome = alpha == 3 && batch == 1 ? "failed" : "completed"
+            let step: JSONValue = alpha == 1.5 || outcome == "failed" ? .null : .integer(Int(100 / alpha))
+            rows.append([.integer(index), .number(alpha), .number(batch), .string(outcome), step])
+        }
+        let table = SweepTable(columns: ["point", "alpha", "batch", "outcome", "relaxation_step"], rows: rows)
+        let plot = try SweepPlot(table: table, axes: spec.axes, command: spec.command, x: "alpha", y: "batch")
+        let panel = try #require(plot.figure.panels.first)
+        let dots = try #require(panel.series.first { $0.kind == .points })
+        // α = 1.5 is column 0 in both rows (batch 1 on top, row 0).
+        #expect(dots.x == [0, 0] && dots.y == [0, 1] && dots.filledMarkers == true)
+        #expect(panel.heatmap?.values[2].isNaN == true && panel.heatmap?.values[0].isNaN == true)
+        let title = plot.figure.title ?? ""
+        #expect(title.contains("2 cells not relaxed within the horizon: grey dots") && title.contains("1 point without a value: blank"), "\(title)")
+        let curves = try SweepPlot(table: table, axes: spec.axes, command: spec.command, x: "alpha")
+        #expect(curves.figure.title?.contains("2 points not relaxed within the horizon; 1 point without a value") == true, "\(curves.figure.title ?? "")")
+    }
+
     @Test func mixingSettingsIsRefused() throws {
         let (table, axes) = try Self.table()
         #expect(throws: SweepError.self) { try SweepPlot(table: table, axes: axes, x: "lr", y: "lr") }

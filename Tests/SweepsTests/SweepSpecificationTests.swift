@@ -73,6 +73,14 @@ import Testing
         (#"{"command": "online linear", "axes": {"lr": [1]}, "grid": 3}"#, "unknown key"),
         (#"{"command": "online linear", "axes": {"a": "0:999:1", "b": "0:999:1", "c": "0:9:1"}}"#, "at most"),
         (#"{"command": "online linear", "axes": {"lr": [1]}"#, "not valid JSON"),
+        (#"{"command": "online linear", "axes": {"lr": [1]}, "summary": "best"}"#, "\"summary\" must be"),
+        (#"{"command": "online linear", "axes": {"reg": [1]}, "summary": "final-error"}"#, "needs the axis \"lr\""),
+        (#"{"command": "online linear", "axes": {"lr": [1], "reg": [0]}, "summary": "final-error"}"#, "not \"reg\""),
+        (#"{"command": "online committee portrait", "axes": {"lr": [1]}, "summary": "final-error"}"#, "reads runs of online"),
+        (#"{"command": "dmft", "axes": {"lr": [1]}, "summary": "final-error"}"#, "reads runs of online"),
+        (#"{"command": "online linear", "axes": {"alpha": [1]}, "summary": "threshold"}"#, "reads runs of dmft"),
+        (#"{"command": "dmft threshold", "axes": {"alpha": [1]}, "summary": "threshold"}"#, "reads runs of dmft"),
+        (#"{"command": "dmft", "axes": {"alpha": [1], "lr": [1]}, "summary": "threshold"}"#, "not \"lr\""),
     ])
     func malformedFilesAreRefused(_ text: String, _ reason: String) {
         do {
@@ -93,6 +101,26 @@ import Testing
         let d = try SweepSpecification(json: #"{"command": "online classifier", "axes": {"lr": [1, 2]}}"#)
         #expect(a.fingerprint == b.fingerprint)
         #expect(a.fingerprint != c.fingerprint && a.fingerprint != d.fingerprint)
+    }
+
+    /// A summary changes what is assembled, not the points: the fingerprint ignores it. The file text a short-hand
+    /// records reads back as the same specification, quoting and all.
+    @Test func summariesKeepTheFingerprintAndFileTextsReadBack() throws {
+        let plain = try SweepSpecification(json: #"{"command": "dmft --steps 40", "axes": {"batch": [1, 0.5], "alpha": "2:3:0.5"}}"#)
+        let summed = try SweepSpecification(json: #"{"command": "dmft --steps 40", "axes": {"batch": [1, 0.5], "alpha": "2:3:0.5"}, "summary": "threshold"}"#)
+        #expect(summed.summary == .threshold && plain.summary == nil && plain.fingerprint == summed.fingerprint)
+        #expect(summed.json["summary"]?.stringValue == "threshold" && plain.json["summary"] == nil)
+        let awkward = try SweepSpecification(command: ["online", "committee", "--init", "my 'odd' file.json", "--teacher", "", "--lr-schedule", "step:10:0.5"],
+                                             axes: [try SweepAxis(name: "noise", commandLine: "0, 1e-3"), try SweepAxis(name: "lr", commandLine: "0.1:0.3:0.1")],
+                                             summary: .finalError)
+        let back = try SweepSpecification(json: awkward.fileText)
+        #expect(back == awkward && back.fingerprint == awkward.fingerprint)
+        #expect(back.axes[0].values.map(\.description) == ["0", "1e-3"] && back.axes[1].values.map(\.description) == ["0.1", "0.2", "0.3"])
+        #expect(throws: SweepError.self) { try SweepAxis(name: "lr", commandLine: "0.1,,0.2") }
+        #expect(throws: SweepError.self) { try SweepAxis(name: "lr", commandLine: "0.1,inf") }
+        let error = #expect(throws: SweepError.self) { try SweepAxis(name: "alpha", commandLine: "2:3:1e-12") }
+        #expect(error?.description.hasPrefix("--alpha: ") == true && error?.isOutOfRange == true)
+        #expect(try SweepAxis(name: "lr", commandLine: "log:0.01:1:3").values.map(\.description) == ["0.01", "0.1", "1"])
     }
 
     @Test func samplesIncludeTheEnds() throws {

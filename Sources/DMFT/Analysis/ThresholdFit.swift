@@ -11,18 +11,23 @@ public struct ThresholdFit: Sendable, Hashable, Codable {
     public let alphaStar: Double
     public let nu: Double
     public let tau0: Double
-    /// Standard errors (NaN with exactly three points).
+    /// Standard errors.
     public let alphaStarError: Double
     public let nuError: Double
     public let tau0Error: Double
     /// Root-mean-square residual in log τ.
     public let rmsResidual: Double
 
-    /// Fits points (α, τ) with τ > 0; needs at least three distinct α.
+    /// The fewest distinct α the fit takes: three parameters and at least one degree of freedom, without which
+    /// the law passes through every point and its errors are undefined.
+    public static let minimumPoints = 4
+
+    /// Fits points (α, τ) with τ > 0; needs at least `minimumPoints` distinct α.
     public init(alphas: [Double], times: [Double]) throws {
         let points = zip(alphas, times).filter { $0.0.isFinite && $0.1.isFinite && $0.1 > 0 }
-        guard Set(points.map(\.0)).count >= 3 else {
-            throw DMFTError.tooFewPoints("a threshold fit needs relaxation times at three or more values of alpha, got \(points.count)")
+        guard Set(points.map(\.0)).count >= Self.minimumPoints else {
+            throw DMFTError.tooFewPoints("a threshold fit (3 parameters) needs relaxation times at \(Self.minimumPoints) or more values of "
+                                         + "alpha, for at least one degree of freedom; got \(Set(points.map(\.0)).count)")
         }
         let x = points.map(\.0), y = points.map { Double.log($0.1) }
         let smallest = x.min()!, span = x.max()! - smallest
@@ -53,7 +58,7 @@ public struct ThresholdFit: Sendable, Hashable, Codable {
         rmsResidual = (fit.rss / Double(x.count)).squareRoot()
         // Gauss–Newton covariance for parameters (log τ0, ν, α*): model f = log τ0 − ν log(α − α*).
         let n = x.count
-        if n > 3 {
+        do {
             var jtj = [Double](repeating: 0, count: 9)
             for a in x {
                 let row = [1, -Double.log(a - star), nu / (a - star)]
@@ -64,8 +69,6 @@ public struct ThresholdFit: Sendable, Hashable, Codable {
             tau0Error = tau0 * (s2 * inverse[0]).squareRoot()
             nuError = (s2 * inverse[4]).squareRoot()
             alphaStarError = (s2 * inverse[8]).squareRoot()
-        } else {
-            tau0Error = .nan; nuError = .nan; alphaStarError = .nan
         }
     }
 

@@ -492,7 +492,10 @@ struct PanelRenderer {
             case .line:
                 canvas.polyline(points, color: color, width: series.lineWidth, dash: Self.dashPattern(series.dash, width: series.lineWidth))
             case .points:
-                for case let (px, py)? in points { canvas.ring(px, py, radius: series.markerSize, color: color) }
+                for case let (px, py)? in points {
+                    if series.filledMarkers == true { canvas.circle(px, py, radius: series.markerSize, fill: color) }
+                    else { canvas.ring(px, py, radius: series.markerSize, color: color) }
+                }
             case .band:
                 continue
             }

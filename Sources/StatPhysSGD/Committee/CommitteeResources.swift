@@ -107,25 +107,4 @@ extension CommitteeResources {
         return ResourceEstimate(bytes: 3 * n * n * 8 + 1_000_000, operations: 120 * (2 * n * rhs + 10 * n * n * n),
                                 detail: "the \(TextTableNumber.short(n))×\(TextTableNumber.short(n)) Jacobian at perfect learning, K = \(k)")
     }
-
-    /// A final-error sweep of `points` ODE solutions to `tMax` (two output times each), in parallel over cores.
-    public static func finalErrorSweep(studentUnits k: Int, teacherUnits m: Int, student: Activation, teacher: Activation,
-                                       largestLearningRate: Double, tMax: Double, points: Double, quadratureOrder: Int,
-                                       hasBiases: Bool = false) -> ResourceEstimate {
-        let one = experiment(studentUnits: k, teacherUnits: m, student: student, teacher: teacher, learningRate: largestLearningRate,
-                             tMax: tMax, points: 2, quadratureOrder: quadratureOrder, simulation: nil, initialDimension: nil,
-                             hasBiases: hasBiases)
-        let concurrent = min(points, Double(ProcessInfo.processInfo.activeProcessorCount))
-        return ResourceEstimate(bytes: concurrent * one.bytes + points * 200, operations: points * one.operations,
-                                detail: "\(TextTableNumber.short(points)) grid points, each an ODE solution with K = \(k), M = \(m)")
-    }
-}
-
-extension CommitteeFinalErrorSweep: ResourceEstimating {
-    public var resourceEstimate: ResourceEstimate {
-        CommitteeResources.finalErrorSweep(
-            studentUnits: base.studentUnits, teacherUnits: base.teacherUnits, student: base.studentActivation,
-            teacher: base.teacherActivation, largestLearningRate: learningRates.max() ?? 1, tMax: tMax,
-            points: Double(pointCount), quadratureOrder: quadratureOrder, hasBiases: base.hasBiases)
-    }
 }

@@ -19,6 +19,8 @@ public struct DMFTExperiment: Sendable {
     public var problem: SignalRecoveryProblem
     public var simulation: Simulation?
     public var criterion: RelaxationCriterion
+    /// Stop the DMFT at its relaxation step (the horizon T stays the bound); the simulation then runs to that step.
+    public var stopsAtRelaxation = false
 
     public init(problem: SignalRecoveryProblem, simulation: Simulation?, criterion: RelaxationCriterion = RelaxationCriterion()) {
         self.problem = problem; self.simulation = simulation; self.criterion = criterion
@@ -26,9 +28,11 @@ public struct DMFTExperiment: Sendable {
 
     /// Solves the DMFT, then simulates; `progress` gets each phase's fraction done.
     public func run(progress: (@Sendable (String, Double) -> Void)? = nil) throws -> DMFTExperimentResult {
-        let theory = DMFTSolver(problem: problem).solve(progress: { progress?("DMFT", $0) })
+        let theory = DMFTSolver(problem: problem).solve(stopWhen: stopsAtRelaxation ? criterion : nil, progress: { progress?("DMFT", $0) })
         var simulated: SignalRecoverySimulationResult?
         if let simulation {
+            var problem = problem
+            if stopsAtRelaxation { problem.steps = max(1, theory.reached) }
             var simulator = try SignalRecoverySimulator(problem: problem, size: simulation.size, samples: simulation.samples, seed: simulation.seed)
             simulator.precision = simulation.precision
             simulator.maxMemoryBytes = simulation.couplingBudget(problem: problem)
@@ -94,7 +98,7 @@ public struct DMFTExperimentResult: Sendable {
         var settings: [(String, JSONValue)] = [
             ("alpha", .number(problem.alpha)), ("lr", .number(problem.learningRate)), ("batch", .number(problem.batchFraction)),
             ("m0", .number(problem.initialOverlap)), ("c0", .number(problem.initialNorm)), ("steps", .integer(problem.steps)),
-            ("spherical", .bool(problem.spherical)),
+            ("spherical", .bool(problem.spherical)), ("stop_at_relaxation", .bool(experiment.stopsAtRelaxation)),
         ]
         if let sim = experiment.simulation {
             settings += [("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .unsigned(sim.seed))]

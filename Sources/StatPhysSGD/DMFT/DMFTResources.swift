@@ -72,16 +72,3 @@ extension DMFTExperiment: ResourceEstimating {
     }
 }
 
-extension ThresholdSweep: ResourceEstimating {
-    public var resourceEstimate: ResourceEstimate { DMFTResources.thresholdSweep(points: Double(pointCount), steps: steps) }
-}
-
-extension DMFTResources {
-    /// A threshold sweep: `points` DMFT solutions to `steps` (at most; each stops when it relaxes), in parallel.
-    public static func thresholdSweep(points: Double, steps: Int) -> ResourceEstimate {
-        let one = theory(steps: steps)
-        let concurrent = min(points, Double(ProcessInfo.processInfo.activeProcessorCount))
-        return ResourceEstimate(bytes: concurrent * one.bytes + points * 200, operations: points * one.operations,
-                                detail: "\(TextTableNumber.short(points)) grid points, each a DMFT solution of up to \(steps) steps")
-    }
-}
