@@ -26,6 +26,13 @@ public struct SweepPlot: Sendable {
     /// `RateBoundary.closedForm`, when the command's model has one).
     public init(table: SweepTable, axes: [SweepAxis], command: [String] = [], measure: String? = nil, x: String? = nil, y: String? = nil,
                 logX: Bool? = nil, logMeasure: Bool? = nil, boundary: RateBoundary? = nil) throws {
+        (figure, name) = try Self.build(table: table, axes: axes, command: command, measure: measure, x: x, y: y, logX: logX,
+                                        logMeasure: logMeasure, boundary: boundary)
+    }
+
+    /// The figure and its file name stem (the initialiser's work, outside it: its nested helpers capture locals).
+    static func build(table: SweepTable, axes: [SweepAxis], command: [String], measure: String?, x: String?, y: String?,
+                      logX: Bool?, logMeasure: Bool?, boundary: RateBoundary?) throws -> (Figure, String) {
         func label(axis: String) -> String { Self.label(axis: axis, command: command) }
         let names = axes.map(\.name)
         let measures = Self.measures(of: table, axes: names)
@@ -129,9 +136,7 @@ public struct SweepPlot: Sendable {
                     boundaryNote = "; dashed: " + boundary.description
                 }
             }
-            figure = Figure(panels: [panel], title: title + boundaryNote)
-            name = "sweep_\(measure)_\(xAxis.name)_\(yAxis.name)"
-            return
+            return (Figure(panels: [panel], title: title + boundaryNote), "sweep_\(measure)_\(xAxis.name)_\(yAxis.name)")
         }
         var series: [Series] = []
         // Curves in increasing order of numeric parameters (text ones as listed).
@@ -171,9 +176,8 @@ public struct SweepPlot: Sendable {
         let notes = [unreachedPoints > 0 ? "\(unreachedPoints) point\(unreachedPoints == 1 ? "" : "s") \(never)" : nil,
                      missing > 0 ? "\(missing) point\(missing == 1 ? "" : "s") without a value" : nil].compactMap { $0 }
         let title = "\(Self.label(measure: measure)) over \(label(axis: xAxis.name))\(averaged)" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
-        figure = Figure(panels: [Panel(xLabel: label(axis: xAxis.name), yLabel: Self.label(measure: measure), xScale: logX ? .log : .linear, yScale: logY ? .log : .linear,
-                                       series: series)], title: title)
-        name = "sweep_\(measure)_\(xAxis.name)"
+        return (Figure(panels: [Panel(xLabel: label(axis: xAxis.name), yLabel: Self.label(measure: measure), xScale: logX ? .log : .linear, yScale: logY ? .log : .linear,
+                                      series: series)], title: title), "sweep_\(measure)_\(xAxis.name)")
     }
 
     /// What a completed point without `measure` means: "not relaxed within the horizon", "never reaching the target", ….

@@ -25,7 +25,7 @@ import Testing
     /// In the SVG the title's lines are all drawn and the figure grows to hold them; a multi-panel figure letters its
     /// panels in the SVG and in the matplotlib script, a single panel is not lettered.
     @Test func svgWrapsTheTitleAndLettersPanels() throws {
-        let panel = Panel(xLabel: "t", yLabel: "y", series: [.line("a", x: [0, 1], y: [1, 2])])
+        let panel = Panel(xLabel: "t", yLabel: "y", legend: .none, series: [.line("a", x: [0, 1], y: [1, 2])])
         let one = Figure(panels: [panel], title: "short")
         let three = Figure(panels: [panel, panel, panel], columns: 3, title: Self.settings)
         let short = one.svg(), long = three.svg()

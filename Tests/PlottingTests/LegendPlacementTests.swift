@@ -116,3 +116,32 @@ import Testing
         #expect(SVGCanvas.markup(MathText("plain & <text>"), size: 10) == "plain &amp; &lt;text&gt;")
     }
 }
+
+@Suite struct SharedLegendTests {
+    static func panel(_ extra: Series? = nil) -> Panel {
+        let x = (0..<20).map(Double.init)
+        return Panel(series: [.line("theory", x: x, y: x), .points("simulation", x: x, y: x, yError: x.map { _ in 0.1 })] + (extra.map { [$0] } ?? []))
+    }
+
+    /// Panels that repeat one legend get it once, under the title, in the SVG and in the saved figure's JSON (which the
+    /// matplotlib script reads); panels whose entries differ keep their own.
+    @Test func repeatedLegendsAreDrawnOnce() throws {
+        let figure = Figure(panels: [Self.panel(), Self.panel(), Self.panel()], title: "three")
+        #expect(figure.repeatsOneLegend)
+        let svg = figure.svg()
+        #expect(svg.components(separatedBy: ">theory<").count - 1 == 1 && svg.components(separatedBy: ">simulation<").count - 1 == 1)
+        let shared = figure.sharingRepeatedLegends()
+        #expect(shared.sharedLegend == true && shared.panels.allSatisfy { $0.legend == .none })
+        let decoded = try Figure(jsonData: shared.jsonData())
+        #expect(decoded.sharedLegend == true && decoded.svg() == svg)
+
+        let x = [0.0, 1]
+        let different = Figure(panels: [Self.panel(), Self.panel(.line("fit", x: x, y: x))])
+        #expect(!different.repeatsOneLegend && different.sharingRepeatedLegends().sharedLegend == nil)
+        #expect(different.svg().components(separatedBy: ">theory<").count - 1 == 2)
+        #expect(!Figure(panels: [Self.panel()]).repeatsOneLegend)
+        var recoloured = Self.panel()
+        recoloured.series[0].color = Color(hex: "#ff0000")
+        #expect(!Figure(panels: [Self.panel(), recoloured]).repeatsOneLegend)
+    }
+}

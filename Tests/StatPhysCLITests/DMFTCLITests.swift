@@ -73,6 +73,23 @@ import Testing
         #expect(simulated.count == tau + 1)
     }
 
+    /// Dynamics early in a long horizon get a logarithmic time axis (from t = η); dynamics that fill it keep a linear one.
+    @Test func earlyDynamicsGetALogTimeAxis() throws {
+        func scale(_ steps: String) throws -> (String?, String?) {
+            let directory = CLIRunner.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let run = try CLIRunner.run(["dmft", "--alpha", "3", "--m0", "0.1", "--steps", steps, "--no-png", "--quiet", "--output", directory.path])
+            #expect(run.status == 0, "\(run.stderr)")
+            let figure = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("dynamics.figure.json"))) as? [String: Any]
+            let panel = (figure?["panels"] as? [[String: Any]])?.first
+            return (panel?["xScale"] as? String, panel?["xLabel"] as? String)
+        }
+        // Relaxation at step ~31: early in 600 steps, not in 40.
+        let (long, label) = try scale("600")
+        #expect(long == "log" && label?.contains("from t = η") == true)
+        #expect(try scale("40").0 == "linear")
+    }
+
     @Test func thresholdFitsEachBatchFraction() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -59,8 +59,8 @@ import Testing
         #expect(abs(curve.x[1] - (lrMax - 1)) < 1e-4 && abs(curve.x[0] - (2 * lrMax - 1)) < 2e-4, "\(curve), lr_max = \(lrMax)")
     }
 
-    /// DMFT over (α, b): the relaxation step by default, shorter at larger α, blank where the run does not relax
-    /// within its steps (α = 1.5 is below the threshold).
+    /// DMFT over (α, b): the relaxation step by default, shorter at larger α, dotted (not blank) where the run does not
+    /// relax within its steps (α = 1.5 is below the threshold).
     @Test func dmftRelaxationOverAlphaAndBatch() throws {
         let directory = CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -75,6 +75,9 @@ import Testing
         let cells = (heatmap["values"] as? [Any] ?? []).map { ($0 as? Double) ?? .nan }
         #expect(cells.count == 6 && cells[0].isNaN && cells[3].isNaN, "\(cells)")
         #expect(cells[1] > cells[2] && cells[4] > cells[5], "\(cells)")
+        #expect((figure["title"] as? String)?.contains("2 cells not relaxed within the horizon: grey dots") == true)
+        let dots = (figure["panels"] as? [[String: Any]])?.first?["series"] as? [[String: Any]]
+        #expect(dots?.first { $0["kind"] as? String == "points" }?["x"] as? [Double] == [0, 0])
     }
 
     @Test(arguments: [

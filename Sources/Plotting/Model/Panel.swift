@@ -43,6 +43,8 @@ public struct Figure: Codable, Sendable {
     /// Size of one panel cell in pixels (1 px = 1/96 in), axes and labels included.
     public var panelWidth: Double
     public var panelHeight: Double
+    /// One legend for every panel, the first panel's entries, drawn under the title (`sharingRepeatedLegends()`).
+    public var sharedLegend: Bool?
 
     public init(panels: [Panel], columns: Int? = nil, title: String? = nil, panelWidth: Double = 380, panelHeight: Double = 290) {
         self.panels = panels

@@ -8,7 +8,7 @@ extension Figure {
     /// A failed rasterisation is not an error: the SVG is the figure. Returns the files written.
     /// Coincident lines are made visible first (`distinguishingCoincidentLines`).
     public func write(to directory: URL, name: String) throws -> [URL] {
-        let figure = distinguishingCoincidentLines()
+        let figure = distinguishingCoincidentLines().sharingRepeatedLegends()
         let svgFile = directory.appendingPathComponent("\(name).svg")
         let dataFile = directory.appendingPathComponent("\(name).figure.json")
         let scriptFile = directory.appendingPathComponent("\(name).py")

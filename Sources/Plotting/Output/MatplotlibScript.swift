@@ -117,7 +117,12 @@ public enum MatplotlibScript {
         if fig_data.get("title"):
             fig.suptitle(tex(fig_data["title"]), wrap=True)
         fig.tight_layout()
-        fig.savefig(os.path.join(HERE, "\(output)"))
+        if fig_data.get("sharedLegend"):
+            # One legend for every panel (they repeat the same entries), below the panels.
+            handles, labels = axes[0][0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 4), fontsize="small",
+                       frameon=False)
+        fig.savefig(os.path.join(HERE, "\(output)"), bbox_inches="tight")
         print("wrote", os.path.join(HERE, "\(output)"))
 
         """

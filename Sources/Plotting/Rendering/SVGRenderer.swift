@@ -3,6 +3,8 @@ import Foundation
 extension Figure {
     /// The figure as a standalone SVG document.
     public func svg() -> String {
+        let figure = sharingRepeatedLegends()
+        guard figure.sharedLegend != true || sharedLegend == true else { return figure.svg() }
         // Whatever the model holds (it may come from a JSON file), the layout is a valid grid of finite size.
         let columns = max(self.columns, 1), rows = self.rows
         let panelWidth = panelWidth.isFinite && panelWidth >= 100 ? min(panelWidth, 10_000) : 380
@@ -10,13 +12,18 @@ extension Figure {
         let width = Double(columns) * panelWidth
         // The title wraps onto as many lines as the figure's width needs.
         let titleLines = title.map { Self.wrap($0, width: width - 40, size: Self.titleFont) } ?? []
-        let titleHeight = titleLines.isEmpty ? 0.0 : 12 + Self.titleLine * Double(titleLines.count)
+        var titleHeight = titleLines.isEmpty ? 0.0 : 12 + Self.titleLine * Double(titleLines.count)
+        // A shared legend: one strip of entries under the title, wrapped to the figure's width.
+        let legend = sharedLegend == true ? panels.first.map { SharedLegendStrip(panel: $0, width: width - 40) } : nil
+        let legendTop = titleHeight + 4
+        if let legend { titleHeight += legend.height + 6 }
         let height = Double(rows) * panelHeight + titleHeight
         var canvas = SVGCanvas()
         canvas.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
         canvas.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGCanvas.n(width))\" height=\"\(SVGCanvas.n(height))\" viewBox=\"0 0 \(SVGCanvas.n(width)) \(SVGCanvas.n(height))\">")
         canvas.rect(0, 0, width, height, fill: "#ffffff")
         for (index, line) in titleLines.enumerated() { canvas.text(line, width / 2, 21 + Self.titleLine * Double(index), size: Self.titleFont) }
+        legend?.draw(centre: width / 2, top: legendTop, on: &canvas)
         for (index, panel) in panels.enumerated() {
             let x = Double(index % columns) * panelWidth, y = titleHeight + Double(index / columns) * panelHeight
             PanelRenderer(panel: panel, x: x, y: y, width: panelWidth, height: panelHeight, id: "p\(index)",
@@ -377,20 +384,25 @@ struct PanelRenderer {
             let lines = Self.legendLines(series.label!, textWidth: legendTextWidth)
             defer { row += lines.count }
             let cy = y + 4 + (Double(row) + 0.5) * rowHeight, sx = x + 6
-            switch series.kind {
-            case .line:
-                canvas.line(sx, cy, sx + sample, cy, color: color, width: series.lineWidth,
-                            dash: Self.dashPattern(series.dash, width: series.lineWidth))
-            case .points:
-                if series.yError != nil { canvas.line(sx + sample / 2, cy - 5, sx + sample / 2, cy + 5, color: color, width: 1) }
-                if series.filledMarkers == true { canvas.circle(sx + sample / 2, cy, radius: series.markerSize, fill: color) }
-                else { canvas.ring(sx + sample / 2, cy, radius: series.markerSize, color: color) }
-            case .band:
-                canvas.rect(sx, cy - 4.5, sample, 9, fill: color, opacity: series.opacity)
-            }
+            Self.drawLegendSample(series, color: color, x: sx, y: cy, on: &canvas)
             for (line, text) in lines.enumerated() {
                 canvas.text(text, sx + sample + 6, cy + 3.2 + Double(line) * rowHeight, size: size, anchor: .start)
             }
+        }
+    }
+
+    /// A legend entry's sample (a line, a marker with its error bar, or a band), `legendSample` wide from (x, y).
+    static func drawLegendSample(_ series: Series, color: String, x sx: Double, y cy: Double, on canvas: inout SVGCanvas) {
+        let sample = legendSample
+        switch series.kind {
+        case .line:
+            canvas.line(sx, cy, sx + sample, cy, color: color, width: series.lineWidth, dash: dashPattern(series.dash, width: series.lineWidth))
+        case .points:
+            if series.yError != nil { canvas.line(sx + sample / 2, cy - 5, sx + sample / 2, cy + 5, color: color, width: 1) }
+            if series.filledMarkers == true { canvas.circle(sx + sample / 2, cy, radius: series.markerSize, fill: color) }
+            else { canvas.ring(sx + sample / 2, cy, radius: series.markerSize, color: color) }
+        case .band:
+            canvas.rect(sx, cy - 4.5, sample, 9, fill: color, opacity: series.opacity)
         }
     }
 
@@ -498,6 +510,43 @@ struct PanelRenderer {
                 }
             case .band:
                 continue
+            }
+        }
+    }
+}
+
+/// A figure's shared legend: the first panel's entries side by side in rows at most `width` wide, centred.
+struct SharedLegendStrip {
+    let entries: [(series: Series, color: String, width: Double)]
+    let rows: [[Int]]
+
+    init(panel: Panel, width: Double) {
+        let renderer = PanelRenderer(panel: panel, x: 0, y: 0, width: 400, height: 300, id: "legend")
+        entries = zip(panel.series, renderer.colors).compactMap { series, color in
+            series.label.map { (series, color, PanelRenderer.legendSample + 6 + SVGCanvas.width($0, size: PanelRenderer.legendFont) + 18) }
+        }
+        var rows: [[Int]] = [], current: [Int] = [], used = 0.0
+        for (index, entry) in entries.enumerated() {
+            if !current.isEmpty, used + entry.width > width { rows.append(current); current = []; used = 0 }
+            current.append(index)
+            used += entry.width
+        }
+        if !current.isEmpty { rows.append(current) }
+        self.rows = rows
+    }
+
+    var height: Double { Double(rows.count) * PanelRenderer.legendRow + 6 }
+
+    func draw(centre: Double, top: Double, on canvas: inout SVGCanvas) {
+        for (r, row) in rows.enumerated() {
+            let total = row.reduce(0) { $0 + entries[$1].width } - 18
+            var x = centre - total / 2
+            let cy = top + 3 + (Double(r) + 0.5) * PanelRenderer.legendRow
+            for index in row {
+                let (series, color, width) = entries[index]
+                PanelRenderer.drawLegendSample(series, color: color, x: x, y: cy, on: &canvas)
+                canvas.text(series.label!, x + PanelRenderer.legendSample + 6, cy + 3.2, size: PanelRenderer.legendFont, anchor: .start)
+                x += width
             }
         }
     }

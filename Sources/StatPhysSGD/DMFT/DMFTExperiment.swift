@@ -160,10 +160,22 @@ public struct DMFTExperimentResult: Sendable {
                    delta: SampleStatistics(simulation.delta), energy: SampleStatistics(simulation.energy))
     }
 
-    /// m, Δ and e against t = step·η: DMFT lines, simulation mean ± standard error.
+    /// Whether the dynamics happen early in the horizon: Δ(t) has made 90% of its change from Δ(0) to Δ(T) before a
+    /// tenth of the steps (T ≥ 100). Then `dynamicsFigure` uses a logarithmic time axis.
+    public var dynamicsAreEarly: Bool {
+        let delta = theory.delta, n = delta.count
+        guard n > 100, let first = delta.first, let last = delta.last, first.isFinite, last.isFinite, first != last else { return false }
+        let settled = delta.firstIndex { $0.isFinite && abs($0 - last) <= 0.1 * abs(first - last) } ?? n
+        return settled < n / 10
+    }
+
+    /// m, Δ and e against t = step·η: DMFT lines, simulation mean ± standard error. A logarithmic time axis (from t = η,
+    /// step 1: t = 0 has no place on it, which the axis label says) when the dynamics happen early in the horizon.
     public var dynamicsFigure: Figure {
         let eta = problem.learningRate
-        let t = theory.steps.map { Double($0) * eta }
+        let logTime = dynamicsAreEarly
+        // On a log axis the step-0 point is left out (NaN breaks nothing: non-finite points are skipped).
+        let t = theory.steps.map { logTime && $0 == 0 ? .nan : Double($0) * eta }
         let curves = [theory.m, theory.resolvedDelta, theory.resolvedEnergy]
         let stats = simulation.map(statistics)
         let simulated = stats.map { [$0.m, $0.delta, $0.energy] }
@@ -172,12 +184,13 @@ public struct DMFTExperimentResult: Sendable {
             var series = [Series.line("DMFT (N → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let values = simulated?[index], let sim = experiment.simulation {
                 let picks = MarkerThinning.indices(count: min(values.mean.count, values.standardError.count), target: 40)
-                series.append(.points("simulation, N = \(sim.size) (\(sim.samples) samples)", x: picks.map { Double($0) * eta },
-                                      y: picks.map { values.mean[$0] }, yError: picks.map { values.standardError[$0] },
+                let shown = logTime ? MarkerThinning.logIndices(count: min(values.mean.count, values.standardError.count), target: 40) : picks
+                series.append(.points("simulation, N = \(sim.size) (\(sim.samples) samples)", x: shown.map { Double($0) * eta },
+                                      y: shown.map { values.mean[$0] }, yError: shown.map { values.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
             }
-            return Panel(xLabel: "t = step · η", yLabel: labels[index], yScale: index == 0 ? .linear : .log,
-                         series: series)
+            return Panel(xLabel: logTime ? "t = step · η (log axis, from t = η)" : "t = step · η", yLabel: labels[index],
+                         xScale: logTime ? .log : .linear, yScale: index == 0 ? .linear : .log, series: series)
         }
         let relaxation = experiment.criterion.observable == .delta ? "Δ ≤ \(experiment.criterion.threshold)" : "m ≥ \(experiment.criterion.threshold)"
         return Figure(panels: panels, columns: 3, title: "Signal recovery, \(problem.titleDescription), recovered at \(relaxation)")
