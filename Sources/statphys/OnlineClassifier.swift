@@ -67,10 +67,9 @@ struct OnlineClassifier: ParsableCommand {
     @OptionGroup var resources: ResourceOptions
 
     func validate() throws {
-        guard tMax.isFinite else { throw ValidationError("--t-max must be a finite number, got \(tMax)") }
-        guard tMax > 0 else { throw ValidationError("--t-max must be positive, got \(tMax)") }
+        try validateTrajectoryGrid(tMax: tMax, points: points)
         try simulation.refuseUnused()
-        guard points >= (logGrid ? 3 : 2) else { throw ValidationError("--points must be at least \(logGrid ? 3 : 2), got \(points)") }
+        if logGrid, points < 3 { throw ValidationError("--points must be at least 3, got \(points)") }
     }
 
     func run() throws {

@@ -8,10 +8,7 @@ extension Figure {
 
     /// A panel's legend entries in order, with the colours the renderer gives them.
     static func legendKeys(_ panel: Panel) -> [LegendKey] {
-        var next = 0
-        return panel.series.compactMap { series in
-            let color: String
-            if let own = series.color { color = own.hex } else { color = Color.cycle[next % Color.cycle.count].hex; next += 1 }
+        zip(panel.series, panel.seriesColors).compactMap { series, color in
             guard let label = series.label else { return nil }
             return LegendKey(label: label, kind: series.kind, color: color, dash: series.dash, filled: series.filledMarkers == true,
                              errorBars: series.yError != nil)
@@ -33,5 +30,17 @@ extension Figure {
         figure.sharedLegend = true
         for index in figure.panels.indices { figure.panels[index].legend = .none }
         return figure
+    }
+}
+
+extension Panel {
+    /// The colour each series is drawn in: its own, or the next of the cycle (in the order of the series without one).
+    var seriesColors: [String] {
+        var next = 0
+        return series.map { series in
+            if let color = series.color { return color.hex }
+            defer { next += 1 }
+            return Color.cycle[next % Color.cycle.count].hex
+        }
     }
 }

@@ -3,8 +3,7 @@ import Foundation
 extension Figure {
     /// The figure as a standalone SVG document.
     public func svg() -> String {
-        let figure = sharingRepeatedLegends()
-        guard figure.sharedLegend != true || sharedLegend == true else { return figure.svg() }
+        if sharedLegend != true, repeatsOneLegend { return sharingRepeatedLegends().svg() }
         // Whatever the model holds (it may come from a JSON file), the layout is a valid grid of finite size.
         let columns = max(self.columns, 1), rows = self.rows
         let panelWidth = panelWidth.isFinite && panelWidth >= 100 ? min(panelWidth, 10_000) : 380
@@ -181,15 +180,8 @@ struct PanelRenderer {
         canvas.text(text, (left + right) / 2, (top + bottom) / 2, size: 11, weight: "bold")
     }
 
-    /// The colour of each series: its own, or the next of the cycle.
-    var colors: [String] {
-        var next = 0
-        return panel.series.map { series in
-            if let color = series.color { return color.hex }
-            defer { next += 1 }
-            return Color.cycle[next % Color.cycle.count].hex
-        }
-    }
+    /// The colour of each series (`Panel.seriesColors`).
+    var colors: [String] { panel.seriesColors }
 
     static func dashPattern(_ dash: LineDash, width: Double) -> String? {
         switch dash {
@@ -521,8 +513,7 @@ struct SharedLegendStrip {
     let rows: [[Int]]
 
     init(panel: Panel, width: Double) {
-        let renderer = PanelRenderer(panel: panel, x: 0, y: 0, width: 400, height: 300, id: "legend")
-        entries = zip(panel.series, renderer.colors).compactMap { series, color in
+        entries = zip(panel.series, panel.seriesColors).compactMap { series, color in
             series.label.map { (series, color, PanelRenderer.legendSample + 6 + SVGCanvas.width($0, size: PanelRenderer.legendFont) + 18) }
         }
         var rows: [[Int]] = [], current: [Int] = [], used = 0.0

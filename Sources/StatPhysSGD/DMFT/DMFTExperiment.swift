@@ -183,8 +183,8 @@ public struct DMFTExperimentResult: Sendable {
         let panels = (0..<3).map { index -> Panel in
             var series = [Series.line("DMFT (N → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
             if let values = simulated?[index], let sim = experiment.simulation {
-                let picks = MarkerThinning.indices(count: min(values.mean.count, values.standardError.count), target: 40)
-                let shown = logTime ? MarkerThinning.logIndices(count: min(values.mean.count, values.standardError.count), target: 40) : picks
+                let count = min(values.mean.count, values.standardError.count)
+                let shown = logTime ? MarkerThinning.logIndices(count: count, target: 40) : MarkerThinning.indices(count: count, target: 40)
                 series.append(.points("simulation, N = \(sim.size) (\(sim.samples) samples)", x: shown.map { Double($0) * eta },
                                       y: shown.map { values.mean[$0] }, yError: shown.map { values.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))

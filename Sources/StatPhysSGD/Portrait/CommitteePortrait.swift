@@ -146,11 +146,6 @@ public struct CommitteePortraitResult: Sendable {
     public let trajectories: [CommitteeExperimentResult]
     public let fixedPoints: [CommitteeFixedPoint]
 
-    /// (R_diag, R_off) = (mean_i R_ii, mean_{i≠n} R_in) over the first min(K, M) diagonal entries; R_off is 0 for K = M = 1.
-    public static func projection(_ p: CommitteeOrderParameters) -> (diagonal: Double, offDiagonal: Double) {
-        (CommitteeCoordinate.rDiagonal.value(p), CommitteeCoordinate.rOffDiagonal.value(p))
-    }
-
     /// The portrait's plane and, when it differs, (R_diag, R_off): the coordinates `result.json` gives of every point.
     var recordedCoordinates: [CommitteeCoordinate] {
         var coordinates = [experiment.plane.x, experiment.plane.y]
