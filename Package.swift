@@ -14,10 +14,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // Documentation only: `swift package generate-documentation` (the DocC catalog in Sources/StatPhysSGD).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // Seedable generators and Gaussian sampling, identical on every thread count.
         .target(name: "Randomness"),
+        // Statistics over independent seeds (mean, standard error, Student-t), shared by every simulator.
+        .target(name: "Statistics"),
         // Gaussian expectations: Gauss–Hermite quadrature, closed forms, activations.
         .target(name: "GaussianIntegrals", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
         // Adaptive Dormand–Prince 5(4) with dense output and events; fixed-step RK4.
@@ -28,10 +32,10 @@ let package = Package(
         .target(name: "OnlineTheory", dependencies: ["Scenarios", "GaussianIntegrals", "ODEIntegration"]),
         // Finite-d online SGD on Gaussian data, seeds in parallel.
         .target(name: "OnlineSimulation", dependencies: [
-            "Scenarios", "GaussianIntegrals", "Randomness", .product(name: "Numerics", package: "swift-numerics"),
+            "Scenarios", "GaussianIntegrals", "Randomness", "Statistics", .product(name: "Numerics", package: "swift-numerics"),
         ]),
         // Dynamical mean-field theory of GD/SGD for the Kamali–Urbani problem, and its finite-N simulation.
-        .target(name: "DMFT", dependencies: ["Randomness", .product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "DMFT", dependencies: ["Randomness", "Statistics", .product(name: "Numerics", package: "swift-numerics")]),
         // A small SVG renderer for publication-style figures.
         .target(name: "Plotting", dependencies: ["Reporting"]),
         // Result files: JSON, CSV, atomic writes, progress on stderr.
@@ -40,7 +44,7 @@ let package = Package(
         .target(name: "Sweeps", dependencies: ["Reporting", "Plotting"]),
         // Experiments: theory + simulation + comparison + figures, as the CLI runs them.
         .target(name: "StatPhysSGD", dependencies: [
-            "Randomness", "GaussianIntegrals", "ODEIntegration", "Scenarios", "OnlineTheory",
+            "Randomness", "Statistics", "GaussianIntegrals", "ODEIntegration", "Scenarios", "OnlineTheory",
             "OnlineSimulation", "DMFT", "Plotting", "Reporting", "Sweeps",
         ]),
         .executableTarget(name: "statphys", dependencies: [
@@ -48,6 +52,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "GaussianIntegralsTests", dependencies: ["GaussianIntegrals", "Randomness"]),
         .testTarget(name: "ODEIntegrationTests", dependencies: ["ODEIntegration"]),
         .testTarget(name: "OnlineTheoryTests", dependencies: ["OnlineTheory", "Scenarios", "ODEIntegration", "GaussianIntegrals", "Randomness"]),

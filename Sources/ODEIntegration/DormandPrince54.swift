@@ -42,6 +42,8 @@ public struct DormandPrince54: Sendable {
     /// scalar `absoluteTolerance` for every component.
     public var componentAbsoluteTolerances: [Double]? = nil
 
+    /// An integrator with rtol = `relativeTolerance`, atol = `absoluteTolerance` (checked by `solve`) and the other
+    /// settings at their defaults.
     public init(relativeTolerance: Double = 1e-9, absoluteTolerance: Double = 1e-12) {
         self.relativeTolerance = relativeTolerance
         self.absoluteTolerance = absoluteTolerance
@@ -50,6 +52,8 @@ public struct DormandPrince54: Sendable {
     /// Integrates `system` from `initialState` at `outputTimes[0]` and returns the states at every output time.
     ///
     /// - Parameters:
+    ///   - system: The right-hand side f(t, y).
+    ///   - initialState: y at `outputTimes[0]`, of length `system.dimension`.
     ///   - outputTimes: strictly increasing; the first is the initial time.
     ///   - events: watched after every step; a terminal one stops the integration at its crossing.
     ///   - progress: called after each accepted step with the fraction of the interval done.

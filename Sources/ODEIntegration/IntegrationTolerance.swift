@@ -25,6 +25,7 @@ public struct IntegrationTolerance: Sendable, Hashable, CustomStringConvertible 
         self.absolute = absolute
     }
 
+    /// The two tolerances, "rtol …, atol …".
     public var description: String { "rtol \(relative), atol \(absolute)" }
 }
 

@@ -13,11 +13,17 @@ public struct ODEEvent: Sendable {
         case either
     }
 
+    /// Names the event in its `EventOccurrence`s.
     public let name: String
+    /// Which zero crossings of `function` count.
     public let direction: Direction
+    /// Whether the integration stops at the event's first crossing.
     public let isTerminal: Bool
+    /// g(t, y), whose zero crossings are the event: evaluated at the start, after every accepted step and, to locate
+    /// a crossing, on the dense output.
     public let function: @Sendable (_ time: Double, _ state: UnsafeBufferPointer<Double>) -> Double
 
+    /// An event `name` at the crossings of `function` in `direction`; a terminal one stops the integration there.
     public init(
         name: String, direction: Direction = .either, isTerminal: Bool = false,
         _ function: @escaping @Sendable (_ time: Double, _ state: UnsafeBufferPointer<Double>) -> Double
@@ -40,8 +46,17 @@ public struct ODEEvent: Sendable {
 
 /// Where and in which state an event occurred.
 public struct EventOccurrence: Sendable, Hashable {
+    /// The event's `ODEEvent.name`.
     public let name: String
+    /// Time of the crossing, located on the dense output to within a few ulps.
     public let time: Double
+    /// The state at `time`, from the dense output.
     public let state: [Double]
+    /// Whether the event was terminal, so that the integration stopped here.
     public let isTerminal: Bool
+
+    /// The crossing of event `name` at `time`, in `state`; `isTerminal` when it stopped the integration.
+    public init(name: String, time: Double, state: [Double], isTerminal: Bool) {
+        self.name = name; self.time = time; self.state = state; self.isTerminal = isTerminal
+    }
 }

@@ -7,14 +7,23 @@ public struct ODESolution: Sendable {
     public let times: [Double]
     /// Row-major states: `states[i * dimension + j]` is component j at `times[i]`.
     public let states: [Double]
+    /// Components per state (the system's `dimension`).
     public let dimension: Int
     /// Events in the order they occurred.
     public let events: [EventOccurrence]
+    /// Steps and right-hand-side evaluations the integration took.
     public let statistics: IntegrationStatistics
     /// Set when the integration broke down before the last output time (a non-finite state, or the step size
     /// collapsing) and the integrator was asked for the partial solution (`DormandPrince54.stopsAtBreakdown`):
     /// `times` and the states then end at the last output time reached.
     public var breakdown: ODEBreakdown? = nil
+
+    /// A solution with these output times, row-major states, events and work; `breakdown` when it broke down early.
+    public init(times: [Double], states: [Double], dimension: Int, events: [EventOccurrence],
+                statistics: IntegrationStatistics, breakdown: ODEBreakdown? = nil) {
+        self.times = times; self.states = states; self.dimension = dimension; self.events = events
+        self.statistics = statistics; self.breakdown = breakdown
+    }
 
     /// The state at output index `index`.
     public func state(at index: Int) -> [Double] {
@@ -42,8 +51,10 @@ public struct ODEBreakdown: Sendable, Hashable, CustomStringConvertible {
     /// The state at `time`.
     public let state: [Double]
 
+    /// A breakdown at `time`, in `state`.
     public init(time: Double, nonFinite: Bool, state: [Double]) { self.time = time; self.nonFinite = nonFinite; self.state = state }
 
+    /// What happened and at which t, for messages.
     public var description: String {
         nonFinite ? "the state or its rate of change became non-finite at t = \(time)" : "the step size collapsed at t = \(time) (a singularity or runaway growth)"
     }
@@ -51,21 +62,32 @@ public struct ODEBreakdown: Sendable, Hashable, CustomStringConvertible {
 
 /// Work done by an integration.
 public struct IntegrationStatistics: Sendable, Hashable {
+    /// Steps taken (for `DormandPrince54`, those that passed the error test ‖err‖ ≤ 1).
     public var acceptedSteps = 0
+    /// Trial steps rejected (‖err‖ > 1, or an overflow) and retried with a smaller h.
     public var rejectedSteps = 0
+    /// Evaluations of the right-hand side f(t, y).
     public var evaluations = 0
+    /// No work yet: every count 0.
     public init() {}
 }
 
 /// Why an integration could not be carried out.
 public enum ODEError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The initial state has `got` components, the system `expected`.
     case invalidInitialState(expected: Int, got: Int)
+    /// The output times are empty, not all finite or not strictly increasing (the reason).
     case invalidOutputTimes(String)
+    /// A tolerance or another setting of the integrator is out of range (the reason).
     case invalidSettings(String)
+    /// The state became non-finite (diverged) by `time`, or the initial state at the first output time is not finite.
     case nonFiniteState(time: Double)
+    /// The step size fell to 8 ulps of t at `time` with a finite state: a singularity or runaway growth.
     case stepSizeUnderflow(time: Double)
+    /// `limit` steps (accepted + rejected, `DormandPrince54.maximumSteps`) were used up at `time`.
     case tooManySteps(time: Double, limit: Int)
 
+    /// What went wrong and at which t, for messages.
     public var description: String {
         switch self {
         case .invalidInitialState(let expected, let got):

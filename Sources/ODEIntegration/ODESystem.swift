@@ -11,9 +11,12 @@ public protocol ODESystem {
 
 /// An `ODESystem` given by a closure, for tests and one-off problems.
 public struct ClosureSystem: ODESystem, Sendable {
+    /// The number of components of y.
     public let dimension: Int
+    /// f: writes the derivative at (time, state) into its third argument.
     public let body: @Sendable (Double, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
 
+    /// A system of `dimension` components with right-hand side `body`.
     public init(
         dimension: Int,
         _ body: @escaping @Sendable (_ time: Double, _ state: UnsafeBufferPointer<Double>, _ derivative: UnsafeMutableBufferPointer<Double>) -> Void
@@ -22,6 +25,7 @@ public struct ClosureSystem: ODESystem, Sendable {
         self.body = body
     }
 
+    /// Calls `body(time, state, derivative)`.
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         body(time, state, derivative)
     }

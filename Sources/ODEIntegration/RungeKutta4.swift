@@ -9,6 +9,7 @@ public struct RungeKutta4: Sendable {
     /// The largest step h.
     public var stepSize: Double
 
+    /// An integrator with steps of at most `stepSize` (`solve` requires it positive and finite).
     public init(stepSize: Double) { self.stepSize = stepSize }
 
     /// Integrates `system` from `initialState` at `outputTimes[0]` to every output time.

@@ -2,8 +2,11 @@
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     @usableFromInline var state: UInt64
 
+    /// A generator whose state starts at `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64-bit output: the state advances by the golden-ratio increment 0x9E3779B97F4A7C15 and is then
+    /// mixed by two xor-shift-multiply rounds and a final xor-shift.
     @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -34,6 +37,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 
+    /// The next 64-bit output, rotl(s₁ · 5, 7) · 9 (the ** scrambler), after which the state takes one step.
     @inlinable
     public mutating func next() -> UInt64 {
         let result = Xoshiro256.rotl(s1 &* 5, 7) &* 9

@@ -2,7 +2,9 @@ import Foundation
 
 /// Why a result could not be written.
 public struct OutputError: Error, CustomStringConvertible, Sendable {
+    /// The message, e.g. "cannot write PATH: REASON".
     public let description: String
+    /// An error with the message `description`.
     public init(_ description: String) { self.description = description }
 }
 

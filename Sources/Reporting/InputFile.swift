@@ -12,6 +12,7 @@ import Darwin
 public enum InputFile {
     /// Why an input file could not be read.
     public struct Failure: Error, CustomStringConvertible, Sendable {
+        /// The message, naming the path and what is wrong with it.
         public let description: String
     }
 

@@ -71,6 +71,8 @@ public enum Interruption {
         }
     }
 
+    /// Withdraws the path registered under `token` (from `register(path:)`), e.g. once the file was renamed into
+    /// place; an unknown token is ignored.
     public static func unregister(_ token: Int) {
         _ = state.withLock { $0.paths.removeValue(forKey: token) }
     }

@@ -1,9 +1,14 @@
 /// A JSON text that cannot be read: what is wrong and where (line and column, from 1).
 public struct JSONParseError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong, e.g. "expected ':' after a key".
     public let message: String
+    /// The line of the error, from 1.
     public let line: Int
+    /// The column of the error within its line, from 1, counted in Unicode scalars.
     public let column: Int
+    /// "MESSAGE at line L, column C".
     public var description: String { "\(message) at line \(line), column \(column)" }
+    /// An error with the given message and position.
     public init(message: String, line: Int, column: Int) { self.message = message; self.line = line; self.column = column }
 }
 

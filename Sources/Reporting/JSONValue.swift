@@ -2,17 +2,28 @@
 ///
 /// Non-finite numbers are written as `null` (JSON has no NaN); doubles use Swift's shortest round-trip form.
 public indirect enum JSONValue: Sendable, Hashable {
+    /// The JSON `null` (also what a non-finite number is written as).
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A floating-point number; written as an integer when it is whole and below 10¹⁵ in magnitude, as `null` when
+    /// not finite.
     case number(Double)
+    /// A signed integer written exactly.
     case integer(Int)
     /// An unsigned integer written exactly, e.g. a 64-bit random seed above Int.max.
     case unsigned(UInt64)
+    /// A string (escaped when written).
     case string(String)
+    /// An array of values, in order.
     case array([JSONValue])
+    /// An object: its members as (key, value) pairs in the order they are written.
     case object([(String, JSONValue)])
 
+    /// Whether both values serialize to the same text (so member order matters, and `.number(1)` equals
+    /// `.integer(1)`).
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.serialized() == rhs.serialized() }
+    /// Hashes the serialized text, consistently with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(serialized()) }
 
     /// An array of numbers.
@@ -108,8 +119,12 @@ public indirect enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    /// A string literal as `.string`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// A float literal as `.number`.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// An integer literal as `.integer`.
     public init(integerLiteral value: Int) { self = .integer(value) }
+    /// A boolean literal as `.bool`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

@@ -29,6 +29,7 @@ public final class RunDirectory: @unchecked Sendable {
 
     /// The record of the files of the last committed run (in `DIR`) and, inside the staging directory, the journal.
     public static let manifestName = ".statphys-run.json"
+    /// The name of the hidden staging subdirectory of `DIR` in which a run writes its files until `commit()`.
     public static let stagingName = ".statphys-staging"
     static let manifestFormat = "statphys-run-files-1"
 

@@ -8,4 +8,5 @@
 @_exported import Randomness
 @_exported import Reporting
 @_exported import Scenarios
+@_exported import Statistics
 @_exported import Sweeps

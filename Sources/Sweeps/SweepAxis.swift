@@ -3,10 +3,12 @@ import Reporting
 
 /// A problem with a sweep file, its grid or its output directory, said in the user's terms.
 public struct SweepError: Error, CustomStringConvertible, Sendable {
+    /// The message, as the CLI prints it.
     public let description: String
     /// Whether the sweep asks for something outside its domain (a malformed sweep file or axis, too many points): the
     /// CLI's exit 64; otherwise (a damaged shard, a directory that holds another sweep) exit 1.
     public let isOutOfRange: Bool
+    /// An error with the message `description`; `invalid(_:)` is the out-of-range (exit 64) form.
     public init(_ description: String, isOutOfRange: Bool = false) { self.description = description; self.isOutOfRange = isOutOfRange }
 
     /// A malformed sweep file, axis or grid.
@@ -31,6 +33,7 @@ public enum SweepValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The value as the command line and `sweep.json` show it: a number's text, the word, or `true`/`false` for a flag.
     public var description: String {
         switch self {
         case .number(_, let text): text
@@ -62,12 +65,15 @@ public enum SweepValue: Sendable, Hashable, CustomStringConvertible {
 /// when it falls on the grid, to 1e-9 of a step); a logarithmic range `"log:start:stop:count"` (count values from start
 /// to stop, both > 0, equally spaced in log); or one scalar. Counted before anything is built.
 public struct SweepAxis: Sendable, Hashable {
+    /// The option's name without the leading dashes (`lr` for `--lr`).
     public let name: String
+    /// The values in order; distinct when the axis was read from JSON or the command line.
     public let values: [SweepValue]
 
     /// At most this many values per axis, and points per sweep (`SweepGrid`).
     public static let maximumCount = 1_000_000
 
+    /// An axis with the given name and values, taken as they are (neither is checked).
     public init(name: String, values: [SweepValue]) { self.name = name; self.values = values }
 
     /// The axis `name` from its JSON value in a sweep file.

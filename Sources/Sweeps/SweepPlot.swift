@@ -8,6 +8,7 @@ import Reporting
 /// varies and is neither plotted nor a curve parameter is refused, so a figure never silently mixes settings.
 /// Points without the measure (failed, pending, a diverged run's null) are left out and counted in the title.
 public struct SweepPlot: Sendable {
+    /// The figure: curves of the measure over `x`, or a heatmap over `x` and `y` with a colour bar.
     public let figure: Figure
     /// The file name stem: `sweep_<measure>_<x>` (or `sweep_<measure>_<x>_<y>` for a heatmap).
     public let name: String
@@ -131,7 +132,7 @@ public struct SweepPlot: Sendable {
             let given = boundary.flatMap { $0.x == xAxis.name && $0.y == yAxis.name ? $0 : nil }
             if let boundary = given ?? RateBoundary.closedForm(command: command, x: xAxis.name, y: yAxis.name) {
                 let curve = boundary.curve(xs: xs, ys: ys)
-                if curve.x.contains(where: \.isFinite) && curve.y.contains(where: \.isFinite) {
+                if boundary.isVisible(curve, columns: xs.count, rows: ys.count) {
                     panel.series.append(.line(nil, x: curve.x, y: curve.y, color: Color(r: 1, g: 1, b: 1), dash: .dashed, width: 2))
                     boundaryNote = "; dashed: " + boundary.description
                 }
@@ -236,9 +237,14 @@ public struct RateBoundary: Sendable, CustomStringConvertible {
     /// The rate at a value of the other axis (keyed by its name); `nil` where the theory has none.
     let rate: @Sendable ([String: Double]) -> Double?
 
+    /// A boundary named `description` for a heatmap over `x` and `y`; `rate` takes the other axis's value, keyed by
+    /// its name, and returns the critical rate there, or nil where there is none.
     public init(description: String, x: String, y: String, rate: @escaping @Sendable ([String: Double]) -> Double?) {
         self.description = description; self.x = x; self.y = y; self.rate = rate
     }
+
+    /// The critical rate at `values` of the other axis (keyed by its name); `nil` where the theory has none.
+    public func rate(at values: [String: Double]) -> Double? { rate(values) }
 
     /// The critical rate the theory knows in closed form: η_c = 2B(1 + λ)(1 − β) for linear regression and the
     /// square-loss classifier (B the batch, λ the weight decay, β a fixed momentum; with scaled momentum (1 − β) is 1),
@@ -285,8 +291,21 @@ public struct RateBoundary: Sendable, CustomStringConvertible {
         return (xs.indices.map(Double.init), rowPositions)
     }
 
+    /// Whether `curve` (cell coordinates at the cell centres) passes through the heatmap of `columns` × `rows`
+    /// cells: some point inside it, or a segment between finite points that crosses it.
+    func isVisible(_ curve: (x: [Double], y: [Double]), columns: Int, rows: Int) -> Bool {
+        let moving = x == "lr" ? curve.x : curve.y, upper = Double(x == "lr" ? columns : rows) - 0.5
+        let finite = moving.filter(\.isFinite)
+        guard !finite.isEmpty else { return false }
+        if finite.contains(where: { $0 >= -0.5 && $0 <= upper }) { return true }
+        return zip(moving, moving.dropFirst()).contains { a, b in
+            a.isFinite && b.isFinite && min(a, b) < -0.5 && max(a, b) > upper
+        }
+    }
+
     /// The fractional index of `value` among the ascending `grid` (interpolated in log when the grid is positive and
-    /// spans two decades); NaN beyond half a cell outside.
+    /// spans two decades), extrapolated linearly beyond its ends: a boundary that leaves the grid is drawn up to the
+    /// heatmap's edge (the overlay is clipped there), not cut at the last cell it crosses.
     static func position(of value: Double, in grid: [Double]) -> Double {
         guard grid.count >= 2, value.isFinite else { return grid.count == 1 && value == grid[0] ? 0 : .nan }
         let logarithmic = grid.allSatisfy { $0 > 0 } && grid.last! / grid.first! >= 100 && value > 0
@@ -294,6 +313,6 @@ public struct RateBoundary: Sendable, CustomStringConvertible {
         var k = 0
         while k < t.count - 2 && v > t[k + 1] { k += 1 }
         let p = Double(k) + (v - t[k]) / (t[k + 1] - t[k])
-        return p >= -0.5 && p <= Double(grid.count) - 0.5 ? p : .nan
+        return p.isFinite ? p : .nan
     }
 }

@@ -4,6 +4,7 @@ import Reporting
 /// One point of a sweep directory as the table and the summaries read it: its values, how it ended, and its parsed
 /// `result.json` when it is complete.
 public struct SweepPointResult: Sendable {
+    /// The point: its index and its value on every axis.
     public let point: SweepPoint
     /// "completed", "diverged", "failed" or "pending" (never run, interrupted, corrupt or partial).
     public let outcome: String
@@ -12,13 +13,21 @@ public struct SweepPointResult: Sendable {
     /// The parsed result of a complete (completed or diverged) point.
     public let result: JSONValue?
 
+    /// A point, its outcome ("completed", "diverged", "failed" or "pending"), its status file (complete or failed
+    /// points) and its parsed `result.json` (complete points).
+    public init(point: SweepPoint, outcome: String, status: SweepPointStatus?, result: JSONValue?) {
+        self.point = point; self.outcome = outcome; self.status = status; self.result = result
+    }
+
     /// The number the point has on axis `name`, if it has one.
     public func value(_ name: String) -> Double? { point.values.first { $0.axis == name }?.value.number }
 }
 
 /// Every point of the sweep recorded in a sweep directory, in order.
 public struct SweepResults: Sendable {
+    /// The sweep recorded in the directory's `sweep.json`.
     public let specification: SweepSpecification
+    /// One entry per point of the grid, by index.
     public let points: [SweepPointResult]
 
     /// The first complete point's result: the settings the points share, where a summary reads them.

@@ -23,25 +23,33 @@ public enum SweepOutcome: String, Sendable, Codable {
 /// exists, parses and has the recorded SHA-256, and every file of the point's run record is present; anything else
 /// (never run, failed, interrupted, a corrupt or partial file) is pending and is run again.
 public struct SweepDirectory: Sendable {
+    /// The sweep directory `DIR` (standardized).
     public let url: URL
     /// Digits of the point names (at least 5).
     public let width: Int
 
+    /// The directory `url` of a sweep of `count` points (which fixes `width`).
     public init(_ url: URL, count: Int) {
         self.url = url.standardizedFileURL
         width = max(5, String(max(0, count - 1)).count)
     }
 
+    /// The name of the sweep's record in `DIR`.
     public static let fileName = "sweep.json"
     static let format = "statphys-sweep-1"
 
+    /// The name of point `index`: the index zero-padded to `width` digits (`00042`).
     public func name(_ index: Int) -> String {
         let digits = String(index)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
+    /// `DIR/points/NNNNN/`, the output directory of point `index`.
     public func pointDirectory(_ index: Int) -> URL { url.appendingPathComponent("points/\(name(index))", isDirectory: true) }
+    /// `DIR/status/NNNNN.json`, the status of point `index` (`SweepPointStatus`).
     public func statusFile(_ index: Int) -> URL { url.appendingPathComponent("status/\(name(index)).json") }
+    /// `DIR/logs/NNNNN.log`, the stdout and stderr of point `index`.
     public func logFile(_ index: Int) -> URL { url.appendingPathComponent("logs/\(name(index)).log") }
+    /// `DIR/sweep.json`, the record of the sweep.
     public var specificationFile: URL { url.appendingPathComponent(Self.fileName) }
 
     /// The status of point `index` if it is complete for `options` (see the type's documentation), else nil.
@@ -85,15 +93,22 @@ public struct SweepDirectory: Sendable {
 
 /// What `DIR/status/NNNNN.json` records of one point.
 public struct SweepPointStatus: Sendable, Codable, Equatable {
+    /// The point's index in the grid.
     public var index: Int
     /// The options the point added to the command (its values), and the command's arguments without `--output`.
     public var values: [String: String]
+    /// The command's arguments with the point's options, without `--output`.
     public var options: [String]
+    /// How the point ended.
     public var outcome: SweepOutcome
+    /// The command's termination status (`exit_status`): its exit status, the signal's number when a signal ended
+    /// it, −1 when it never ran.
     public var exitStatus: Int32
     /// Set when a signal ended the command.
     public var signal: Int32?
+    /// The command's wall-clock time in seconds (0 when it did not start).
     public var seconds: Double
+    /// SHA-256 (hex) of the point's `result.json` when it completed or diverged, else nil (`result_sha256`).
     public var resultSHA256: String?
     /// Why a failed point failed (the last lines of its stderr).
     public var message: String?
@@ -105,11 +120,15 @@ public struct SweepPointStatus: Sendable, Codable, Equatable {
 
 /// What a sweep run did.
 public struct SweepRunSummary: Sendable {
+    /// The number of points of the sweep.
     public var points: Int
     /// Points that were already complete and were skipped.
     public var skipped: Int
+    /// Points that this run completed.
     public var completed: Int
+    /// Points of this run that diverged (exit 3).
     public var diverged: Int
+    /// Points of this run that failed, by index: the index, the label (`lr=0.5 noise=0.1`) and why.
     public var failed: [(index: Int, label: String, message: String)]
 }
 
@@ -120,13 +139,19 @@ public struct SweepRunSummary: Sendable {
 /// different sweep is refused. Interrupted (Ctrl-C), the running points are stopped and leave no result (each
 /// command's own output is atomic), and the next run redoes exactly those.
 public struct SweepRun: Sendable {
+    /// The points of the sweep.
     public let grid: SweepGrid
+    /// The sweep directory the points write into.
     public let directory: SweepDirectory
+    /// The statphys executable that runs each point.
     public let executable: URL
+    /// How many points run at once (at least 1).
     public let jobs: Int
     /// The sweep file's text, recorded in `sweep.json`.
     public let file: String
 
+    /// A run of the points of `grid` into the sweep directory `output`, `jobs` at a time (at least 1); `file` is the
+    /// sweep file's text.
     public init(grid: SweepGrid, file: String, output: URL, executable: URL, jobs: Int) {
         self.grid = grid
         self.file = file

@@ -14,16 +14,21 @@ import Reporting
 /// never by a job's state: a resubmission (the same command again) writes the next submission with just the
 /// points that are still missing.
 public struct SweepSlurm: Sendable {
+    /// The sweep directory whose points the tasks run (`DIR`).
     public let directory: SweepDirectory
     /// The statphys executable the tasks run (a path the compute nodes see).
     public let executable: URL
     /// Where the jobs start: the directory the sweep was submitted from.
     public let workingDirectory: String
+    /// `--cpus-per-task` of each array task (the merge job takes 1).
     public var cpusPerTask: Int
+    /// At most this many tasks per array job.
     public var maxArray: Int
     /// sbatch options, one flag each (`--partition=cpu`, `--time=02:00:00`, …).
     public var options: [String]
 
+    /// The scripts' settings. Throws `SweepError` when `cpusPerTask` or `maxArray` is below 1, when an option is not
+    /// one flag, or when a path or an option holds a control character (which a script cannot carry).
     public init(directory: SweepDirectory, executable: URL, workingDirectory: String, cpusPerTask: Int = 1, maxArray: Int = 1001,
                 options: [String] = []) throws {
         guard cpusPerTask >= 1 else { throw SweepError.invalid("--cpus-per-task must be at least 1, got \(cpusPerTask)") }
@@ -36,9 +41,13 @@ public struct SweepSlurm: Sendable {
 
     /// The files of one submission.
     public struct Submission: Sendable {
+        /// `DIR/slurm/submission-N/`.
         public let folder: URL
+        /// The array scripts `array-K.sbatch`, in order.
         public let arrays: [URL]
+        /// `merge.sbatch`, which writes the sweep's table when every task has ended.
         public let merge: URL
+        /// `submit.sh`, which submits the arrays and then the merge.
         public let submit: URL
         /// Points per array, in order.
         public let sizes: [Int]

@@ -14,10 +14,14 @@ import Reporting
 public struct SweepSpecification: Sendable, Hashable {
     /// The command's arguments, without the executable's name.
     public let command: [String]
+    /// The axes in order, the last varying fastest (`seed` last when the file gives `seeds`).
     public let axes: [SweepAxis]
     /// What the sweep assembles from its points besides the table (its points do not depend on it).
     public let summary: SweepSummaryKind?
 
+    /// A sweep of `command` over `axes`. Throws `SweepError` (out of range) when the command is empty or is `sweep`,
+    /// sets `--output` (`-o`) or an axis's option, an axis is named twice, or `summary` does not fit the command and
+    /// the axes.
     public init(command: [String], axes: [SweepAxis], summary: SweepSummaryKind? = nil) throws {
         guard let first = command.first else { throw SweepError.invalid("the sweep's command is empty") }
         guard first != "sweep" else { throw SweepError.invalid("a sweep cannot run another sweep") }
@@ -169,10 +173,14 @@ public struct SweepSpecification: Sendable, Hashable {
 
 /// One point of a sweep: its index and the value of every axis.
 public struct SweepPoint: Sendable, Hashable {
+    /// The point's index in the grid.
     public let index: Int
+    /// Each axis's name and the point's value on it, in the order of the axes.
     public let values: [(axis: String, value: SweepValue)]
 
+    /// Whether the points have the same index and the same values (the axis names are not compared).
     public static func == (a: SweepPoint, b: SweepPoint) -> Bool { a.index == b.index && a.values.map(\.value) == b.values.map(\.value) }
+    /// Hashes the index alone (points equal under `==` share it).
     public func hash(into hasher: inout Hasher) { hasher.combine(index) }
 
     /// The options this point adds to the command.
@@ -184,9 +192,12 @@ public struct SweepPoint: Sendable, Hashable {
 
 /// The points of a sweep, in order (mixed radix over the axes, the last fastest), built on demand.
 public struct SweepGrid: Sendable {
+    /// The sweep whose points these are.
     public let specification: SweepSpecification
+    /// The number of points: the product of the axes' value counts.
     public let count: Int
 
+    /// Point `index` (in 0..<`count`): its value on each axis from the index's mixed-radix digits.
     public func point(_ index: Int) -> SweepPoint {
         var rest = index, values: [(String, SweepValue)] = []
         for axis in specification.axes.reversed() {

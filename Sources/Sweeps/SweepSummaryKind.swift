@@ -9,6 +9,7 @@ public enum SweepSummaryKind: String, Sendable, CaseIterable, CustomStringConver
     /// `threshold.json`, `relaxation.svg` and `threshold.svg`.
     case threshold
 
+    /// The name a sweep file's `"summary"` gives the kind (`final-error`, `threshold`).
     public var description: String { rawValue }
 
     /// The axis every point must have, and the others it may have.

@@ -6,8 +6,10 @@ import Reporting
 public struct ResultPath: Sendable, Hashable, CustomStringConvertible {
     enum Step: Sendable, Hashable { case member(String), index(Int) }
     let steps: [Step]
+    /// The path as written, e.g. `theory.eg[-1]`: the name of its table column.
     public let description: String
 
+    /// Parses `text`; throws `SweepError` (out of range) for an empty member name or an index that is not `[i]`.
     public init(_ text: String) throws {
         var steps: [Step] = []
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
@@ -62,10 +64,12 @@ public struct ResultPath: Sendable, Hashable, CustomStringConvertible {
 ///
 /// Columns that no point has are left out. Pending points are listed with outcome `pending`.
 public struct SweepTable: Sendable {
+    /// The column names: `point`, the axes and `outcome`, then the results in the order first seen.
     public let columns: [String]
     /// Cells as JSON scalars (null when absent).
     public let rows: [[JSONValue]]
 
+    /// A table of the given columns and rows (one cell per column in each row).
     public init(columns: [String], rows: [[JSONValue]]) { self.columns = columns; self.rows = rows }
 
     /// The sweep recorded in the sweep directory `url` (its `sweep.json`).
@@ -77,10 +81,14 @@ public struct SweepTable: Sendable {
         return specification
     }
 
+    /// The table of the sweep directory `url`: `collect` of its `SweepResults`. Throws `SweepError` when `url` holds no
+    /// readable sweep record or its grid has too many points.
     public static func collect(_ url: URL, target: Double? = nil, paths: [ResultPath] = []) throws -> SweepTable {
         try collect(SweepResults(url), target: target, paths: paths)
     }
 
+    /// The table of `results`, one row per point: with `target`, the column `time_to_target`; one column per path of
+    /// `paths` (null where a point's result has no scalar there).
     public static func collect(_ results: SweepResults, target: Double? = nil, paths: [ResultPath] = []) throws -> SweepTable {
         let axes = results.specification.axes.map(\.name)
         var named: [[(String, JSONValue)]] = []

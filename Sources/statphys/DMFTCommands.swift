@@ -34,15 +34,15 @@ struct DMFTRun: ParsableCommand {
             --batch b and the step is divided by b (b = 1 is GD). x(0) = m0 x* + √(c0 − m0²) z, z ⟂ x*. \
             --spherical projects every step back to |x|² = N: x ← √N x̃/|x̃|. Time t = step·lr. m = x·x*/N, Ctt = |x|²/N, Delta = 1 − 2m + Ctt, e = H/N.
 
-            result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, samples, \
+            result.json keys: model, conventions, settings, step, t, theory {m, Ctt, Delta, e}, simulation {N, seeds, \
             seed, precision, couplings_on_the_fly, mean {m, Ctt, Delta, e}, stderr {…}}, relaxation {criterion, \
-            theory_step, simulation_step}, divergence {theory, simulation: null or {step, t, reason}}, warnings; with \
-            --simulate also comparison and agreement (a verdict per observable: Student-t per step with samples − 1 \
+            theory_step, simulation_step, seed_steps}, divergence {theory, simulation: null or {step, t, reason}}, warnings; with \
+            --simulate also comparison and agreement (a verdict per observable: Student-t per step with seeds − 1 \
             degrees of freedom, Bonferroni, α = 0.01). Also dynamics.csv, dynamics.svg and correlation.svg (C(t,s) heatmap).
 
             --max-memory bounds the whole run (the DMFT stores four (T+1)²/2 triangles); the simulation stores \
-            its couplings only when those of the samples running at once fit in it, and regenerates them each \
-            step otherwise (couplings_on_the_fly). --N, --samples, --seed and --precision need --simulate.
+            its couplings only when those of the seeds running at once fit in it, and regenerates them each \
+            step otherwise (couplings_on_the_fly). --N, --seeds, --seed and --precision need --simulate.
             """)
 
     @Option(help: "Sample complexity α = P/N.") var alpha = 3.0
@@ -53,8 +53,9 @@ struct DMFTRun: ParsableCommand {
     @Option(help: "Number of steps T.") var steps = 2000
     @Flag(help: "Spherical variant: renormalise x to |x|² = N after every step (C(t,t) = 1; needs c0 = 1).") var spherical = false
     @Flag(help: "Also run the finite-N simulation.") var simulate = false
-    @Option(name: .customLong("N"), help: "Simulation dimension N (with --simulate; default 200).") var sizeOption: Int?
-    @Option(name: .customLong("samples"), help: "Number of disorder samples (with --simulate; default 8).") var samplesOption: Int?
+    @Option(name: .customLong("N"), help: "Simulation dimension N (with --simulate; default 200).") var dimensionOption: Int?
+    @Option(name: [.customLong("seeds"), .customLong("samples")],
+            help: "Number of independent seeds (disorder realisations; with --simulate; default 8).") var seedsOption: Int?
     @Option(name: .customLong("seed"), help: "Base random seed (with --simulate; default 1).") var seedOption: UInt64?
     @Option(name: .customLong("precision"), help: "Simulation precision: double or float (with --simulate; default double).") var precisionOption: String?
     @OptionGroup var figures: FigureOptions
@@ -65,21 +66,21 @@ struct DMFTRun: ParsableCommand {
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Do not print progress on stderr.") var quiet = false
 
-    var size: Int { sizeOption ?? 200 }
-    var samples: Int { samplesOption ?? 8 }
+    var dimension: Int { dimensionOption ?? 200 }
+    var seeds: Int { seedsOption ?? 8 }
     var seed: UInt64 { seedOption ?? 1 }
     var precision: String { precisionOption ?? "double" }
 
     func validate() throws {
         guard ["double", "float"].contains(precision) else { throw ValidationError("--precision must be 'double' or 'float', got '\(precision)'") }
         _ = try parseCriterion(criterion)
-        let unused = [("--N", sizeOption != nil), ("--samples", samplesOption != nil), ("--seed", seedOption != nil),
+        let unused = [("--N", dimensionOption != nil), ("--seeds", seedsOption != nil), ("--seed", seedOption != nil),
                       ("--precision", precisionOption != nil)].filter(\.1).map(\.0)
         guard simulate || unused.isEmpty else {
             throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "sets" : "set") the finite-N simulation; add --simulate")
         }
-        guard size >= 2 else { throw ValidationError("--N must be at least 2, got \(size)") }
-        guard samples >= 1 else { throw ValidationError("--samples must be a positive integer, got \(samples)") }
+        guard dimension >= 2 else { throw ValidationError("--N must be at least 2, got \(dimension)") }
+        guard seeds >= 1 else { throw ValidationError("--seeds must be a positive integer, got \(seeds)") }
         _ = try outputDirectory(output)
     }
 
@@ -89,12 +90,12 @@ struct DMFTRun: ParsableCommand {
         let directory = try outputDirectory(output)
         var experiment = DMFTExperiment(
             problem: problem,
-            simulation: simulate ? .init(size: size, samples: samples, seed: seed, precision: precision == "float" ? .float : .double,
+            simulation: simulate ? .init(dimension: dimension, seeds: seeds, seed: seed, precision: precision == "float" ? .float : .double,
                                          maxMemoryBytes: try resources.bytes()) : nil,
             criterion: try parseCriterion(criterion))
         experiment.stopsAtRelaxation = stopAtRelaxation
         try resources.check(experiment.resourceEstimate, what: simulate ? "the DMFT and its simulation" : "the DMFT")
-        if simulate { _ = try SignalRecoverySimulator(problem: problem, size: size, samples: samples, seed: seed) }
+        if simulate { _ = try SignalRecoverySimulator(problem: problem, dimension: dimension, seeds: seeds, seed: seed) }
         var finished: DMFTExperimentResult?
         let files = try RunDirectory.write(into: directory) { staging in
             let theoryProgress = ProgressReporter(label: "DMFT", enabled: !quiet)

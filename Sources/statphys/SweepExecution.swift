@@ -92,7 +92,9 @@ enum SweepExecution {
         let files = [url.appendingPathComponent("table.csv"), url.appendingPathComponent("table.json")]
         try AtomicFile.write(table.csv, to: files[0])
         try AtomicFile.write(table.json.serialized() + "\n", to: files[1])
-        if let summary = try SweepSummaries.write(results, into: url) {
+        let boundary = results.specification.summary == .finalError
+            ? CommitteeRateBoundary.make(command: results.specification.command, x: "lr", y: "noise") : nil
+        if let summary = try SweepSummaries.write(results, into: url, rateBoundary: boundary) {
             print(summary.table.text, terminator: "")
             for note in summary.notes { noteOnStderr(note) }
             reportWritten(files + summary.files)

@@ -12,7 +12,7 @@ import Testing
         #expect(solution.reached == 20)
         #expect(abs(solution.ctt.last! / 1e9 - 1) < 1e-3)
         let simulated = try SignalRecoverySimulator(problem: try SignalRecoveryProblem(
-            alpha: 3, learningRate: 1e-20, initialOverlap: 0, initialNorm: 1e9, steps: 3), size: 12, samples: 2).run()
+            alpha: 3, learningRate: 1e-20, initialOverlap: 0, initialNorm: 1e9, steps: 3), dimension: 12, seeds: 2).run()
         #expect(simulated.divergence == nil)
         #expect(simulated.ctt.allSatisfy { $0.count == 4 })
     }
@@ -36,7 +36,7 @@ import Testing
     @Test func aSimulatedStartBeyondTheScaleKeepsStepZero() throws {
         // c0 = 10³⁰⁰: C(0,0) is finite but x·x overflows nothing; the loss does, and the first step diverges.
         let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, initialOverlap: 0, initialNorm: 1e300, steps: 5)
-        let simulated = try SignalRecoverySimulator(problem: problem, size: 12, samples: 2).run()
+        let simulated = try SignalRecoverySimulator(problem: problem, dimension: 12, seeds: 2).run()
         let step = try #require(simulated.divergence)
         #expect(step <= 1)
         #expect(simulated.m.allSatisfy { !$0.isEmpty })

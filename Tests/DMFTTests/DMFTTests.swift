@@ -110,7 +110,7 @@ import Testing
             try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, initialNorm: 1.5, steps: 10, spherical: true)
         }
         #expect(throws: DMFTError.self) {
-            try SignalRecoverySimulator(problem: try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 3), size: 1, samples: 1)
+            try SignalRecoverySimulator(problem: try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 3), dimension: 1, seeds: 1)
         }
     }
 }
@@ -119,7 +119,7 @@ import Testing
     static let problem = try! SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: 0.5, initialOverlap: 0.3, steps: 12)
 
     @Test func initialConditionIsExact() throws {
-        let result = try SignalRecoverySimulator(problem: Self.problem, size: 30, samples: 3).run()
+        let result = try SignalRecoverySimulator(problem: Self.problem, dimension: 30, seeds: 3).run()
         for sample in 0..<3 {
             #expect(abs(result.m[sample][0] - 0.3) < 1e-12)
             #expect(abs(result.ctt[sample][0] - 1) < 1e-12)
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func storedAndGeneratedCouplingsGiveTheSameRun() throws {
-        let stored = try SignalRecoverySimulator(problem: Self.problem, size: 20, samples: 2, seed: 4)
+        let stored = try SignalRecoverySimulator(problem: Self.problem, dimension: 20, seeds: 2, seed: 4)
         var generated = stored
         generated.maxMemoryBytes = 0
         #expect(generated.generatesCouplingsOnTheFly && !stored.generatesCouplingsOnTheFly)
@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func floatAndDoublePrecisionAgree() throws {
-        let double = try SignalRecoverySimulator(problem: Self.problem, size: 25, samples: 2, seed: 9)
+        let double = try SignalRecoverySimulator(problem: Self.problem, dimension: 25, seeds: 2, seed: 9)
         var float = double
         float.precision = .float
         let a = double.run(), b = float.run()
@@ -150,16 +150,16 @@ import Testing
 
     @Test func gradientDescentEqualsBatchFractionOne() throws {
         let gd = try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.2, steps: 5)
-        let result = try SignalRecoverySimulator(problem: gd, size: 20, samples: 1, seed: 3).run()
+        let result = try SignalRecoverySimulator(problem: gd, dimension: 20, seeds: 1, seed: 3).run()
         var half = gd
         half.batchFraction = 0.5
-        let noisy = try SignalRecoverySimulator(problem: half, size: 20, samples: 1, seed: 3).run()
+        let noisy = try SignalRecoverySimulator(problem: half, dimension: 20, seeds: 1, seed: 3).run()
         #expect(result.m[0][0] == noisy.m[0][0])
         #expect(result.m[0][5] != noisy.m[0][5])
     }
 
     @Test func anchorsRecordTwoTimeCorrelations() throws {
-        var sim = try SignalRecoverySimulator(problem: Self.problem, size: 20, samples: 1)
+        var sim = try SignalRecoverySimulator(problem: Self.problem, dimension: 20, seeds: 1)
         sim.anchors = [0, 4]
         let result = sim.run()
         let twoTime = result.twoTime[0]
@@ -172,10 +172,10 @@ import Testing
         let theory = DMFTSolver(problem: Self.problem).solve()
         var gaps: [Double] = []
         for n in [24, 48, 96] {
-            let result = try SignalRecoverySimulator(problem: Self.problem, size: n, samples: 8, seed: 21).run()
+            let result = try SignalRecoverySimulator(problem: Self.problem, dimension: n, seeds: 8, seed: 21).run()
             var gap = 0.0
             for (name, values, curve) in [("m", result.m, theory.m), ("Ctt", result.ctt, theory.ctt), ("e", result.energy, theory.energy)] {
-                let stats = SampleStatistics(values)
+                let stats = EnsembleStatistics(seeds: values)
                 for t in 1...12 {
                     let deviation = abs(stats.mean[t] - curve[t])
                     gap = max(gap, deviation / max(1, abs(curve[t])))
@@ -194,10 +194,10 @@ import Testing
     @Test func sphericalSimulationMatchesTheDMFT() throws {
         let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.2, initialOverlap: 0.2, steps: 15, spherical: true)
         let theory = DMFTSolver(problem: problem).solve()
-        let result = try SignalRecoverySimulator(problem: problem, size: 96, samples: 8, seed: 5).run()
+        let result = try SignalRecoverySimulator(problem: problem, dimension: 96, seeds: 8, seed: 5).run()
         #expect(result.ctt.allSatisfy { $0.allSatisfy { abs($0 - 1) < 1e-12 } })
         for (name, values, curve) in [("m", result.m, theory.m), ("e", result.energy, theory.energy)] {
-            let stats = SampleStatistics(values)
+            let stats = EnsembleStatistics(seeds: values)
             for t in 1...15 {
                 let deviation = abs(stats.mean[t] - curve[t])
                 #expect(deviation < 5 * stats.standardError[t] + 0.02 * abs(curve[t]), "\(name)(\(t)): \(stats.mean[t]) vs \(curve[t])")

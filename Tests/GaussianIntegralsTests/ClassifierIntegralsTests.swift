@@ -96,7 +96,7 @@ import Testing
     }
 
     /// Away from alignment D = B − (m/P)A has no cancellation, and the direct integral must agree with it.
-    @Test(arguments: ClassificationLoss.allCases)
+    @Test(arguments: ClassificationLoss.builtIn)
     func orthogonalSlopeIsTheDifferenceAwayFromAlignment(loss: ClassificationLoss) {
         let integrals = ClassifierIntegrals(loss: loss, noiseVariance: 0.1, flipProbability: 0.05)
         for (m, q, rho) in [(0.3, 0.8, 1.2), (0.0, 0.5, 1.0), (-0.4, 0.6, 0.9), (1.0, 3.0, 1.0)] {
@@ -123,7 +123,7 @@ import Testing
 
     @Test func degenerateOverlapsStayFinite() throws {
         // q = 0 (a zero student) and perfect alignment (s = 0, no noise) are limits, not NaNs.
-        for loss in ClassificationLoss.allCases {
+        for loss in ClassificationLoss.builtIn {
             for (m, q) in [(0.0, 0.0), (1.0, 1.0)] {
                 let e = ClassifierIntegrals(loss: loss).expectations(m: m, q: q, rho: 1)
                 let values = [e.slopeTimesTeacher, e.slopeTimesStudent, e.slopeSquared, e.slopeTimesOrthogonal,

@@ -66,6 +66,16 @@ enum Covariances {
         #expect(abs(rule.weights[0] - 0.5) < 1e-14)
     }
 
+    /// A user's rule: validated, and applied by `expectation(_:)` (the two-point rule ±1 gives E[z²] = 1, E[z⁴] = 1).
+    @Test func aRuleOfOnesOwn() throws {
+        let rule = try QuadratureRule(validatingNodes: [-1, 1], weights: [0.5, 0.5])
+        #expect(rule == GaussHermite.rule(order: 2) || abs(rule.expectation { $0 * $0 } - 1) < 1e-15)
+        #expect(rule.expectation { $0 * $0 * $0 * $0 } == 1)
+        #expect(throws: ActivationError.self) { try QuadratureRule(validatingNodes: [], weights: []) }
+        #expect(throws: ActivationError.self) { try QuadratureRule(validatingNodes: [0, 1], weights: [1]) }
+        #expect(throws: ActivationError.self) { try QuadratureRule(validatingNodes: [.nan], weights: [1]) }
+    }
+
     @Test func gaussLegendreIntegratesPolynomials() {
         let rule = GaussLegendre.rule(order: 12)
         for k in 0..<24 {
@@ -99,9 +109,9 @@ enum Covariances {
         for c in [Covariances.random(4, seed: seed), Covariances.singular(seed: seed)] {
             let g = erf.function, dg = erf.derivative
             let i2 = quadrature.expectation(covariance: sub(c, 4, [0, 2]), dimension: 2) { g($0[0]) * g($0[1]) }
-            #expect(abs(ErfIntegrals.i2(c[0], c[2], c[10]) - i2) < 1e-10)
+            #expect(abs(ErfIntegrals.i2(c11: c[0], c12: c[2], c22: c[10]) - i2) < 1e-10)
             let j2 = quadrature.expectation(covariance: sub(c, 4, [0, 1]), dimension: 2) { dg($0[0]) * dg($0[1]) }
-            #expect(abs(ErfIntegrals.j2(c[0], c[1], c[5]) - j2) < 1e-9)
+            #expect(abs(ErfIntegrals.j2(c11: c[0], c12: c[1], c22: c[5]) - j2) < 1e-9)
             let i3 = quadrature.expectation(covariance: sub(c, 4, [0, 1, 2]), dimension: 3) { dg($0[0]) * $0[1] * g($0[2]) }
             #expect(abs(ErfIntegrals.i3(c11: c[0], c12: c[1], c13: c[2], c23: c[6], c33: c[10]) - i3) < 1e-9)
             let i4 = quadrature4.expectation(covariance: c, dimension: 4) { dg($0[0]) * dg($0[1]) * g($0[2]) * g($0[3]) }
@@ -117,9 +127,9 @@ enum Covariances {
         var m = SIMD16<Double>(repeating: 0)
         for a in 0..<3 { for b in 0..<3 { m[a * 4 + b] = c[a * 3 + b] } }
         let i2 = ReLUIntegrals.moment(m, dimension: 3, theta: 0b011, first: 0, second: 1)
-        #expect(abs(ReLUIntegrals.i2(c[0], c[1], c[4]) - i2) < 1e-13)
+        #expect(abs(ReLUIntegrals.i2(c11: c[0], c12: c[1], c22: c[4]) - i2) < 1e-13)
         let j2 = ReLUIntegrals.moment(m, dimension: 3, theta: 0b011, first: -1, second: -1)
-        #expect(abs(ReLUIntegrals.j2(c[0], c[1], c[4]) - j2) < 1e-13)
+        #expect(abs(ReLUIntegrals.j2(c11: c[0], c12: c[1], c22: c[4]) - j2) < 1e-13)
         let i3 = ReLUIntegrals.moment(m, dimension: 3, theta: 0b101, first: 1, second: 2)
         #expect(abs(ReLUIntegrals.i3(c11: c[0], c12: c[1], c13: c[2], c23: c[5], c33: c[8]) - i3) < 1e-13)
     }

@@ -15,11 +15,11 @@ func expectCommitteeAgreement(_ simulated: CommitteeSimulationResult, _ curve: C
                               _ observables: [(String, KeyPath<CommitteeOrderParameters, [Double]>)],
                               sigmas: Double, slack: Double, label: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     for (name, path) in observables {
-        let stats = simulated.statistics(path)
+        let stats = simulated.entryStatistics(of: path)
         for k in 1..<curve.times.count {
-            for e in stats.mean[k].indices {
-                let deviation = abs(stats.mean[k][e] - curve.states[k][keyPath: path][e])
-                #expect(deviation < sigmas * stats.standardError[k][e] + slack, "\(label)\(name)[\(e)] at t = \(curve.times[k])",
+            for e in stats.indices {
+                let deviation = abs(stats[e].mean[k] - curve.states[k][keyPath: path][e])
+                #expect(deviation < sigmas * stats[e].standardError[k] + slack, "\(label)\(name)[\(e)] at t = \(curve.times[k])",
                         sourceLocation: sourceLocation)
             }
         }

@@ -29,7 +29,7 @@ import Scenarios
     @Test(arguments: [(Activation.erf, true), (.relu, false)])
     func simulationFollowsTheBiasTheory(g: Activation, trainsSecondLayer: Bool) throws {
         let scenario = try Self.scenario(g, trainsSecondLayer: trainsSecondLayer)
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 500, seeds: 8, baseSeed: 41)
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 500, seeds: 8, seed: 41)
             .run(times: (0...6).map { Double($0) * 0.5 })
         #expect(simulated.divergence == nil)
         let start = try #require(simulated.meanInitialState)
@@ -46,16 +46,16 @@ import Scenarios
     @Test func gapShrinksWithDimension() throws {
         let scenario = try Self.scenario(.erf, trainsSecondLayer: false)
         func gap(_ d: Int) throws -> Double {
-            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 16, baseSeed: 43)
+            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 16, seed: 43)
                 .run(times: (0...4).map { Double($0) * 0.5 })
             let start = try #require(simulated.meanInitialState)
             let curve = try CommitteeTheory(scenario: scenario).solve(times: simulated.grid.times, from: start)
             var sum = 0.0, count = 0.0
             for (_, path) in Self.observables {
-                let stats = simulated.statistics(path)
+                let stats = simulated.entryStatistics(of: path)
                 for k in 1..<curve.times.count {
-                    for e in stats.mean[k].indices {
-                        let deviation = stats.mean[k][e] - curve.states[k][keyPath: path][e]
+                    for e in stats.indices {
+                        let deviation = stats[e].mean[k] - curve.states[k][keyPath: path][e]
                         sum += deviation * deviation; count += 1
                     }
                 }

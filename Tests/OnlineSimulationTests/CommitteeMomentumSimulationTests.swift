@@ -17,7 +17,7 @@ import Scenarios
     @Test func fixedMomentumCommitteeFollowsSGDAtTheEffectiveRates() throws {
         let scenario = try Self.scenario(try Optimiser(learningRate: 0.25, momentum: 0.5), secondLayerRate: 0.25)
         let plain = try Self.scenario(try Optimiser(learningRate: 0.5), secondLayerRate: 0.5)
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 500, seeds: 8, baseSeed: 23).run(times: (0...6).map { Double($0) * 0.5 })
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 500, seeds: 8, seed: 23).run(times: (0...6).map { Double($0) * 0.5 })
         #expect(simulated.divergence == nil)
         let start = try #require(simulated.meanInitialState)
         let curve = try CommitteeTheory(scenario: scenario).solve(times: simulated.grid.times, from: start)
@@ -41,7 +41,7 @@ import Scenarios
                 initialStudent: .diagonal(q0: 0.5, r0: 0.3, studentUnits: 2, teacherUnits: 2))
         }
         let batched = try scenario(batch: 4)
-        let simulated = try CommitteeSimulator(scenario: batched, dimension: 500, seeds: 8, baseSeed: 31).run(times: (0...6).map { Double($0) * 0.5 })
+        let simulated = try CommitteeSimulator(scenario: batched, dimension: 500, seeds: 8, seed: 31).run(times: (0...6).map { Double($0) * 0.5 })
         #expect(simulated.divergence == nil)
         let start = try #require(simulated.meanInitialState)
         let curve = try CommitteeTheory(scenario: batched).solve(times: simulated.grid.times, from: start)
@@ -49,13 +49,13 @@ import Scenarios
         expectCommitteeAgreement(simulated, curve, CommitteeObservables.overlapsAndSecondLayer, sigmas: 5, slack: 2e-3)
         var toBatch = 0.0, toSingle = 0.0, separation = 0.0
         for (_, path) in CommitteeObservables.overlapsAndSecondLayer {
-            let stats = simulated.statistics(path)
+            let stats = simulated.entryStatistics(of: path)
             for k in 1..<curve.times.count {
-                for e in stats.mean[k].indices {
-                    let error = max(stats.standardError[k][e], 1e-6)
-                    let deviation = stats.mean[k][e] - curve.states[k][keyPath: path][e]
+                for e in stats.indices {
+                    let error = max(stats[e].standardError[k], 1e-6)
+                    let deviation = stats[e].mean[k] - curve.states[k][keyPath: path][e]
                     toBatch += (deviation / error) * (deviation / error)
-                    let other = (stats.mean[k][e] - single.states[k][keyPath: path][e]) / error
+                    let other = (stats[e].mean[k] - single.states[k][keyPath: path][e]) / error
                     toSingle += other * other
                     separation = max(separation, abs(curve.states[k][keyPath: path][e] - single.states[k][keyPath: path][e]) / error)
                 }

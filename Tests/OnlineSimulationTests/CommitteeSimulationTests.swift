@@ -40,7 +40,7 @@ import Scenarios
         let scenario = try CommitteeScenario(
             studentUnits: 2, teacherUnits: 2, learningRate: 0.8, secondLayerLearningRate: 0.3, noiseVariance: 0.01,
             initialStudent: Self.diagonal(2, 2, q0: 0.2, r0: 0.1))
-        let sim = try CommitteeSimulator(scenario: scenario, dimension: 100, seeds: 3, baseSeed: 5)
+        let sim = try CommitteeSimulator(scenario: scenario, dimension: 100, seeds: 3, seed: 5)
         let grid = try OutputGrid(times: [0, 0.5, 1], dimension: 100)
         let parallel = try sim.run(times: [0, 0.5, 1])
         for seed in [2, 0, 1] {
@@ -57,16 +57,16 @@ import Scenarios
         let scenario = try CommitteeScenario(
             studentUnits: 1, teacherUnits: 1, studentActivation: .linear, learningRate: 0.6, noiseVariance: 0.05,
             weightDecay: 0.02, initialStudent: .overlaps(q: [0.3], r: [0.1]))
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 800, seeds: 8, baseSeed: 11)
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 800, seeds: 8, seed: 11)
             .run(times: (0...20).map { Double($0) * 0.4 })
         #expect(simulated.divergence == nil)
         let linear = try LinearRegressionScenario(
             learningRate: 0.6, noiseVariance: 0.05, weightDecay: 0.02, initialOverlap: 0.1, initialSelfOverlap: 0.3)
         let theory = try LinearRegressionTheory(scenario: linear).solve(times: simulated.grid.times)
-        let r = simulated.statistics(\.r), q = simulated.statistics(\.q)
+        let r = simulated.entryStatistics(of: \.r), q = simulated.entryStatistics(of: \.q)
         for k in 1..<theory.times.count {
-            #expect(abs(r.mean[k][0] - theory.m[k]) < 5 * r.standardError[k][0] + 1e-3, "R at t = \(theory.times[k])")
-            #expect(abs(q.mean[k][0] - theory.q[k]) < 5 * q.standardError[k][0] + 1e-3, "Q at t = \(theory.times[k])")
+            #expect(abs(r[0].mean[k] - theory.m[k]) < 5 * r[0].standardError[k] + 1e-3, "R at t = \(theory.times[k])")
+            #expect(abs(q[0].mean[k] - theory.q[k]) < 5 * q[0].standardError[k] + 1e-3, "Q at t = \(theory.times[k])")
         }
     }
 
@@ -108,7 +108,7 @@ import Scenarios
     @Test(arguments: ["erf", "relu"])
     func simulationFollowsTheODE(activation: String) throws {
         let scenario = try Self.scenario(try Activation.named(activation))
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, baseSeed: 3)
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, seed: 3)
             .run(times: (0...20).map { Double($0) * 0.5 })
         let theory = CommitteeTheory(scenario: scenario)
         let curve = try theory.solve(times: simulated.grid.times, from: simulated.meanInitialState)
@@ -125,7 +125,7 @@ import Scenarios
         var deviations: [Double] = []
         let dimensions = [200, 800, 3200]
         for d in dimensions {
-            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 6, baseSeed: 17).run(times: [0, 0.5, 1, 1.5, 2])
+            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 6, seed: 17).run(times: [0, 0.5, 1, 1.5, 2])
             let curve = try CommitteeTheory(scenario: scenario).solve(times: simulated.grid.times)
             var total = 0.0
             for run in simulated.states {

@@ -35,10 +35,10 @@ import Scenarios
         #endif
         // The same run through the simulator: every recorded e_g is positive and it falls below 1e-12.
         let scenario = try LinearRegressionScenario(learningRate: tau, noiseVariance: 0, weightDecay: 0, initialOverlap: 0.1, initialSelfOverlap: 0.4)
-        let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: d, seeds: 3, baseSeed: 5).run(times: grid.times)
+        let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: d, seeds: 3, seed: 5).run(times: grid.times)
         #expect(simulated.generalisationError.allSatisfy { $0.allSatisfy { $0 > 0 } })
         #expect(simulated.generalisationError.allSatisfy { $0.last! < 1e-11 })
-        #expect(simulated.statisticsGeneralisationError.mean.allSatisfy { $0 > 0 })
+        #expect(simulated.statistics(of: \.generalisationError).mean.allSatisfy { $0 > 0 })
     }
 
     @Test func classificationErrorFromTheOrthogonalPartAgreesWithArccosWhereBothAreAccurate() {

@@ -19,7 +19,7 @@ import Scenarios
     }
 
     @Test func resultsDoNotDependOnThreadsOrOrder() throws {
-        let sim = try LinearRegressionSimulator(scenario: Self.scenario, dimension: 200, seeds: 4, baseSeed: 99)
+        let sim = try LinearRegressionSimulator(scenario: Self.scenario, dimension: 200, seeds: 4, seed: 99)
         let grid = try OutputGrid(times: [0, 0.5, 1], dimension: 200)
         let parallel = try sim.run(times: [0, 0.5, 1])
         for seed in [3, 0, 2, 1] {
@@ -31,13 +31,13 @@ import Scenarios
 
     @Test func simulationAgreesWithTheODEWithinStandardErrors() throws {
         // d = 1000, 10 seeds, t ≤ 10: every order parameter within a few standard errors on the whole grid.
-        let sim = try LinearRegressionSimulator(scenario: Self.scenario, dimension: 1000, seeds: 10, baseSeed: 2024)
+        let sim = try LinearRegressionSimulator(scenario: Self.scenario, dimension: 1000, seeds: 10, seed: 2024)
         let simulated = try sim.run(times: (0...50).map { Double($0) * 0.2 })
         #expect(simulated.divergence == nil)
-        let theory = try LinearRegressionTheory(scenario: Self.scenario).solve(times: simulated.grid.times, from: simulated.meanInitialState)
+        let theory = try LinearRegressionTheory(scenario: Self.scenario).solve(times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState)
         let pairs: [(EnsembleStatistics, [Double])] = [
-            (simulated.statisticsM, theory.m), (simulated.statisticsQ, theory.q),
-            (simulated.statisticsGeneralisationError, theory.generalisationError),
+            (simulated.statistics(of: \.m), theory.m), (simulated.statistics(of: \.q), theory.q),
+            (simulated.statistics(of: \.generalisationError), theory.generalisationError),
         ]
         for (stats, curve) in pairs {
             for k in 1..<curve.count {
@@ -54,14 +54,14 @@ import Scenarios
         var deviations: [Double] = []
         let dimensions = [250, 1000, 4000]
         for d in dimensions {
-            let sim = try LinearRegressionSimulator(scenario: Self.scenario, dimension: d, seeds: 6, baseSeed: 7)
+            let sim = try LinearRegressionSimulator(scenario: Self.scenario, dimension: d, seeds: 6, seed: 7)
             let simulated = try sim.run(times: (0...10).map { Double($0) * 0.1 })
-            let theory = try LinearRegressionTheory(scenario: Self.scenario).solve(times: simulated.grid.times, from: simulated.meanInitialState)
+            let theory = try LinearRegressionTheory(scenario: Self.scenario).solve(times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState)
             var total = 0.0
             for seed in 0..<6 {
                 let rho = simulated.rho[seed]
                 let start = LinearOrderParameters(m: simulated.m[seed][0], q: simulated.q[seed][0], rho: rho)
-                let own = try LinearRegressionTheory(scenario: Self.scenario).solve(times: simulated.grid.times, from: start)
+                let own = try LinearRegressionTheory(scenario: Self.scenario).solve(times: simulated.ensemble.grid.times, from: start)
                 let sq = zip(simulated.q[seed], own.q).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
                     + zip(simulated.m[seed], own.m).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
                 total += (sq / Double(2 * own.q.count)).squareRoot()
@@ -89,12 +89,5 @@ import Scenarios
         #expect(throws: ScenarioError.self) { try LinearRegressionSimulator(scenario: Self.scenario, dimension: -5, seeds: 1) }
         #expect(throws: ScenarioError.self) { try LinearRegressionSimulator(scenario: Self.scenario, dimension: 10, seeds: 0) }
         #expect(throws: ScenarioError.self) { try OutputGrid(times: [0, -1], dimension: 10) }
-    }
-
-    @Test func ensembleStatistics() {
-        let stats = EnsembleStatistics(samples: [[1, 2], [3, 2], [5, 2]])
-        #expect(stats.mean == [3, 2])
-        #expect(abs(stats.standardError[0] - (4.0 / 3).squareRoot()) < 1e-15)
-        #expect(stats.standardError[1] == 0)
     }
 }

@@ -20,7 +20,7 @@ import Testing
         for seed in 0..<simulated.m.count {
             let start = LinearOrderParameters(m: simulated.m[seed][0], q: simulated.q[seed][0], rho: simulated.rho[seed])
             let own = try LinearRegressionTheory(scenario: scenario).solve(
-                times: simulated.grid.times, from: start, initialError: simulated.generalisationError[seed][0])
+                times: simulated.ensemble.grid.times, from: start, initialError: simulated.generalisationError[seed][0])
             let squares = zip(simulated.generalisationError[seed], own.generalisationError).reduce(0) { $0 + pow($1.0 - $1.1, 2) }
             total += (squares / Double(own.times.count)).squareRoot()
         }
@@ -36,11 +36,11 @@ import Testing
         var deviations: [Int: Double] = [:]
         for (batch, d, seeds) in [(1, 500, 6), (4, 500, 6), (4, 2000, 4)] {
             let scenario = try Self.linear(batch: batch)
-            let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: d, seeds: seeds, baseSeed: 41).run(times: times)
+            let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: d, seeds: seeds, seed: 41).run(times: times)
             #expect(simulated.divergence == nil)
             let theory = try LinearRegressionTheory(scenario: scenario).solve(
-                times: simulated.grid.times, from: simulated.meanInitialState, initialError: simulated.meanInitialError)
-            let stats = simulated.statisticsGeneralisationError
+                times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState, initialError: simulated.ensemble.meanInitialError)
+            let stats = simulated.statistics(of: \.generalisationError)
             for k in 1..<theory.times.count {
                 let z = abs(stats.mean[k] - theory.generalisationError[k]) / stats.standardError[k]
                 #expect(z < (seeds > 4 ? 6 : 8), "B = \(batch), d = \(d), t = \(theory.times[k]): z = \(z)")
@@ -48,7 +48,7 @@ import Testing
             if batch == 4 {
                 deviations[d] = try Self.rmsDeviation(simulated, scenario)
                 let unbatched = try LinearRegressionTheory(scenario: Self.linear(batch: 1)).solve(
-                    times: simulated.grid.times, from: simulated.meanInitialState, initialError: simulated.meanInitialError)
+                    times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState, initialError: simulated.ensemble.meanInitialError)
                 let late = theory.times.count - 1
                 #expect(abs(stats.mean[late] - unbatched.generalisationError[late]) > 20 * stats.standardError[late])
             }
@@ -62,8 +62,8 @@ import Testing
     @Test func stationaryErrorWithBatchesMatchesItsClosedForm() throws {
         let scenario = try Self.linear(batch: 4, reg: 0.2)
         let times = (0...24).map { Double($0) * 0.25 }
-        let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: 400, seeds: 4, baseSeed: 8).run(times: times)
-        let late = simulated.grid.times.indices.filter { simulated.grid.times[$0] >= 3 }
+        let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: 400, seeds: 4, seed: 8).run(times: times)
+        let late = simulated.ensemble.grid.times.indices.filter { simulated.ensemble.grid.times[$0] >= 3 }
         var differences: [Double] = []
         for seed in 0..<4 {
             let average = late.reduce(0) { $0 + simulated.generalisationError[seed][$1] } / Double(late.count)
@@ -100,19 +100,19 @@ import Testing
             try ClassifierScenario(loss: .logistic, optimiser: try Optimiser(learningRate: 2, batchSize: batch), noiseVariance: 0.1,
                                    initialSelfOverlap: 0.1)
         }
-        let simulated = try ClassifierSimulator(scenario: scenario(2), dimension: 500, seeds: 6, baseSeed: 5)
+        let simulated = try ClassifierSimulator(scenario: scenario(2), dimension: 500, seeds: 6, seed: 5)
             .run(times: (0...8).map { Double($0) * 0.5 })
-        let theory = try ClassifierTheory(scenario: scenario(2)).solve(times: simulated.grid.times, from: simulated.meanInitialState)
-        let unbatched = try ClassifierTheory(scenario: scenario(1)).solve(times: simulated.grid.times, from: simulated.meanInitialState)
-        for (name, stats, curve) in [("m", simulated.statisticsM, theory.m), ("q", simulated.statisticsQ, theory.q),
-                                     ("eg", simulated.statisticsClassificationError, theory.classificationError)] {
+        let theory = try ClassifierTheory(scenario: scenario(2)).solve(times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState)
+        let unbatched = try ClassifierTheory(scenario: scenario(1)).solve(times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState)
+        for (name, stats, curve) in [("m", simulated.statistics(of: \.m), theory.m), ("q", simulated.statistics(of: \.q), theory.q),
+                                     ("eg", simulated.statistics(of: \.classificationError), theory.classificationError)] {
             for k in 1..<curve.count {
                 let z = abs(stats.mean[k] - curve[k]) / stats.standardError[k]
                 #expect(z < 6, "\(name) at t = \(theory.times[k]): z = \(z)")
             }
         }
         let late = theory.times.count - 1
-        #expect(abs(simulated.statisticsQ.mean[late] - unbatched.q[late]) > 20 * simulated.statisticsQ.standardError[late])
+        #expect(abs(simulated.statistics(of: \.q).mean[late] - unbatched.q[late]) > 20 * simulated.statistics(of: \.q).standardError[late])
     }
 
     static func committee(batch: Int) throws -> CommitteeScenario {
@@ -124,7 +124,7 @@ import Testing
     /// follow the ODE within a few standard errors, and ε_g is far from the B = 1 ODE.
     @Test func committeeWithBatchesFollowsTheODE() throws {
         let scenario = try Self.committee(batch: 3)
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 400, seeds: 5, baseSeed: 12).run(times: (0...6).map { Double($0) * 0.5 })
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 400, seeds: 5, seed: 12).run(times: (0...6).map { Double($0) * 0.5 })
         #expect(simulated.divergence == nil)
         let theory = CommitteeTheory(scenario: scenario)
         let curve = try theory.solve(times: simulated.grid.times, from: simulated.meanInitialState)

@@ -33,20 +33,20 @@ import Scenarios
     @Test(arguments: [0.5, 0.9])
     func fixedMomentumFollowsSGDAtTheEffectiveRate(beta: Double) throws {
         let scenario = try Self.linear(try Optimiser(learningRate: 0.5 * (1 - beta), momentum: beta))
-        let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: 1000, seeds: 8, baseSeed: 31)
+        let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: 1000, seeds: 8, seed: 31)
             .run(times: (0...8).map { Double($0) * 0.25 })
         #expect(simulated.divergence == nil)
         let plain = try Self.linear(try Optimiser(learningRate: 0.5))
-        let theory = try LinearRegressionTheory(scenario: plain).solve(times: simulated.grid.times, from: simulated.meanInitialState)
-        for (stats, curve) in [(simulated.statisticsM, theory.m), (simulated.statisticsQ, theory.q),
-                               (simulated.statisticsGeneralisationError, theory.generalisationError)] {
+        let theory = try LinearRegressionTheory(scenario: plain).solve(times: simulated.ensemble.grid.times, from: simulated.ensemble.meanInitialState)
+        for (stats, curve) in [(simulated.statistics(of: \.m), theory.m), (simulated.statistics(of: \.q), theory.q),
+                               (simulated.statistics(of: \.generalisationError), theory.generalisationError)] {
             #expect(Self.worstZ(stats, curve) < 5)
             #expect(zip(stats.mean, curve).map { abs($0 - $1) }.max()! < 0.03)
         }
         // And the velocity is what the limit says: E|v|² → E r²/(1 − β²) (the memory window's sum), at the last point.
-        let last = simulated.grid.times.count - 1
+        let last = simulated.ensemble.grid.times.count - 1
         let residual = 2 * theory.generalisationError[last] + scenario.noiseVariance
-        let c = EnsembleStatistics(samples: simulated.c).mean[last] * 1000  // c = |v|²/d, and |v|² = O(1) at fixed β
+        let c = EnsembleStatistics(seeds: simulated.ensemble.c).mean[last] * 1000  // c = |v|²/d, and |v|² = O(1) at fixed β
         #expect(abs(c * (1 - beta * beta) / residual - 1) < 0.1, "c(1 − β²)/E r² = \(c * (1 - beta * beta) / residual)")
     }
 
@@ -61,8 +61,8 @@ import Scenarios
         var excess: [(mean: Double, error: Double)] = []
         for beta in [0.0, 0.9] {
             let scenario = try Self.linear(try Optimiser(learningRate: 0.5 * (1 - beta), momentum: beta))
-            let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: 50, seeds: 384, baseSeed: 9).run(times: times)
-            let theory = try LinearRegressionTheory(scenario: plain).solve(times: times, from: simulated.meanInitialState)
+            let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: 50, seeds: 384, seed: 9).run(times: times)
+            let theory = try LinearRegressionTheory(scenario: plain).solve(times: times, from: simulated.ensemble.meanInitialState)
             let perSeed = simulated.generalisationError.map { e in (1..<times.count).map { e[$0] - theory.generalisationError[$0] }.reduce(0, +) / 3 }
             let mean = perSeed.reduce(0, +) / Double(perSeed.count)
             let variance = perSeed.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(perSeed.count - 1)
@@ -81,7 +81,7 @@ import Scenarios
         let times = (0...12).map { Double($0) * 0.25 }
         var deviations: [Double] = []
         for d in [250, 1000] {
-            let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: d, seeds: 8, baseSeed: 17).run(times: times)
+            let simulated = try LinearRegressionSimulator(scenario: scenario, dimension: d, seeds: 8, seed: 17).run(times: times)
             #expect(simulated.divergence == nil)
             let model = LinearRegressionTheory(scenario: scenario)
             deviations.append(try MomentumSimulationTests.meanRMSDeviation(m: simulated.m, q: simulated.q) { seed in
@@ -89,17 +89,17 @@ import Scenarios
                 return (own.m, own.q)
             })
             guard d == 1000 else { continue }
-            let theory = try model.solve(times: times, from: simulated.meanInitialState)
+            let theory = try model.solve(times: times, from: simulated.ensemble.meanInitialState)
             let velocity = try #require(theory.velocity)
             let pairs: [(String, EnsembleStatistics, [Double])] = [
-                ("m", simulated.statisticsM, theory.m), ("q", simulated.statisticsQ, theory.q),
-                ("e", simulated.statisticsGeneralisationError, theory.generalisationError),
-                ("a", EnsembleStatistics(samples: simulated.a), velocity.a), ("b", EnsembleStatistics(samples: simulated.b), velocity.b),
-                ("c", EnsembleStatistics(samples: simulated.c), velocity.c),
+                ("m", simulated.statistics(of: \.m), theory.m), ("q", simulated.statistics(of: \.q), theory.q),
+                ("e", simulated.statistics(of: \.generalisationError), theory.generalisationError),
+                ("a", EnsembleStatistics(seeds: simulated.ensemble.a), velocity.a), ("b", EnsembleStatistics(seeds: simulated.ensemble.b), velocity.b),
+                ("c", EnsembleStatistics(seeds: simulated.ensemble.c), velocity.c),
             ]
             for (name, stats, curve) in pairs { #expect(Self.worstZ(stats, curve) < 5, "\(name)") }
             let sgd = try LinearRegressionTheory(scenario: try Self.linear(try Optimiser(learningRate: 0.5))).solve(times: times)
-            let e = simulated.statisticsGeneralisationError
+            let e = simulated.statistics(of: \.generalisationError)
             let separation: Double = (1..<times.count).map { (k: Int) -> Double in abs(e.mean[k] - sgd.generalisationError[k]) / e.standardError[k] }.max()!
             #expect(separation > 10)
         }
@@ -121,26 +121,26 @@ import Scenarios
         var deviations: [Double] = []
         let model = ClassifierTheory(scenario: scenario)
         for d in [250, 1000] {
-            let simulated = try ClassifierSimulator(scenario: scenario, dimension: d, seeds: 8, baseSeed: 23).run(times: times)
+            let simulated = try ClassifierSimulator(scenario: scenario, dimension: d, seeds: 8, seed: 23).run(times: times)
             #expect(simulated.divergence == nil)
             deviations.append(try MomentumSimulationTests.meanRMSDeviation(m: simulated.m, q: simulated.q) { seed in
                 let own = try model.solve(times: times, from: LinearOrderParameters(m: simulated.m[seed][0], q: simulated.q[seed][0], rho: simulated.rho[seed]))
                 return (own.m, own.q)
             })
             guard d == 1000 else { continue }
-            let theory = try model.solve(times: times, from: simulated.meanInitialState, initialOrthogonal: simulated.meanInitialOrthogonal)
+            let theory = try model.solve(times: times, from: simulated.ensemble.meanInitialState, initialOrthogonal: simulated.ensemble.meanInitialOrthogonal)
             let velocity = try #require(theory.velocity)
             let pairs: [(String, EnsembleStatistics, [Double])] = [
-                ("m", simulated.statisticsM, theory.m), ("q", simulated.statisticsQ, theory.q),
-                ("eg", simulated.statisticsClassificationError, theory.classificationError),
-                ("a", EnsembleStatistics(samples: simulated.a), velocity.a), ("b", EnsembleStatistics(samples: simulated.b), velocity.b),
-                ("c", EnsembleStatistics(samples: simulated.c), velocity.c),
+                ("m", simulated.statistics(of: \.m), theory.m), ("q", simulated.statistics(of: \.q), theory.q),
+                ("eg", simulated.statistics(of: \.classificationError), theory.classificationError),
+                ("a", EnsembleStatistics(seeds: simulated.ensemble.a), velocity.a), ("b", EnsembleStatistics(seeds: simulated.ensemble.b), velocity.b),
+                ("c", EnsembleStatistics(seeds: simulated.ensemble.c), velocity.c),
             ]
             for (name, stats, curve) in pairs { #expect(MomentumSimulationTests.worstZ(stats, curve) < 5, "\(name)") }
             var plain = scenario
             plain.optimiser = try Optimiser(learningRate: 1)
             let sgd = try ClassifierTheory(scenario: plain).solve(times: times)
-            let q = simulated.statisticsQ
+            let q = simulated.statistics(of: \.q)
             let separation = (1..<times.count).map { abs(q.mean[$0] - sgd.q[$0]) / q.standardError[$0] }.max()!
             #expect(separation > 10)
         }
@@ -169,16 +169,16 @@ import Scenarios
         var gaps: [Double] = []
         var finest: EnsembleStatistics?
         for d in [250, 1000] {
-            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 8, baseSeed: 29).run(times: times)
+            let simulated = try CommitteeSimulator(scenario: scenario, dimension: d, seeds: 8, seed: 29).run(times: times)
             #expect(simulated.divergence == nil)
-            let r = simulated.statistics(\.r), eg = simulated.statistics { model.generalisationError($0) }
+            let r = simulated.entryStatistics(of: \.r), eg = simulated.statistics { model.generalisationError($0) }
             var squares = 0.0, count = 0.0
             for index in 1..<times.count {
                 for entry in 0..<4 {
-                    let difference = r.mean[index][entry] - theory.states[index].r[entry]
+                    let difference = r[entry].mean[index] - theory.states[index].r[entry]
                     squares += difference * difference
                     count += 1
-                    if d == 1000 { #expect(abs(difference) < 5 * r.standardError[index][entry] + 1e-3, "R[\(entry)] at t = \(times[index])") }
+                    if d == 1000 { #expect(abs(difference) < 5 * r[entry].standardError[index] + 1e-3, "R[\(entry)] at t = \(times[index])") }
                 }
                 if d == 1000 {
                     #expect(abs(eg.mean[index] - theory.generalisationError[index]) < 5 * eg.standardError[index], "ε_g at t = \(times[index])")
@@ -206,19 +206,19 @@ import Scenarios
         let times = (0...8).map { Double($0) * 0.5 }
         let model = CommitteeTheory(scenario: scenario)
         let theory = try model.solve(times: times)
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, baseSeed: 31).run(times: times)
-        let r = simulated.statistics(\.r), v = simulated.statistics(\.v), eg = simulated.statistics { model.generalisationError($0) }
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, seed: 31).run(times: times)
+        let r = simulated.entryStatistics(of: \.r), v = simulated.entryStatistics(of: \.v), eg = simulated.statistics { model.generalisationError($0) }
         for index in 1..<times.count {
             for entry in 0..<4 {
-                #expect(abs(r.mean[index][entry] - theory.states[index].r[entry]) < 5 * r.standardError[index][entry] + 1e-3, "R[\(entry)]")
+                #expect(abs(r[entry].mean[index] - theory.states[index].r[entry]) < 5 * r[entry].standardError[index] + 1e-3, "R[\(entry)]")
             }
             for unit in 0..<2 {
-                #expect(abs(v.mean[index][unit] - theory.states[index].v[unit]) < 5 * v.standardError[index][unit] + 1e-3, "v[\(unit)] at \(times[index])")
+                #expect(abs(v[unit].mean[index] - theory.states[index].v[unit]) < 5 * v[unit].standardError[index] + 1e-3, "v[\(unit)] at \(times[index])")
             }
             #expect(abs(eg.mean[index] - theory.generalisationError[index]) < 5 * eg.standardError[index], "ε_g at t = \(times[index])")
         }
         let last = times.count - 1
-        #expect(abs(v.mean[last][0] - 0.6) > 10 * v.standardError[last][0], "v moved: \(v.mean[last])")
+        #expect(abs(v[0].mean[last] - 0.6) > 10 * v[0].standardError[last], "v moved: \(v.map { $0.mean[last] })")
     }
 
     /// γ → ∞ recovers plain SGD at rate η: the largest distance of ε_g from SGD's falls like 1/γ.
@@ -243,19 +243,19 @@ import Scenarios
         let times = (0...8).map { Double($0) * 0.5 }
         let model = CommitteeTheory(scenario: scenario)
         let theory = try model.solve(times: times)
-        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, baseSeed: 37).run(times: times)
-        let r = simulated.statistics(\.r), b = simulated.statistics(\.b), eg = simulated.statistics { model.generalisationError($0) }
+        let simulated = try CommitteeSimulator(scenario: scenario, dimension: 1000, seeds: 8, seed: 37).run(times: times)
+        let r = simulated.entryStatistics(of: \.r), b = simulated.entryStatistics(of: \.b), eg = simulated.statistics { model.generalisationError($0) }
         for index in 1..<times.count {
             for entry in 0..<4 {
-                #expect(abs(r.mean[index][entry] - theory.states[index].r[entry]) < 5 * r.standardError[index][entry] + 1e-3, "R[\(entry)]")
+                #expect(abs(r[entry].mean[index] - theory.states[index].r[entry]) < 5 * r[entry].standardError[index] + 1e-3, "R[\(entry)]")
             }
             for unit in 0..<2 {
-                #expect(abs(b.mean[index][unit] - theory.states[index].b[unit]) < 5 * b.standardError[index][unit] + 1e-3, "b[\(unit)] at \(times[index])")
+                #expect(abs(b[unit].mean[index] - theory.states[index].b[unit]) < 5 * b[unit].standardError[index] + 1e-3, "b[\(unit)] at \(times[index])")
             }
             #expect(abs(eg.mean[index] - theory.generalisationError[index]) < 5 * eg.standardError[index] + 1e-4, "ε_g at t = \(times[index])")
         }
         let last = times.count - 1
-        #expect(abs(b.mean[last][0]) > 10 * b.standardError[last][0] + 0.02, "b moved: \(b.mean[last])")
+        #expect(abs(b[0].mean[last]) > 10 * b[0].standardError[last] + 0.02, "b moved: \(b.map { $0.mean[last] })")
     }
 
     /// --stability and computed schedules refuse scaled momentum (out of range).

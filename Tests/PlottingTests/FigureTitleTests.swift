@@ -20,6 +20,13 @@ import Testing
         let long = Array(repeating: "word", count: 60).joined(separator: " ")
         let pieces = Figure.wrap(long, width: 200, size: 13)
         #expect(pieces.count > 3 && pieces.joined(separator: " ") == long)
+        // Inside a too-wide setting, "name = value" stays on one line.
+        let threshold = "Recovery threshold vs batch fraction (b = 1: GD; η = 0.1, m_0 = 0.1, T = 400)"
+        for width in stride(from: 120.0, through: 400, by: 20) {
+            let lines = Figure.wrap(threshold, width: width, size: 13)
+            #expect(lines.joined(separator: " ") == threshold)
+            #expect(!lines.contains { $0.hasSuffix("=") || $0.hasPrefix("=") || $0.hasPrefix("0.1") }, "\(lines)")
+        }
     }
 
     /// In the SVG the title's lines are all drawn and the figure grows to hold them; a multi-panel figure letters its

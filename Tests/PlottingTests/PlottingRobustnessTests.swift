@@ -36,7 +36,7 @@ import Testing
     @Test(arguments: ranges)
     func axisLimitsAreAlwaysAUsableRange(lo: Double, hi: Double) {
         for scale in [AxisScale.linear, .log] {
-            for fixed in [nil, [lo, hi]] {
+            for fixed in [nil, try? AxisRange(lo, hi)] {
                 let (a, b) = AxisMap.limits(of: [lo, hi, .nan, -.infinity], scale: scale, fixed: fixed)
                 #expect(a.isFinite && b.isFinite && a < b, "\(scale) \(lo)…\(hi) gave \(a)…\(b)")
                 if scale == .log { #expect(a > 0) }
@@ -99,7 +99,7 @@ import Testing
     }
 
     static func panel(_ x: [Double], _ y: [Double], xScale: AxisScale = .linear, yScale: AxisScale = .linear,
-                      xRange: [Double]? = nil, yRange: [Double]? = nil) -> Figure {
+                      xRange: AxisRange? = nil, yRange: AxisRange? = nil) -> Figure {
         Figure(panels: [Panel(xLabel: "x", yLabel: "y", xScale: xScale, yScale: yScale, xRange: xRange, yRange: yRange, series: [
             .line("line", x: x, y: y), .points("points", x: x, y: y, yError: y.map { abs($0) }),
             .band("band", x: x, lower: y.map { $0 / 2 }, upper: y.map { $0 * 2 }),
@@ -112,9 +112,36 @@ import Testing
         for xScale in [AxisScale.linear, .log] {
             for yScale in [AxisScale.linear, .log] {
                 _ = Self.validate(Self.panel([0, 1, 2, 3], y, xScale: xScale, yScale: yScale))
-                _ = Self.validate(Self.panel(y, [1, 2, 3, 4], xScale: xScale, yScale: yScale, xRange: [lo, hi], yRange: [hi, lo]))
+                _ = Self.validate(Self.panel(y, [1, 2, 3, 4], xScale: xScale, yScale: yScale, xRange: try? AxisRange(lo, hi), yRange: try? AxisRange(hi, lo)))
             }
         }
+    }
+
+    /// A bad range is an error where it is made (reversed, empty, non-finite) or where the figure is written (≤ 0 on
+    /// a log axis), never silently ignored; a good one is kept and encoded as [lower, upper].
+    @Test func axisRangesAreValidated() throws {
+        #expect(throws: PlotError.self) { try AxisRange(2, 1) }
+        #expect(throws: PlotError.self) { try AxisRange(1, 1) }
+        #expect(throws: PlotError.self) { try AxisRange(0, .infinity) }
+        #expect(throws: PlotError.self) { try AxisRange(.nan, 1) }
+        #expect(throws: PlotError.self) { try AxisRange(1, 1 + 1e-15) }
+        let range = try AxisRange(0...2)
+        #expect(range.lower == 0 && range.upper == 2 && range.fits(.linear) && !range.fits(.log))
+        let logPanel = Panel(yScale: .log, yRange: range, series: [.line("l", x: [1, 2], y: [1, 2])])
+        #expect(throws: PlotError.self) { try logPanel.validate() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("axis-range-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: PlotError.self) { try Figure(panels: [logPanel]).write(to: directory, name: "bad") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        // The figure JSON keeps the matplotlib form, and decoding validates.
+        let good = Figure(panels: [Panel(xRange: try AxisRange(-1, 3), series: [.line("l", x: [0, 1], y: [0, 1])])])
+        let json = String(decoding: try good.jsonData(), as: UTF8.self)
+        #expect(json.contains("\"xRange\":[-1,3]"), "\(json)")
+        let decoded = try Figure(jsonData: try good.jsonData())
+        #expect(decoded.panels[0].xRange == (try AxisRange(-1, 3)))
+        let reversed = Data(json.replacingOccurrences(of: "[-1,3]", with: "[3,-1]").utf8)
+        #expect(throws: DecodingError.self) { try Figure(jsonData: reversed) }
     }
 
     @Test func aPanelWithNothingToDrawSaysSo() {
@@ -193,6 +220,11 @@ import Testing
         let svg = figure.svg()
         // Linear ticks labelled to their spacing (0.5: "1.5", "2.0", "2.5").
         #expect(svg.contains(">1.5<") && svg.contains(">2.0<") && svg.contains(">2.5<"), "labels 1.5, 2.0, 2.5")
+        // The ε_g axis 0.02…1: two decade ticks inside, but under two decades wide: 1-2-5 labels, not just
+        // 10⁻¹ and 10⁰.
+        let eg = Figure(panels: [Panel(yScale: .log, yRange: try! AxisRange(0.02, 1),
+                                       series: [.line("ε_g", x: [0, 1, 2], y: [1, 0.1, 0.02])])]).svg()
+        #expect(eg.contains(">0.02<") && eg.contains(">0.05<") && eg.contains(">0.2<") && eg.contains(">0.5<"), "1-2-5 labels")
     }
 }
 

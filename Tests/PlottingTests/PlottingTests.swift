@@ -46,7 +46,7 @@ import Testing
         #expect(log.pixel(0) == nil && log.pixel(-1) == nil)
         let (lo, hi) = AxisMap.limits(of: [0, 1, .nan], scale: .linear, fixed: nil)
         #expect(abs(lo + 0.05) < 1e-12 && abs(hi - 1.05) < 1e-12)
-        #expect(AxisMap.limits(of: [1, 2], scale: .linear, fixed: [-1, 3]) == (-1, 3))
+        #expect(AxisMap.limits(of: [1, 2], scale: .linear, fixed: try AxisRange(-1, 3)) == (-1, 3))
     }
 }
 
@@ -90,7 +90,7 @@ import Testing
         // 51 points minus the NaN and the negative one, each a circle; 4 heatmap cells + 64 colour-bar rectangles.
         #expect(check.elements["circle", default: 0] == 49 + 1)  // + the legend marker
         #expect(check.elements["rect", default: 0] >= 4 + 64)
-        #expect(check.elements["clipPath"] == 1)
+        #expect(check.elements["clipPath"] == 2)  // the series' axes, and the heatmap's overlay
     }
 
     @Test func colormapEndpoints() {

@@ -7,7 +7,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try CLIRunner.run([
             "dmft", "--alpha", "3", "--lr", "0.1", "--batch", "0.3", "--m0", "0.2", "--steps", "20",
-            "--simulate", "--N", "20", "--samples", "2", "--precision", "float", "--quiet", "--output", directory.path,
+            "--simulate", "--N", "20", "--seeds", "2", "--precision", "float", "--quiet", "--output", directory.path,
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let json = try CLIRunner.result(in: directory)
@@ -59,7 +59,7 @@ import Testing
         defer { for url in [full, stopped] { try? FileManager.default.removeItem(at: url) } }
         let common = ["dmft", "--alpha", "3", "--m0", "0.1", "--steps", "80", "--no-png", "--quiet"]
         #expect(try CLIRunner.run(common + ["--output", full.path]).status == 0)
-        let run = try CLIRunner.run(common + ["--stop-at-relaxation", "--simulate", "--N", "60", "--samples", "2", "--output", stopped.path])
+        let run = try CLIRunner.run(common + ["--stop-at-relaxation", "--simulate", "--N", "60", "--seeds", "2", "--output", stopped.path])
         #expect(run.status == 0, "\(run.stderr)")
         let a = try CLIRunner.result(in: full), b = try CLIRunner.result(in: stopped)
         let tau = try #require((a["relaxation"] as? [String: Any])?["theory_step"] as? Int)

@@ -53,7 +53,7 @@ import Testing
     static let sweep = ["online", "committee-sweep", "--t-max", "1", "--q0", "0.5", "--r0", "0.1", "--lr", "0.1,0.2", "--noise", "0",
                         "--no-png", "--quiet", "--output", "OUT"]
     static let dmft = ["dmft", "--steps", "20", "--no-png", "--quiet", "--output", "OUT"]
-    static let dmftSimulated = ["dmft", "--steps", "5", "--simulate", "--N", "20", "--samples", "2", "--no-png", "--quiet", "--output", "OUT"]
+    static let dmftSimulated = ["dmft", "--steps", "5", "--simulate", "--N", "20", "--seeds", "2", "--no-png", "--quiet", "--output", "OUT"]
     static let threshold = ["dmft", "threshold", "--steps", "20", "--batch", "1", "--alpha", "2,3", "--no-png", "--quiet", "--output", "OUT"]
     static let demo = ["demo", "--no-png", "--quiet", "--output", "OUT"]
     static let portrait = ["online", "linear", "portrait", "--theory-only", "--t-max", "0.5", "--points", "5", "--arrows", "5",
@@ -256,7 +256,7 @@ import Testing
         // α·N couplings per sample: refused as too large for memory.
         cases += values(dmftSimulated, "alpha", ["1e300", "9223372036854775807"], .refused(64, mention: "memory"))
         cases += refused(dmftSimulated, "N", badCount + ["1"], mention: "N")
-        cases += refused(dmftSimulated, "samples", badCount, mention: "samples")
+        cases += refused(dmftSimulated, "seeds", badCount, mention: "seeds")
         cases += refused(dmftSimulated, "seed", badSeed)
         cases += refused(dmftSimulated, "precision", ["", "half"], mention: "precision")
         cases += values(dmftSimulated, "seed", ["0", "9223372036854775808"], .success)

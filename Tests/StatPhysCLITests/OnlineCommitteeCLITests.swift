@@ -114,6 +114,7 @@ import Testing
         for row in grid { #expect(row[0] < row[1] && row[1] < row[2], "\(row)") }
         for j in 0..<3 { #expect(grid[0][j] < grid[1][j]) }
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("final_error.svg").path))
+        #expect(json["lr_max"] is NSNull, "K ≠ M: no linearisation at perfect learning")
         // One sweep engine: the sweep file the short-hand recorded runs with `sweep run` to the same final_error.json.
         let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("sweep.json"))) as? [String: Any])
         let file = directory.appendingPathComponent("equivalent.json"), again = CLIRunner.temporaryDirectory()
@@ -127,6 +128,24 @@ import Testing
         let settings = try #require(point["settings"] as? [String: Any])
         #expect(settings["lr"] as? Double == 0.8 && settings["noise"] as? Double == 0.1 && settings["theory_only"] as? Bool == true)
         #expect(((point["theory"] as? [String: Any])?["eg"] as? [Double])?.last == grid[1][1])
+    }
+
+    /// The final-error figure marks the theory's η_max: for K = M = 1 erf the linearisation at perfect learning gives
+    /// η_max = π√15/3 in closed form (MiniBatchTheoryTests), recorded as `lr_max` and drawn as a line.
+    @Test func finalErrorSweepMarksTheCriticalRate() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try CLIRunner.run([
+            "online", "committee-sweep", "--K", "1", "--M", "1", "--q0", "0.5", "--r0", "0.2", "--lr", "1,2,3",
+            "--noise", "0,0.01", "--t-max", "5", "--no-png", "--quiet", "--output", directory.path,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("final_error.json"))) as? [String: Any])
+        let critical = try #require(json["lr_max"] as? [String: Any])
+        let value = try #require(critical["value"] as? Double)
+        #expect(abs(value - Double.pi * 15.0.squareRoot() / 3) < 1e-4, "\(value)")
+        let svg = try String(contentsOf: directory.appendingPathComponent("final_error.svg"), encoding: .utf8)
+        #expect(svg.contains("perfect learning"), "the η_max line is labelled")
     }
 
     @Test(arguments: [

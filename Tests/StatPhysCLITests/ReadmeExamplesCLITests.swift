@@ -16,7 +16,7 @@ import Testing
          "--q0", "0.2", "--r0", "0.3", "--d", "300", "--seeds", "5", "--points", "41", "--log-grid"],
         ["online", "committee", "--K", "2", "--M", "2", "--activation", "relu", "--lr", "0.5", "--noise", "0.1", "--t-max", "10",
          "--q0", "0.2", "--r0", "0.3", "--d", "300", "--seeds", "5", "--points", "21"],
-        ["dmft", "--alpha", "3", "--lr", "0.1", "--batch", "0.3", "--m0", "0.1", "--steps", "60", "--simulate", "--N", "100", "--samples", "8"],
+        ["dmft", "--alpha", "3", "--lr", "0.1", "--batch", "0.3", "--m0", "0.1", "--steps", "60", "--simulate", "--N", "100", "--seeds", "8"],
     ]
 
     @Test(arguments: examples) func exampleAgreesWithinTheTheorysReach(arguments: [String]) throws {

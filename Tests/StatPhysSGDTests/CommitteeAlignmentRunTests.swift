@@ -17,7 +17,7 @@ import Testing
         #expect(!relabelled.isEmpty && relabelled.count < 8, "\(relabelled.count) of 8 seeds relabelled")
         let aligned = try #require(result.simulation), raw = try #require(result.unalignedSimulation)
         let last = aligned.states[0].count - 1
-        let mean = aligned.statistics(\.r).mean[last], rawMean = raw.statistics(\.r).mean[last]
+        let mean = aligned.entryStatistics(of: \.r).map { $0.mean[last] }, rawMean = raw.entryStatistics(of: \.r).map { $0.mean[last] }
         #expect(mean[0] - mean[1] > 0.4 && mean[3] - mean[2] > 0.4, "aligned mean R = \(mean)")
         #expect(abs(rawMean[0] - rawMean[1]) < mean[0] - mean[1] - 0.2, "unaligned mean R = \(rawMean)")
         let model = CommitteeTheory(scenario: scenario)

@@ -2,31 +2,6 @@ import Foundation
 import StatPhysSGD
 import Testing
 
-@Suite struct StudentTTests {
-    /// ν = 1 (Cauchy) and ν = 2 have elementary tails; ν → ∞ is the normal law.
-    @Test func tailMatchesClosedForms() {
-        for t in [0.0, 0.3, 1.0, 2.5, 10.0, 300.0] {
-            #expect(abs(StudentT.twoSidedTail(t, degreesOfFreedom: 1) - (1 - 2 / Double.pi * atan(t))) < 1e-12, "ν = 1, t = \(t)")
-            #expect(abs(StudentT.twoSidedTail(t, degreesOfFreedom: 2) - (1 - t / (2 + t * t).squareRoot())) < 1e-12, "ν = 2, t = \(t)")
-            let normal = erfc(t / 2.0.squareRoot())
-            #expect(abs(StudentT.twoSidedTail(t, degreesOfFreedom: 1e7) - normal) < 1e-5 * max(normal, 1e-10) + 1e-12, "ν → ∞, t = \(t)")
-        }
-    }
-
-    /// Table values (two-sided 1% and 5%) and the inverse of the tail.
-    @Test func criticalValuesMatchTables() {
-        #expect(abs(StudentT.criticalValue(twoSidedTail: 0.01, degreesOfFreedom: 4) - 4.604095) < 1e-5)
-        #expect(abs(StudentT.criticalValue(twoSidedTail: 0.05, degreesOfFreedom: 9) - 2.262157) < 1e-5)
-        #expect(abs(StudentT.criticalValue(twoSidedTail: 0.01, degreesOfFreedom: 1) - 63.65674) < 1e-4)
-        for nu in [1.0, 3, 4, 19] {
-            for p in [0.5, 1e-3, 1e-7] {
-                let t = StudentT.criticalValue(twoSidedTail: p, degreesOfFreedom: nu)
-                #expect(abs(StudentT.twoSidedTail(t, degreesOfFreedom: nu) / p - 1) < 1e-9, "ν = \(nu), p = \(p)")
-            }
-        }
-    }
-}
-
 /// Calibration of `AgreementCriterion` on synthetic simulations that do (or do not) follow the theory.
 @Suite struct AgreementCalibrationTests {
     /// One run: `observables` theory curves θ_o(t) = e^(−t)·(o + 1) on `points` times, and `seeds` seed trajectories
@@ -46,7 +21,7 @@ import Testing
                     return theory[k] + shift(k, times[k]) + 0.01 * (1 + times[k]) * noise
                 })
             }
-            compared.append(("x\(o)", theory, EnsembleStatistics(samples: samples)))
+            compared.append(("x\(o)", theory, EnsembleStatistics(seeds: samples)))
         }
         return ComparisonSummary(compared, seeds: seeds, times: times, theoryDiverged: nil, simulationDiverged: nil)
     }
@@ -88,17 +63,17 @@ import Testing
 
     @Test func oneSeedOrDivergenceOnOneSideIsNotAgreement() {
         let theory = [1.0, 0.5, 0.25]
-        let single = ComparisonSummary([("x", theory, EnsembleStatistics(samples: [[1, 0.5, 0.25]]))], seeds: 1, times: [0, 1, 2],
+        let single = ComparisonSummary([("x", theory, EnsembleStatistics(seeds: [[1, 0.5, 0.25]]))], seeds: 1, times: [0, 1, 2],
                                        theoryDiverged: nil, simulationDiverged: nil)
         #expect(single.verdict == .notComparable)
-        let samples = EnsembleStatistics(samples: [[1, 0.51, 0.26], [1, 0.49, 0.24], [1, 0.5, 0.25]])
+        let samples = EnsembleStatistics(seeds: [[1, 0.51, 0.26], [1, 0.49, 0.24], [1, 0.5, 0.25]])
         let fine = ComparisonSummary([("x", theory, samples)], seeds: 3, times: [0, 1, 2], theoryDiverged: nil, simulationDiverged: nil)
         #expect(fine.verdict == .agrees)
         let diverged = ComparisonSummary([("x", theory, samples)], seeds: 3, times: [0, 1, 2], theoryDiverged: nil, simulationDiverged: 2.5)
         #expect(diverged.verdict == .disagrees)
         #expect(diverged.comparisons[0].reason?.contains("simulation diverged") == true)
         // Seeds that coincide but miss the theory are a disagreement, not a skipped point.
-        let off = ComparisonSummary([("x", theory, EnsembleStatistics(samples: [[1, 0.6, 0.25], [1, 0.6, 0.25]]))], seeds: 2,
+        let off = ComparisonSummary([("x", theory, EnsembleStatistics(seeds: [[1, 0.6, 0.25], [1, 0.6, 0.25]]))], seeds: 2,
                                     times: [0, 1, 2], theoryDiverged: nil, simulationDiverged: nil)
         #expect(off.verdict == .disagrees)
         // Rounding-level differences from a theory that has converged to zero (a DMFT energy of −1.5e-16 against a
@@ -139,8 +114,8 @@ import Testing
             let wrong = try LinearRegressionTheory(scenario: try Self.experiment(lr: 0.7, seed: 1).scenario)
                 .solve(times: result.times, from: result.theoryStart)
             let summary = ComparisonSummary(
-                [("m", wrong.m, simulation.statisticsM), ("q", wrong.q, simulation.statisticsQ),
-                 ("eg", wrong.generalisationError, simulation.statisticsGeneralisationError)],
+                [("m", wrong.m, simulation.statistics(of: \.m)), ("q", wrong.q, simulation.statistics(of: \.q)),
+                 ("eg", wrong.generalisationError, simulation.statistics(of: \.generalisationError))],
                 seeds: 20, times: result.times, theoryDiverged: nil, simulationDiverged: nil)
             #expect(summary.verdict == .disagrees, "seed \(seed)")
         }

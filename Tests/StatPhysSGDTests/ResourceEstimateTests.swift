@@ -88,10 +88,10 @@ import Testing
     /// The simulator stores its couplings only when the samples running at once fit the budget with them.
     @Test func couplingsAreStoredOnlyWhenTheyFit() throws {
         let problem = try SignalRecoveryProblem(alpha: 2, learningRate: 0.1, initialOverlap: 0.1, steps: 5)
-        let couplings = DMFTResources.couplingBytes(alpha: 2, size: 100, precision: .double)
+        let couplings = DMFTResources.couplingBytes(alpha: 2, dimension: 100, precision: .double)
         #expect(couplings == 200 * 4950 * 8)
-        let roomy = DMFTExperiment.Simulation(size: 100, samples: 2, maxMemoryBytes: 1 << 34)
-        let tight = DMFTExperiment.Simulation(size: 100, samples: 2, maxMemoryBytes: Int(couplings) / 2)
+        let roomy = DMFTExperiment.Simulation(dimension: 100, seeds: 2, maxMemoryBytes: 1 << 34)
+        let tight = DMFTExperiment.Simulation(dimension: 100, seeds: 2, maxMemoryBytes: Int(couplings) / 2)
         #expect(!roomy.couplingsOnTheFly(problem: problem))
         #expect(tight.couplingsOnTheFly(problem: problem))
     }

@@ -129,6 +129,20 @@ import Testing
         #expect(damped.figure.panels[0].series.first.map { zip($0.x, [2.25, 1.5]).allSatisfy { abs($0 - $1) < 1e-12 } } == true)
         let batched = try SweepPlot(table: table, axes: spec.axes, command: ["online", "linear", "--batch", "2"], measure: "diverged", x: "lr", y: "reg")
         #expect(batched.figure.panels[0].series.isEmpty && batched.figure.title?.contains("dashed") == false)
+        // A boundary that leaves the grid between two rows runs on to the heatmap's edge (clipped there), instead of
+        // shrinking to a dot at the one row where it is inside: over lr = 0.5…2.5 and λ = 0, 0.5, 1 (rows from the top:
+        // λ = 1, 0.5, 0) η_c = 4, 3, 2 sit at column positions 7, 5, 3.
+        let wide = try SweepSpecification(json: #"{"command": "online linear --theory-only", "axes": {"lr": [0.5, 1, 1.5, 2, 2.5], "reg": [0, 0.5, 1]}}"#)
+        let wideGrid = try wide.grid()
+        let wideRows: [[JSONValue]] = (0..<wideGrid.count).map { i in
+            let v = wideGrid.point(i).values.map { $0.value.number! }
+            return [.integer(i), .number(v[0]), .number(v[1]), .string("completed"), .integer(0)]
+        }
+        let widePlot = try SweepPlot(table: SweepTable(columns: ["point", "lr", "reg", "outcome", "diverged"], rows: wideRows),
+                                     axes: wide.axes, command: wide.command, measure: "diverged", x: "lr", y: "reg")
+        let leaving = try #require(widePlot.figure.panels[0].series.first)
+        #expect(zip(leaving.x, [7.0, 5, 3]).allSatisfy { abs($0 - $1) < 1e-12 } && leaving.y == [0, 1, 2], "\(leaving.x)")
+        #expect(widePlot.figure.svg().contains("stroke-dasharray"))
         // lr along y: the curve runs along the columns.
         let transposed = try SweepPlot(table: table, axes: spec.axes, command: spec.command, measure: "diverged", x: "reg", y: "lr")
         let along = try #require(transposed.figure.panels[0].series.first)

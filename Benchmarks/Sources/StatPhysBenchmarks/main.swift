@@ -11,7 +11,7 @@ suite.append(Benchmark("linear ODE, t = 10, 100 output points", reference: 23e-3
     _ = try LinearRegressionTheory(scenario: linear).solve(times: hundredPoints)
 })
 suite.append(Benchmark("linear simulation, d = 1000, 5 seeds × 10,000 steps", reference: 60) {
-    _ = try LinearRegressionSimulator(scenario: linear, dimension: 1000, seeds: 5, baseSeed: 1).run(times: hundredPoints)
+    _ = try LinearRegressionSimulator(scenario: linear, dimension: 1000, seeds: 5, seed: 1).run(times: hundredPoints)
 })
 
 // Linear classifiers (no reference code): the logistic ODE to t = 1000 and the simulation of the linear benchmark.
@@ -20,7 +20,7 @@ suite.append(Benchmark("classifier ODE, logistic with label flips, t = 1000, 200
     _ = try ClassifierTheory(scenario: logistic).solve(times: try TimeGrid.logarithmic(tMax: 1000, points: 200))
 })
 suite.append(Benchmark("classifier simulation, logistic, d = 1000, 5 seeds × 10,000 steps", repetitions: 3) {
-    _ = try ClassifierSimulator(scenario: logistic, dimension: 1000, seeds: 5, baseSeed: 1).run(times: hundredPoints)
+    _ = try ClassifierSimulator(scenario: logistic, dimension: 1000, seeds: 5, seed: 1).run(times: hundredPoints)
 })
 
 // Issue 3: committee machines. Reference: the Python package's K = M = 1 erf solve to t = 100 (670 ms).
@@ -110,7 +110,7 @@ do {
 }
 for precision in SimulationPrecision.allCases {
     let problem = try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, initialOverlap: 0.1, steps: 10)
-    var simulator = try SignalRecoverySimulator(problem: problem, size: 400, samples: 1)
+    var simulator = try SignalRecoverySimulator(problem: problem, dimension: 400, seeds: 1)
     simulator.precision = precision
     suite.append(Benchmark("simulator, N = 400, α = 3, 10 GD steps (\(precision.rawValue))", repetitions: 3) {
         _ = simulator.run()

@@ -34,10 +34,10 @@ for (b, spherical) in dmftCases where only == nil || only == "dmft" {
         : try SignalRecoveryProblem(alpha: 3, learningRate: 0.1, batchFraction: b, initialOverlap: 0.3, steps: 60)
     let theory = DMFTSolver(problem: problem).solve()
     for n in [100, 200, 400] {
-        let simulated = try SignalRecoverySimulator(problem: problem, size: n, samples: n == 400 ? 4 : 8, seed: 5).run()
+        let simulated = try SignalRecoverySimulator(problem: problem, dimension: n, seeds: n == 400 ? 4 : 8, seed: 5).run()
         var deviation = 0.0, z = 0.0
         for (values, curve) in [(simulated.m, theory.m), (simulated.ctt, theory.ctt), (simulated.energy, theory.energy)] {
-            let stats = SampleStatistics(values)
+            let stats = EnsembleStatistics(seeds: values)
             for t in 1...problem.steps {
                 deviation = max(deviation, abs(stats.mean[t] - curve[t]))
                 if stats.standardError[t] > 0 { z = max(z, abs(stats.mean[t] - curve[t]) / stats.standardError[t]) }

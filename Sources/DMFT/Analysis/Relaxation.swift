@@ -4,6 +4,7 @@
 /// estimate sits within a few percent of the signal. Runs that stay on the uninformative manifold never
 /// reach it (τ = nil): with a fixed horizon T, α* is defined as the α below which τ > T.
 public struct RelaxationCriterion: Sendable, Hashable, Codable {
+    /// The observable compared with `threshold`: the distance Δ(t) or the overlap m(t).
     public enum Observable: String, Sendable, Hashable, Codable {
         /// First step with Δ(t) ≤ threshold.
         case delta
@@ -11,9 +12,12 @@ public struct RelaxationCriterion: Sendable, Hashable, Codable {
         case overlap
     }
 
+    /// Which observable decides recovery (`.delta` by default).
     public var observable: Observable
+    /// Recovered once Δ(t) ≤ threshold (`.delta`) or m(t) ≥ threshold (`.overlap`).
     public var threshold: Double
 
+    /// A criterion on `observable`; the default is Δ(t) ≤ 0.05.
     public init(observable: Observable = .delta, threshold: Double = 0.05) {
         self.observable = observable
         self.threshold = threshold
@@ -37,6 +41,7 @@ public struct RelaxationCriterion: Sendable, Hashable, Codable {
         relaxationStep(m: solution.m, delta: solution.delta)
     }
 
+    /// The criterion in words (ASCII), e.g. "first step with Delta(t) <= 0.05".
     public var description: String {
         observable == .delta ? "first step with Delta(t) <= \(threshold)" : "first step with m(t) >= \(threshold)"
     }

@@ -8,12 +8,17 @@ import RealModule
 /// linear in (log τ0, ν), so the residual is profiled over α* (a scan, then golden-section refinement).
 /// Standard errors come from the Gauss–Newton covariance s²(JᵀJ)⁻¹ at the optimum, s² = RSS/(n − 3).
 public struct ThresholdFit: Sendable, Hashable, Codable {
+    /// α*, the fitted threshold at which τ diverges (below the smallest α fitted).
     public let alphaStar: Double
+    /// ν, the exponent of the divergence of τ at α*.
     public let nu: Double
+    /// τ0, the amplitude of the law (τ at α − α* = 1).
     public let tau0: Double
     /// Standard errors.
     public let alphaStarError: Double
+    /// Standard error of ν.
     public let nuError: Double
+    /// Standard error of τ0: τ0 times that of log τ0.
     public let tau0Error: Double
     /// Root-mean-square residual in log τ.
     public let rmsResidual: Double

@@ -77,8 +77,10 @@ public enum DMFTError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidParameter(String)
     /// Valid parameters that do not go together.
     case inconsistent(String)
+    /// Too few usable points for a fit (`ThresholdFit` needs `ThresholdFit.minimumPoints` distinct α).
     case tooFewPoints(String)
 
+    /// The message the case carries.
     public var description: String {
         switch self {
         case .invalidParameter(let message), .inconsistent(let message), .tooFewPoints(let message): return message

@@ -1,102 +1,111 @@
 import Dispatch
 import Randomness
 import RealModule
+@_exported import Statistics
 import Synchronization
 
 /// Floating-point precision of a simulation's couplings and vectors.
 public enum SimulationPrecision: String, Sendable, CaseIterable {
+    /// `Double` or `Float` for the couplings J, the iterate x, the pair vector and the gradient (`float` halves J's
+    /// memory); the labels and the observables m, C, e are accumulated in `Double` either way.
     case double, float
 }
 
-/// Finite-N simulation of GD/SGD on the Kamali–Urbani problem, several disorder samples in parallel.
+/// Finite-N simulation of GD/SGD on the Kamali–Urbani problem, several independent seeds (disorder realisations:
+/// signal, couplings, initial point and batches) in parallel.
 ///
-/// The couplings of sample μ are stored as one row of a P × N(N−1)/2 matrix, so that the fields are one
+/// The couplings of data sample μ are stored as one row of a P × N(N−1)/2 matrix, so that the fields are one
 /// matrix–vector product with the pair vector p = vec_{i<j}(x xᵀ): v_μ = J_μ·p/N, and the gradient is
 /// ∂H/∂x_k = Σ_{j≠k} A_kj x_j with A = vec⁻¹(Σ_μ s_μ r_μ J_μ)/N (÷ b for SGD) — one pass over J per step.
 /// When the matrix would exceed `maxMemoryBytes`, each row is regenerated every step from its own seeded
-/// stream instead (the same numbers either way). Sample k uses `Xoshiro256(seed: seed, stream: k)` for the
+/// stream instead (the same numbers either way). Seed k uses `Xoshiro256(seed: seed, stream: k)` for the
 /// signal, initial point and batch masks, so results do not depend on the number of threads.
 public struct SignalRecoverySimulator: Sendable {
+    /// The problem simulated (α, η, b, m0, c0, T, spherical).
     public let problem: SignalRecoveryProblem
-    /// Dimension N.
-    public let size: Int
-    /// Number of independent disorder samples.
-    public let samples: Int
+    /// Dimension N (of the signal x*).
+    public let dimension: Int
+    /// Number of independent seeds (each draws its own signal, couplings, initial point and batches).
+    public let seeds: Int
+    /// Base seed; seed k uses the stream `Xoshiro256(seed: seed, stream: k)`.
     public let seed: UInt64
+    /// Precision of the couplings and vectors (`SimulationPrecision`); `.double` by default.
     public var precision: SimulationPrecision = .double
     /// Above this, rows of J are generated on the fly.
     public var maxMemoryBytes = 4 << 30
     /// Steps s at which the two-time correlation C(t, s), t ≥ s, is recorded.
     public var anchors: [Int] = []
-    /// A sample counts as diverged once m(t) or C(t,t) is non-finite or C(t,t) exceeds this multiple of the problem's
+    /// A seed counts as diverged once m(t) or C(t,t) is non-finite or C(t,t) exceeds this multiple of the problem's
     /// scale max(|x*|²/N = 1, c0), as in `DMFTSolver`.
     public var divergenceFactor = 1e8
 
-    public init(problem: SignalRecoveryProblem, size: Int, samples: Int, seed: UInt64 = 1) throws {
-        guard size >= 2 else { throw DMFTError.invalidParameter("dimension N must be at least 2, got \(size)") }
+    /// A simulator of `seeds` seeds at dimension N; throws `DMFTError` unless 2 ≤ N ≤ `maximumDimension`, `seeds` ≥ 1
+    /// and 1 ≤ P = round(αN) ≤ 10¹⁵.
+    public init(problem: SignalRecoveryProblem, dimension: Int, seeds: Int, seed: UInt64 = 1) throws {
+        guard dimension >= 2 else { throw DMFTError.invalidParameter("dimension N must be at least 2, got \(dimension)") }
         // N(N−1)/2 pairs must be countable without overflow.
-        guard size <= Self.maximumSize else {
-            throw DMFTError.invalidParameter("dimension N must be at most \(Self.maximumSize), got \(size)")
+        guard dimension <= Self.maximumDimension else {
+            throw DMFTError.invalidParameter("dimension N must be at most \(Self.maximumDimension), got \(dimension)")
         }
-        guard samples >= 1 else { throw DMFTError.invalidParameter("number of samples must be positive, got \(samples)") }
-        let p = (problem.alpha * Double(size)).rounded()
+        guard seeds >= 1 else { throw DMFTError.invalidParameter("number of seeds must be positive, got \(seeds)") }
+        let p = (problem.alpha * Double(dimension)).rounded()
         guard p >= 1 else {
-            throw DMFTError.inconsistent("alpha·N must give at least one sample, got alpha = \(problem.alpha), N = \(size)")
+            throw DMFTError.inconsistent("alpha·N must give at least one sample, got alpha = \(problem.alpha), N = \(dimension)")
         }
         guard p <= 1e15 else {
             throw DMFTError.inconsistent("alpha·N = \(p) samples is too many to simulate (at most 10^15)")
         }
         self.problem = problem
-        self.size = size
-        self.samples = samples
+        self.dimension = dimension
+        self.seeds = seeds
         self.seed = seed
     }
 
     /// The largest N: N(N−1) then still fits a 64-bit integer.
-    public static let maximumSize = 3_037_000_499
+    public static let maximumDimension = 3_037_000_499
 
     /// P = round(αN).
-    public var sampleCount: Int { Int((problem.alpha * Double(size)).rounded()) }
+    public var sampleCount: Int { Int((problem.alpha * Double(dimension)).rounded()) }
     /// N(N−1)/2.
-    public var pairCount: Int { size * (size - 1) / 2 }
+    public var pairCount: Int { dimension * (dimension - 1) / 2 }
     /// Whether J is regenerated each step rather than stored.
     public var generatesCouplingsOnTheFly: Bool {
-        Self.couplingsExceed(maxMemoryBytes, problem: problem, size: size, precision: precision)
+        Self.couplingsExceed(maxMemoryBytes, problem: problem, dimension: dimension, precision: precision)
     }
 
     /// Whether the P × N(N−1)/2 couplings (P = round(αN)) in `precision` need more than `bytes`.
-    public static func couplingsExceed(_ bytes: Int, problem: SignalRecoveryProblem, size n: Int, precision: SimulationPrecision) -> Bool {
+    public static func couplingsExceed(_ bytes: Int, problem: SignalRecoveryProblem, dimension n: Int, precision: SimulationPrecision) -> Bool {
         let p = (problem.alpha * Double(n)).rounded()
         return p * (Double(n) * Double(n - 1) / 2) * Double(precision == .double ? 8 : 4) > Double(bytes)
     }
 
-    /// Runs every sample; `progress` receives the fraction of steps done.
+    /// Runs every seed (in parallel); `progress` receives the fraction of steps done.
     public func run(progress: (@Sendable (Double) -> Void)? = nil) -> SignalRecoverySimulationResult {
         let done = Mutex(0)
-        let total = samples * problem.steps
-        let runs = Mutex<[SampleTrajectory?]>(Array(repeating: nil, count: samples))
-        DispatchQueue.concurrentPerform(iterations: samples) { sample in
+        let total = seeds * problem.steps
+        let runs = Mutex<[SeedTrajectory?]>(Array(repeating: nil, count: seeds))
+        DispatchQueue.concurrentPerform(iterations: seeds) { seed in
             let tick: (Int) -> Void = { count in
                 let value = done.withLock { $0 += count; return $0 }
                 progress?(Double(value) / Double(max(total, 1)))
             }
             let trajectory = precision == .double
-                ? runSample(sample, as: Double.self, tick: tick) : runSample(sample, as: Float.self, tick: tick)
-            runs.withLock { $0[sample] = trajectory }
+                ? runSeed(seed, as: Double.self, tick: tick) : runSeed(seed, as: Float.self, tick: tick)
+            runs.withLock { $0[seed] = trajectory }
         }
-        return SignalRecoverySimulationResult(problem: problem, size: size, anchors: anchors,
+        return SignalRecoverySimulationResult(problem: problem, dimension: dimension, anchors: anchors,
                                               trajectories: runs.withLock { $0.map { $0! } })
     }
 
-    /// The couplings' generator for row μ of sample k: independent of storage and thread count.
-    func rowGenerator(sample: Int, row: Int) -> Xoshiro256 {
-        Xoshiro256(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B, stream: UInt64(sample) << 32 | UInt64(row))
+    /// The couplings' generator for row μ of seed k: independent of storage and thread count.
+    func rowGenerator(seed index: Int, row: Int) -> Xoshiro256 {
+        Xoshiro256(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B, stream: UInt64(index) << 32 | UInt64(row))
     }
 
-    func runSample<S: Real & BinaryFloatingPoint>(_ sample: Int, as: S.Type, tick: (Int) -> Void) -> SampleTrajectory {
-        let n = size, p = sampleCount, pairs = pairCount, steps = problem.steps
+    func runSeed<S: Real & BinaryFloatingPoint>(_ index: Int, as: S.Type, tick: (Int) -> Void) -> SeedTrajectory {
+        let n = dimension, p = sampleCount, pairs = pairCount, steps = problem.steps
         let eta = problem.learningRate, b = problem.batchFraction, nn = Double(n)
-        var rng = Xoshiro256(seed: seed, stream: UInt64(sample))
+        var rng = Xoshiro256(seed: seed, stream: UInt64(index))
         // Signal with |x*|² = N, and x(0) = m0 x* + √(c0 − m0²) z, z ⟂ x*, |z|² = N.
         var signal = [Double](repeating: 0, count: n), z = signal
         rng.fillGaussian(&signal)
@@ -114,7 +123,7 @@ public struct SignalRecoverySimulator: Sendable {
         var stored = onTheFly ? [] : [S](repeating: 0, count: p * pairs)
         var row = [S](repeating: 0, count: pairs)
         func fillRow(_ mu: Int, into buffer: UnsafeMutablePointer<S>) {
-            var generator = rowGenerator(sample: sample, row: mu)
+            var generator = rowGenerator(seed: index, row: mu)
             for e in 0..<pairs { buffer[e] = S(generator.nextGaussian()) }
         }
         var signalPairs = [Double](repeating: 0, count: pairs)
@@ -133,7 +142,7 @@ public struct SignalRecoverySimulator: Sendable {
             }
         }
 
-        var trajectory = SampleTrajectory(anchors: anchors)
+        var trajectory = SeedTrajectory(anchors: anchors)
         var pairBuffer = [S](repeating: 0, count: pairs), a = pairBuffer
         var gradient = [S](repeating: 0, count: n)
         var anchorVectors: [[S]] = []
@@ -151,7 +160,7 @@ public struct SignalRecoverySimulator: Sendable {
                 trajectory.divergenceReason = ct.isFinite && mt.isFinite
                     ? "C(t,t) = |x|²/N grew to \(ct) at step \(t) (≥ \(divergenceFactor) × the problem's scale max(|x*|²/N = 1, c0) = \(limit / divergenceFactor))"
                     : "\(ct.isFinite ? "m(t)" : "C(t,t) = |x|²/N") became non-finite at step \(t)"
-                // The initial point is kept even when it is the one that diverged, so every sample has step 0.
+                // The initial point is kept even when it is the one that diverged, so every seed has step 0.
                 guard t == 0 else { break }
             }
             // Pair vector, fields, residuals and A = Σ_μ c_μ J_μ in one pass over J.
@@ -207,8 +216,8 @@ public struct SignalRecoverySimulator: Sendable {
     }
 }
 
-/// One disorder sample's observables over steps.
-struct SampleTrajectory: Sendable {
+/// One seed's observables over steps.
+struct SeedTrajectory: Sendable {
     var m: [Double] = []
     var ctt: [Double] = []
     var energy: [Double] = []
@@ -225,49 +234,58 @@ struct SampleTrajectory: Sendable {
     }
 }
 
-/// Mean and standard error over samples of each observable, step by step.
-public struct SampleStatistics: Sendable, Hashable {
-    public let mean: [Double]
-    public let standardError: [Double]
-
-    /// Statistics of `values[sample][step]` (rows truncated to the shortest).
-    public init(_ values: [[Double]]) {
-        let n = Double(values.count), length = values.map(\.count).min() ?? 0
-        var mean = [Double](repeating: 0, count: length), error = mean
-        for t in 0..<length {
-            let mu = values.reduce(0) { $0 + $1[t] } / n
-            mean[t] = mu
-            if values.count > 1 {
-                let variance = values.reduce(0) { $0 + ($1[t] - mu) * ($1[t] - mu) } / (n - 1)
-                error[t] = (variance / n).squareRoot()
-            }
-        }
-        self.mean = mean
-        standardError = error
-    }
-}
-
-/// The simulated trajectories of every sample, with ensemble statistics.
-public struct SignalRecoverySimulationResult: Sendable {
+/// The simulated trajectories of every seed (`values[seed][step]`), with their statistics through
+/// `statistics(of:)`, e.g. `result.statistics(of: \.delta)`.
+public struct SignalRecoverySimulationResult: Sendable, SeedEnsemble {
+    /// The simulated problem.
     public let problem: SignalRecoveryProblem
-    public let size: Int
+    /// Dimension N.
+    public let dimension: Int
+    /// Steps s at which C(t, s) was recorded (`SignalRecoverySimulator.anchors`).
     public let anchors: [Int]
-    let trajectories: [SampleTrajectory]
+    let trajectories: [SeedTrajectory]
 
-    /// The first divergence step among samples, if any.
+    /// The number of seeds.
+    public var seedCount: Int { trajectories.count }
+    /// The first divergence step among seeds, if any.
     public var divergence: Int? { trajectories.compactMap(\.divergence).min() }
-    /// Why the first diverging sample diverged.
+    /// Why the first diverging seed diverged.
     public var divergenceReason: String? {
         trajectories.filter { $0.divergence != nil }.min { $0.divergence! < $1.divergence! }?.divergenceReason
     }
-    /// m(t) per sample.
+    /// m(t) per seed.
     public var m: [[Double]] { trajectories.map(\.m) }
-    /// C(t,t) per sample.
+    /// C(t,t) per seed.
     public var ctt: [[Double]] { trajectories.map(\.ctt) }
-    /// Δ(t) = 1 − 2m + C(t,t) per sample.
+    /// Δ(t) = 1 − 2m + C(t,t) per seed.
     public var delta: [[Double]] { trajectories.map { zip($0.m, $0.ctt).map { 1 - 2 * $0 + $1 } } }
-    /// e(t) = H/N per sample (full loss, also for SGD).
+    /// e(t) = H/N per seed (full loss, also for SGD).
     public var energy: [[Double]] { trajectories.map(\.energy) }
-    /// C(t, anchors[a]) per sample: `twoTime[sample][a][t]`.
+    /// C(t, anchors[a]) per seed: `twoTime[seed][a][t]`.
     public var twoTime: [[[Double]]] { trajectories.map(\.twoTime) }
+
+    /// The trajectories as `SignalRecoverySimulator.run` assembles them.
+    init(problem: SignalRecoveryProblem, dimension: Int, anchors: [Int], trajectories: [SeedTrajectory]) {
+        self.problem = problem; self.dimension = dimension; self.anchors = anchors; self.trajectories = trajectories
+    }
+
+    /// Seeds given by their per-seed trajectories: `m[seed][step]`, `ctt` and `energy` likewise,
+    /// `twoTime[seed][a][step]` = C(step, anchors[a]) (NaN before the anchor), and each seed's divergence step and
+    /// reason (`nil` if it did not diverge; `divergence` and `divergenceReason` are the earliest seed's). Every
+    /// per-seed array must have one entry per seed.
+    public init(problem: SignalRecoveryProblem, dimension: Int, anchors: [Int], m: [[Double]], ctt: [[Double]],
+                energy: [[Double]], twoTime: [[[Double]]], divergenceSteps: [Int?], divergenceReasons: [String?]) {
+        let seeds = m.count
+        let counts = [ctt.count, energy.count, twoTime.count, divergenceSteps.count, divergenceReasons.count]
+        precondition(counts.allSatisfy { $0 == seeds },
+                     "m, ctt, energy, twoTime, divergenceSteps and divergenceReasons must have one entry per seed")
+        let trajectories = (0..<seeds).map { seed in
+            var trajectory = SeedTrajectory(anchors: anchors)
+            trajectory.m = m[seed]; trajectory.ctt = ctt[seed]; trajectory.energy = energy[seed]
+            trajectory.twoTime = twoTime[seed]
+            trajectory.divergence = divergenceSteps[seed]; trajectory.divergenceReason = divergenceReasons[seed]
+            return trajectory
+        }
+        self.init(problem: problem, dimension: dimension, anchors: anchors, trajectories: trajectories)
+    }
 }

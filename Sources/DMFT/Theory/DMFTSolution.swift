@@ -1,5 +1,6 @@
 /// The DMFT trajectory of a `SignalRecoveryProblem`, indexed by step t = 0…T (time t·η).
 public struct DMFTSolution: Sendable {
+    /// The problem solved (α, η, b, m0, c0, T, spherical).
     public let problem: SignalRecoveryProblem
     /// The last step computed (T, or the last finite one before a divergence).
     public let reached: Int
@@ -12,10 +13,19 @@ public struct DMFTSolution: Sendable {
     /// C and R as packed lower triangles (`PackedTriangle`).
     let correlations: [Double]
     let responses: [Double]
-    /// The step at which |C(t,t)| blew up, if it did.
+    /// The step at which the run diverged (C(t,t) past the bound, or m(t), C(t,t) or Q(t) non-finite), if it did.
     public let divergence: Int?
     /// What diverged (which observable grew past which bound, or became non-finite), when it did.
     public let divergenceReason: String?
+
+    /// A solution of `problem` up to step `reached`: m, Q and Q's rounding bound at steps 0…reached, and C and R as
+    /// packed lower triangles, entry (t, s ≤ t) at t(t+1)/2 + s for t = 0…reached (R(t, s) is read only for s < t).
+    public init(problem: SignalRecoveryProblem, reached: Int, m: [Double], q: [Double], qResolution: [Double],
+                correlations: [Double], responses: [Double], divergence: Int?, divergenceReason: String?) {
+        self.problem = problem; self.reached = reached; self.m = m; self.q = q; self.qResolution = qResolution
+        self.correlations = correlations; self.responses = responses
+        self.divergence = divergence; self.divergenceReason = divergenceReason
+    }
 
     /// The steps 0…reached.
     public var steps: [Int] { Array(0...reached) }
@@ -30,6 +40,7 @@ public struct DMFTSolution: Sendable {
     /// ones, −2.2e-16) are rounding: these bound that rounding. Δ = 1 − 2m + C(t,t) has at most
     /// `roundingBound(terms: 3, size: 1 + 2|m| + |C|)`; e = (α/2)Q that of Q (`qResolution`).
     public var deltaResolution: [Double] { zip(m, ctt).map { Self.roundingBound(terms: 3, size: 1 + 2 * abs($0) + abs($1)) } }
+    /// The rounding bound of each e(t): (α/2) times that of Q(t) (`qResolution`).
     public var energyResolution: [Double] { qResolution.map { 0.5 * problem.alpha * $0 } }
 
     /// Δ(t) where it exceeds its resolution, NaN (written as null, printed as "< resolution") where it does not: then

@@ -33,6 +33,7 @@ import RealModule
 /// terms below `negligible` × the largest one of their sum (far below double rounding) are skipped: a step
 /// reads O(t · window) numbers, O(t²) while the dynamics ages. Long runs are limited by memory bandwidth.
 public struct DMFTSolver: Sendable {
+    /// The problem whose DMFT is marched (α, η, b, m0, c0, T, spherical).
     public let problem: SignalRecoveryProblem
     /// Stop (the dynamics diverged) when C(t,t), m(t) or Q(t) is non-finite, or C(t,t) exceeds this multiple of the
     /// problem's scale max(|x*|²/N = 1, c0) (`divergenceLimit`). Convergent runs keep C(t,t) of order that scale.
@@ -42,6 +43,7 @@ public struct DMFTSolver: Sendable {
     /// Relative size below which a term of a causal sum is dropped (0 keeps every term).
     public var negligible = 1e-17
 
+    /// A solver for `problem` with the default `divergenceFactor`, `parallelThreshold` and `negligible`.
     public init(problem: SignalRecoveryProblem) { self.problem = problem }
 
     /// divergenceFactor × max(1, c0): the C(t,t) past which a run counts as diverged.

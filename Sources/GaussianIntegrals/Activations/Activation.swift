@@ -9,11 +9,14 @@ import RealModule
 public struct Activation: Sendable, CustomStringConvertible {
     /// Activations whose Gaussian integrals we know in closed form, and `other` for the rest.
     public enum Family: String, Sendable, Hashable, Codable {
+        /// `erf`: g(x) = erf(x/√2) (`ErfIntegrals`); `relu`: g(x) = max(0, x) (`ReLUIntegrals`); `linear`: g(x) = x
+        /// (`LinearIntegrals`); `other`: no closed form, every integral by quadrature.
         case erf, relu, linear, other
     }
 
     /// The name used on the command line and in result files.
     public let name: String
+    /// Which closed forms its Gaussian integrals have (`other`: none, as for tanh, sigmoid and user-supplied ones).
     public let family: Family
     /// g(x).
     public let function: @Sendable (Double) -> Double
@@ -31,6 +34,8 @@ public struct Activation: Sendable, CustomStringConvertible {
     /// the real axis (sigmoid: poles at ±iπ); when the poles are close (tanh: ±iπ/2) it converges slowly and the
     /// Gaussian trapezoid rule (`GaussianTrapezoid`) is far more accurate at the same number of nodes.
     public enum QuadratureRuleKind: String, Sendable, Hashable {
+        /// `gaussHermite`: Gauss–Hermite nodes (`GaussHermite`); `trapezoid`: the Gaussian trapezoid rule
+        /// (`GaussianTrapezoid`).
         case gaussHermite, trapezoid
     }
 
@@ -55,6 +60,7 @@ public struct Activation: Sendable, CustomStringConvertible {
         self.kinks = Array(Set(kinks.filter(\.isFinite))).sorted()
     }
 
+    /// The activation's `name`.
     public var description: String { name }
 
     /// Whether I2, I3, I4, J2 and the generalisation error have closed forms for this activation.
@@ -105,6 +111,8 @@ public struct Activation: Sendable, CustomStringConvertible {
 
 /// An activation that does not exist.
 public struct ActivationError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The message, e.g. the unknown name and the known ones.
     public let description: String
+    /// An error with the message `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -23,6 +23,7 @@ import RealModule
 /// (tan θ of the student–teacher angle without noise), and with a per-component relative error test, so that each
 /// expectation keeps its relative accuracy however small it gets.
 public struct ClassifierIntegrals: Sendable, Hashable {
+    /// The margin loss L, ℓ(y, λ) = L(yλ).
     public let loss: ClassificationLoss
     /// σ²: variance of the Gaussian noise added to the teacher's field before the sign.
     public let noiseVariance: Double
@@ -33,6 +34,8 @@ public struct ClassifierIntegrals: Sendable, Hashable {
     /// Relative tolerance of the adaptive quadrature (per component).
     public var relativeTolerance = 1e-12
 
+    /// The expectations for `loss`, with label noise of variance σ² = `noiseVariance` and flip probability
+    /// p = `flipProbability` (default: a noise-free sign teacher).
     public init(loss: ClassificationLoss, noiseVariance: Double = 0, flipProbability: Double = 0) {
         self.loss = loss; self.noiseVariance = noiseVariance; self.flipProbability = flipProbability
     }

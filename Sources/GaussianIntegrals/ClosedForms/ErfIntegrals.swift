@@ -5,13 +5,13 @@ import RealModule
 public enum ErfIntegrals {
     /// I2 = E[g(u₁)g(u₂)] = (2/π) arcsin( C₁₂ / √((1+C₁₁)(1+C₂₂)) ).
     @inlinable
-    public static func i2(_ c11: Double, _ c12: Double, _ c22: Double) -> Double {
+    public static func i2(c11: Double, c12: Double, c22: Double) -> Double {
         2 / Double.pi * Double.asin(clamp(c12 / ((1 + c11) * (1 + c22)).squareRoot()))
     }
 
     /// J2 = E[g'(u₁)g'(u₂)] = (2/π) / √((1+C₁₁)(1+C₂₂) − C₁₂²).
     @inlinable
-    public static func j2(_ c11: Double, _ c12: Double, _ c22: Double) -> Double {
+    public static func j2(c11: Double, c12: Double, c22: Double) -> Double {
         2 / Double.pi / ((1 + c11) * (1 + c22) - c12 * c12).squareRoot()
     }
 
@@ -45,7 +45,10 @@ public enum ErfIntegrals {
 
 /// Gaussian integrals for g(x) = x: I2 = C₁₂, J2 = 1, I3 = C₂₃, I4 = C₃₄.
 public enum LinearIntegrals {
-    @inlinable public static func i2(_ c12: Double) -> Double { c12 }
+    /// I2 = E[g(u₁)g(u₂)] = C₁₂.
+    @inlinable public static func i2(c12: Double) -> Double { c12 }
+    /// I3 = E[g'(u₁) u₂ g(u₃)] = C₂₃.
     @inlinable public static func i3(c23: Double) -> Double { c23 }
+    /// I4 = E[g'(u₁)g'(u₂)g(u₃)g(u₄)] = C₃₄.
     @inlinable public static func i4(c34: Double) -> Double { c34 }
 }

@@ -11,14 +11,14 @@ import RealModule
 public enum ReLUIntegrals {
     /// I2 = E[relu(u₁)relu(u₂)] = [√(C₁₁C₂₂ − C₁₂²) + C₁₂(π/2 + arcsin r₁₂)]/(2π).
     @inlinable
-    public static func i2(_ c11: Double, _ c12: Double, _ c22: Double) -> Double {
+    public static func i2(c11: Double, c12: Double, c22: Double) -> Double {
         let r = clamp(c12 / (c11 * c22).squareRoot())
         return (max(0, c11 * c22 - c12 * c12).squareRoot() + c12 * (Double.pi / 2 + Double.asin(r))) / (2 * Double.pi)
     }
 
     /// J2 = E[θ(u₁)θ(u₂)] = 1/4 + arcsin(r₁₂)/(2π).
     @inlinable
-    public static func j2(_ c11: Double, _ c12: Double, _ c22: Double) -> Double {
+    public static func j2(c11: Double, c12: Double, c22: Double) -> Double {
         0.25 + Double.asin(clamp(c12 / (c11 * c22).squareRoot())) / (2 * Double.pi)
     }
 
@@ -105,6 +105,7 @@ public enum ReLUIntegrals {
 /// Use one cache per covariance matrix (e.g. per ODE right-hand-side evaluation); not thread-safe.
 public final class OrthantCache {
     var values: [UInt64: Double] = [:]
+    /// An empty cache.
     public init() {}
 }
 

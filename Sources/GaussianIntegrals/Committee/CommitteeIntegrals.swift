@@ -27,7 +27,9 @@ import RealModule
 /// smooth rule on the smooth fields; Stein's reduction is then used only when g_a has no kink (its g'' would
 /// miss the δ at the kink).
 public struct CommitteeIntegrals: Sendable {
+    /// g: the activation of the student fields 0..<K.
     public let student: Activation
+    /// g*: the activation of the teacher fields K..<K+M.
     public let teacher: Activation
     /// The activations' families, stored apart so that the closed-form dispatch of every integral reads two
     /// enums instead of copying an `Activation` (closures and its kink array: retain/release in the hot loop).
@@ -44,6 +46,7 @@ public struct CommitteeIntegrals: Sendable {
     public let planarQuadrature: GaussianQuadrature
     /// The same rules split at kinks, when an activation is piecewise and the integrals have no closed form.
     public let kinkedQuadrature: KinkedGaussianQuadrature?
+    /// `planarQuadrature` split at kinks, under the same condition as `kinkedQuadrature`.
     public let kinkedPlanarQuadrature: KinkedGaussianQuadrature?
     /// Nodes per dimension of the three- and four-dimensional rule unless told otherwise: odd, so that the
     /// trapezoid rule has a node at 0 (for tanh 10× more accurate than 14 nodes; README).
@@ -54,6 +57,15 @@ public struct CommitteeIntegrals: Sendable {
     /// Whether the fields may be shifted (biases): the quadrature rules are then built for every activation.
     public let hasShifts: Bool
 
+    /// Integrals for a committee of K = `studentUnits` student units with activation `student` and a teacher with
+    /// activation `teacher`; the quadrature rules are built only where some integral needs them.
+    /// - Parameters:
+    ///   - student: The student's activation g.
+    ///   - teacher: The teacher's activation g*.
+    ///   - studentUnits: K: fields 0..<K are the student's, the rest the teacher's.
+    ///   - quadratureOrder: Nodes per dimension of the three- and four-dimensional rule (the planar rule takes at
+    ///     least `planarOrder`).
+    ///   - hasShifts: Whether the fields will be shifted (biases): then the rules are built for erf and ReLU too.
     public init(student: Activation, teacher: Activation, studentUnits: Int, quadratureOrder: Int = defaultQuadratureOrder,
                 hasShifts: Bool = false) {
         self.student = student
@@ -114,6 +126,8 @@ public struct CommitteeIntegrals: Sendable {
         return (shift[a], shift[b])
     }
 
+    /// I2(a,b) = E[g_a(u_a + μ_a) g_b(u_b + μ_b)] for fields a, b of the row-major covariance `c` with row stride
+    /// n = K + M, μ = `shift` (n entries; nil: no shifts).
     public func i2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
         let (ma, mb) = shifts(shift, a, b)
@@ -125,15 +139,17 @@ public struct CommitteeIntegrals: Sendable {
             return planar(caa, cab, cbb, (f.function, f.kinks), (g.function, g.kinks), mean: (ma, mb))
         }
         switch family(a, b) {
-        case .erf: return ErfIntegrals.i2(caa, cab, cbb)
-        case .relu: return ReLUIntegrals.i2(caa, cab, cbb)
-        case .linear: return LinearIntegrals.i2(cab)
+        case .erf: return ErfIntegrals.i2(c11: caa, c12: cab, c22: cbb)
+        case .relu: return ReLUIntegrals.i2(c11: caa, c12: cab, c22: cbb)
+        case .linear: return LinearIntegrals.i2(c12: cab)
         case .other:
             let f = activation(a), g = activation(b)
             return planar(caa, cab, cbb, (f.function, f.kinks), (g.function, g.kinks))
         }
     }
 
+    /// J2(a,b) = E[g'(u_a + μ_a) g'(u_b + μ_b)] (a, b student fields) over `c` with row stride n, μ = `shift`
+    /// (nil: no shifts); 1 for linear units.
     public func j2(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let caa = c[a * n + a], cab = c[a * n + b], cbb = c[b * n + b]
         let (ma, mb) = shifts(shift, a, b)
@@ -145,8 +161,8 @@ public struct CommitteeIntegrals: Sendable {
             return planar(caa, cab, cbb, (f.derivative, f.kinks), (g.derivative, g.kinks), mean: (ma, mb))
         }
         switch family(a, b) {
-        case .erf: return ErfIntegrals.j2(caa, cab, cbb)
-        case .relu: return ReLUIntegrals.j2(caa, cab, cbb)
+        case .erf: return ErfIntegrals.j2(c11: caa, c12: cab, c22: cbb)
+        case .relu: return ReLUIntegrals.j2(c11: caa, c12: cab, c22: cbb)
         case .linear: return 1
         case .other:
             let f = activation(a), g = activation(b)
@@ -171,6 +187,9 @@ public struct CommitteeIntegrals: Sendable {
         }
     }
 
+    /// I3(a,b,d) = E[g'(u_a + μ_a) u_b g_d(u_d + μ_d)] (a a student field; the factor u_b unshifted) over `c` with
+    /// row stride n, μ = `shift` (nil: no shifts). Without a closed form it is reduced by Stein's lemma to
+    /// C_ab E[g''(u_a) g_d(u_d)] + C_bd E[g'(u_a) g_d'(u_d)] when g'' is known and g_a has no kink.
     public func i3(_ c: UnsafePointer<Double>, stride n: Int, _ a: Int, _ b: Int, _ d: Int, shift: UnsafePointer<Double>? = nil) -> Double {
         let c11 = c[a * n + a], c12 = c[a * n + b], c13 = c[a * n + d], c23 = c[b * n + d], c33 = c[d * n + d]
         let (ma, md) = shifts(shift, a, d)

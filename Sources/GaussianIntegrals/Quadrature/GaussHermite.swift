@@ -2,8 +2,34 @@ import RealModule
 
 /// A Gauss quadrature rule: nodes and weights.
 public struct QuadratureRule: Sendable, Hashable {
+    /// The nodes xᵢ.
     public let nodes: [Double]
+    /// The weights wᵢ, one per node (Σᵢ wᵢ = 1 for a rule of N(0, 1)).
     public let weights: [Double]
+
+    /// A rule of one's own, E[f] ≈ Σᵢ wᵢ f(xᵢ); throws `ActivationError` unless there is at least one node, as many
+    /// weights as nodes, and every node and weight is finite.
+    public init(validatingNodes nodes: [Double], weights: [Double]) throws {
+        guard !nodes.isEmpty, nodes.count == weights.count else {
+            throw ActivationError("a quadrature rule needs as many weights as nodes (at least one), got \(nodes.count) "
+                                  + "nodes and \(weights.count) weights")
+        }
+        guard nodes.allSatisfy(\.isFinite), weights.allSatisfy(\.isFinite) else {
+            throw ActivationError("a quadrature rule's nodes and weights must be finite")
+        }
+        self.init(nodes: nodes, weights: weights)
+    }
+
+    /// The rule of the computed `nodes` and `weights` (same count), unchecked: the package's own rules.
+    init(nodes: [Double], weights: [Double]) {
+        self.nodes = nodes
+        self.weights = weights
+    }
+
+    /// Σᵢ wᵢ f(xᵢ): the rule applied to `f`.
+    public func expectation(_ f: (Double) -> Double) -> Double {
+        zip(nodes, weights).reduce(0) { $0 + $1.1 * f($1.0) }
+    }
 }
 
 /// Gauss–Hermite rules for the standard normal weight:
@@ -78,6 +104,7 @@ public enum GaussHermite {
 
 /// Gauss–Legendre rules on [0, 1]: ∫₀¹ f(s) ds ≈ Σᵢ wᵢ f(sᵢ), exact for degree ≤ 2n − 1.
 public enum GaussLegendre {
+    /// The n-point rule (n ≥ 1), nodes ascending.
     public static func rule(order n: Int) -> QuadratureRule {
         precondition(n >= 1, "a Gauss–Legendre rule needs at least one node")
         var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)

@@ -8,9 +8,11 @@
 /// single node, so singular covariances cost no more than the lower-dimensional integral they are.
 /// Evaluation allocates nothing.
 public struct GaussianQuadrature: Sendable {
+    /// Nodes per dimension: the size of the one-dimensional rule.
     public let order: Int
     let rule: QuadratureRule
 
+    /// The tensor product of the `order`-point Gauss–Hermite rule (order ≥ 1).
     public init(order: Int = 16) {
         precondition(order >= 1, "quadrature needs at least one node")
         self.order = order

@@ -8,23 +8,26 @@ import Scenarios
 ///
 ///     w ← (1 − τλ_reg/d) w − (τ/√d)(1/B) Σ_b y_b L'(y_b λ_b) x_b,   λ_b = w·x_b/√d.
 public struct ClassifierSimulator: Sendable {
+    /// The problem simulated: teacher norm ρ, label noise σ² and flips p, loss L, λ_reg, optimiser and m(0), q(0).
     public let scenario: ClassifierScenario
     /// Input dimension d.
     public let dimension: Int
     /// Number of independent seeds (teacher, initial student and data all differ between seeds).
     public let seeds: Int
-    /// Base seed; seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
-    public let baseSeed: UInt64
+    /// Base seed; seed k uses the stream `Xoshiro256(seed: seed, stream: k)`.
+    public let seed: UInt64
     /// A seed counts as diverged once m or q is non-finite or, for the square loss, once q exceeds this multiple of
     /// the problem's scale (`ClassifierScenario.divergenceBound`, from the seed's measured ρ̂ and initial state). The
     /// other losses have |L'| ≤ 1 and cannot diverge.
     public var divergenceFactor = DivergenceBound.defaultFactor
 
-    public init(scenario: ClassifierScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
+    /// A simulator of `seeds` seeds at dimension d; throws unless d > 0, `seeds` > 0 and the optimiser's scaled
+    /// momentum fits d (γ ≤ d).
+    public init(scenario: ClassifierScenario, dimension: Int, seeds: Int, seed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
         try scenario.optimiser.requireScaledMomentumFits(dimension: dimension)
-        self.scenario = scenario; self.dimension = dimension; self.seeds = seeds; self.baseSeed = baseSeed
+        self.scenario = scenario; self.dimension = dimension; self.seeds = seeds; self.seed = seed
     }
 
     /// Runs all seeds in parallel, recording m, q at the grid's steps. `progress` gets the fraction done.
@@ -36,7 +39,7 @@ public struct ClassifierSimulator: Sendable {
     }
 
     func runSeed(_ seed: Int, grid: OutputGrid, counter: ProgressCounter?) -> LinearStudentSeed {
-        var rng = Xoshiro256(seed: baseSeed, stream: UInt64(seed))
+        var rng = Xoshiro256(seed: self.seed, stream: UInt64(seed))
         var pair = TeacherStudentPair(dimension: dimension, teacherNorm: scenario.teacherNorm, initialOverlap: scenario.initialOverlap,
                                       initialSelfOverlap: scenario.initialSelfOverlap, rng: &rng)
         let rho = pair.rho, loss = scenario.loss
@@ -71,10 +74,10 @@ public struct ClassifierSimulator: Sendable {
     }
 }
 
-/// Order parameters of every seed on the output grid (m, q, ρ̂, times, statistics: those of `ensemble`), with each
-/// seed's classification error and population loss.
-@dynamicMemberLookup
-public struct ClassifierSimulationResult: Sendable {
+/// Order parameters of every seed on the output grid (`ensemble`: m, q, ρ̂, times), with each seed's classification
+/// error and population loss; statistics through `statistics(of:)`, e.g. `result.statistics(of: \.classificationError)`.
+public struct ClassifierSimulationResult: Sendable, LinearStudentSimulation {
+    /// The trajectories of every seed: m, q, e, s, ρ̂, times and divergence.
     public let ensemble: LinearStudentEnsemble
     /// ε_g = arccos(m/√(qρ̂))/π = atan2(√(ρ̂ s), m)/π per seed, s = |w − (m/ρ̂)w*|²/d = q − m²/ρ̂ measured from the
     /// vectors (`LinearStudentEnsemble.s`), so that ε_g keeps its relative accuracy as the student aligns with the
@@ -97,8 +100,11 @@ public struct ClassifierSimulationResult: Sendable {
         loss = losses
     }
 
-    public subscript<T>(dynamicMember path: KeyPath<LinearStudentEnsemble, T>) -> T { ensemble[keyPath: path] }
-
-    public var statisticsClassificationError: EnsembleStatistics { EnsembleStatistics(samples: classificationError) }
-    public var statisticsLoss: EnsembleStatistics { EnsembleStatistics(samples: loss) }
+    /// The result of the seeds in `ensemble`, with each seed's classification error and population loss
+    /// (`classificationError[seed][k]`, `loss[seed][k]`) on the ensemble's grid.
+    public init(ensemble: LinearStudentEnsemble, classificationError: [[Double]], loss: [[Double]]) {
+        precondition(classificationError.count == ensemble.seedCount && loss.count == ensemble.seedCount,
+                     "classificationError and loss must have one entry per seed of the ensemble")
+        self.ensemble = ensemble; self.classificationError = classificationError; self.loss = loss
+    }
 }

@@ -15,15 +15,18 @@ public struct UnitAlignment: Sendable, Hashable {
     /// s_i = ±1.
     public let signs: [Double]
 
+    /// The alignment (π, s); `permutation` must be a permutation of 0..<K and `signs` have the same length K.
     public init(permutation: [Int], signs: [Double]) {
         precondition(permutation.count == signs.count && Set(permutation) == Set(0..<permutation.count))
         self.permutation = permutation; self.signs = signs
     }
 
+    /// The alignment that leaves K units as they are: π = id, all s_i = +1.
     public static func identity(units k: Int) -> UnitAlignment {
         UnitAlignment(permutation: Array(0..<k), signs: [Double](repeating: 1, count: k))
     }
 
+    /// Whether π is the identity and every s_i = +1 (the aligned state equals the seed's).
     public var isIdentity: Bool { permutation == Array(0..<permutation.count) && signs.allSatisfy { $0 == 1 } }
 
     /// The state in the aligned labelling (teacher units are not relabelled).
@@ -50,6 +53,7 @@ public struct CommitteeAlignment: Sendable {
     /// Whether the biases are trained (then they join the distance; else only units with equal b are swapped).
     public let trainsBiases: Bool
 
+    /// A rule with the given symmetries (see the properties); `init(scenario:)` derives them from a scenario.
     public init(allowsSigns: Bool, trainsSecondLayer: Bool, trainsBiases: Bool = false) {
         self.allowsSigns = allowsSigns; self.trainsSecondLayer = trainsSecondLayer; self.trainsBiases = trainsBiases
     }
@@ -144,7 +148,9 @@ public struct CommitteeAlignment: Sendable {
 
 /// One seed's alignment with the theory, as recorded in result.json.
 public struct SeedAlignment: Sendable, Hashable {
+    /// The seed's index (0-based, as in `CommitteeSimulationResult.states[seed]`).
     public let seed: Int
+    /// The relabelling of the seed's units that best matches the theory at `decidedAt`.
     public let alignment: UnitAlignment
     /// The time of the state the alignment was decided from: the last time every seed reached.
     public let decidedAt: Double

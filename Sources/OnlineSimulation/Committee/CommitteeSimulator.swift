@@ -26,17 +26,22 @@ import Scenarios
 /// b_k ← b_k + (η_b/d)(1/B) Σ_b v_k g'(λ_kb) Δ_b (with momentum through their own velocity r_k ← β r_k − (1/B) Σ_b v_k
 /// g'(λ_kb) Δ_b, b_k ← b_k − (η_b/d) r_k).
 public struct CommitteeSimulator: Sendable {
+    /// The problem simulated: K, M, activations g, g*, teacher and initial student, v*, v(0), b*, b(0), noise σ²,
+    /// weight decay λ and optimiser.
     public let scenario: CommitteeScenario
     /// Input dimension d (at least K + M).
     public let dimension: Int
+    /// Number of independent seeds (teacher, initial student and data all differ between seeds).
     public let seeds: Int
-    /// Seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
-    public let baseSeed: UInt64
+    /// Seed k uses the stream `Xoshiro256(seed: seed, stream: k)`.
+    public let seed: UInt64
     /// A seed counts as diverged once its state is non-finite or some Q_ii exceeds this multiple of the problem's
     /// scale (`CommitteeOrderParameters.divergenceBound` of the seed's measured initial state).
     public var divergenceFactor = DivergenceBound.defaultFactor
 
-    public init(scenario: CommitteeScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
+    /// A simulator of `seeds` seeds at dimension d; throws unless d ≥ K + M, `seeds` > 0 and the optimiser's scaled
+    /// momentum fits d (γ ≤ d).
+    public init(scenario: CommitteeScenario, dimension: Int, seeds: Int, seed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
         guard dimension >= scenario.studentUnits + scenario.teacherUnits else {
@@ -46,7 +51,7 @@ public struct CommitteeSimulator: Sendable {
         self.scenario = scenario
         self.dimension = dimension
         self.seeds = seeds
-        self.baseSeed = baseSeed
+        self.seed = seed
     }
 
     /// Runs all seeds in parallel; `progress` gets the fraction of steps done.
@@ -65,7 +70,7 @@ public struct CommitteeSimulator: Sendable {
 
     func runSeed(_ seed: Int, grid: OutputGrid, counter: ProgressCounter?) throws -> SeedRun {
         let d = dimension, dd = Double(d), k = scenario.studentUnits, m = scenario.teacherUnits
-        var rng = Xoshiro256(seed: baseSeed, stream: UInt64(seed))
+        var rng = Xoshiro256(seed: self.seed, stream: UInt64(seed))
         var networks = try CommitteeNetworks(scenario: scenario, dimension: d, rng: &rng)
         let t = networks.teacherOverlap
         let vStar = scenario.teacherSecondLayer
@@ -265,6 +270,7 @@ public struct CommitteeSimulator: Sendable {
 
 /// Order parameters of every seed on the output grid, with ensemble statistics.
 public struct CommitteeSimulationResult: Sendable {
+    /// The recorded steps and their times (possibly longer than `times`, the part every seed reached).
     public let grid: OutputGrid
     /// `states[seed][k]`, truncated at the first divergence of any seed.
     public let states: [[CommitteeOrderParameters]]
@@ -301,24 +307,17 @@ public struct CommitteeSimulationResult: Sendable {
             q: mean(\.q), r: mean(\.r), t: mean(\.t), v: mean(\.v), vStar: first.vStar, b: mean(\.b), bStar: first.bStar)
     }
 
-    /// Mean and standard error over seeds of each entry of a matrix-valued order parameter:
-    /// `mean[time][entry]`, `standardError[time][entry]`.
-    public func statistics(_ path: KeyPath<CommitteeOrderParameters, [Double]>) -> (mean: [[Double]], standardError: [[Double]]) {
-        guard let first = states.first?.first else { return ([], []) }
-        let entries = first[keyPath: path].count, length = states[0].count
-        var mean = [[Double]](repeating: [], count: length), stderr = mean
-        for time in 0..<length {
-            for e in 0..<entries {
-                let stats = EnsembleStatistics(samples: states.map { [$0[time][keyPath: path][e]] })
-                mean[time].append(stats.mean[0])
-                stderr[time].append(stats.standardError[0])
-            }
-        }
-        return (mean, stderr)
+    /// Mean and standard error over seeds of every entry of a matrix-valued order parameter, one
+    /// `EnsembleStatistics` per entry (row-major, as the matrix): `entryStatistics(of: \.r)[i * M + n].mean[k]` is
+    /// the mean R_in at time k.
+    public func entryStatistics(of matrix: KeyPath<CommitteeOrderParameters, [Double]>) -> [EnsembleStatistics] {
+        guard let first = states.first?.first else { return [] }
+        return first[keyPath: matrix].indices.map { e in statistics { $0[keyPath: matrix][e] } }
     }
 
-    /// Statistics over seeds of a scalar function of the order parameters (e.g. ε_g of each network).
+    /// Statistics over seeds of a scalar function of the order parameters (e.g. ε_g of each network, or
+    /// `{ $0.q[0] }`).
     public func statistics(of observable: (CommitteeOrderParameters) -> Double) -> EnsembleStatistics {
-        EnsembleStatistics(samples: states.map { $0.map(observable) })
+        EnsembleStatistics(seeds: states.map { $0.map(observable) })
     }
 }

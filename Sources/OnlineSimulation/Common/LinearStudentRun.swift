@@ -1,4 +1,5 @@
 import Randomness
+@_exported import Statistics
 import Scenarios
 
 /// One seed of online SGD for a linear student w with teacher w*, shared by regression and classification:
@@ -135,9 +136,12 @@ struct LinearStudentSeed: Sendable {
 
 /// The trajectories of a linear student over seeds, shared by regression and classification results: m and q per
 /// seed on the output grid (`m[seed][k]`), truncated at the first divergence of any seed, and each seed's ρ̂.
-public struct LinearStudentEnsemble: Sendable {
+public struct LinearStudentEnsemble: Sendable, SeedEnsemble {
+    /// The SGD steps and times at which every seed recorded its state.
     public let grid: OutputGrid
+    /// m = w·w*/d per seed, `m[seed][k]`.
     public let m: [[Double]]
+    /// q = |w|²/d per seed.
     public let q: [[Double]]
     /// e = ½|w − w*|²/d = ½(ρ̂ − 2m + q) per seed, measured from the vectors (no cancellation near perfect learning).
     public let e: [[Double]]
@@ -162,6 +166,22 @@ public struct LinearStudentEnsemble: Sendable {
         c = runs.map { Array($0.c.prefix(length)) }
         rho = runs.map(\.rho)
         divergence = runs.compactMap(\.divergence).min { $0.time < $1.time }
+    }
+
+    /// Seeds given by their trajectories on `grid` (`m[seed][k]`, and `q`, `e`, `s` likewise), their velocity
+    /// overlaps (`[]`, the default, for none: then one empty row per seed, as without momentum), each seed's ρ̂ and
+    /// the earliest divergence. Every per-seed array must have one entry per seed.
+    public init(grid: OutputGrid, m: [[Double]], q: [[Double]], e: [[Double]], s: [[Double]],
+                a: [[Double]] = [], b: [[Double]] = [], c: [[Double]] = [], rho: [Double], divergence: Divergence?) {
+        let seeds = m.count
+        func rows(_ velocity: [[Double]]) -> [[Double]] {
+            velocity.isEmpty ? Array(repeating: [], count: seeds) : velocity
+        }
+        let (a, b, c) = (rows(a), rows(b), rows(c))
+        precondition([q.count, e.count, s.count, a.count, b.count, c.count, rho.count].allSatisfy { $0 == seeds },
+                     "m, q, e, s, a, b, c and rho must have one entry per seed")
+        self.grid = grid; self.m = m; self.q = q; self.e = e; self.s = s
+        self.a = a; self.b = b; self.c = c; self.rho = rho; self.divergence = divergence
     }
 
     /// Times reached by every seed.
@@ -191,6 +211,29 @@ public struct LinearStudentEnsemble: Sendable {
         return s.reduce(0) { $0 + ($1.first ?? .nan) / n }
     }
 
-    public var statisticsM: EnsembleStatistics { EnsembleStatistics(samples: m) }
-    public var statisticsQ: EnsembleStatistics { EnsembleStatistics(samples: q) }
+    /// The number of seeds.
+    public var seedCount: Int { m.count }
+}
+
+/// A simulation of a linear student (regression or classifier): its seeds' trajectories `ensemble`, and the
+/// quantities every such result reads from it. Statistics over seeds come from `statistics(of:)` with a per-seed
+/// trajectory of the result (`\.m`, `\.q`, or the model's own, such as `\.generalisationError`).
+public protocol LinearStudentSimulation: SeedEnsemble {
+    /// The trajectories of every seed.
+    var ensemble: LinearStudentEnsemble { get }
+}
+
+extension LinearStudentSimulation {
+    /// The number of seeds.
+    public var seedCount: Int { ensemble.seedCount }
+    /// Times reached by every seed.
+    public var times: [Double] { ensemble.times }
+    /// m = w·w*/d per seed, `m[seed][k]`.
+    public var m: [[Double]] { ensemble.m }
+    /// q = |w|²/d per seed.
+    public var q: [[Double]] { ensemble.q }
+    /// The measured teacher norm ρ̂ = |w*|²/d of each seed.
+    public var rho: [Double] { ensemble.rho }
+    /// The earliest divergence among seeds, if any.
+    public var divergence: Divergence? { ensemble.divergence }
 }

@@ -8,6 +8,7 @@ public struct OutputGrid: Sendable, Hashable {
     public let times: [Double]
     /// The step recorded for each time.
     public let steps: [Int]
+    /// Input dimension d: one unit of time is d SGD steps.
     public let dimension: Int
 
     /// Throws unless `dimension` > 0 and `times` are finite, non-negative and non-decreasing.
@@ -31,36 +32,4 @@ public struct OutputGrid: Sendable, Hashable {
 
     /// The total number of SGD steps a seed runs.
     public var totalSteps: Int { steps.last ?? 0 }
-}
-
-/// Per-time-point statistics over independent seeds.
-public struct EnsembleStatistics: Sendable, Hashable, Codable {
-    /// Mean over seeds.
-    public let mean: [Double]
-    /// Standard error of the mean, s/√n with the unbiased sample standard deviation s (0 for one seed).
-    public let standardError: [Double]
-
-    /// Statistics already computed elsewhere.
-    public init(mean: [Double], standardError: [Double]) {
-        self.mean = mean
-        self.standardError = standardError
-    }
-
-    /// Statistics of `samples[seed][k]`; every row must have the same length.
-    public init(samples: [[Double]]) {
-        let n = samples.count
-        let length = samples.map(\.count).min() ?? 0
-        var mean = [Double](repeating: 0, count: length)
-        var stderr = [Double](repeating: 0, count: length)
-        for k in 0..<length {
-            let mu = samples.reduce(0) { $0 + $1[k] } / Double(n)
-            mean[k] = mu
-            if n > 1 {
-                let variance = samples.reduce(0) { $0 + ($1[k] - mu) * ($1[k] - mu) } / Double(n - 1)
-                stderr[k] = (variance / Double(n)).squareRoot()
-            }
-        }
-        self.mean = mean
-        self.standardError = stderr
-    }
 }

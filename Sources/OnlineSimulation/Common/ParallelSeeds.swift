@@ -26,6 +26,7 @@ public final class ProgressCounter: Sendable {
         self.report = report
     }
 
+    /// Adds `amount` units of completed work (from any thread) and reports the new fraction done, done/total.
     public func add(_ amount: Int) {
         let done = state.withLock { value -> Int in value += amount; return value }
         report(Double(done) / Double(total))

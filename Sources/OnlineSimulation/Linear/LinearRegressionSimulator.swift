@@ -10,25 +10,28 @@ import Scenarios
 ///
 /// or, with momentum, the heavy-ball step of `LinearStudentRun` with the same (batch-mean) gradient.
 public struct LinearRegressionSimulator: Sendable {
+    /// The problem simulated: teacher norm ρ, label noise σ², weight decay λ, optimiser and m(0), q(0).
     public let scenario: LinearRegressionScenario
     /// Input dimension d.
     public let dimension: Int
     /// Number of independent seeds (teacher, initial student and data all differ between seeds).
     public let seeds: Int
-    /// Base seed; seed k uses the stream `Xoshiro256(seed: baseSeed, stream: k)`.
-    public let baseSeed: UInt64
+    /// Base seed; seed k uses the stream `Xoshiro256(seed: seed, stream: k)`.
+    public let seed: UInt64
     /// A seed counts as diverged once its e_g is non-finite or exceeds this multiple of the problem's scale
     /// (`LinearRegressionScenario.divergenceBound`, from the seed's measured ρ̂, m(0), q(0), e_g(0) and the steady state).
     public var divergenceFactor = DivergenceBound.defaultFactor
 
-    public init(scenario: LinearRegressionScenario, dimension: Int, seeds: Int, baseSeed: UInt64 = 1) throws {
+    /// A simulator of `seeds` seeds at dimension d; throws unless d > 0, `seeds` > 0 and the optimiser's scaled
+    /// momentum fits d (γ ≤ d).
+    public init(scenario: LinearRegressionScenario, dimension: Int, seeds: Int, seed: UInt64 = 1) throws {
         try ScenarioError.requirePositive("dimension d", dimension)
         try ScenarioError.requirePositive("number of seeds", seeds)
         try scenario.optimiser.requireScaledMomentumFits(dimension: dimension)
         self.scenario = scenario
         self.dimension = dimension
         self.seeds = seeds
-        self.baseSeed = baseSeed
+        self.seed = seed
     }
 
     /// Runs all seeds in parallel, recording m, q at the grid's steps. `progress` gets the fraction done.
@@ -40,7 +43,7 @@ public struct LinearRegressionSimulator: Sendable {
     }
 
     func runSeed(_ seed: Int, grid: OutputGrid, counter: ProgressCounter?) -> LinearStudentSeed {
-        var rng = Xoshiro256(seed: baseSeed, stream: UInt64(seed))
+        var rng = Xoshiro256(seed: self.seed, stream: UInt64(seed))
         var pair = TeacherStudentPair(dimension: dimension, teacherNorm: scenario.teacherNorm, initialOverlap: scenario.initialOverlap,
                                       initialSelfOverlap: scenario.initialSelfOverlap, rng: &rng)
         let rho = pair.rho
@@ -75,21 +78,20 @@ public struct LinearRegressionSimulator: Sendable {
     }
 }
 
-/// Order parameters of every seed on the output grid (m, q, ρ̂, times, statistics: those of `ensemble`), with the
-/// regression's generalisation error.
-@dynamicMemberLookup
-public struct LinearSimulationResult: Sendable {
+/// Order parameters of every seed on the output grid (`ensemble`: m, q, ρ̂, times), with the regression's
+/// generalisation error; statistics through `statistics(of:)`, e.g. `result.statistics(of: \.generalisationError)`.
+public struct LinearSimulationResult: Sendable, LinearStudentSimulation {
+    /// The trajectories of every seed: m, q, e, s, ρ̂, times and divergence.
     public let ensemble: LinearStudentEnsemble
 
     init(grid: OutputGrid, runs: [LinearStudentSeed]) {
         ensemble = LinearStudentEnsemble(grid: grid, runs: runs)
     }
 
-    public subscript<T>(dynamicMember path: KeyPath<LinearStudentEnsemble, T>) -> T { ensemble[keyPath: path] }
+    /// The result of the seeds in `ensemble`.
+    public init(ensemble: LinearStudentEnsemble) { self.ensemble = ensemble }
 
     /// e_g = ½(ρ̂ − 2m + q) = ½|w − w*|²/d per seed, measured from the vectors as a sum of squares of differences
     /// (`LinearStudentEnsemble.e`): from m and q it would cancel to ≈ 1e-16 near perfect learning.
     public var generalisationError: [[Double]] { ensemble.e }
-
-    public var statisticsGeneralisationError: EnsembleStatistics { EnsembleStatistics(samples: generalisationError) }
 }

@@ -33,6 +33,7 @@ import Scenarios
 /// SGD's at rate τ. For the square loss ℓ' = λ − y, the (q, b, c) block is linear regression's, so the critical rate
 /// is plain SGD's, 2B(1 + λ_reg), for every γ (`LinearRegressionMomentumODE`).
 public struct ClassifierMomentumODE: ODESystem, Sendable {
+    /// The loss, label noise, optimiser (with scaled momentum γ) and weight decay λ_reg that the equations read.
     public let scenario: ClassifierScenario
     /// γ of β = 1 − γ/d.
     public let gamma: Double
@@ -49,11 +50,13 @@ public struct ClassifierMomentumODE: ODESystem, Sendable {
         integrals = scenario.integrals
     }
 
+    /// 6: the state `[m, q, s, a, u, c]`.
     public var dimension: Int { 6 }
 
     /// The state at t = 0: (m, q, s) and a zero velocity.
     public func initialState(m: Double, q: Double, orthogonal s: Double) -> [Double] { [m, q, s, 0, 0, 0] }
 
+    /// The right-hand side above at `time`, written into `derivative`; a negative q or s is read as 0.
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         let coefficients = scenario.optimiser.coefficients(at: time), tau = coefficients.drift, g = gamma
         let decay = scenario.weightDecay, batch = Double(scenario.optimiser.batchSize)

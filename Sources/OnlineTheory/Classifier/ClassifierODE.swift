@@ -19,19 +19,23 @@ import Scenarios
 /// ε_g = atan2(√(ρs), m)/π, keeps its relative accuracy as the student aligns with the teacher (s → 0), where
 /// q − m²/ρ from the integrated m and q has no digit left.
 public struct ClassifierODE: ODESystem, Sendable {
+    /// The loss, label noise, optimiser and weight decay λ_reg that the equations read.
     public let scenario: ClassifierScenario
     /// Teacher norm ρ used by the equations (the measured one when comparing with a simulation).
     public let rho: Double
     let integrals: ClassifierIntegrals
 
+    /// The ODEs of `scenario` with teacher norm `rho` (default: the scenario's `teacherNorm`).
     public init(scenario: ClassifierScenario, rho: Double? = nil) {
         self.scenario = scenario
         self.rho = rho ?? scenario.teacherNorm
         integrals = scenario.integrals
     }
 
+    /// 3: the state `[m, q, s]`.
     public var dimension: Int { 3 }
 
+    /// The right-hand side above at `time`, written into `derivative`; a negative q or s is read as 0.
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         let c = scenario.optimiser.coefficients(at: time), tau = c.drift, decay = scenario.weightDecay
         let m = state[0], q = max(0, state[1]), s = max(0, state[2])

@@ -6,6 +6,7 @@ import Scenarios
 /// (m, q, s), s = q − m²/ρ, so that ε_g = atan2(√(ρs), m)/π keeps its relative accuracy as the student aligns; with
 /// scaled momentum, in (m, q, s, a, u, c) with the velocity's overlaps (`ClassifierMomentumODE`).
 public struct ClassifierTheory: Sendable {
+    /// The classifier scenario whose learning curves `solve` integrates.
     public let scenario: ClassifierScenario
     /// The integrator; tight tolerances by default (`defaultTolerance`). The error test is per component,
     /// |err_i| ≤ atol + rtol·|y_i|: with atol = 1e-300 it is relative for every component, so s, which decays towards
@@ -22,6 +23,7 @@ public struct ClassifierTheory: Sendable {
     /// (`ClassifierScenario.divergenceBound`). The other losses cannot diverge; only a non-finite state stops them.
     public var divergenceFactor = DivergenceBound.defaultFactor
 
+    /// The theory of `scenario`, with the default `integrator` and `divergenceFactor`.
     public init(scenario: ClassifierScenario) { self.scenario = scenario }
 
     /// The order parameters at t = 0 that the scenario specifies.
@@ -96,11 +98,15 @@ public struct ClassifierTheory: Sendable {
 
 /// Theory learning curves of a linear classifier on an output grid.
 public struct ClassifierTheoryResult: Sendable {
+    /// The output times reached: the requested grid up to a divergence (at least its first point).
     public let times: [Double]
+    /// Student–teacher overlap m = w·w*/d at each output time.
     public let m: [Double]
+    /// Student self-overlap q = |w|²/d at each output time.
     public let q: [Double]
     /// s = q − m²/ρ, integrated as its own component (`ClassifierODE`).
     public let orthogonal: [Double]
+    /// Teacher norm ρ = |w*|²/d of the equations (that of the initial state).
     public let rho: Double
     /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
     public let divergence: Divergence?
@@ -111,6 +117,8 @@ public struct ClassifierTheoryResult: Sendable {
     /// The velocity overlaps a, b, c with scaled momentum (`ClassifierMomentumODE`); `nil` otherwise.
     public let velocity: VelocityOverlaps?
 
+    /// The curves on `times`; `classificationError` and `loss` are computed here from (m, q, s) and ρ, the loss with
+    /// `scenario`'s `ClassifierIntegrals`.
     public init(scenario: ClassifierScenario, times: [Double], m: [Double], q: [Double], orthogonal: [Double], rho: Double,
                 divergence: Divergence?, velocity: VelocityOverlaps? = nil) {
         self.times = times; self.m = m; self.q = q; self.orthogonal = orthogonal; self.rho = rho; self.divergence = divergence

@@ -12,6 +12,7 @@ import Scenarios
 public struct CommitteePerfectLearningAnchor: Sendable {
     /// π(j) and σ_j.
     public let partner: [Int]
+    /// σ_j = ±1, the sign with which student j has learnt teacher π(j) (−1 only for an odd activation).
     public let sign: [Double]
     /// Q°, R°, T, v°, v*.
     public let point: CommitteeOrderParameters
@@ -126,7 +127,9 @@ public struct CommitteePerfectLearningAnchor: Sendable {
 /// φ* − φ = Σ_j v_j (g(σ_jρ_π(j)) − g(σ_jρ_π(j) + d_j)) − Σ_j δv_j g(σ_jρ_π(j)) and the differences
 /// g(x + d) − g(x) = d ∫₀¹ g'(x + τd) dτ by Gauss–Legendre for small d (relative precision); see `quadratureDrift`.
 public struct CommitteeDeviationODE: ODESystem, Sendable {
+    /// The plain committee ODE (scenario, layout, integrals) whose state is y = y° + δ.
     public let plain: CommitteeODE
+    /// The perfect-learning point y° that δ is measured from.
     public let anchor: CommitteePerfectLearningAnchor
     /// C° = [[Q°, R°], [R°ᵀ, T]].
     let anchorCovariance: [Double]
@@ -136,6 +139,7 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
     /// The rule of the quadrature path's ρ directions: `rhoOrder(for:)` trapezoid nodes.
     let rhoRule: QuadratureRule
 
+    /// The deviation form of `plain` about `anchor`.
     public init(plain: CommitteeODE, anchor: CommitteePerfectLearningAnchor) {
         self.plain = plain
         let order = Self.rhoOrder(for: plain.integrals.quadrature.order)
@@ -155,7 +159,9 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
     /// and the trapezoid fast (3e-7 at 24 nodes, 1e-8 at 30, 3e-11 at 40; CommitteeDeviationTests).
     static func rhoOrder(for order: Int) -> Int { max(36, (8 * order + 4) / 5) }
 
+    /// That of the plain state (`plain.dimension`): δ has the layout of y.
     public var dimension: Int { plain.dimension }
+    /// The layout of δ, that of the plain state (`plain.layout`).
     public var layout: CommitteeStateLayout { plain.layout }
 
     /// δ of the plain state `y`, rounded once.
@@ -183,6 +189,7 @@ public struct CommitteeDeviationODE: ODESystem, Sendable {
         CommitteeGeneralisationError(integrals: plain.integrals).value(anchor.point, deviation: deviationParameters(deviation))
     }
 
+    /// dδ/dt at `time` from the deviation δ in `state` (the difference forms above), written into `derivative`.
     public func evaluate(time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m
         // The optimiser's coefficients at t, as in `CommitteeODE`: drift η(t), noise η(t)²/B, and η_v f(t).

@@ -5,6 +5,7 @@ import Scenarios
 /// by central differences, and the fixed point's spectrum. Perfect learning itself (Q = R = T) sits on the boundary
 /// of the semidefinite cone, where central differences leave it: `CommitteeStability` linearises there.
 public struct CommitteeFixedPointSearch: Sendable {
+    /// The committee ODE at the scenario's constant base rate (schedule `.constant`), whose F(y) the search uses.
     public let ode: CommitteeODE
 
     /// The ODE of `scenario` with what the state does not hold (T, v*, fixed v) from `initial`; at its constant base rate.
@@ -91,10 +92,14 @@ public struct CommitteeFixedPointSearch: Sendable {
 /// A fixed point's kind from its spectrum: stable (every Re μ < 0), a saddle with `unstableDirections` > 0, or
 /// unstable (every Re μ > 0); `marginal` when an eigenvalue's real part is 0 to `tolerance` × the largest |μ|.
 public struct SpectrumKind: Sendable, Hashable, CustomStringConvertible {
+    /// The number of eigenvalues with Re μ > `tolerance` × the spectrum's scale (its largest max(|Re μ|, |Im μ|)).
     public let unstableDirections: Int
+    /// The number of eigenvalues (the dimension of the state space).
     public let dimension: Int
+    /// Whether some eigenvalue has |Re μ| ≤ `tolerance` × the scale: linearisation does not decide stability.
     public let marginal: Bool
 
+    /// The kind of the spectrum `eigenvalues` (re, im); |Re μ| ≤ `tolerance` × its scale counts as marginal.
     public init(_ eigenvalues: [(re: Double, im: Double)], tolerance: Double = 1e-9) {
         let scale = eigenvalues.map { max(abs($0.re), abs($0.im)) }.max() ?? 0
         unstableDirections = eigenvalues.filter { $0.re > tolerance * scale }.count
@@ -102,8 +107,10 @@ public struct SpectrumKind: Sendable, Hashable, CustomStringConvertible {
         dimension = eigenvalues.count
     }
 
+    /// Every Re μ < 0, none marginal.
     public var isStable: Bool { unstableDirections == 0 && !marginal }
 
+    /// "marginal", "stable", "unstable" or "saddle (n unstable directions)".
     public var description: String {
         if marginal { return "marginal" }
         if unstableDirections == 0 { return "stable" }

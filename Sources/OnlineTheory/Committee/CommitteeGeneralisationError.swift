@@ -26,10 +26,12 @@ import Scenarios
 /// Away from perfect learning no unit has a partner and this is the textbook sum. ε_g ≥ 0 up to rounding of its own
 /// size (the E[h h] block is a Gram matrix); the result is clamped at 0 only for that residue.
 public struct CommitteeGeneralisationError: Sendable {
+    /// The Gaussian integrals of the student and teacher activations that ε_g is evaluated with.
     public let integrals: CommitteeIntegrals
     /// Fields this correlated count as partners.
     public static let partnerCorrelation = 0.999
 
+    /// ε_g with the integrals `integrals` (e.g. `CommitteeODE.integrals`).
     public init(integrals: CommitteeIntegrals) { self.integrals = integrals }
 
     /// ε_g of `state` (its Q, R, T, v, v* as given). With biases (shifted fields) the partners' cancellation-free

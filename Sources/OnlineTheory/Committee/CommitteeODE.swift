@@ -29,7 +29,9 @@ import Scenarios
 /// State layout (`CommitteeStateLayout`): the upper triangle of Q row by row, then R row-major, then v if trained,
 /// then b if trained.
 public struct CommitteeODE: ODESystem, Sendable {
+    /// The committee (K, M, activations, optimiser, σ², λ, trained layers) whose equations these are.
     public let scenario: CommitteeScenario
+    /// Where Q, R, v, b (and with scaled momentum the velocity overlaps) sit in the state vector.
     public let layout: CommitteeStateLayout
     /// T (M×M), fixed.
     public let teacherOverlap: [Double]
@@ -43,6 +45,7 @@ public struct CommitteeODE: ODESystem, Sendable {
     public let teacherBiases: [Double]
     /// Whether the fields are shifted at all (`CommitteeScenario.hasBiases`): without, the integrals get no shift.
     public let hasBiases: Bool
+    /// The Gaussian integrals I2, I2′, I3, I4, J2 of the two activations, with field shifts if `hasBiases`.
     public let integrals: CommitteeIntegrals
 
     /// The ODE of `scenario` with T, v* (and v, if fixed) taken from `initial`.
@@ -62,8 +65,11 @@ public struct CommitteeODE: ODESystem, Sendable {
                                        hasShifts: hasBiases)
     }
 
+    /// The length of the state vector (`layout.dimension`).
     public var dimension: Int { layout.dimension }
 
+    /// The right-hand side above at `time`, written into `derivative`; with scaled momentum that of the velocity
+    /// overlaps (`evaluateScaledMomentum`).
     public func evaluate(time: Double, state y: UnsafeBufferPointer<Double>, derivative dy: UnsafeMutableBufferPointer<Double>) {
         if let gamma = scenario.optimiser.scaledMomentum { return evaluateScaledMomentum(gamma, time: time, state: y, derivative: dy) }
         let k = layout.studentUnits, m = layout.teacherUnits, n = k + m
@@ -242,15 +248,20 @@ public struct CommitteeODE: ODESystem, Sendable {
 
 /// Where each order parameter sits in the ODE state vector.
 public struct CommitteeStateLayout: Sendable, Hashable {
+    /// K, the number of student hidden units.
     public let studentUnits: Int
+    /// M, the number of teacher hidden units.
     public let teacherUnits: Int
+    /// Whether the second layer v is trained, and so in the state (after R).
     public let trainsSecondLayer: Bool
+    /// Whether the student's biases b are trained, and so in the state (after v).
     public let trainsBiases: Bool
     /// Whether the state carries scaled momentum's velocity overlaps A = U W*ᵀ/d (K×M), B = U Wᵀ/d (K×K) and the upper
     /// triangle of C = U Uᵀ/d (`CommitteeODE`), and the velocities s/d of a trained second layer and r/d of trained
     /// biases, after everything else.
     public let hasVelocityOverlaps: Bool
 
+    /// The layout for K student and M teacher units; v, b and the velocity overlaps are in the state only if set.
     public init(studentUnits: Int, teacherUnits: Int, trainsSecondLayer: Bool, trainsBiases: Bool = false, hasVelocityOverlaps: Bool = false) {
         self.studentUnits = studentUnits
         self.teacherUnits = teacherUnits
@@ -259,11 +270,14 @@ public struct CommitteeStateLayout: Sendable, Hashable {
         self.hasVelocityOverlaps = hasVelocityOverlaps
     }
 
+    /// K(K + 1)/2: the upper triangle of Q, at the start of the state.
     public var qCount: Int { studentUnits * (studentUnits + 1) / 2 }
     /// Components before the velocity overlaps.
     public var parameterCount: Int {
         qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) + (trainsBiases ? studentUnits : 0)
     }
+    /// The length of the state: `parameterCount`, plus with velocity overlaps KM + K² + K(K + 1)/2 for A, B, C and K
+    /// for each trained layer's velocities.
     public var dimension: Int {
         parameterCount + (hasVelocityOverlaps ? studentUnits * teacherUnits + studentUnits * studentUnits + qCount
                           + (trainsSecondLayer ? studentUnits : 0) + (trainsBiases ? studentUnits : 0) : 0)
@@ -302,12 +316,15 @@ public struct CommitteeStateLayout: Sendable, Hashable {
         return a * studentUnits - a * (a - 1) / 2 + (b - a)
     }
 
+    /// Index of R_in, after the Q triangle (row-major K × M).
     @inlinable
     public func rIndex(_ i: Int, _ n: Int) -> Int { qCount + i * teacherUnits + n }
 
+    /// Index of v_i (trained second layer), after R.
     @inlinable
     public func vIndex(_ i: Int) -> Int { qCount + studentUnits * teacherUnits + i }
 
+    /// Index of b_i (trained biases), after R and v (if trained).
     @inlinable
     public func bIndex(_ i: Int) -> Int { qCount + studentUnits * teacherUnits + (trainsSecondLayer ? studentUnits : 0) + i }
 

@@ -8,13 +8,16 @@ import Scenarios
 /// largest η with max Re μ < 0, the optimal one maximises the slowest rate min(−Re μ), and ε_g (linear in
 /// the order-parameter deviations) then decays like e^{−rate·t}.
 public struct CommitteeStability: Sendable {
+    /// The K = M committee whose perfect-learning fixed point is analysed.
     public let scenario: CommitteeScenario
     /// Scanned learning rates run from `lrMinimum` geometrically until instability (or `lrMaximum`).
     public var lrMinimum = 1e-3
+    /// The scan gives up (no instability found) once the learning rate reaches this.
     public var lrMaximum = 1e3
     /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).
     public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
 
+    /// The analysis of `scenario`, with the default scan range and quadrature order.
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 
     /// The fixed point of perfect learning.
@@ -192,4 +195,9 @@ public struct CommitteeStabilityResult: Sendable {
     /// Eigenvalues (re, im) of the Jacobian at lr_opt.
     public let eigenvaluesAtOptimum: [[Double]]
 
+    /// The rates `lrMax` and `lrOpt`, the slowest decay rate at `lrOpt`, and the Jacobian's eigenvalues there as
+    /// [re, im] pairs.
+    public init(lrMax: Double, lrOpt: Double, rateOpt: Double, eigenvaluesAtOptimum: [[Double]]) {
+        self.lrMax = lrMax; self.lrOpt = lrOpt; self.rateOpt = rateOpt; self.eigenvaluesAtOptimum = eigenvaluesAtOptimum
+    }
 }

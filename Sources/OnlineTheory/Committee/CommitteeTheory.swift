@@ -4,6 +4,7 @@ import Scenarios
 
 /// Learning curves of a committee machine from the order-parameter ODEs (`CommitteeODE`).
 public struct CommitteeTheory: Sendable {
+    /// The committee scenario whose learning curves `solve` integrates.
     public let scenario: CommitteeScenario
     /// The integrator (`defaultTolerance`).
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
@@ -31,6 +32,7 @@ public struct CommitteeTheory: Sendable {
     /// (ε_g only decreases there: the fixed point is stable).
     public static let smallestDeviation = 1e-15
 
+    /// The theory of `scenario`, with the default integrator, quadrature order and divergence factor.
     public init(scenario: CommitteeScenario) { self.scenario = scenario }
 
     /// ε_g = ½E[(φ − φ*)²] of the networks with order parameters `state` (noise-free).
@@ -208,8 +210,12 @@ public struct CommitteeTheory: Sendable {
 
 /// Theory learning curves of a committee machine on an output grid.
 public struct CommitteeTheoryResult: Sendable {
+    /// The output times reached: the requested grid up to a divergence.
     public let times: [Double]
+    /// The order parameters (Q, R, T, v, v*, biases) at each output time.
     public let states: [CommitteeOrderParameters]
+    /// ε_g at each output time (`CommitteeGeneralisationError`; deviation form near perfect learning), possibly below
+    /// its resolution: see `resolvedGeneralisationError`.
     public let generalisationError: [Double]
     /// The rounding floor of each ε_g (`CommitteeGeneralisationError.resolution`); empty if not computed.
     public var generalisationErrorResolution: [Double] = []
@@ -223,18 +229,34 @@ public struct CommitteeTheoryResult: Sendable {
     public let divergence: Divergence?
     /// With scaled momentum, the velocity overlaps at each output time (`CommitteeODE`); empty otherwise.
     public var velocity: [CommitteeVelocityOverlaps] = []
+
+    /// Learning curves on `times`: the states and ε_g there, ε_g's rounding floor (empty if not computed), the
+    /// divergence if the trajectory diverged, and with scaled momentum the velocity overlaps (empty otherwise).
+    public init(times: [Double], states: [CommitteeOrderParameters], generalisationError: [Double],
+                generalisationErrorResolution: [Double] = [], divergence: Divergence?,
+                velocity: [CommitteeVelocityOverlaps] = []) {
+        self.times = times; self.states = states; self.generalisationError = generalisationError
+        self.generalisationErrorResolution = generalisationErrorResolution; self.divergence = divergence
+        self.velocity = velocity
+    }
 }
 
 /// Scaled momentum's velocity overlaps of a committee at one time: A = U W*ᵀ/d (K×M), B = U Wᵀ/d (K×K, row i is
 /// u_i·w_j/d) and C = U Uᵀ/d (K×K, symmetric), row-major; with a trained second layer its scalar velocities σ_i = s_i/d,
 /// with trained biases theirs, ρ_i = r_i/d (empty when not trained).
 public struct CommitteeVelocityOverlaps: Sendable, Hashable {
+    /// A_in = u_i·w*_n/d, row-major K × M.
     public var a: [Double]
+    /// B_ij = u_i·w_j/d, row-major K × K (not symmetric).
     public var b: [Double]
+    /// C_ij = u_i·u_j/d, row-major K × K (symmetric).
     public var c: [Double]
+    /// σ_i = s_i/d, the trained second layer's velocities (K); empty when v is fixed.
     public var secondLayer: [Double]
+    /// ρ_i = r_i/d, the trained biases' velocities (K); empty when the biases are fixed.
     public var biases: [Double]
 
+    /// The overlaps from their row-major arrays; `secondLayer` and `biases` stay empty when those are not trained.
     public init(a: [Double], b: [Double], c: [Double], secondLayer: [Double] = [], biases: [Double] = []) {
         self.a = a; self.b = b; self.c = c; self.secondLayer = secondLayer; self.biases = biases
     }

@@ -23,6 +23,7 @@ import Scenarios
 public struct GreedyLearningRate<System: ODESystem & Sendable>: Sendable {
     /// The ODE at schedule factor 1 and at factor 2 (same scenario otherwise).
     public let unit: System
+    /// The same ODE at factor 2, F₂ = 2a + 4b.
     public let doubled: System
     /// ε_g of a state vector.
     public let error: @Sendable ([Double]) -> Double
@@ -31,6 +32,8 @@ public struct GreedyLearningRate<System: ODESystem & Sendable>: Sendable {
     /// The step h (in units of t at f = 1) of the central differences along a and b.
     public var differenceStep = 1e-5
 
+    /// The split of `unit` and `doubled` (the ODE at f = 1 and f = 2), with ε_g of a state `error` and
+    /// [f_min, f_max] = `factorBounds`.
     public init(unit: System, doubled: System, factorBounds: ClosedRange<Double>, error: @escaping @Sendable ([Double]) -> Double) {
         self.unit = unit; self.doubled = doubled; self.factorBounds = factorBounds; self.error = error
     }

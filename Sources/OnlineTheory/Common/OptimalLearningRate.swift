@@ -34,21 +34,34 @@ public struct OptimalLearningRate: Sendable {
     /// stationary, quadratically).
     public var errorTolerance = 1e-7
 
+    /// The default settings above (400 nodes, at most 40 sweeps).
     public init() {}
 
     /// One sweep's outcome, reported through `progress`.
     public struct Iteration: Sendable, Hashable {
+        /// The sweep's number, from 1.
         public var index: Int
         /// J = ε_g(t_max) of the current schedule.
         public var error: Double
         /// max|f̂ − f|/f_max: how far the current schedule is from minimising the Hamiltonian.
         public var residual: Double
+
+        /// Sweep number `index` (from 1), with J = `error` and the residual `residual` of its schedule.
+        public init(index: Int, error: Double, residual: Double) {
+            self.index = index; self.error = error; self.residual = residual
+        }
     }
 
     /// The optimised schedule, named `optimal`, and the last sweep.
     public struct Result: Sendable {
+        /// The optimised `LearningRateSchedule.tabulated` schedule on the `nodes` + 1 log-spaced times, with its
+        /// `ScheduleOptimality`.
         public var schedule: LearningRateSchedule
+        /// The last sweep reported, its `error` updated to J of the returned schedule.
         public var last: Iteration
+
+        /// The optimised `schedule` and the `last` sweep.
+        public init(schedule: LearningRateSchedule, last: Iteration) { self.schedule = schedule; self.last = last }
     }
 
     /// The optimal schedule of `problem` up to `tEnd`; `progress` is told every sweep.

@@ -15,6 +15,7 @@ public struct ScheduleProblem<System: ODESystem & Sendable>: Sendable {
     /// [η_min, η_max], recorded in the computed schedule.
     public let rateBounds: ClosedRange<Double>
 
+    /// The problem of `split` from φ(0) = `initialState`, integrated with `integrator`, for base rates in `rateBounds`.
     public init(split: GreedyLearningRate<System>, initialState: [Double], integrator: DormandPrince54, rateBounds: ClosedRange<Double>) {
         self.split = split; self.initialState = initialState; self.integrator = integrator; self.rateBounds = rateBounds
     }
@@ -29,6 +30,7 @@ public struct ScheduleProblem<System: ODESystem & Sendable>: Sendable {
 /// An online theory whose learning-rate schedule can be computed from its ODEs: it states its `ScheduleProblem`, and
 /// `greedySchedule` and `optimalSchedule` follow for every model.
 public protocol ScheduleOptimisable {
+    /// The ODE the schedule is computed on (e.g. `ClassifierODE`, `CommitteeODE`).
     associatedtype ScheduleSystem: ODESystem & Sendable
     /// The problem for base-rate bounds `rateBounds`; throws when the model cannot state it (a committee whose initial
     /// overlaps are only known after a simulation).
@@ -56,6 +58,8 @@ extension ScheduleOptimisable {
 /// sides of the Jacobian and the split (n the state's dimension), `evaluationsPerSolve` right-hand sides making one
 /// solve; the run itself is one more.
 public enum ComputedScheduleCost {
+    /// The cost above in ODE solves: 1 without a computed schedule, 3 for greedy, and for optimal
+    /// 3 + 2 · `maximumIterations` · (2 + (4n + 2)(`nodes` + 1)/`evaluationsPerSolve`) with `optimiser`'s settings.
     public static func theorySolves(greedy: Bool, optimal: Bool, stateDimension: Double, evaluationsPerSolve: Double,
                                     optimiser: OptimalLearningRate = OptimalLearningRate()) -> Double {
         guard greedy || optimal else { return 1 }

@@ -18,17 +18,21 @@ import Scenarios
 /// batch size). For σ² = λ = 0 this is de/dt = (n − 2τ) e exactly: e decays (or grows) as a pure exponential, with no term
 /// that could cancel. The (m, e) subsystem is linear, d(m, e)/dt = A (m, e) + b, with A, b given by `generator`.
 public struct LinearRegressionErrorODE: ODESystem, Sendable {
+    /// The optimiser, label noise σ² and weight decay λ that the equations read.
     public let scenario: LinearRegressionScenario
     /// Teacher norm ρ used by the equations (the measured one when comparing with a simulation).
     public let rho: Double
 
+    /// The ODEs of `scenario` with teacher norm `rho` (default: the scenario's `teacherNorm`).
     public init(scenario: LinearRegressionScenario, rho: Double? = nil) {
         self.scenario = scenario
         self.rho = rho ?? scenario.teacherNorm
     }
 
+    /// 3: the state `[m, q, e]`.
     public var dimension: Int { 3 }
 
+    /// The right-hand side above at `time`, written into `derivative`.
     @inlinable
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         let c = scenario.optimiser.coefficients(at: time), tau = c.drift, lambda = scenario.weightDecay

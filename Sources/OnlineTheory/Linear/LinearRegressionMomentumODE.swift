@@ -37,6 +37,7 @@ import Scenarios
 /// η = η(t) is the optimiser's `coefficients(at:).drift` (its momentum gain is 1 with scaled momentum). With
 /// mini-batches of B samples the source term 2e + σ² of dc/dt (from E|g|²) is divided by B.
 public struct LinearRegressionMomentumODE: ODESystem, Sendable {
+    /// The optimiser (with scaled momentum γ), label noise σ² and weight decay λ that the equations read.
     public let scenario: LinearRegressionScenario
     /// γ of β = 1 − γ/d.
     public let gamma: Double
@@ -51,11 +52,13 @@ public struct LinearRegressionMomentumODE: ODESystem, Sendable {
         self.rho = rho ?? scenario.teacherNorm
     }
 
+    /// 6: the state `[m, q, e, a, u, c]`.
     public var dimension: Int { 6 }
 
     /// The state at t = 0: the given (m, q, e_g) and a zero velocity.
     public func initialState(m: Double, q: Double, error: Double) -> [Double] { [m, q, error, 0, 0, 0] }
 
+    /// The right-hand side above at `time`, written into `derivative`.
     @inlinable
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         let eta = scenario.optimiser.coefficients(at: time).drift, lambda = scenario.weightDecay, g = gamma
@@ -86,9 +89,13 @@ public struct LinearRegressionMomentumODE: ODESystem, Sendable {
 /// The velocity overlaps of scaled momentum on an output grid (`LinearRegressionMomentumODE`): a = v·w*/d,
 /// b = v·w/d, c = |v|²/d.
 public struct VelocityOverlaps: Sendable, Hashable {
+    /// a = v·w*/d at each output time.
     public var a: [Double]
+    /// b = v·w/d at each output time.
     public var b: [Double]
+    /// c = |v|²/d at each output time.
     public var c: [Double]
 
+    /// The overlaps a, b, c on the output grid.
     public init(a: [Double], b: [Double], c: [Double]) { self.a = a; self.b = b; self.c = c }
 }

@@ -12,17 +12,21 @@ import Scenarios
 /// |w − w*|²/d² each, O(B/d) relative to it; those, and terms of order τ²λ²/d, are dropped. The system is linear, and for a constant
 /// optimiser dy/dt = A y + b with the lower-triangular generator A given by `generator`.
 public struct LinearRegressionODE: ODESystem, Sendable {
+    /// The optimiser, label noise σ² and weight decay λ that the equations read.
     public let scenario: LinearRegressionScenario
     /// Teacher norm ρ used by the equations (the measured one when comparing with a simulation).
     public let rho: Double
 
+    /// The ODEs of `scenario` with teacher norm `rho` (default: the scenario's `teacherNorm`).
     public init(scenario: LinearRegressionScenario, rho: Double? = nil) {
         self.scenario = scenario
         self.rho = rho ?? scenario.teacherNorm
     }
 
+    /// 2: the state `[m, q]`.
     public var dimension: Int { 2 }
 
+    /// The right-hand side above at `time`, written into `derivative`.
     @inlinable
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         let c = scenario.optimiser.coefficients(at: time), tau = c.drift, lambda = scenario.weightDecay

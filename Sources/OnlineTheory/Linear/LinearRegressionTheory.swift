@@ -4,6 +4,7 @@ import Scenarios
 /// Learning curves of the linear model from the order-parameter ODEs, integrated in the state (m, q, e_g)
 /// (`LinearRegressionErrorODE`) so that e_g keeps its relative accuracy near perfect learning.
 public struct LinearRegressionTheory: Sendable {
+    /// The linear-regression scenario whose learning curves `solve` integrates.
     public let scenario: LinearRegressionScenario
     /// The integrator; tight tolerances by default. The state is (m, q, e_g) and the error test is per component,
     /// |err_i| ≤ atol + rtol·|y_i|: with atol = 1e-300 it is relative (1e-10 per step) for every component, so a
@@ -17,6 +18,7 @@ public struct LinearRegressionTheory: Sendable {
     /// The absolute error floor, relative to the problem's scale, of the scaled-momentum ODE (`solve`).
     public static let scaledMomentumAbsoluteTolerance = 1e-14
 
+    /// The integrator, at `defaultTolerance`: relative error control for every component (see `underflowFloor`).
     public var integrator = DormandPrince54(relativeTolerance: defaultTolerance.relative, absoluteTolerance: defaultTolerance.absolute)
     /// rtol 1e-10, atol 1e-300 (relative error control for every component, above).
     public static let defaultTolerance = (relative: 1e-10, absolute: 1e-300)
@@ -24,6 +26,7 @@ public struct LinearRegressionTheory: Sendable {
     /// (`divergenceBound(from:)`). Below τ_c the ODE is a stable linear system and never diverges.
     public var divergenceFactor = DivergenceBound.defaultFactor
 
+    /// The theory of `scenario`, with the default `integrator` and `divergenceFactor`.
     public init(scenario: LinearRegressionScenario) { self.scenario = scenario }
 
     /// The order parameters at t = 0 that the scenario specifies.
@@ -190,9 +193,13 @@ public struct LinearRegressionTheory: Sendable {
 
 /// Theory learning curves of the linear model on an output grid.
 public struct LinearTheoryResult: Sendable, Hashable {
+    /// The output times reached: the requested grid up to a stop (at least its first point).
     public let times: [Double]
+    /// Student–teacher overlap m = w·w*/d at each output time.
     public let m: [Double]
+    /// Student self-overlap q = |w|²/d at each output time.
     public let q: [Double]
+    /// Teacher norm ρ = |w*|²/d of the equations (that of the initial state).
     public let rho: Double
     /// Set when the trajectory diverged; the arrays stop at the last grid point before it.
     public let divergence: Divergence?

@@ -1,6 +1,10 @@
 /// How trajectories behave near a fixed point, from the eigenvalues of the flow's Jacobian there.
 public enum FixedPointStability: String, Sendable, Hashable, Codable {
+    /// Both eigenvalues with real parts of one sign: a node when they are real, a focus (spiralling) when complex;
+    /// stable when the real parts are negative.
     case stableNode = "stable node", stableFocus = "stable focus", unstableNode = "unstable node", unstableFocus = "unstable focus"
+    /// `saddle`: real eigenvalues of opposite signs (det J < 0); `centre`: imaginary ones (tr J = 0 < det J), closed
+    /// orbits to linear order.
     case saddle, centre
     /// A zero eigenvalue (to the Jacobian's precision): linearisation decides nothing.
     case nonHyperbolic = "non-hyperbolic"
@@ -23,13 +27,16 @@ public enum FixedPointStability: String, Sendable, Hashable, Codable {
 
 /// A fixed point of a planar flow with its linearisation.
 public struct PlanarFixedPoint: Sendable, Hashable {
+    /// Where the flow's velocity vanishes.
     public let point: PlanarPoint
     /// J = ∂(f, g)/∂(x, y) at the point, row-major (central differences).
     public let jacobian: [Double]
     /// The eigenvalues λ = tr/2 ± √(tr²/4 − det), as (real, imaginary) parts, the larger real part first.
     public let eigenvalues: [(real: Double, imaginary: Double)]
+    /// The kind of fixed point, from `jacobian` (`FixedPointStability(jacobian:)` at its default tolerance).
     public let stability: FixedPointStability
 
+    /// The fixed point at `point` with Jacobian `jacobian` (row-major 2 × 2); computes `eigenvalues` and `stability`.
     public init(point: PlanarPoint, jacobian: [Double]) {
         self.point = point; self.jacobian = jacobian
         let half = (jacobian[0] + jacobian[3]) / 2, determinant = jacobian[0] * jacobian[3] - jacobian[1] * jacobian[2]
@@ -46,7 +53,9 @@ public struct PlanarFixedPoint: Sendable, Hashable {
         stability = FixedPointStability(jacobian: jacobian)
     }
 
+    /// Equal when the points and the Jacobians are (the eigenvalues and the stability follow from them).
     public static func == (a: Self, b: Self) -> Bool { a.point == b.point && a.jacobian == b.jacobian }
+    /// Hashes `point` and `jacobian`, what `==` compares.
     public func hash(into hasher: inout Hasher) { hasher.combine(point); hasher.combine(jacobian) }
 }
 

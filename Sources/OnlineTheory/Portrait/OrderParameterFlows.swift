@@ -14,6 +14,7 @@ func requirePlanar(_ optimiser: Optimiser) throws {
 /// Linear regression's (m, q) plane: the ODE of `LinearRegressionODE`, dm/dt = τ(ρ − m) − τλm,
 /// dq/dt = (τ²/B)(ρ − 2m + q + σ²) + 2τ(m − q) − 2τλq, on the physical region q ≥ m²/ρ.
 public struct LinearRegressionFlow: PlanarFlow {
+    /// The (m, q) ODE, evaluated at t = 0 (the optimiser is constant).
     public let system: LinearRegressionODE
 
     /// Throws (out of range) for a scheduled rate or scaled momentum (`requirePlanar`).
@@ -22,6 +23,7 @@ public struct LinearRegressionFlow: PlanarFlow {
         system = LinearRegressionODE(scenario: scenario, rho: rho)
     }
 
+    /// (dm/dt, dq/dt) at (x, y) = (m, q).
     public func velocity(at point: PlanarPoint) -> PlanarPoint {
         let state = [point.x, point.y]
         var derivative = [0.0, 0.0]
@@ -29,6 +31,7 @@ public struct LinearRegressionFlow: PlanarFlow {
         return PlanarPoint(x: derivative[0], y: derivative[1])
     }
 
+    /// Whether q ≥ m²/ρ (Cauchy–Schwarz), with relative slack 1e-12 for points on the boundary.
     public func isPhysical(_ point: PlanarPoint) -> Bool { point.x * point.x <= point.y * system.rho * (1 + 1e-12) }
 
     /// The fixed point −A⁻¹b of the linear system dy/dt = A y + b (`LinearRegressionODE.generator`), whatever its
@@ -41,6 +44,7 @@ public struct LinearRegressionFlow: PlanarFlow {
 
 /// A linear classifier's (m, q) plane: the ODE of `ClassifierODE` at s = q − m²/ρ, on the physical region s ≥ 0.
 public struct ClassifierFlow: PlanarFlow {
+    /// The (m, q, s) ODE, evaluated at s = q − m²/ρ and t = 0 (the optimiser is constant).
     public let system: ClassifierODE
 
     /// Throws (out of range) for a scheduled rate or scaled momentum (`requirePlanar`).
@@ -49,6 +53,7 @@ public struct ClassifierFlow: PlanarFlow {
         system = ClassifierODE(scenario: scenario, rho: rho)
     }
 
+    /// (dm/dt, dq/dt) at (x, y) = (m, q), with s = q − m²/ρ.
     public func velocity(at point: PlanarPoint) -> PlanarPoint {
         let state = [point.x, point.y, point.y - point.x * point.x / system.rho]
         var derivative = [0.0, 0.0, 0.0]
@@ -56,6 +61,7 @@ public struct ClassifierFlow: PlanarFlow {
         return PlanarPoint(x: derivative[0], y: derivative[1])
     }
 
+    /// Whether q ≥ 0 and q ≥ m²/ρ (s ≥ 0), with relative slack 1e-12 for points on the boundary.
     public func isPhysical(_ point: PlanarPoint) -> Bool { point.y >= 0 && point.x * point.x <= point.y * system.rho * (1 + 1e-12) }
 
     /// For the square loss, the fixed point of its linear system (the square loss is linear regression onto the labels

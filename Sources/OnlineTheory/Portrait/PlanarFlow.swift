@@ -1,7 +1,10 @@
 /// A point (x, y) of a plane of two order parameters.
 public struct PlanarPoint: Sendable, Hashable {
+    /// The first coordinate (m in the (m, q) plane).
     public var x: Double
+    /// The second coordinate (q in the (m, q) plane).
     public var y: Double
+    /// The point (x, y).
     public init(x: Double, y: Double) { self.x = x; self.y = y }
 }
 
@@ -16,8 +19,11 @@ public protocol PlanarFlow: Sendable {
 
 /// The rectangle [x.lowerBound, x.upperBound] × [y.lowerBound, y.upperBound] a portrait shows.
 public struct PlanarWindow: Sendable, Hashable {
+    /// The range of the first coordinate shown.
     public var x: ClosedRange<Double>
+    /// The range of the second coordinate shown.
     public var y: ClosedRange<Double>
+    /// The window x × y.
     public init(x: ClosedRange<Double>, y: ClosedRange<Double>) { self.x = x; self.y = y }
 
     /// The smallest window holding `points` (finite ones), widened by `margin` of its size on every side; a side of zero
@@ -33,7 +39,9 @@ public struct PlanarWindow: Sendable, Hashable {
         self.init(x: (x0 - dx)...(x1 + dx), y: (y0 - dy)...(y1 + dy))
     }
 
+    /// x.upperBound − x.lowerBound.
     public var width: Double { x.upperBound - x.lowerBound }
+    /// y.upperBound − y.lowerBound.
     public var height: Double { y.upperBound - y.lowerBound }
 
     /// Whether `point` is inside, with `slack` of the size on every side.

@@ -1,9 +1,13 @@
 /// An sRGB colour with components in 0…1.
 public struct Color: Codable, Sendable, Hashable {
+    /// Red, 0…1.
     public var r: Double
+    /// Green, 0…1.
     public var g: Double
+    /// Blue, 0…1.
     public var b: Double
 
+    /// A colour from its components in 0…1, stored as given (`hex` clamps them).
     public init(r: Double, g: Double, b: Double) { self.r = r; self.g = g; self.b = b }
 
     /// A colour from `#rrggbb` (black for malformed input).

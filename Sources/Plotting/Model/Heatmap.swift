@@ -2,20 +2,27 @@
 public struct Heatmap: Codable, Sendable {
     /// Row-major values, `rows × columns` (cells without a value are drawn blank, extra values ignored).
     public var values: [Double]
+    /// Number of rows, drawn from the top (the SVG draws at most 1000).
     public var rows: Int
+    /// Number of columns, drawn from the left (the SVG draws at most 1000).
     public var columns: Int
+    /// The colour map, spanning `scale` from lo (0) to hi (1).
     public var colormap: Colormap
     /// [min, max] of the colour scale; `nil`: the data range (symmetric about 0 for `redBlue`).
     public var range: [Double]?
+    /// Label beside the colour bar, rotated; `nil`: none.
     public var colorbarLabel: String?
     /// Tick labels at the cell centres (all cells), e.g. unit indices.
     public var rowLabels: [String]?
+    /// Tick labels at the column centres (one per column, else ignored); every k-th when neighbours would overlap.
     public var columnLabels: [String]?
     /// Axis coordinates of the outer cell edges [x0, x1] and [y0 (top), y1 (bottom)], for ticks in data units
     /// (e.g. times); used when no labels are given.
     public var xExtent: [Double]?
+    /// [y0 (top edge), y1 (bottom edge)] in data units (see `xExtent`): [t_max, 0] puts t = 0 at the bottom.
     public var yExtent: [Double]?
 
+    /// A heatmap of the row-major `values`; the other arguments set the properties of the same names.
     public init(values: [Double], rows: Int, columns: Int, colormap: Colormap = .viridis, range: [Double]? = nil,
                 colorbarLabel: String? = nil, rowLabels: [String]? = nil, columnLabels: [String]? = nil,
                 xExtent: [Double]? = nil, yExtent: [Double]? = nil) {

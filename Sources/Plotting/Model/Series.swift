@@ -1,15 +1,32 @@
 /// Line style of a series.
-public enum LineDash: String, Codable, Sendable { case solid, dashed, dotted }
+public enum LineDash: String, Codable, Sendable {
+    /// An unbroken line.
+    case solid
+    /// Dashes 3.7 line widths long with gaps of 1.6.
+    case dashed
+    /// Dots one line width long with gaps of 1.65.
+    case dotted
+}
 
 /// One data series of a panel: a line, markers with optional error bars, or a shaded band.
 ///
 /// Non-finite points are skipped (and break a line); on a logarithmic axis so are non-positive ones.
 public struct Series: Codable, Sendable {
-    public enum Kind: String, Codable, Sendable { case line, points, band }
+    /// What a series draws.
+    public enum Kind: String, Codable, Sendable {
+        /// A line through the points (x, y) in order.
+        case line
+        /// A marker at each (x, y) (an open circle unless `filledMarkers`), with error bars y ± `yError`.
+        case points
+        /// The region between `lower` and `upper` over x, filled with `opacity`.
+        case band
+    }
 
+    /// What the series draws.
     public var kind: Kind
     /// Legend text; `nil` keeps the series out of the legend.
     public var label: String?
+    /// x of each point (of each pair of edges for a band).
     public var x: [Double]
     /// y for lines and points; unused for bands.
     public var y: [Double]
@@ -17,11 +34,15 @@ public struct Series: Codable, Sendable {
     public var yError: [Double]?
     /// Band edges.
     public var lower: [Double]?
+    /// Upper band edge at each x (see `lower`).
     public var upper: [Double]?
     /// `nil`: the next colour of the cycle.
     public var color: Color?
+    /// Dash pattern of a line.
     public var dash: LineDash
+    /// Stroke width of a line in pixels (1 px = 1/96 in); its dash pattern scales with it.
     public var lineWidth: Double
+    /// Radius of a marker of `points` in pixels.
     public var markerSize: Double
     /// Markers of `points` are open circles (the line under them and their error bars stay visible) unless this is true.
     public var filledMarkers: Bool?

@@ -6,8 +6,10 @@ extension Figure {
     /// redraws it from the JSON) and, when `rsvg-convert` is installed (and `Rasterizer.isEnabled`), `<name>.png` (150 dpi),
     /// all atomically.
     /// A failed rasterisation is not an error: the SVG is the figure. Returns the files written.
-    /// Coincident lines are made visible first (`distinguishingCoincidentLines`).
+    /// Coincident lines are made visible first (`distinguishingCoincidentLines`). Throws `PlotError` first when a
+    /// panel's fixed range does not fit its axis (`Panel.validate()`).
     public func write(to directory: URL, name: String) throws -> [URL] {
+        for panel in panels { try panel.validate() }
         let figure = distinguishingCoincidentLines().sharingRepeatedLegends()
         let svgFile = directory.appendingPathComponent("\(name).svg")
         let dataFile = directory.appendingPathComponent("\(name).figure.json")

@@ -1,6 +1,8 @@
 /// The ready-to-run matplotlib script written beside every figure: it reads the figure's JSON and redraws
 /// every panel kind (lines, points with error bars, bands, heatmaps), so users can restyle in Python.
 public enum MatplotlibScript {
+    /// The script's source: it reads `dataFile` and saves the figure as `output`, both names in the script's own
+    /// directory.
     public static func text(dataFile: String, output: String) -> String {
         """
         #!/usr/bin/env python3

@@ -88,13 +88,18 @@ struct SVGCanvas {
         raw(s + "</text>")
     }
 
-    /// Starts a group clipped to a rectangle; close it with `endGroup`.
+    /// Starts a group clipped to a rectangle, of class `data` (the drawn series: what legends must not cover); close it
+    /// with `endGroup`.
     mutating func beginClip(_ x: Double, _ y: Double, _ w: Double, _ h: Double, prefix: String) {
         clipCount += 1
         let id = "\(prefix)clip\(clipCount)"
         raw("<clipPath id=\"\(id)\"><rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(w))\" height=\"\(Self.n(h))\"/></clipPath>")
-        raw("<g clip-path=\"url(#\(id))\">")
+        raw("<g class=\"data\" clip-path=\"url(#\(id))\">")
     }
+
+    /// Starts a group of class `name` (`legend`, `colorbar`, `xlabel`, `ylabel`): the figure's structure, for readers
+    /// and tests of the SVG; close it with `endGroup`.
+    mutating func beginGroup(class name: String) { raw("<g class=\"\(name)\">") }
 
     mutating func endGroup() { raw("</g>") }
 

@@ -51,8 +51,17 @@ extension Figure {
         for (index, clause) in text.components(separatedBy: ", ").enumerated() {
             let joiner = index == 0 ? "" : ", "
             if SVGCanvas.width(clause, size: size) <= width { units.append((joiner, clause)); continue }
-            for (position, word) in clause.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
-                units.append((position == 0 ? joiner : " ", String(word)))
+            // Words, with "name = value" kept together (η = 0.1 is never broken after its "=").
+            var words: [String] = []
+            for word in clause.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+                if let last = words.last, word == "=" || last.hasSuffix(" =") {
+                    words[words.count - 1] = last + " " + word
+                } else {
+                    words.append(word)
+                }
+            }
+            for (position, word) in words.enumerated() {
+                units.append((position == 0 ? joiner : " ", word))
             }
         }
         var lines: [String] = [], current = units[0].text
@@ -249,7 +258,8 @@ struct PanelRenderer {
         }
         if map.scale == .log {
             let decades = Ticks.logDecades(lo: map.lo, hi: map.hi)
-            if decades.count >= 2 {
+            // Decade labels alone only when the axis spans two decades or more (0.02…1 would show just 10⁻¹, 10⁰).
+            if decades.count >= 2, log10(map.hi) - log10(map.lo) >= 2 {
                 for k in decades { if let p = tick(pow(10, Double(k)), length: Self.tickLength) { label("", exponent: k, at: p) } }
                 for v in Ticks.logMinor(lo: map.lo, hi: map.hi) { _ = tick(v, length: 2) }
                 return
@@ -282,10 +292,16 @@ struct PanelRenderer {
     }
 
     func drawAxisLabels(on canvas: inout SVGCanvas) {
-        if let x = panel.xLabel { canvas.text(x, (left + right) / 2, bottom + 36, size: Self.labelFont) }
+        if let x = panel.xLabel {
+            canvas.beginGroup(class: "xlabel")
+            canvas.text(x, (left + right) / 2, bottom + 36, size: Self.labelFont)
+            canvas.endGroup()
+        }
         if let y = panel.yLabel {
             let cx = left - 50, cy = (top + bottom) / 2
+            canvas.beginGroup(class: "ylabel")
             canvas.text(y, cx, cy, size: Self.labelFont, rotate: -90)
+            canvas.endGroup()
         }
     }
 
@@ -370,6 +386,8 @@ struct PanelRenderer {
             x = [.upperLeft, .lowerLeft].contains(panel.legend) ? left + 6 : right - 6 - width
             y = [.upperLeft, .upperRight].contains(panel.legend) ? top + 6 : bottom - 6 - height
         }
+        canvas.beginGroup(class: "legend")
+        defer { canvas.endGroup() }
         canvas.rect(x, y, width, height, fill: "#ffffff", stroke: "#cccccc", opacity: 0.8, radius: 2)
         var row = 0
         for (series, color) in entries {
@@ -441,6 +459,7 @@ struct PanelRenderer {
         }
         drawAxisLabels(on: &canvas)
         // Colour bar.
+        canvas.beginGroup(class: "colorbar")
         let bx = right + 12, bw = 11.0, steps = 64
         for s in 0..<steps {
             let u0 = Double(s) / Double(steps)
@@ -460,6 +479,7 @@ struct PanelRenderer {
         if let label = heatmap.colorbarLabel {
             canvas.text(label, bx + bw + 48, (top + bottom) / 2, size: 10, rotate: -90)
         }
+        canvas.endGroup()
         if !(0..<rowCount).contains(where: { r in (0..<columnCount).contains { heatmap.value(row: r, column: $0).isFinite } }) {
             drawNotice(Self.noFiniteData, on: &canvas)
         }
@@ -486,9 +506,12 @@ struct PanelRenderer {
                 px = left + (x + 0.5) / Double(max(columns, 1)) * width
                 py = top + (y + 0.5) / Double(max(rows, 1)) * height
             }
-            guard px >= left - 0.5, px <= right + 0.5, py >= top - 0.5, py <= bottom + 0.5 else { return nil }
+            // Lines run on outside the axes and are clipped there; markers outside are not drawn.
             return (px, py)
         }
+        func inside(_ p: (Double, Double)) -> Bool { p.0 >= left - 0.5 && p.0 <= right + 0.5 && p.1 >= top - 0.5 && p.1 <= bottom + 0.5 }
+        canvas.beginClip(left, top, width, height, prefix: id)
+        defer { canvas.endGroup() }
         for series in overlay {
             let color = (series.color ?? Color(r: 1, g: 1, b: 1)).hex
             let points = zip(series.x, series.y).map { pixel($0, $1) }
@@ -496,7 +519,7 @@ struct PanelRenderer {
             case .line:
                 canvas.polyline(points, color: color, width: series.lineWidth, dash: Self.dashPattern(series.dash, width: series.lineWidth))
             case .points:
-                for case let (px, py)? in points {
+                for case let (px, py)? in points where inside((px, py)) {
                     if series.filledMarkers == true { canvas.circle(px, py, radius: series.markerSize, fill: color) }
                     else { canvas.ring(px, py, radius: series.markerSize, color: color) }
                 }
@@ -529,6 +552,8 @@ struct SharedLegendStrip {
     var height: Double { Double(rows.count) * PanelRenderer.legendRow + 6 }
 
     func draw(centre: Double, top: Double, on canvas: inout SVGCanvas) {
+        canvas.beginGroup(class: "legend shared")
+        defer { canvas.endGroup() }
         for (r, row) in rows.enumerated() {
             let total = row.reduce(0) { $0 + entries[$1].width } - 18
             var x = centre - total / 2

@@ -152,13 +152,14 @@ struct AxisMap {
     /// (finite, increasing, positive on a log axis). Always finite, lo < hi, and lo > 0 on a log axis, whatever
     /// the data: without drawable values the default range; one value (or values equal to 1e-9 relative) is
     /// padded by 10% (a decade on a log axis); limits are clamped to the finite (positive) Doubles.
-    static func limits(of values: [Double], scale: AxisScale, fixed: [Double]?) -> (Double, Double) {
+    static func limits(of values: [Double], scale: AxisScale, fixed: AxisRange?) -> (Double, Double) {
         let largest = Double.greatestFiniteMagnitude, smallest = Double.leastNonzeroMagnitude
-        if let fixed, fixed.count == 2, fixed[0].isFinite, fixed[1].isFinite, fixed[0] < fixed[1], scale == .linear || fixed[0] > 0 {
-            // Only a range with a width that pixels can resolve.
-            let width = scale == .log ? log10(fixed[1]) - log10(fixed[0]) : fixed[1] * 0.5 - fixed[0] * 0.5
-            let size = scale == .log ? max(abs(log10(fixed[0])), abs(log10(fixed[1])), 1) : max(abs(fixed[0]), abs(fixed[1]))
-            if width > size * 1e-12 { return (fixed[0], fixed[1]) }
+        if let fixed, fixed.fits(scale) {
+            // Only a range with a width that pixels can resolve (on a log axis, in decades).
+            let (a, b) = (fixed.lower, fixed.upper)
+            let width = scale == .log ? log10(b) - log10(a) : b * 0.5 - a * 0.5
+            let size = scale == .log ? max(abs(log10(a)), abs(log10(b)), 1) : max(abs(a), abs(b))
+            if width > size * 1e-12 { return (a, b) }
         }
         let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
         guard var lo = usable.min(), var hi = usable.max() else { return scale == .log ? (0.1, 10) : (0, 1) }

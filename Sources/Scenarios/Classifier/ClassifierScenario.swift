@@ -14,6 +14,7 @@ import GaussianIntegrals
 /// q = |w|²/d, s = q − m²/ρ; the classification error against the noise-free teacher is ε_g = arccos(m/√(qρ))/π
 /// = atan2(√(ρs), m)/π.
 public struct ClassifierScenario: Sendable, Hashable {
+    /// The margin loss L, ℓ(y, λ) = L(yλ).
     public var loss: ClassificationLoss
     /// The optimiser (learning rate τ, …): what the ODEs and the simulator read of the update rule.
     public var optimiser: Optimiser

@@ -7,8 +7,10 @@ public struct Divergence: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A human-readable reason, e.g. "q exceeded 1e+06".
     public let reason: String
 
+    /// A divergence detected at time t = `time`, for `reason`.
     public init(time: Double, reason: String) { self.time = time; self.reason = reason }
 
+    /// "diverged at t = … (reason)", for messages.
     public var description: String { "diverged at t = \(time) (\(reason))" }
 }
 
@@ -23,6 +25,7 @@ public struct DivergenceBound: Sendable, Hashable {
 
     /// The problem's scale: the largest finite magnitude among the scales given (1 if none is positive).
     public let scale: Double
+    /// How many times the `scale` an observable may grow before it counts as diverged (`defaultFactor` by default).
     public let factor: Double
     /// What the scale is made of, for messages ("ρ, σ², e_g(0), e_g*").
     public let scaleDescription: String

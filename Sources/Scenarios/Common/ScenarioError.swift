@@ -4,10 +4,12 @@
 /// command line exits 64 for these, as for a malformed option) from a rejected combination of valid values, an
 /// input file that does not fit, or a failed run (exit 1).
 public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The message, naming what was rejected and why.
     public let description: String
     /// Whether this names one parameter whose value is outside its domain.
     public let isOutOfRange: Bool
 
+    /// An error with the message `description`; `outOfRange` sets `isOutOfRange` (one parameter outside its domain).
     public init(_ description: String, outOfRange: Bool = false) {
         self.description = description
         self.isOutOfRange = outOfRange

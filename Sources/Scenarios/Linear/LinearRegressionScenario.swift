@@ -121,6 +121,7 @@ public struct LinearOrderParameters: Sendable, Hashable, Codable {
     /// Teacher norm ρ = |w*|²/d.
     public var rho: Double
 
+    /// The overlaps m, q and the teacher norm ρ = `rho`.
     public init(m: Double, q: Double, rho: Double) { self.m = m; self.q = q; self.rho = rho }
 
     /// Noise-free generalisation error e_g = ½(ρ − 2m + q).

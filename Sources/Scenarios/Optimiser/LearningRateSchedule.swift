@@ -21,16 +21,23 @@ import Foundation
 public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of schedule; build them with the validating constructors (`inverse(timeScale:)`, …).
     public enum Kind: Sendable, Hashable {
+        /// f = 1.
         case constant
+        /// f = 1/(1 + t/T0), T0 = `timeScale`.
         case inverse(timeScale: Double)
+        /// f = (1 + t/T0)^(−P), T0 = `timeScale`, P = `exponent`.
         case power(timeScale: Double, exponent: Double)
+        /// f = FACTOR^⌊t/EVERY⌋, EVERY = `every`, FACTOR = `factor`.
         case step(every: Double, factor: Double)
+        /// f = ½(1 + cos(πt/TEND)) for t < TEND, 0 after; TEND = `end`.
         case cosine(end: Double)
+        /// Any closure f(t), with its name and breakpoints (`CustomSchedule`).
         case custom(CustomSchedule)
         /// f(t) interpolated linearly in a table (`TabulatedSchedule`): a schedule computed from the ODEs (greedy).
         case table(TabulatedSchedule)
     }
 
+    /// Which schedule this is, with its parameters.
     public let kind: Kind
 
     init(kind: Kind) { self.kind = kind }
@@ -87,7 +94,7 @@ public struct LearningRateSchedule: Sendable, Hashable, CustomStringConvertible 
     /// ⌊t/EVERY⌋, made consistent with the breakpoints k·EVERY as computed in floating point: the index is the number
     /// of k ≥ 1 with Double(k)·EVERY ≤ t, so f is the new value exactly from each breakpoint on and the old one just
     /// before it (the integrator evaluates a step that ends at a breakpoint just below it).
-    @inlinable @usableFromInline
+    @inlinable
     static func stepIndex(_ t: Double, every: Double) -> Int {
         guard t > 0 else { return 0 }
         let ratio = (t / every).rounded(.down)
@@ -233,8 +240,11 @@ extension LearningRateSchedule {
 /// A tabulated factor: piecewise-linear through the nodes (tᵢ, fᵢ), f(t) = f₀ before t₀ and f_last after the last
 /// node. A simulator looks f up once per step (a binary search, no allocation).
 public struct TabulatedSchedule: Sendable, Hashable {
+    /// Its SPEC in `result.json` and `description`: the protocol that computed it (`greedy`, `optimal`).
     public let name: String
+    /// The nodes' times tᵢ: at least one, finite and strictly increasing.
     public let times: [Double]
+    /// The factors fᵢ at `times`, finite and ≥ 0.
     public let factors: [Double]
     /// The [η_min, η_max] the table was computed within (greedy), if any.
     public let rateBounds: ClosedRange<Double>?
@@ -268,20 +278,29 @@ public struct TabulatedSchedule: Sendable, Hashable {
 /// forward–backward sweeps, the minimum principle's `residual` max|f̂ − f|/f_max over the nodes (f̂ the Hamiltonian's
 /// minimiser), and ε_g(t_max) it reaches.
 public struct ScheduleOptimality: Sendable, Hashable {
+    /// The number of forward–backward sweeps done.
     public var sweeps: Int
+    /// The minimum principle's residual max|f̂ − f|/f_max over the nodes at the last sweep.
     public var residual: Double
+    /// ε_g(t_max) under the final table.
     public var finalError: Double
 
+    /// The outcome of an optimisation: its sweeps, residual and ε_g(t_max).
     public init(sweeps: Int, residual: Double, finalError: Double) { self.sweeps = sweeps; self.residual = residual; self.finalError = finalError }
 }
 
 /// A schedule given by a closure: f(t) = `factor(t)`, with its name and breakpoints. Equal (and hashed) by name and
 /// breakpoints, since closures cannot be compared.
 public struct CustomSchedule: Sendable, Hashable {
+    /// Its `description` and its SPEC in `result.json`; with `breakpoints`, what equality compares.
     public let name: String
+    /// The times where f or its derivative jumps, ascending (the integrator restarts there).
     public let breakpoints: [Double]
+    /// f(t) ≥ 0.
     public let factor: @Sendable (Double) -> Double
 
+    /// Equal iff the names and the breakpoints are (closures cannot be compared).
     public static func == (a: CustomSchedule, b: CustomSchedule) -> Bool { a.name == b.name && a.breakpoints == b.breakpoints }
+    /// Hashes the name and the breakpoints, as `==` compares them.
     public func hash(into hasher: inout Hasher) { hasher.combine(name); hasher.combine(breakpoints) }
 }

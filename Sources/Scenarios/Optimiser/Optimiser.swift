@@ -182,6 +182,7 @@ public struct OptimiserCoefficients: Sendable, Hashable {
     /// η(t)²/B: the prefactor of the gradient-noise terms (`Optimiser.noise(rate:)`).
     public var noise: Double
 
+    /// The coefficients `drift` and `noise` at one time.
     @inlinable
     public init(drift: Double, noise: Double) { self.drift = drift; self.noise = noise }
 }

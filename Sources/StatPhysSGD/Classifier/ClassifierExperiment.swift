@@ -10,6 +10,7 @@ import Scenarios
 /// s(0) = |w − (m/ρ̂)w*|²/d and teacher norm ρ̂ of the simulated seeds, on the simulation's realised grid; theory-only runs start from the
 /// scenario's m0, q0, ρ.
 public struct ClassifierExperiment: Sendable {
+    /// The scenario: loss, optimiser, noise σ², label flips, weight decay λ, teacher norm ρ and the initial m0, q0.
     public var scenario: ClassifierScenario
     /// Largest time t = steps/d.
     public var tMax: Double
@@ -22,6 +23,7 @@ public struct ClassifierExperiment: Sendable {
     /// `nil` for a theory-only run.
     public var simulation: SimulationSettings?
 
+    /// A run on `points` equally spaced times from 0 to `tMax`; `simulation` is `nil` for a theory-only run.
     public init(scenario: ClassifierScenario, tMax: Double, points: Int = 101, simulation: SimulationSettings?) {
         self.scenario = scenario; self.tMax = tMax; self.points = points; self.simulation = simulation
     }
@@ -33,11 +35,11 @@ public struct ClassifierExperiment: Sendable {
         if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         if let simulation {
             let simulator = try ClassifierSimulator(scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds,
-                                                    baseSeed: simulation.seed)
+                                                    seed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
-            let start = simulated.meanInitialState
-            return ClassifierExperimentResult(experiment: self, theory: try theory.solve(times: simulated.grid.times, from: start,
-                                                                                          initialOrthogonal: simulated.meanInitialOrthogonal),
+            let start = simulated.ensemble.meanInitialState
+            return ClassifierExperimentResult(experiment: self, theory: try theory.solve(times: simulated.ensemble.grid.times, from: start,
+                                                                                          initialOrthogonal: simulated.ensemble.meanInitialOrthogonal),
                                               theoryStart: start, simulation: simulated)
         }
         let start = theory.specifiedInitialState
@@ -48,16 +50,26 @@ public struct ClassifierExperiment: Sendable {
 
 /// The outcome of a `ClassifierExperiment`.
 public struct ClassifierExperimentResult: Sendable {
+    /// The experiment that produced this result.
     public let experiment: ClassifierExperiment
+    /// The ODE learning curves (m, q, s, ε_g, loss) on `times`, started from `theoryStart`.
     public let theory: ClassifierTheoryResult
     /// The initial state the theory started from.
     public let theoryStart: LinearOrderParameters
+    /// Every seed's m, q, ε_g and loss on the realised grid; `nil` for a theory-only run.
     public let simulation: ClassifierSimulationResult?
+
+    /// The parts as `ClassifierExperiment.run` assembles them: `theory` on the simulation's realised grid when
+    /// simulated, started from `theoryStart`; `simulation` is `nil` for a theory-only run.
+    public init(experiment: ClassifierExperiment, theory: ClassifierTheoryResult, theoryStart: LinearOrderParameters,
+                simulation: ClassifierSimulationResult?) {
+        self.experiment = experiment; self.theory = theory; self.theoryStart = theoryStart; self.simulation = simulation
+    }
 
     /// The observables, in output order: name, theory curve, simulation statistics.
     var observables: [(name: String, theory: [Double], simulation: EnsembleStatistics?)] {
-        [("m", theory.m, simulation?.statisticsM), ("q", theory.q, simulation?.statisticsQ),
-         ("eg", theory.classificationError, simulation?.statisticsClassificationError), ("loss", theory.loss, simulation?.statisticsLoss)]
+        [("m", theory.m, simulation?.statistics(of: \.m)), ("q", theory.q, simulation?.statistics(of: \.q)),
+         ("eg", theory.classificationError, simulation?.statistics(of: \.classificationError)), ("loss", theory.loss, simulation?.statistics(of: \.loss))]
     }
 
     /// Theory vs simulation for m, q, ε_g and the loss on the shared grid, with their verdicts
@@ -86,5 +98,6 @@ public struct ClassifierExperimentResult: Sendable {
         [theory.divergence, simulation?.divergence].compactMap { $0 }.min { $0.time < $1.time }
     }
 
+    /// The output grid: the theory's times (which are the simulation's realised times when simulated).
     public var times: [Double] { theory.times }
 }

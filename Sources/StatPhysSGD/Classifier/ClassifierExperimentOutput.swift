@@ -12,7 +12,7 @@ extension ClassifierExperimentResult {
     /// `comparison`, `divergence` (as linear regression's).
     public var json: JSONValue {
         let s = experiment.scenario
-        var settings: [(String, JSONValue)] = [("loss", .string(s.loss.rawValue))] + s.optimiser.settings + [
+        var settings: [(String, JSONValue)] = [("loss", .string(s.loss.name))] + s.optimiser.settings + [
             ("noise", .number(s.noiseVariance)),
             ("flip", .number(s.flipProbability)), ("reg", .number(s.weightDecay)), ("rho", .number(s.teacherNorm)),
             ("m0", .number(s.initialOverlap)), ("q0", .number(s.initialSelfOverlap)), ("t_max", .number(experiment.tMax)),
@@ -84,7 +84,7 @@ extension ClassifierExperimentResult {
         for k in TextTable.sampleIndices(count: times.count, rows: rows) {
             var cells = [TextTable.format(times[k])] + observables.map { TextTable.format($0.theory[k]) }
             if let simulation {
-                let stats = [simulation.statisticsM, simulation.statisticsQ, simulation.statisticsClassificationError]
+                let stats = [simulation.statistics(of: \.m), simulation.statistics(of: \.q), simulation.statistics(of: \.classificationError)]
                 cells += stats.map { k < $0.mean.count ? TextTable.format($0.mean[k]) : "—" }
                 cells.append(k < stats[2].standardError.count ? TextTable.format(stats[2].standardError[k], digits: 2) : "—")
             }

@@ -13,6 +13,7 @@ import Scenarios
 /// measured overlaps of one random student drawn at `initialDimension` with `initialSeed` (its O(1/√d) symmetry
 /// breaking is what lets the d → ∞ theory leave the symmetric plateau).
 public struct CommitteeExperiment: Sendable {
+    /// The scenario: K, M, activations, optimiser, noise σ², weight decay λ, the teacher and the initial student.
     public var scenario: CommitteeScenario
     /// Largest time α = steps/d.
     public var tMax: Double
@@ -20,11 +21,13 @@ public struct CommitteeExperiment: Sendable {
     public var points: Int
     /// Output times spaced logarithmically (from tMax·10⁻³), for plateaus spanning decades.
     public var logarithmicGrid: Bool
+    /// The finite-d simulation (d, seeds, base seed); `nil` for a theory-only run.
     public var simulation: SimulationSettings?
     /// Theory-only runs with a random initial student draw it at this dimension and seed.
     public var initialDimension = 1000
+    /// The seed of that random initial student (theory-only runs).
     public var initialSeed: UInt64 = 1
-    /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`).(tanh, sigmoid, mixed).
+    /// Quadrature nodes per dimension for 3-D and 4-D integrals without a closed form (`CommitteeIntegrals`: tanh, sigmoid, custom and mixed pairs).
     public var quadratureOrder = CommitteeIntegrals.defaultQuadratureOrder
     /// Relabel each seed's hidden units to match the theory before averaging (`CommitteeAlignment`): the student
     /// is symmetric under permutations of its units (and sign flips for odd activations with a trained second
@@ -33,6 +36,8 @@ public struct CommitteeExperiment: Sendable {
     /// The ODE integrator's tolerances (`nil`: `CommitteeTheory.defaultTolerance`).
     public var tolerance: IntegrationTolerance?
 
+    /// A run on `points` output times up to `tMax`, logarithmically spaced if `logarithmicGrid`; `simulation` is `nil`
+    /// for a theory-only run.
     public init(scenario: CommitteeScenario, tMax: Double, points: Int = 201, logarithmicGrid: Bool = false,
                 simulation: SimulationSettings?) {
         self.scenario = scenario; self.tMax = tMax; self.points = points
@@ -59,7 +64,7 @@ public struct CommitteeExperiment: Sendable {
         if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         if let simulation {
             let simulator = try CommitteeSimulator(
-                scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
+                scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
             guard let start = simulated.meanInitialState else {
                 throw ScenarioError("the simulation diverged at t = 0, before recording a state: "
@@ -76,7 +81,7 @@ public struct CommitteeExperiment: Sendable {
         if let specified = scenario.specifiedInitialState {
             start = specified
         } else {
-            let drawn = try CommitteeSimulator(scenario: scenario, dimension: initialDimension, seeds: 1, baseSeed: initialSeed).run(times: [0])
+            let drawn = try CommitteeSimulator(scenario: scenario, dimension: initialDimension, seeds: 1, seed: initialSeed).run(times: [0])
             guard let measured = drawn.meanInitialState else { throw ScenarioError("could not draw a random initial student") }
             start = measured
         }
@@ -88,8 +93,12 @@ public struct CommitteeExperiment: Sendable {
 
 /// The outcome of a `CommitteeExperiment`.
 public struct CommitteeExperimentResult: Sendable {
+    /// The experiment that produced this result.
     public let experiment: CommitteeExperiment
+    /// The ODE solution (`CommitteeTheory`): the order parameters and ε_g on `times`, started from `theoryStart`.
     public let theory: CommitteeTheoryResult
+    /// The initial state the theory started from: the seeds' mean measured overlaps when simulated, else the
+    /// scenario's overlaps or those of one random student.
     public let theoryStart: CommitteeOrderParameters
     /// The simulated seeds, each relabelled by its alignment (`alignments`) when the experiment aligns units.
     public let simulation: CommitteeSimulationResult?
@@ -98,6 +107,7 @@ public struct CommitteeExperimentResult: Sendable {
     /// Per seed: the relabelling of its units that matches the theory's final state (empty if not aligned).
     public let alignments: [SeedAlignment]
 
+    /// The parts as `CommitteeExperiment.run` assembles them; `alignments` is empty when units are not aligned.
     public init(experiment: CommitteeExperiment, theory: CommitteeTheoryResult, theoryStart: CommitteeOrderParameters,
                 simulation: CommitteeSimulationResult?, unalignedSimulation: CommitteeSimulationResult?, alignments: [SeedAlignment]) {
         self.experiment = experiment; self.theory = theory; self.theoryStart = theoryStart; self.simulation = simulation
@@ -121,17 +131,16 @@ public struct CommitteeExperimentResult: Sendable {
         guard let simulation, let eg = simulatedGeneralisationError else { return [] }
         var result: [(name: String, theory: [Double], simulation: EnsembleStatistics)] = [("eg", theory.generalisationError, eg)]
         let s = experiment.scenario, k = s.studentUnits, m = s.teacherUnits
-        let r = simulation.statistics(\.r), q = simulation.statistics(\.q), v = simulation.statistics(\.v)
-        func add(_ name: String, _ path: KeyPath<CommitteeOrderParameters, [Double]>,
-                 _ block: (mean: [[Double]], standardError: [[Double]]), _ index: Int) {
-            result.append((name, theory.states.map { $0[keyPath: path][index] },
-                           EnsembleStatistics(mean: block.mean.map { $0[index] }, standardError: block.standardError.map { $0[index] })))
+        let r = simulation.entryStatistics(of: \.r), q = simulation.entryStatistics(of: \.q)
+        let v = simulation.entryStatistics(of: \.v)
+        func add(_ name: String, _ path: KeyPath<CommitteeOrderParameters, [Double]>, _ entries: [EnsembleStatistics], _ index: Int) {
+            result.append((name, theory.states.map { $0[keyPath: path][index] }, entries[index]))
         }
         for i in 0..<k { for n in 0..<m { add(CommitteeIndexLabel.label("R", i, n, k: k, m: m), \.r, r, i * m + n) } }
         for i in 0..<k { for j in i..<k { add(CommitteeIndexLabel.label("Q", i, j, k: k, m: m), \.q, q, i * k + j) } }
         if s.trainsSecondLayer { for i in 0..<k { add(CommitteeIndexLabel.label("v", i, nil, k: k, m: m), \.v, v, i) } }
         if s.trainsBiases {
-            let b = simulation.statistics(\.b)
+            let b = simulation.entryStatistics(of: \.b)
             for i in 0..<k { add(CommitteeIndexLabel.label("b", i, nil, k: k, m: m), \.b, b, i) }
         }
         return result
@@ -157,6 +166,7 @@ public struct CommitteeExperimentResult: Sendable {
 /// "v2" while K and M are at most 9, and "R1_12" (an underscore between the indices) beyond, so they stay unique.
 /// In JSON matrices (nested lists) the first row and column are unit 1.
 public enum CommitteeIndexLabel {
+    /// `symbol` with the 0-based unit indices `i` (and `j`) written 1-based: "R12", "v2", or "R1_12" when K or M > 9.
     public static func label(_ symbol: String, _ i: Int, _ j: Int?, k: Int, m: Int) -> String {
         guard let j else { return "\(symbol)\(i + 1)" }
         return max(k, m) <= 9 ? "\(symbol)\(i + 1)\(j + 1)" : "\(symbol)\(i + 1)_\(j + 1)"

@@ -23,7 +23,7 @@ extension CommitteeExperimentResult {
         }
         func entries(_ path: KeyPath<CommitteeOrderParameters, [Double]>, columns: Int, name: String, upper: Bool) -> [Series] {
             var series: [Series] = []
-            let stats = simulation?.statistics(path)
+            let stats = simulation?.entryStatistics(of: path)
             var colour = 0
             for i in 0..<k {
                 for j in (upper ? i : 0)..<columns {
@@ -31,10 +31,10 @@ extension CommitteeExperimentResult {
                     colour += 1
                     let label = CommitteeIndexLabel.figureLabel(name, i, columns == 1 && name == "b" ? nil : j, k: k, m: m)
                     series.append(.line(label, x: t, y: theory.states.map { $0[keyPath: path][index] }, color: color))
-                    if let stats {
-                        let picks = markerIndices(times: simTimes, mean: stats.mean, error: stats.standardError)
-                        series.append(.points(nil, x: picks.map { simTimes[$0] }, y: picks.map { stats.mean[$0][index] },
-                                              yError: picks.map { stats.standardError[$0][index] }, color: color, size: 2.5))
+                    if let entry = stats?[index] {
+                        let picks = markerIndices(times: simTimes, mean: entry.mean, error: entry.standardError)
+                        series.append(.points(nil, x: picks.map { simTimes[$0] }, y: picks.map { entry.mean[$0] },
+                                              yError: picks.map { entry.standardError[$0] }, color: color, size: 2.5))
                     }
                 }
             }

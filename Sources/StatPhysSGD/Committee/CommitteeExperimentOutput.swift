@@ -64,14 +64,19 @@ extension CommitteeExperimentResult {
             ])),
         ]
         if let simulation, let sim = experiment.simulation, let eg = simulatedGeneralisationError {
-            let q = simulation.statistics(\.q), r = simulation.statistics(\.r), v = simulation.statistics(\.v)
-            let b = simulation.statistics(\.b)
-            func block(_ pick: ((mean: [[Double]], standardError: [[Double]])) -> [[Double]], _ egValues: [Double]) -> JSONValue {
+            let q = simulation.entryStatistics(of: \.q), r = simulation.entryStatistics(of: \.r)
+            let v = simulation.entryStatistics(of: \.v), b = simulation.entryStatistics(of: \.b)
+            let count = simulation.times.count
+            /// `values[time][entry]` of one statistic (mean or standard error) of every entry.
+            func pick(_ entries: [EnsembleStatistics], _ statistic: KeyPath<EnsembleStatistics, [Double]>) -> [[Double]] {
+                (0..<count).map { time in entries.map { $0[keyPath: statistic][time] } }
+            }
+            func block(_ statistic: KeyPath<EnsembleStatistics, [Double]>, _ egValues: [Double]) -> JSONValue {
                 .object([
-                    ("Q", .array(pick(q).map { .matrix($0[...], rows: k, columns: k) })),
-                    ("R", .array(pick(r).map { .matrix($0[...], rows: k, columns: m) })),
-                    ("v", .array(pick(v).map { .numbers($0) })),
-                ] + (s.hasBiases ? [("b", .array(pick(b).map { .numbers($0) }))] : []) + [
+                    ("Q", .array(pick(q, statistic).map { .matrix($0[...], rows: k, columns: k) })),
+                    ("R", .array(pick(r, statistic).map { .matrix($0[...], rows: k, columns: m) })),
+                    ("v", .array(pick(v, statistic).map { .numbers($0) })),
+                ] + (s.hasBiases ? [("b", .array(pick(b, statistic).map { .numbers($0) }))] : []) + [
                     ("eg", .numbers(egValues)),
                 ])
             }
@@ -79,8 +84,8 @@ extension CommitteeExperimentResult {
                 ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("t", .numbers(simulation.times)),
                 ("T", .matrix(theoryStart.t[...], rows: m, columns: m)),
-                ("mean", block({ $0.mean }, eg.mean)),
-                ("stderr", block({ $0.standardError }, eg.standardError)),
+                ("mean", block(\.mean, eg.mean)),
+                ("stderr", block(\.standardError, eg.standardError)),
                 ("alignment", .array(alignments.map(\.json))),
             ])))
             if let summary = comparisonSummary {
@@ -170,9 +175,9 @@ extension CommitteeExperimentResult {
             columns.append(("eg_sim_mean", (eg.mean).padded(to: grid.count)))
             columns.append(("eg_sim_stderr", (eg.standardError).padded(to: grid.count)))
             for (name, path, index) in entries {
-                let stats = simulation.statistics(path)
-                columns.append(("\(name)_sim_mean", (stats.mean.map { $0[index] }).padded(to: grid.count)))
-                columns.append(("\(name)_sim_stderr", (stats.standardError.map { $0[index] }).padded(to: grid.count)))
+                let stats = simulation.entryStatistics(of: path)[index]
+                columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
+                columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: grid.count)))
             }
         }
         return CSVTable(columns)

@@ -8,17 +8,27 @@ import Scenarios
 /// optional student second layer v. Teacher (`--teacher FILE`): `{"T": [[…], …]}` (M×M) and optionally
 /// `"v_star": […]`. Matrices are nested lists, rows first, as in `result.json`.
 public enum CommitteeInputFile {
+    /// The overlaps of `--init FILE`, matrices flattened row-major.
     public struct InitialState: Sendable, Hashable {
+        /// Q_ik, K × K, row-major.
         public var q: [Double]
+        /// R_in, K × M, row-major.
         public var r: [Double]
+        /// The student's second layer v_i (K entries), when the file gives `"v"`.
         public var v: [Double]?
+        /// K: the rows of Q and R.
         public var studentUnits: Int
+        /// M: the columns of R.
         public var teacherUnits: Int
     }
 
+    /// The teacher overlaps of `--teacher FILE`, T flattened row-major.
     public struct Teacher: Sendable, Hashable {
+        /// T_nm, M × M, row-major.
         public var t: [Double]
+        /// The teacher's second layer v*_n (M entries), when the file gives `"v_star"`.
         public var vStar: [Double]?
+        /// M: the teacher's hidden units (the size of T).
         public var units: Int
     }
 

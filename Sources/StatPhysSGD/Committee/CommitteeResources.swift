@@ -76,6 +76,8 @@ public enum CommitteeResources {
 }
 
 extension CommitteeExperiment: ResourceEstimating {
+    /// `CommitteeResources.experiment` for this scenario: η the schedule's peak up to t_max, each breakpoint an
+    /// integrator restart, scaled momentum's velocity rate 2γ, and a random initial student drawn when theory-only.
     public var resourceEstimate: ResourceEstimate {
         let s = scenario
         return CommitteeResources.experiment(

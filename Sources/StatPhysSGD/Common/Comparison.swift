@@ -3,8 +3,11 @@ import Reporting
 
 /// The outcome of comparing a simulation with its theory.
 public enum Verdict: String, Sendable, Hashable {
+    /// The simulation is consistent with the theory at the criterion's level.
     case agrees
+    /// Some deviation is too large for the seeds' statistics, or only one of theory and simulation diverged.
     case disagrees
+    /// No test was possible: fewer than 2 seeds, non-finite values, no common grid points or no standard error.
     case notComparable = "not comparable"
 }
 
@@ -29,7 +32,9 @@ public struct AgreementCriterion: Sendable, Hashable {
     /// (a DMFT energy of −1.5e-16 against a simulated 1e-29 ± 1e-31) are not read as disagreement. This can only
     /// lower |t|, so the calibration holds.
     public var theoryPrecision: Double
+    /// A criterion at level α = `level` for a theory of relative numerical precision `theoryPrecision`.
     public init(level: Double = 0.01, theoryPrecision: Double = 1e-9) { self.level = level; self.theoryPrecision = theoryPrecision }
+    /// α = 0.01 and a theory precision of 1e-9: the criterion of every comparison unless one is given.
     public static let standard = AgreementCriterion()
 
     /// The one-line statement of the rule, as written to result.json and the console.
@@ -42,6 +47,7 @@ public struct AgreementCriterion: Sendable, Hashable {
 
 /// How far a simulated observable lies from its theory on a shared grid, and the verdict of `AgreementCriterion`.
 public struct ObservableComparison: Sendable, Hashable {
+    /// The observable's name, as the output files key it ("eg", "m", "R12", …).
     public let name: String
     /// max_k |t_k| = max_k (|mean_k − theory_k| − ε)₊ / stderr_k over the compared points, ε the theory's numerical
     /// precision (`AgreementCriterion.theoryPrecision`); ∞ if the seeds coincide off the theory.
@@ -60,6 +66,8 @@ public struct ObservableComparison: Sendable, Hashable {
     public let criticalValue: Double
     /// The Bonferroni-adjusted p-value min(1, O · P · P(|T_ν| ≥ max|t|)).
     public let pValue: Double
+    /// "agrees" when max |t| ≤ t_c, else "disagrees"; "not comparable" when no test was possible (`reason`); or the
+    /// verdict of `overriding(_:reason:)`.
     public let verdict: Verdict
     /// Why the verdict is "not comparable" (or a note on it), nil otherwise.
     public let reason: String?
@@ -126,6 +134,9 @@ public struct ObservableComparison: Sendable, Hashable {
         self.verdict = verdict; self.reason = reason
     }
 
+    /// `comparison.<name>` in result.json: {`verdict`, `max_abs_z`, `critical_z`, `p_value`, `worst_t` (null
+    /// when nothing was compared), `points`, `degrees_of_freedom`, `max_abs_deviation`, `rms_deviation`, and
+    /// `reason` when set}.
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("verdict", .string(verdict.rawValue)), ("max_abs_z", .number(maxAbsZScore)),
@@ -156,7 +167,9 @@ public struct ObservableComparison: Sendable, Hashable {
 
 /// The comparisons of one run and their joint verdict.
 public struct ComparisonSummary: Sendable, Hashable {
+    /// One comparison per observable, in the order given.
     public let comparisons: [ObservableComparison]
+    /// The criterion every comparison used.
     public let criterion: AgreementCriterion
 
     /// Compares each observable (name, theory, simulation statistics) at the run's level, shared by Bonferroni.

@@ -14,6 +14,7 @@ public struct ResourceEstimate: Sendable, Hashable, CustomStringConvertible {
     /// What dominates, for messages (e.g. "4 DMFT history triangles of 2001² / 2 doubles").
     public var detail: String
 
+    /// An estimate of `bytes` of peak memory and `operations` floating-point operations; `detail` says what dominates.
     public init(bytes: Double, operations: Double, detail: String) {
         self.bytes = bytes; self.operations = operations; self.detail = detail
     }
@@ -32,6 +33,7 @@ public struct ResourceEstimate: Sendable, Hashable, CustomStringConvertible {
                          detail: bytes >= other.bytes ? detail : other.detail)
     }
 
+    /// Memory, work and what dominates, for messages: "1.5 GiB, ~3.2e+10 operations (…)".
     public var description: String {
         "\(Self.formatBytes(bytes)), ~\(String(format: "%.1e", operations)) operations (\(detail))"
     }
@@ -59,12 +61,15 @@ public struct ResourceEstimate: Sendable, Hashable, CustomStringConvertible {
 
 /// Something that can estimate its resources before it runs: every experiment and sweep.
 public protocol ResourceEstimating {
+    /// The run's peak memory and work, from its settings alone (nothing runs).
     var resourceEstimate: ResourceEstimate { get }
 }
 
 /// A run refused because it cannot fit (the command line exits 64).
 public struct ResourceError: Error, CustomStringConvertible, Sendable {
+    /// Why the run was refused: what it needs, and what to change.
     public let description: String
+    /// A refusal with the message `description`.
     public init(_ description: String) { self.description = description }
 }
 
@@ -77,6 +82,7 @@ public struct ResourceBudget: Sendable, Hashable {
     /// Runs estimated to take longer than this get a warning.
     public var warningSeconds = 600.0
 
+    /// A budget of `maximumBytes`; runs estimated to take longer than `warningSeconds` (600 s) get a warning.
     public init(maximumBytes: Double) { self.maximumBytes = maximumBytes }
 
     /// Half the physical memory: room for the system, the other processes, and the estimate's slack.

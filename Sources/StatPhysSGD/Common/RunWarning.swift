@@ -9,10 +9,13 @@ public struct RunWarning: Sendable, Hashable, CustomStringConvertible {
     /// The explanation, with the numbers that triggered it and what to do.
     public let message: String
 
+    /// A warning of `kind` with its explanation `message`.
     public init(kind: String, _ message: String) { self.kind = kind; self.message = message }
 
+    /// "kind: message", on one line.
     public var description: String { "\(kind): \(message)" }
 
+    /// {`kind`, `message`}: one entry of `warnings` in result.json.
     public var json: JSONValue { .object([("kind", .string(kind)), ("message", .string(message))]) }
 
     /// `warnings` in result.json.

@@ -7,6 +7,7 @@ public struct SimulationSettings: Sendable, Hashable {
     /// Base random seed; seed k uses stream k of it.
     public var seed: UInt64
 
+    /// `seeds` seeds at dimension d = `dimension`, from base seed `seed` (1 by default).
     public init(dimension: Int, seeds: Int, seed: UInt64 = 1) {
         self.dimension = dimension; self.seeds = seeds; self.seed = seed
     }

@@ -17,7 +17,7 @@ extension VelocityOverlaps {
 extension LinearStudentEnsemble {
     /// `simulation.velocity` in `result.json`: {`mean` {`a`, `b`, `c`}, `stderr` {…}} over the seeds.
     var velocityJSON: JSONValue {
-        let stats = [("a", a), ("b", b), ("c", c)].map { ($0.0, EnsembleStatistics(samples: $0.1)) }
+        let stats = [("a", a), ("b", b), ("c", c)].map { ($0.0, EnsembleStatistics(seeds: $0.1)) }
         return .object([("mean", .object(stats.map { ($0.0, .numbers($0.1.mean)) })),
                         ("stderr", .object(stats.map { ($0.0, .numbers($0.1.standardError)) }))])
     }

@@ -5,23 +5,37 @@ import Reporting
 
 /// The DMFT of one (α, η, b) run, optionally laid over its finite-N simulation.
 public struct DMFTExperiment: Sendable {
+    /// The finite-N simulation laid over the DMFT: the settings of `SignalRecoverySimulator`.
     public struct Simulation: Sendable, Hashable {
-        public var size: Int
-        public var samples: Int
+        /// Dimension N.
+        public var dimension: Int
+        /// Number of independent seeds.
+        public var seeds: Int
+        /// Base seed; seed k uses the stream `Xoshiro256(seed: seed, stream: k)`.
         public var seed: UInt64
+        /// Precision of the couplings and vectors.
         public var precision: SimulationPrecision
+        /// Memory the couplings may take before they are generated on the fly (`couplingBudget(problem:)`).
         public var maxMemoryBytes: Int
-        public init(size: Int, samples: Int, seed: UInt64 = 1, precision: SimulationPrecision = .double, maxMemoryBytes: Int = 4 << 30) {
-            self.size = size; self.samples = samples; self.seed = seed; self.precision = precision; self.maxMemoryBytes = maxMemoryBytes
+
+        /// Simulation settings; the defaults are double precision and 4 GiB of couplings.
+        public init(dimension: Int, seeds: Int, seed: UInt64 = 1, precision: SimulationPrecision = .double,
+                    maxMemoryBytes: Int = 4 << 30) {
+            self.dimension = dimension; self.seeds = seeds; self.seed = seed; self.precision = precision
+            self.maxMemoryBytes = maxMemoryBytes
         }
     }
 
+    /// The problem solved and simulated: α, η, batch fraction b, m0, C(0,0), horizon T (steps), spherical or not.
     public var problem: SignalRecoveryProblem
+    /// The finite-N simulation laid over the DMFT; `nil` for the DMFT alone.
     public var simulation: Simulation?
+    /// When a trajectory counts as relaxed (by default Δ ≤ 0.05): `relaxationStep` and `stopsAtRelaxation` use it.
     public var criterion: RelaxationCriterion
     /// Stop the DMFT at its relaxation step (the horizon T stays the bound); the simulation then runs to that step.
     public var stopsAtRelaxation = false
 
+    /// An experiment that runs to the horizon T (`stopsAtRelaxation` false), relaxation judged by `criterion`.
     public init(problem: SignalRecoveryProblem, simulation: Simulation?, criterion: RelaxationCriterion = RelaxationCriterion()) {
         self.problem = problem; self.simulation = simulation; self.criterion = criterion
     }
@@ -33,7 +47,7 @@ public struct DMFTExperiment: Sendable {
         if let simulation {
             var problem = problem
             if stopsAtRelaxation { problem.steps = max(1, theory.reached) }
-            var simulator = try SignalRecoverySimulator(problem: problem, size: simulation.size, samples: simulation.samples, seed: simulation.seed)
+            var simulator = try SignalRecoverySimulator(problem: problem, dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed)
             simulator.precision = simulation.precision
             simulator.maxMemoryBytes = simulation.couplingBudget(problem: problem)
             simulated = simulator.run(progress: { progress?("simulating", $0) })
@@ -44,16 +58,24 @@ public struct DMFTExperiment: Sendable {
 
 /// DMFT and simulation of a `DMFTExperiment`.
 public struct DMFTExperimentResult: Sendable {
+    /// The experiment that produced this result.
     public let experiment: DMFTExperiment
+    /// The DMFT solution: m, C(t, s), Δ and e per step 0…`reached`.
     public let theory: DMFTSolution
+    /// Every seed's m, C(t,t), Δ and e per step; `nil` without a simulation.
     public let simulation: SignalRecoverySimulationResult?
+
+    /// The parts as `DMFTExperiment.run` assembles them; `simulation` is `nil` without a simulation.
+    public init(experiment: DMFTExperiment, theory: DMFTSolution, simulation: SignalRecoverySimulationResult?) {
+        self.experiment = experiment; self.theory = theory; self.simulation = simulation
+    }
 
     var problem: SignalRecoveryProblem { experiment.problem }
 
     /// The DMFT relaxation step under the experiment's criterion.
     public var relaxationStep: Int? { experiment.criterion.relaxationStep(theory) }
 
-    /// The simulation's relaxation step (of the mean over samples) under the same criterion; `nil` without a
+    /// The simulation's relaxation step (of the mean over seeds) under the same criterion; `nil` without a
     /// simulation or when it does not relax within the horizon.
     public var simulationRelaxationStep: Int? {
         simulation.map(statistics).flatMap { experiment.criterion.relaxationStep(m: $0.m.mean, delta: $0.delta.mean) }
@@ -88,11 +110,12 @@ public struct DMFTExperimentResult: Sendable {
         return table
     }
 
-    /// `result.json`: `model`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`, `Delta_resolution`,
-    /// `e_resolution`} (Delta, e null where below their resolution, `DMFTSolution.resolvedDelta`),
-    /// `relaxation` {`criterion`, `theory_step`, `simulation_step`}, `simulation` {`N`, `samples`, `seed`,
-    /// `precision`, `couplings_on_the_fly`, `mean` {…}, `stderr` {…}}, `divergence` {`theory`, `simulation`: null or
-    /// {`step`, `t`, `reason`}}.
+    /// `result.json`: `model`, `conventions`, `settings`, `step`, `t` (= step·η), `theory` {`m`, `Ctt`, `Delta`, `e`,
+    /// `Delta_resolution`, `e_resolution`} (Delta, e null where below their resolution, `DMFTSolution.resolvedDelta`),
+    /// with a simulation `simulation` {`N`, `seeds`, `seed`, `precision`, `couplings_on_the_fly`, `mean` {…},
+    /// `stderr` {…}}, `comparison` and `agreement`; `relaxation` {`criterion`, `theory_step`, `simulation_step`,
+    /// `seed_steps`},
+    /// `divergence` {`theory`, `simulation`: null or {`step`, `t`, `reason`}}, `warnings`.
     public var json: JSONValue {
         let steps = theory.steps
         var settings: [(String, JSONValue)] = [
@@ -101,7 +124,7 @@ public struct DMFTExperimentResult: Sendable {
             ("spherical", .bool(problem.spherical)), ("stop_at_relaxation", .bool(experiment.stopsAtRelaxation)),
         ]
         if let sim = experiment.simulation {
-            settings += [("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .unsigned(sim.seed))]
+            settings += [("N", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed))]
         }
         var members: [(String, JSONValue)] = [
             ("model", "dmft-signal-recovery"),
@@ -124,13 +147,14 @@ public struct DMFTExperimentResult: Sendable {
         if let simulation, let sim = experiment.simulation {
             let stats = statistics(simulation)
             relaxation.append(("simulation_step", simulationRelaxationStep.map { .integer($0) } ?? .null))
-            func block(_ pick: (SampleStatistics) -> [Double]) -> JSONValue {
+            relaxation.append(("seed_steps", .array(seedRelaxationSteps.map { $0.map(JSONValue.integer) ?? .null })))
+            func block(_ pick: (EnsembleStatistics) -> [Double]) -> JSONValue {
                 .object([("m", .numbers(pick(stats.m))), ("Ctt", .numbers(pick(stats.ctt))), ("Delta", .numbers(pick(stats.delta))),
                          ("e", .numbers(pick(stats.energy)))])
             }
             let onTheFly = sim.couplingsOnTheFly(problem: problem)
             members.append(("simulation", .object([
-                ("N", .integer(sim.size)), ("samples", .integer(sim.samples)), ("seed", .unsigned(sim.seed)),
+                ("N", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
                 ("precision", .string(sim.precision.rawValue)),
                 ("couplings_on_the_fly", .bool(onTheFly)),
                 ("mean", block(\.mean)), ("stderr", block(\.standardError)),
@@ -153,11 +177,11 @@ public struct DMFTExperimentResult: Sendable {
         return .object(members)
     }
 
-    struct Statistics { let m, ctt, delta, energy: SampleStatistics }
+    struct Statistics { let m, ctt, delta, energy: EnsembleStatistics }
 
     func statistics(_ simulation: SignalRecoverySimulationResult) -> Statistics {
-        Statistics(m: SampleStatistics(simulation.m), ctt: SampleStatistics(simulation.ctt),
-                   delta: SampleStatistics(simulation.delta), energy: SampleStatistics(simulation.energy))
+        Statistics(m: simulation.statistics(of: \.m), ctt: simulation.statistics(of: \.ctt),
+                   delta: simulation.statistics(of: \.delta), energy: simulation.statistics(of: \.energy))
     }
 
     /// Whether the dynamics happen early in the horizon: Δ(t) has made 90% of its change from Δ(0) to Δ(T) before a
@@ -185,7 +209,7 @@ public struct DMFTExperimentResult: Sendable {
             if let values = simulated?[index], let sim = experiment.simulation {
                 let count = min(values.mean.count, values.standardError.count)
                 let shown = logTime ? MarkerThinning.logIndices(count: count, target: 40) : MarkerThinning.indices(count: count, target: 40)
-                series.append(.points("simulation, N = \(sim.size) (\(sim.samples) samples)", x: shown.map { Double($0) * eta },
+                series.append(.points("simulation, N = \(sim.dimension) (\(sim.seeds) seeds)", x: shown.map { Double($0) * eta },
                                       y: shown.map { values.mean[$0] }, yError: shown.map { values.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
             }

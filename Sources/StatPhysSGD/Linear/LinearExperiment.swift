@@ -10,8 +10,10 @@ import Scenarios
 /// of the simulated seeds and is evaluated on the simulation's realised grid (steps/d), so a comparison has
 /// no built-in bias. Theory-only runs start from the scenario's m0, q0, ρ.
 public struct LinearExperiment: Sendable {
+    /// The finite-d simulation's settings: d, seeds and base seed.
     public typealias Simulation = SimulationSettings
 
+    /// The scenario: optimiser, noise σ², weight decay λ, teacher norm ρ and the initial m0, q0.
     public var scenario: LinearRegressionScenario
     /// Largest time t = steps/d.
     public var tMax: Double
@@ -22,6 +24,7 @@ public struct LinearExperiment: Sendable {
     /// `nil` for a theory-only run.
     public var simulation: Simulation?
 
+    /// A run on `points` equally spaced times from 0 to `tMax`; `simulation` is `nil` for a theory-only run.
     public init(scenario: LinearRegressionScenario, tMax: Double, points: Int = 101, simulation: Simulation?) {
         self.scenario = scenario; self.tMax = tMax; self.points = points; self.simulation = simulation
     }
@@ -33,10 +36,10 @@ public struct LinearExperiment: Sendable {
         if let tolerance { theory.integrator = DormandPrince54(tolerance: tolerance) }
         if let simulation {
             let simulator = try LinearRegressionSimulator(
-                scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, baseSeed: simulation.seed)
+                scenario: scenario, dimension: simulation.dimension, seeds: simulation.seeds, seed: simulation.seed)
             let simulated = try simulator.run(times: requested, progress: progress)
-            let start = simulated.meanInitialState
-            let solved = try theory.solve(times: simulated.grid.times, from: start, initialError: simulated.meanInitialError)
+            let start = simulated.ensemble.meanInitialState
+            let solved = try theory.solve(times: simulated.ensemble.grid.times, from: start, initialError: simulated.ensemble.meanInitialError)
             return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
         }
         let start = theory.specifiedInitialState
@@ -47,19 +50,29 @@ public struct LinearExperiment: Sendable {
 
 /// The outcome of a `LinearExperiment`.
 public struct LinearExperimentResult: Sendable {
+    /// The experiment that produced this result.
     public let experiment: LinearExperiment
+    /// The ODE learning curves (m, q, e_g) on `times`, started from `theoryStart`.
     public let theory: LinearTheoryResult
     /// The initial state the theory started from.
     public let theoryStart: LinearOrderParameters
+    /// Every seed's m, q and e_g on the realised grid; `nil` for a theory-only run.
     public let simulation: LinearSimulationResult?
+
+    /// The parts as `LinearExperiment.run` assembles them: `theory` on the simulation's realised grid when simulated,
+    /// started from `theoryStart`; `simulation` is `nil` for a theory-only run.
+    public init(experiment: LinearExperiment, theory: LinearTheoryResult, theoryStart: LinearOrderParameters,
+                simulation: LinearSimulationResult?) {
+        self.experiment = experiment; self.theory = theory; self.theoryStart = theoryStart; self.simulation = simulation
+    }
 
     /// Theory vs simulation for m, q and e_g on the shared grid, with their verdicts (`AgreementCriterion`);
     /// nil for theory-only runs.
     public var comparisonSummary: ComparisonSummary? {
         guard let simulation, let sim = experiment.simulation else { return nil }
         return ComparisonSummary([
-            ("m", theory.m, simulation.statisticsM), ("q", theory.q, simulation.statisticsQ),
-            ("eg", theory.generalisationError, simulation.statisticsGeneralisationError),
+            ("m", theory.m, simulation.statistics(of: \.m)), ("q", theory.q, simulation.statistics(of: \.q)),
+            ("eg", theory.generalisationError, simulation.statistics(of: \.generalisationError)),
         ], seeds: sim.seeds, times: times, theoryDiverged: theory.divergence?.time, simulationDiverged: simulation.divergence?.time)
     }
 

@@ -8,7 +8,7 @@ extension LinearExperimentResult {
         let t = times
         let model = LinearRegressionTheory(scenario: experiment.scenario)
         let fixedPoint = model.steadyState(rho: theoryStart.rho)
-        let simulated = simulation.map { [$0.statisticsM, $0.statisticsQ, $0.statisticsGeneralisationError] }
+        let simulated = simulation.map { [$0.statistics(of: \.m), $0.statistics(of: \.q), $0.statistics(of: \.generalisationError)] }
         let curves = [theory.m, theory.q, theory.generalisationError]
         let labels = ["m = w·w*/d", "q = |w|²/d", "generalisation error e_g"]
         let steady = [fixedPoint?.m, fixedPoint?.q, experiment.scenario.steadyStateGeneralisationError(rho: theoryStart.rho)]

@@ -45,7 +45,7 @@ extension LinearExperimentResult {
             members.append(("steady_state", .null))
         }
         if let simulation, let sim = experiment.simulation {
-            let m = simulation.statisticsM, q = simulation.statisticsQ, eg = simulation.statisticsGeneralisationError
+            let m = simulation.statistics(of: \.m), q = simulation.statistics(of: \.q), eg = simulation.statistics(of: \.generalisationError)
             let velocity: [(String, JSONValue)] = scenario.optimiser.hasVelocity ? [("velocity", simulation.ensemble.velocityJSON)] : []
             members.append(("simulation", .object([
                 ("d", .integer(sim.dimension)), ("seeds", .integer(sim.seeds)), ("seed", .unsigned(sim.seed)),
@@ -78,7 +78,7 @@ extension LinearExperimentResult {
         ]
         columns += theory.velocity?.columns(rows: grid.count) ?? []
         if let simulation {
-            for (name, stats) in [("m", simulation.statisticsM), ("q", simulation.statisticsQ), ("eg", simulation.statisticsGeneralisationError)] {
+            for (name, stats) in [("m", simulation.statistics(of: \.m)), ("q", simulation.statistics(of: \.q)), ("eg", simulation.statistics(of: \.generalisationError))] {
                 columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
                 columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: grid.count)))
             }
@@ -97,7 +97,7 @@ extension LinearExperimentResult {
         for k in picks {
             var cells = [TextTable.format(times[k]), TextTable.format(theory.m[k]), TextTable.format(theory.q[k]), TextTable.format(eg[k])]
             if let simulation {
-                let stats = [simulation.statisticsM, simulation.statisticsQ, simulation.statisticsGeneralisationError]
+                let stats = [simulation.statistics(of: \.m), simulation.statistics(of: \.q), simulation.statistics(of: \.generalisationError)]
                 cells += stats.map { k < $0.mean.count ? TextTable.format($0.mean[k]) : "—" }
                 cells.append(k < stats[2].standardError.count ? TextTable.format(stats[2].standardError[k], digits: 2) : "—")
             }

@@ -9,6 +9,7 @@ import Scenarios
 /// On the symmetric plateau every R_in is the same and Q_ik < Q_ii; specialisation separates R_diag from R_off, so
 /// (R_diag, R_off) is the default plane; (Q_diag, Q_off) or (R11, R12) show other directions of the same dynamics.
 public enum CommitteeCoordinate: Sendable, Hashable, CustomStringConvertible {
+    /// R_diag = mean_i R_ii, R_off = mean_{i≠n} R_in, Q_diag = mean_i Q_ii, Q_off = mean_{i≠k} Q_ik.
     case rDiagonal, rOffDiagonal, qDiagonal, qOffDiagonal
     /// R_in (0-based i < K, n < M).
     case r(Int, Int)
@@ -74,6 +75,7 @@ public enum CommitteeCoordinate: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The coordinate of the order parameters `p` (its Q and R).
     public func value(_ p: CommitteeOrderParameters) -> Double {
         value(q: p.q, r: p.r, studentUnits: p.studentUnits, teacherUnits: p.teacherUnits)
     }

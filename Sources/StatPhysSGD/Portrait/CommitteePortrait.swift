@@ -15,11 +15,14 @@ import Scenarios
 public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
     /// The experiments' common settings; each start replaces its initial student.
     public var template: CommitteeExperiment
+    /// The initial self-overlap of every start: Q(0) = q0·I.
     public var q0: Double
+    /// The initial student–teacher overlaps, R(0) = r0·δ_in: one trajectory per r0.
     public var r0s: [Double]
     /// The portrait's axes.
     public var plane: (x: CommitteeCoordinate, y: CommitteeCoordinate) = CommitteeCoordinate.defaultPlane
 
+    /// A portrait of `template` from Q(0) = q0·I and R(0) = r0·δ_in for each r0 in `r0s`, in the default plane.
     public init(template: CommitteeExperiment, q0: Double, r0s: [Double]) {
         self.template = template; self.q0 = q0; self.r0s = r0s
     }
@@ -45,6 +48,8 @@ public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
         return ResourceEstimate(bytes: one.bytes, operations: one.operations * Double(r0s.count), detail: "\(r0s.count) trajectories, each \(one.detail)")
     }
 
+    /// Builds every start's experiment (a refused start throws before anything runs), runs them in turn (`progress`
+    /// gets the fraction of them done), then searches for the fixed points.
     public func run(progress: (@Sendable (Double) -> Void)? = nil) throws -> CommitteePortraitResult {
         let experiments = try r0s.map(experiment(r0:))
         var results: [CommitteeExperimentResult] = []
@@ -116,14 +121,18 @@ public struct CommitteePortraitExperiment: Sendable, ResourceEstimating {
 
 /// A fixed point of the committee ODE, its order parameters and spectrum.
 public struct CommitteeFixedPoint: Sendable {
+    /// The fixed point as the ODE's state vector (`CommitteeStateLayout`).
     public let state: [Double]
+    /// The fixed point's order parameters Q, R (and v, b when trained), with the scenario's T and v*.
     public let parameters: CommitteeOrderParameters
+    /// The spectrum (re, im) of the ODE's Jacobian at the fixed point.
     public let eigenvalues: [(re: Double, im: Double)]
     /// "plateau" (every R_in equal, Q_ik < Q_ii), "coincident units" (every R_in equal and Q_ik = Q_ii: the student
     /// vectors coincide, an invariant manifold of the dynamics), "perfect learning", "specialised", or "fixed point".
     public let name: String
     /// Per trajectory, the smallest distance (max norm over the ODE's state) between its theory points and this one.
     public let closestApproach: [Double]
+    /// Stable, a saddle with its unstable directions, or unstable, from `eigenvalues` (`SpectrumKind`).
     public var kind: SpectrumKind { SpectrumKind(eigenvalues) }
     /// The largest real part of the spectrum (the plateau's escape rate when positive).
     public var leadingRate: Double { eigenvalues.map(\.re).max() ?? .nan }
@@ -142,9 +151,19 @@ public struct CommitteeFixedPoint: Sendable {
 
 /// The outcome of a `CommitteePortraitExperiment`.
 public struct CommitteePortraitResult: Sendable {
+    /// The portrait that produced this result.
     public let experiment: CommitteePortraitExperiment
+    /// One `CommitteeExperiment` result per r0, in the order of `experiment.r0s`.
     public let trajectories: [CommitteeExperimentResult]
+    /// The fixed points found, each with its spectrum and every trajectory's closest approach.
     public let fixedPoints: [CommitteeFixedPoint]
+
+    /// The parts as `CommitteePortraitExperiment.run` assembles them: one `CommitteeExperiment` result per r0 of
+    /// `experiment.r0s`, in order, and the fixed points found.
+    public init(experiment: CommitteePortraitExperiment, trajectories: [CommitteeExperimentResult],
+                fixedPoints: [CommitteeFixedPoint]) {
+        self.experiment = experiment; self.trajectories = trajectories; self.fixedPoints = fixedPoints
+    }
 
     /// The portrait's plane and, when it differs, (R_diag, R_off): the coordinates `result.json` gives of every point.
     var recordedCoordinates: [CommitteeCoordinate] {
@@ -159,11 +178,13 @@ public struct CommitteePortraitResult: Sendable {
         return (statistics.mean, statistics.standardError)
     }
 
+    /// The first divergence among the trajectories, theory or simulation, named by its r0.
     public var divergence: Divergence? {
         zip(experiment.r0s, trajectories).compactMap { r0, t in t.divergence.map { Divergence(time: $0.time, reason: "from r0 = \(r0): \($0.reason)") } }
             .min { $0.time < $1.time }
     }
 
+    /// Every trajectory's warnings, each named by its r0.
     public var warnings: [RunWarning] {
         zip(experiment.r0s, trajectories).flatMap { r0, t in t.warnings.map { RunWarning(kind: $0.kind, "from r0 = \(r0): \($0.message)") } }
     }
@@ -199,7 +220,10 @@ public struct CommitteePortraitResult: Sendable {
         return Figure(panels: [
             Panel(xLabel: xAxis.label, yLabel: yAxis.label, series: plane),
             Panel(xLabel: "t = steps/d", yLabel: "ε_g", xScale: experiment.template.logarithmicGrid ? .log : .linear, yScale: .log, series: curves),
-        ], columns: 2, title: "Committee phase portrait: \(s.titleDescription), q₀ = \(experiment.q0), t ≤ \(experiment.template.tMax)")
+        ], columns: 2, title: "Committee phase portrait: \(s.titleDescription), q₀ = \(experiment.q0), t ≤ \(experiment.template.tMax)",
+           // Wide cells: the plane's legend (fixed points with their stability) often has no free corner and goes
+           // outside, where a standard cell would leave the axes too narrow to read.
+           panelWidth: 580, panelHeight: 420)
     }
 
     /// `result.json`: `model`, `settings` {…, `q0`, `r0s`, `plane`}, `fixed_points` [{`name`, `kind`,

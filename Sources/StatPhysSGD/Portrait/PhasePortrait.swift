@@ -8,11 +8,13 @@ import Scenarios
 /// learning curves (theory, and simulation when asked) from a start (m0, q0) — the model's own experiment, so that a
 /// portrait's trajectories are exactly what `online linear|classifier --m0 --q0` computes.
 public protocol PortraitModel: Sendable {
+    /// The model's (m, q) flow (`LinearRegressionFlow`, `ClassifierFlow`).
     associatedtype Flow: PlanarFlow
     /// The flow at the scenario's teacher norm.
     var flow: Flow { get }
     /// The fixed point in closed form, whatever its stability, when the model has one (`nil` otherwise).
     var exactFixedPoint: PlanarPoint? { get }
+    /// The model's own experiment, which every trajectory runs (`LinearExperiment`, `ClassifierExperiment`).
     associatedtype Experiment
     /// The experiment every trajectory runs, its m0 and q0 replaced by the start's.
     var template: Experiment { get }
@@ -40,21 +42,28 @@ public protocol PortraitModel: Sendable {
 public struct PortraitTrajectory: Sendable {
     /// The requested start (m0, q0).
     public let start: PlanarPoint
+    /// The theory's output times (the simulation's realised times when simulated), up to a divergence.
     public let times: [Double]
+    /// The theory's m and q on `times`.
     public let theory: (m: [Double], q: [Double])
     /// The simulation's realised times and statistics; `nil` for theory only.
     public let simulationTimes: [Double]?
+    /// The simulated m and q over seeds (mean, standard error) on `simulationTimes`; `nil` for theory only.
     public let simulated: (m: EnsembleStatistics, q: EnsembleStatistics)?
     /// Theory against simulation (m, q and the model's error), with its verdict; `nil` for theory only.
     public let comparison: ComparisonSummary?
+    /// The run's first divergence, theory or simulation; `nil` if neither diverged.
     public let divergence: Divergence?
+    /// The warnings of the trajectory's experiment (its result's `warnings`).
     public let warnings: [RunWarning]
 
+    /// A trajectory from `start`; `ensemble`, the simulated seeds (`nil` for theory only), gives `simulationTimes` and
+    /// the statistics of m and q.
     public init(start: PlanarPoint, times: [Double], theory: (m: [Double], q: [Double]), ensemble: LinearStudentEnsemble?,
                 comparison: ComparisonSummary?, divergence: Divergence?, warnings: [RunWarning]) {
         self.start = start; self.times = times; self.theory = theory
         simulationTimes = ensemble?.times
-        simulated = ensemble.map { ($0.statisticsM, $0.statisticsQ) }
+        simulated = ensemble.map { ($0.statistics(of: \.m), $0.statistics(of: \.q)) }
         self.comparison = comparison; self.divergence = divergence; self.warnings = warnings
     }
 }
@@ -63,6 +72,7 @@ public struct PortraitTrajectory: Sendable {
 /// direction field, its nullclines dm/dt = 0 and dq/dt = 0, and its fixed points with their stability (eigenvalues of
 /// the Jacobian), found by Newton's method in the window the trajectories span and checked against the closed form.
 public struct PhasePortraitExperiment<Model: PortraitModel>: Sendable, ResourceEstimating {
+    /// The model whose flow is analysed and whose experiment every trajectory runs.
     public var model: Model
     /// The starts (m0, q0); each must be realisable (m0² ≤ q0 ρ).
     public var starts: [PlanarPoint]
@@ -71,6 +81,7 @@ public struct PhasePortraitExperiment<Model: PortraitModel>: Sendable, ResourceE
     /// Grid points per side for the nullclines.
     public var nullclineGrid = 81
 
+    /// A portrait of `model` from `starts`, with 17 arrows and 81 nullcline grid points per side.
     public init(model: Model, starts: [PlanarPoint]) { self.model = model; self.starts = starts }
 
     /// The starts a portrait uses by default, for teacher norm ρ (a = √ρ): the origin, a large random student (0, 2ρ),
@@ -132,7 +143,9 @@ public struct PhasePortraitExperiment<Model: PortraitModel>: Sendable, ResourceE
 
 /// The outcome of a `PhasePortraitExperiment`.
 public struct PhasePortraitResult<Model: PortraitModel>: Sendable {
+    /// The portrait that produced this result.
     public let experiment: PhasePortraitExperiment<Model>
+    /// One trajectory per start, in the order of `experiment.starts`.
     public let trajectories: [PortraitTrajectory]
     /// The part of the plane analysed and drawn.
     public let window: PlanarWindow
@@ -140,7 +153,18 @@ public struct PhasePortraitResult<Model: PortraitModel>: Sendable {
     public let fixedPoints: [PlanarFixedPoint]
     /// dm/dt = 0 (`x`) and dq/dt = 0 (`y`) as polylines.
     public let nullclines: (x: [[PlanarPoint]], y: [[PlanarPoint]])
+    /// The flow at the physical points of an `arrows` × `arrows` grid of the window: each point, its velocity
+    /// (dm/dt, dq/dt) and its speed in window units (`PlanarFlow.directionField(in:grid:)`).
     public let directionField: [(point: PlanarPoint, velocity: PlanarPoint, speed: Double)]
+
+    /// The parts as `PhasePortraitExperiment.run` assembles them: one trajectory per start, and the flow's fixed
+    /// points, nullclines and direction field in `window`.
+    public init(experiment: PhasePortraitExperiment<Model>, trajectories: [PortraitTrajectory], window: PlanarWindow,
+                fixedPoints: [PlanarFixedPoint], nullclines: (x: [[PlanarPoint]], y: [[PlanarPoint]]),
+                directionField: [(point: PlanarPoint, velocity: PlanarPoint, speed: Double)]) {
+        self.experiment = experiment; self.trajectories = trajectories; self.window = window
+        self.fixedPoints = fixedPoints; self.nullclines = nullclines; self.directionField = directionField
+    }
 
     /// The first divergence among the trajectories, theory or simulation, named by its start.
     public var divergence: Divergence? {

@@ -39,8 +39,8 @@ extension PhasePortraitResult {
             marker.filledMarkers = point.stability.isStable
             series.append(marker)
         }
-        let panel = Panel(xLabel: "m = w·w*/d", yLabel: "q = |w|²/d", xRange: [w.x.lowerBound, w.x.upperBound],
-                          yRange: [w.y.lowerBound, w.y.upperBound], legend: .outside, series: series)
+        let panel = Panel(xLabel: "m = w·w*/d", yLabel: "q = |w|²/d", xRange: try? AxisRange(w.x),
+                          yRange: try? AxisRange(w.y), legend: .outside, series: series)
         return Figure(panels: [panel], title: experiment.model.title + ", t ≤ \(experiment.model.tMax)", panelWidth: 620, panelHeight: 440)
     }
 

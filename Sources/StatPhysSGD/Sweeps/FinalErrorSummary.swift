@@ -10,6 +10,7 @@ import Sweeps
 public struct FinalErrorResult: Sendable {
     /// How a point ended.
     public enum Status: Sendable, Hashable {
+        /// The run completed and gave ε_g(t_max) (`Point.finalError`).
         case solved
         /// The theory diverged at `time`.
         case diverged(time: Double?, reason: String)
@@ -21,11 +22,15 @@ public struct FinalErrorResult: Sendable {
         case missing
     }
 
+    /// One (η, σ²) point of the sweep and how it ended.
     public struct Point: Sendable, Hashable {
+        /// The learning rate η (the `lr` axis).
         public let lr: Double
+        /// The noise variance σ².
         public let noise: Double
         /// ε_g(t_max); `nil` unless solved.
         public let finalError: Double?
+        /// How the point ended.
         public let status: Status
     }
 
@@ -33,11 +38,18 @@ public struct FinalErrorResult: Sendable {
     public let model: String
     /// The settings every point shares (a complete point's, without `lr` and `noise`).
     public let settings: [(String, JSONValue)]
+    /// The runs' t_max (a point's `settings.t_max`, or the command's `--t-max`); `nil` when neither says.
     public let tMax: Double?
+    /// The `lr` axis: the columns of `points`.
     public let learningRates: [Double]
+    /// The `noise` axis (or the command's `--noise`, default 0): the rows of `points`.
     public let noiseVariances: [Double]
     /// Per noise variance (rows) and learning rate (columns).
     public let points: [[Point]]
+    /// The largest stable learning rate the theory knows for these runs, with what it is (for a committee: η_max of
+    /// the ODE linearised at noise-free perfect learning, `CommitteeStability`); drawn as a vertical line and written
+    /// as `lr_max`. `nil` when the theory has none (set by whoever knows the model, e.g. the CLI).
+    public var criticalRate: (value: Double, description: String)?
 
     /// Assembles the sweep's points; the noise variances are the `noise` axis's, or the command's `--noise` (default 0).
     public init(_ results: SweepResults) throws {
@@ -82,14 +94,16 @@ public struct FinalErrorResult: Sendable {
     public var finalError: [[Double?]] { points.map { $0.map(\.finalError) } }
 
     /// `final_error.json`: `model`, `settings`, `t_max`, `lr`, `noise`, `final_eg` (rows: noise, columns: lr; null
-    /// unless solved) and `status` (same shape: null for a solved point, {`diverged`: {`time`, `reason`}},
-    /// {`failed`: why}, {`below_resolution`: the resolution} or {`missing`: …}).
+    /// unless solved), `status` (same shape: null for a solved point, {`diverged`: {`time`, `reason`}},
+    /// {`failed`: why}, {`below_resolution`: the resolution} or {`missing`: …}) and `lr_max` ({`value`, `what`} or
+    /// null: `criticalRate`).
     public var json: JSONValue {
         .object([
             ("model", .string(model + "-final-error")), ("settings", .object(settings)),
             ("t_max", tMax.map(JSONValue.number) ?? .null), ("lr", .numbers(learningRates)), ("noise", .numbers(noiseVariances)),
             ("final_eg", .array(finalError.map { row in .array(row.map { $0.map(JSONValue.number) ?? .null }) })),
             ("status", .array(points.map { row in .array(row.map { Self.json($0.status) }) })),
+            ("lr_max", criticalRate.map { .object([("value", .number($0.value)), ("what", .string($0.description))]) } ?? .null),
         ])
     }
 
@@ -136,6 +150,17 @@ public struct FinalErrorResult: Sendable {
         return text
     }
 
+    /// The initial condition in a title: ", Q(0) = 0.5·I, R(0) = 0.2·I" for the diagonal start, ", random student
+    /// (variance v)", or nothing for other models.
+    var initialTitle: String {
+        if let q0 = setting("q0")?.doubleValue, let r0 = setting("r0")?.doubleValue {
+            return ", Q(0) = \(TextTable.format(q0))·I, R(0) = \(TextTable.format(r0))·I"
+        }
+        if let variance = setting("init_variance")?.doubleValue { return ", random student (variance \(TextTable.format(variance)))" }
+        if setting("K") != nil, setting("init")?.stringValue != nil { return ", initial Q, R from --init" }
+        return ""
+    }
+
     /// ε_g(t_max) against η, one line per σ² (log scale); points without a solved value are counted in the title.
     public var figure: Figure {
         let series = noiseVariances.enumerated().flatMap { index, noise -> [Series] in
@@ -144,17 +169,25 @@ public struct FinalErrorResult: Sendable {
             return [.line("σ^2 = \(TextTable.format(noise))", x: learningRates, y: y, color: color),
                     .points(nil, x: learningRates, y: y, color: color, size: 2.5)]
         }
+        var reference: [Series] = []
+        let drawn = finalError.joined().compactMap { $0 }.filter { $0 > 0 && $0.isFinite }
+        if let critical = criticalRate, critical.value.isFinite, critical.value > 0, let low = drawn.min(), let high = drawn.max() {
+            let noisy = noiseVariances.contains { $0 != 0 } ? " at σ^2 = 0" : ""
+            reference = [.line("\(critical.description)\(noisy) = \(TextTable.format(critical.value))", x: [critical.value, critical.value],
+                               y: [low, high], color: Color(hex: "#555555"), dash: .dashed, width: 1)]
+        }
         let unsolved = points.joined().filter { $0.finalError == nil }
         let counts = ["diverged", "failed", "< resolution", "missing"].compactMap { word -> String? in
             let n = unsolved.filter { Self.word($0) == word }.count
             return n > 0 ? "\(n) \(word == "< resolution" ? "below resolution" : word)" : nil
         }
         return Figure(panels: [Panel(xLabel: "learning rate η", yLabel: "ε_g(t = \(tMax.map { TextTable.format($0) } ?? "t_max"))",
-                                     yScale: .log, series: series)],
-                      title: "Final error, \(modelTitle)" + (counts.isEmpty ? "" : " (not drawn: \(counts.joined(separator: ", ")))"),
+                                     yScale: .log, series: series + reference)],
+                      title: "Final error, \(modelTitle)\(initialTitle)" + (counts.isEmpty ? "" : " (not drawn: \(counts.joined(separator: ", ")))"),
                       panelWidth: 520, panelHeight: 380)
     }
 
+    /// The stdout table: one row per learning rate, one column per noise variance, each cell ε_g(t_max) or the status.
     public var table: TextTable {
         var table = TextTable(header: ["lr"] + noiseVariances.map { "noise \(TextTable.format($0))" })
         for (j, lr) in learningRates.enumerated() {

@@ -12,11 +12,15 @@ import Sweeps
 /// never relax are kept (as null) but not fitted, so α* depends on the horizon T, on m0 (the escape from m ≈ 0 takes
 /// ~log(1/m0) steps) and on η.
 public struct ThresholdSweepResult: Sendable {
+    /// One (b, α) point of the sweep: its relaxation time, or why it has none.
     public struct Point: Sendable, Hashable, Codable {
+        /// The batch fraction b.
         public let batch: Double
+        /// The sample complexity α.
         public let alpha: Double
         /// `nil`: not relaxed within the horizon (or diverged, failed or missing).
         public let relaxationSteps: Int?
+        /// Whether the point's run diverged (`reason` says what grew).
         public let diverged: Bool
         /// Why the point diverged (what grew), "failed: …" when it could not be solved, "missing: …" without a
         /// result yet; `nil` otherwise.
@@ -26,8 +30,11 @@ public struct ThresholdSweepResult: Sendable {
         public var unrelaxed: Bool { relaxationSteps == nil && reason == nil }
     }
 
+    /// One batch fraction's points over α and the threshold law fitted to them.
     public struct Curve: Sendable {
+        /// The batch fraction b.
         public let batch: Double
+        /// One point per α of the sweep, in the `alpha` axis's order.
         public let points: [Point]
         /// `nil` when fewer than `ThresholdFit.minimumPoints` α relaxed (`fitNote` says so).
         public let fit: ThresholdFit?
@@ -37,6 +44,7 @@ public struct ThresholdSweepResult: Sendable {
 
     /// The settings every point shares (a point's `lr`, `m0`, `c0`, `steps`, `spherical`) and the criterion.
     public let settings: [(String, JSONValue)]
+    /// One curve per batch fraction, in the `batch` axis's order.
     public let curves: [Curve]
 
     /// Assembles the sweep's points: the batch fractions are the `batch` axis's, or the command's `--batch` (default 1).
@@ -202,13 +210,18 @@ public struct ThresholdSweepResult: Sendable {
 /// The summary a sweep names (`SweepSpecification.summary`), assembled from its directory.
 public enum SweepSummaries {
     /// Writes the summary's files into the sweep directory `url`; returns them with the stdout table and the notes for
-    /// stderr. Nothing when the sweep has no summary.
-    public static func write(_ results: SweepResults, into url: URL) throws -> (files: [URL], table: TextTable, notes: [String])? {
+    /// stderr. Nothing when the sweep has no summary. `rateBoundary` (over `lr` and `noise`), where the model has one,
+    /// gives a final-error summary its critical rate at σ² = 0 (`FinalErrorResult.criticalRate`).
+    public static func write(_ results: SweepResults, into url: URL,
+                             rateBoundary: RateBoundary? = nil) throws -> (files: [URL], table: TextTable, notes: [String])? {
         switch results.specification.summary {
         case nil:
             return nil
         case .finalError:
-            let result = try FinalErrorResult(results)
+            var result = try FinalErrorResult(results)
+            if let boundary = rateBoundary, let rate = boundary.rate(at: ["noise": 0]) {
+                result.criticalRate = (rate, boundary.description)
+            }
             return (try result.write(to: url), result.table, result.notes)
         case .threshold:
             let result = try ThresholdSweepResult(results)
