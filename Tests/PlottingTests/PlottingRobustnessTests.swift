@@ -144,6 +144,16 @@ import Testing
         #expect(throws: DecodingError.self) { try Figure(jsonData: reversed) }
     }
 
+    /// Values a log axis cannot show are noted in the panel, not dropped silently; t = 0 on a log time axis is named.
+    @Test func valuesHiddenByALogAxisAreNoted() {
+        let partly = Self.validate(Self.panel([0, 1, 2, 3], [1, 0, 0.1, -1], yScale: .log))
+        #expect(partly.contains("4 values ≤ 0 not shown (log y axis)"), "the line's and the points' 0 and −1")
+        let time = Figure(panels: [Panel(xLabel: "t = steps/d", xScale: .log, series: [.line("ε", x: [0, 1, 10], y: [1, 0.5, 0.1])])]).svg()
+        #expect(time.contains("t = 0 not shown (log time axis)"))
+        let clean = Self.validate(Self.panel([1, 2, 3], [1, 0.5, 0.1], yScale: .log))
+        #expect(!clean.contains("not shown"))
+    }
+
     @Test func aPanelWithNothingToDrawSaysSo() {
         let allNaN = Self.validate(Self.panel([0, 1, 2], [.nan, .nan, .nan]))
         #expect(allNaN.contains("no finite data"))

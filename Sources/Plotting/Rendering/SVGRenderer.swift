@@ -163,7 +163,30 @@ struct PanelRenderer {
             let linear = { (map: AxisMap) in AxisMap(scale: .linear, lo: map.lo, hi: map.hi, start: map.start, end: map.end) }
             let finite = hasDrawablePoint(xMap: linear(xMap), yMap: linear(yMap))
             drawNotice(finite ? Self.nothingPositive : Self.noFiniteData, on: &canvas)
+        } else if let note = hiddenByLogAxesNote {
+            // Some finite values cannot be shown on a log axis: say so above the axes' right corner, not silently.
+            canvas.beginGroup(class: "note")
+            canvas.text(note, right, top - 3, size: 8, anchor: .end)
+            canvas.endGroup()
         }
+    }
+
+    /// "3 values ≤ 0 not shown (log y axis)" when finite values of lines and points are ≤ 0 on a logarithmic axis
+    /// (t = 0 on a log time axis: "t = 0 not shown" when the x label starts with t); `nil` when there are none.
+    var hiddenByLogAxesNote: String? {
+        func count(_ values: [Double]) -> Int { values.filter { $0.isFinite && $0 <= 0 }.count }
+        var notes: [String] = []
+        for (scale, axis, pick) in [(panel.xScale, "x", { (s: Series) in s.x }), (panel.yScale, "y", { (s: Series) in s.y })]
+        where scale == .log {
+            let hidden = panel.series.filter { $0.kind != .band }.reduce(0) { $0 + count(pick($1)) }
+            guard hidden > 0 else { continue }
+            if axis == "x", panel.xLabel?.hasPrefix("t") == true, panel.series.allSatisfy({ $0.x.filter { $0.isFinite && $0 <= 0 }.allSatisfy { $0 == 0 } }) {
+                notes.append("t = 0 not shown (log time axis)")
+            } else {
+                notes.append("\(hidden) value\(hidden == 1 ? "" : "s") ≤ 0 not shown (log \(axis) axis)")
+            }
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 
     /// The notes in a panel that has nothing to draw.

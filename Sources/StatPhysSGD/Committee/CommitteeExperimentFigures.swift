@@ -64,7 +64,8 @@ extension CommitteeExperimentResult {
             + (s.biasLearningRate.map { " trained at η_b = \(TextTable.format($0, digits: 3))" } ?? " fixed")
         return Figure(
             panels: panels + extra, columns: extra.isEmpty ? 3 : 2,
-            title: "Committee machine \(s.titleDescription)\(biasTitle)")
+            title: "Committee machine \(s.titleDescription)\(biasTitle), \(s.initialTitle)"
+                + (experiment.simulation.map { ", d = \($0.dimension)" } ?? ""))
     }
 
     /// The grid index shown for each requested heatmap time: the nearest time the theory reached (it stops where it
@@ -126,6 +127,22 @@ extension CommitteeScenario {
     /// The settings a figure title needs to rerun the scenario: "K = 2, M = 2, erf (teacher relu): η = 0.5 × inverse:10,
     /// B = 4, σ² = 0.1, λ = 0.01, v trained at η_v = 0.1" (the teacher's activation, weight decay and a trained second
     /// layer only when they are there); biases are added by the caller.
+    /// The initial student in a title: "Q(0) = 0.5·I, R(0) = 0.2·I" for the diagonal start, "random student (variance
+    /// 1)", or "given Q(0), R(0)".
+    var initialTitle: String {
+        switch initialStudent {
+        case .random(let variance): return "random student (variance \(TextTable.format(variance, digits: 3)))"
+        case .overlaps(let q, let r):
+            let k = studentUnits, m = teacherUnits
+            let q0 = q.first ?? 0, r0 = r.first ?? 0
+            let diagonal = StudentInitialisation.diagonal(q0: q0, r0: r0, studentUnits: k, teacherUnits: m)
+            if case .overlaps(let dq, let dr) = diagonal, dq == q, dr == r {
+                return "Q(0) = \(TextTable.format(q0, digits: 3))·I, R(0) = \(TextTable.format(r0, digits: 3))·I"
+            }
+            return "given Q(0), R(0)"
+        }
+    }
+
     var titleDescription: String {
         let teacher = teacherActivation.name == studentActivation.name ? "" : " (teacher \(teacherActivation.name))"
         return "K = \(studentUnits), M = \(teacherUnits), \(studentActivation.name)\(teacher): \(optimiser.title(rateSymbol: "η")), σ² = \(noiseVariance)"

@@ -23,7 +23,8 @@ extension LinearExperimentResult {
                                       y: picks.map { stats.mean[$0] }, yError: picks.map { stats.standardError[$0] },
                                       color: Color.cycle[1], size: 2.5))
             }
-            if let level = steady[index], let last = tableGrid(theory: t, simulation: simulation?.times).last {
+            // A steady state of 0 (noise-free perfect learning) has no place on the log ε_g axis.
+            if let level = steady[index], index != 2 || level > 0, let last = tableGrid(theory: t, simulation: simulation?.times).last {
                 series.append(.line("steady state", x: [0, last], y: [level, level], color: Color(hex: "#7f7f7f"), dash: .dashed, width: 1))
             }
             return Panel(xLabel: "t = steps/d", yLabel: labels[index], yScale: index == 2 ? .log : .linear,
