@@ -136,7 +136,9 @@ public struct SweepTable: Sendable {
         for key in ["m", "Delta", "e"] { if let x = lastNumber(theory?[key]) { out.append(("\(key)_final", .number(x))) } }
         if let step = result["relaxation"]?["theory_step"] { out.append(("relaxation_step", scalar(step) ?? .null)) }
         if let divergence = result["divergence"]?["theory"] {
-            out.append(("divergence_time", divergence["time"]?.doubleValue.map(JSONValue.number) ?? .null))
+            // {t, reason} (online and DMFT alike; "time" in results written before the formats were one).
+            let time = divergence["t"]?.doubleValue ?? divergence["time"]?.doubleValue
+            out.append(("divergence_time", time.map(JSONValue.number) ?? .null))
         }
         if let verdict = result["agreement"]?["verdict"]?.stringValue { out.append(("agreement", .string(verdict))) }
         if let target, let times {

@@ -4,7 +4,7 @@ import StatPhysSGD
 
 /// Options every run shares: where results go and whether to show progress.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Directory for result.json, CSV, figures and plot.py (created if missing; locked during the run, which replaces the previous run's files in it as one set).")
+    @Option(name: .long, help: "Directory for result.json, CSV tables and figures, each figure with its data (NAME.figure.json) and matplotlib script (NAME.py) (created if missing; locked during the run, which replaces the previous run's files in it as one set).")
     var output: String
 
     @Flag(name: .long, help: "Do not print progress on stderr.")

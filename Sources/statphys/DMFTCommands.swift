@@ -19,7 +19,9 @@ struct DMFTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dmft",
         abstract: "DMFT of GD and mini-batch SGD for Kamali–Urbani signal recovery, with its finite-N simulation.",
-        discussion: "`statphys dmft [options]` runs `statphys dmft run`; `statphys dmft threshold` sweeps α and b.",
+        discussion: DefaultSubcommandHelp.discussion(
+            "`statphys dmft [options]` runs `statphys dmft run`; `statphys dmft threshold` sweeps α and b.",
+            defaultSubcommand: DMFTRun.self, invocation: "statphys dmft run"),
         subcommands: [DMFTRun.self, DMFTThreshold.self],
         defaultSubcommand: DMFTRun.self)
 }
@@ -106,7 +108,7 @@ struct DMFTRun: ParsableCommand {
             theoryProgress.finish()
             simulationProgress.finish()
             finished = result
-            return try result.write(to: staging)
+            return try Rasterizer.convertingTogether { try result.write(to: staging) }
         }
         guard let result = finished else { return }
         let t = result.theory

@@ -28,7 +28,9 @@ struct OnlineClassifierGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classifier",
         abstract: "Online SGD for a linear classifier (logistic, hinge, perceptron or square loss) learning a sign teacher.",
-        discussion: "`statphys online classifier [options]` runs `statphys online classifier run`; `statphys online classifier portrait` draws the (m, q) phase portrait.",
+        discussion: DefaultSubcommandHelp.discussion(
+            "`statphys online classifier [options]` runs `statphys online classifier run`; `statphys online classifier portrait` draws the (m, q) phase portrait.",
+            defaultSubcommand: OnlineClassifier.self, invocation: "statphys online classifier run"),
         subcommands: [OnlineClassifier.self, ClassifierPortraitCommand.self],
         defaultSubcommand: OnlineClassifier.self)
 }

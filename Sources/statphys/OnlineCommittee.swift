@@ -7,7 +7,9 @@ struct OnlineCommitteeGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "committee",
         abstract: "Online SGD for two-layer committee machines (Saad–Solla / Goldt): any K, M and activation.",
-        discussion: "`statphys online committee [options]` runs `statphys online committee run`; `statphys online committee portrait` draws the (R_diag, R_off) phase portrait with the plateau and the specialised fixed point.",
+        discussion: DefaultSubcommandHelp.discussion(
+            "`statphys online committee [options]` runs `statphys online committee run`; `statphys online committee portrait` draws the (R_diag, R_off) phase portrait with the plateau and the specialised fixed point.",
+            defaultSubcommand: OnlineCommittee.self, invocation: "statphys online committee run"),
         subcommands: [OnlineCommittee.self, CommitteePortraitCommand.self],
         defaultSubcommand: OnlineCommittee.self)
 }
@@ -139,6 +141,9 @@ struct OnlineCommittee: ParsableCommand {
         experiment.initialSeed = simulation.seed
         experiment.quadratureOrder = model.quadratureOrder
         experiment.alignsUnits = !noAlign
+        experiment.initFile = model.`init`.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        experiment.teacherFile = ["orthonormal", "random"].contains(model.teacher) ? nil
+            : URL(fileURLWithPath: model.teacher).standardizedFileURL.path
         experiment.tolerance = try integrator.tolerance(defaults: CommitteeTheory.defaultTolerance)
         let heatmaps = try heatmapTimes.map(parseTimes) ?? [0, tMax / 4, tMax / 2, tMax]
         var finished: CommitteeExperimentResult?
@@ -152,7 +157,7 @@ struct OnlineCommittee: ParsableCommand {
             progress.finish()
             solving.finish()
             finished = result
-            return try result.write(to: staging, heatmapTimes: heatmaps)
+            return try Rasterizer.convertingTogether { try result.write(to: staging, heatmapTimes: heatmaps) }
         }
         guard let result = finished else { return }
         print(result.summaryTable().text, terminator: "")

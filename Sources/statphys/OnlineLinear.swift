@@ -25,7 +25,9 @@ struct OnlineLinearGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linear",
         abstract: "Online SGD for noisy linear regression with L2 regularisation.",
-        discussion: "`statphys online linear [options]` runs `statphys online linear run`; `statphys online linear portrait` draws the (m, q) phase portrait.",
+        discussion: DefaultSubcommandHelp.discussion(
+            "`statphys online linear [options]` runs `statphys online linear run`; `statphys online linear portrait` draws the (m, q) phase portrait.",
+            defaultSubcommand: OnlineLinear.self, invocation: "statphys online linear run"),
         subcommands: [OnlineLinear.self, LinearPortraitCommand.self],
         defaultSubcommand: OnlineLinear.self)
 }
@@ -48,7 +50,7 @@ struct OnlineLinear: ParsableCommand {
             result.json keys: model, conventions, settings (with lr, lr_schedule, batch), t, samples (t·B, also a CSV column), \
             theory {m, q, eg, lr}, theory_initial, critical_lr, \
             steady_state (null with a schedule), simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
-            agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png) and plot.py. \
+            agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png), its data learning_curve.figure.json and matplotlib script learning_curve.py. \
             Each observable gets a verdict (agrees / disagrees / not comparable): Student-t per point with seeds − 1 \
             degrees of freedom, Bonferroni over points and observables, α = 0.01.
             """)
@@ -125,7 +127,8 @@ func runWriting<Result>(
         let result = try run { progress.update($0) }
         progress.finish()
         finished = result
-        return try write(result, staging)
+        // All of the run's PNG conversions at once.
+        return try Rasterizer.convertingTogether { try write(result, staging) }
     }
     guard let result = finished else { return }
     report(result)

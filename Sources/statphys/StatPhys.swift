@@ -11,7 +11,7 @@ struct StatPhys: ParsableCommand {
         discussion: """
             Online SGD: d → ∞ order-parameter ODEs solved with an adaptive Dormand–Prince integrator, overlaid \
             with finite-d simulations of the same scenario. Every run writes result.json, CSV data, SVG figures \
-            (PNG too when rsvg-convert is installed) and a matplotlib plot.py beside each figure. A run locks its \
+            (PNG too when rsvg-convert is installed) and beside each figure NAME.svg its data NAME.figure.json and a matplotlib script NAME.py. A run locks its \
             output directory, writes into a hidden staging folder, and then replaces the previous run's files \
             (listed in DIR/.statphys-run.json) with its complete set; a failed or interrupted run leaves the \
             previous set as it was, and a second run into the same directory is refused.

@@ -94,10 +94,16 @@ enum SweepExecution {
         try AtomicFile.write(table.json.serialized() + "\n", to: files[1])
         let boundary = results.specification.summary == .finalError
             ? CommitteeRateBoundary.make(command: results.specification.command, x: "lr", y: "noise") : nil
-        if let summary = try SweepSummaries.write(results, into: url, rateBoundary: boundary) {
+        var summary: (files: [URL], table: TextTable, notes: [String])?
+        // The summary's figures converted to PNG together.
+        let summaryFiles = try Rasterizer.convertingTogether {
+            summary = try SweepSummaries.write(results, into: url, rateBoundary: boundary)
+            return summary?.files ?? []
+        }
+        if let summary {
             print(summary.table.text, terminator: "")
             for note in summary.notes { noteOnStderr(note) }
-            reportWritten(files + summary.files)
+            reportWritten(files + summaryFiles)
         } else {
             reportWritten(files)
         }

@@ -138,3 +138,31 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 }
+
+/// A run's PNG conversions run together (`Rasterizer.convertingTogether`): every PNG is in place when it returns, no
+/// temporary file is left, and a conversion that fails is not listed as written.
+@Suite struct ConcurrentPNGTests {
+    @Test func conversionsRunTogetherAndFailuresAreNotListed() throws {
+        guard Rasterizer.converter != nil else { return }   // rsvg-convert not installed: nothing to convert
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("png-batch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let figure = Figure(panels: [Panel(xLabel: "x", yLabel: "y", series: [.line("a", x: [0, 1, 2], y: [1, 0, 1])])])
+        let broken = directory.appendingPathComponent("broken.svg")
+        let files = try Rasterizer.convertingTogether {
+            var written: [URL] = []
+            for name in ["one", "two", "three"] { written += try figure.write(to: directory, name: name) }
+            try "<svg not really".write(to: broken, atomically: true, encoding: .utf8)
+            if let png = Rasterizer.png(from: broken) { written.append(png) }
+            return written
+        }
+        let names = Set(files.map(\.lastPathComponent))
+        for name in ["one", "two", "three"] {
+            #expect(names.contains("\(name).png"))
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(name).png").path))
+        }
+        #expect(!names.contains("broken.png"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(!left.contains { $0.hasSuffix(".tmp") || $0 == "broken.png" }, "\(left)")
+    }
+}

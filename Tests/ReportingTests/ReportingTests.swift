@@ -141,3 +141,11 @@ import Testing
         #expect(JSONValue.object([("seed", .unsigned(9_223_372_036_854_775_808))]).serialized(indent: 0) == #"{"seed":9223372036854775808}"#)
     }
 }
+
+@Suite struct CSVIntegerColumnTests {
+    /// Integer columns are written as integers; other columns keep Swift's shortest round-trip form.
+    @Test func integerColumnsHaveNoDecimalPoint() {
+        let table = CSVTable([("step", [0, 1, 2]), ("x", [0, 0.5, .nan])], integers: ["step"])
+        #expect(table.text == "step,x\n0,0.0\n1,0.5\n2,\n")
+    }
+}

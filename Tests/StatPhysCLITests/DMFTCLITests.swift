@@ -26,6 +26,9 @@ import Testing
         for file in ["dynamics.svg", "correlation.svg", "dynamics.csv"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path))
         }
+        // Integer steps in the CSV, as in result.json.
+        let csv = try String(contentsOf: directory.appendingPathComponent("dynamics.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv[1].hasPrefix("0,") && csv[2].hasPrefix("1,") && csv.last?.hasPrefix("20,") == true, "\(csv.prefix(3))")
         // stdout puts the simulation beside the theory: its columns, and its relaxation step beside the DMFT's.
         let header = try #require(output.stdout.split(separator: "\n").first)
         #expect(header.contains("m sim") && header.contains("Delta sim"), "\(output.stdout)")
@@ -132,5 +135,17 @@ import Testing
         let output = try CLIRunner.run(["dmft", "threshold", "--alpha", "3:2:0.1", "--output", "/tmp/statphys-unused"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("--alpha"))
+    }
+}
+
+/// A group whose default subcommand runs without its name shows that subcommand's options in its own help.
+@Suite struct DefaultSubcommandHelpCLITests {
+    @Test(arguments: [(["dmft"], ["--alpha", "--simulate", "--seeds"]), (["online", "committee"], ["--K", "--activation", "--stability"]),
+                      (["online", "linear"], ["--lr", "--noise"]), (["online", "classifier"], ["--loss", "--flip"])])
+    func groupHelpShowsTheDefaultSubcommandsOptions(_ command: [String], _ options: [String]) throws {
+        let output = try CLIRunner.run(command + ["--help"])
+        #expect(output.status == 0)
+        for option in options { #expect(output.stdout.contains(option), "\(command) --help lacks \(option)") }
+        #expect(output.stdout.contains("(the default, so also accepted"))
     }
 }

@@ -17,6 +17,22 @@ import Testing
         #expect(divergence["theory"] is NSNull && divergence["simulation"] is NSNull)
     }
 
+    /// One divergence format: {t, reason} from every command (the DMFT's adds its step), so that a sweep's table reads
+    /// `divergence_time` from any of them (it read online results only, when the DMFT's wrote `t` and the others `time`).
+    @Test func everyCommandWritesOneDivergenceFormat() throws {
+        for (arguments, extra) in [(["online", "linear", "--lr", "14", "--t-max", "10", "--theory-only"], [String]()),
+                                   (["online", "classifier", "--loss", "square", "--lr", "14", "--t-max", "10", "--theory-only"], []),
+                                   (["dmft", "--lr", "1e3", "--steps", "20"], ["step"])] {
+            let directory = CLIRunner.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let output = try run(arguments + ["--no-png"], in: directory)
+            #expect(output.status == 3, "\(arguments): \(output.stderr)")
+            let theory = try #require((try CLIRunner.result(in: directory)["divergence"] as? [String: Any])?["theory"] as? [String: Any])
+            #expect(Set(theory.keys) == Set(["t", "reason"] + extra), "\(arguments): \(theory.keys)")
+            #expect((theory["t"] as? Double).map { $0 > 0 } == true)
+        }
+    }
+
     @Test func aDivergenceAtTheFirstStepWritesTheResultsAndExitsThree() throws {
         for arguments in [["online", "linear", "--lr", "1e300", "--d", "50", "--seeds", "2", "--t-max", "1"],
                           ["online", "committee", "--lr", "1e300", "--d", "50", "--seeds", "2", "--t-max", "2", "--points", "3"]] {
@@ -28,7 +44,7 @@ import Testing
             let json = try CLIRunner.result(in: directory)
             let divergence = try #require(json["divergence"] as? [String: Any])
             let theory = try #require(divergence["theory"] as? [String: Any])
-            #expect(theory["time"] as? Double == 0 && (theory["reason"] as? String)?.isEmpty == false)
+            #expect(theory["t"] as? Double == 0 && (theory["reason"] as? String)?.isEmpty == false)
             #expect((json["t"] as? [Double])?.first == 0)
         }
     }

@@ -130,6 +130,22 @@ import Testing
         #expect(((point["theory"] as? [String: Any])?["eg"] as? [Double])?.last == grid[1][1])
     }
 
+    /// A run that read its initial student and teacher from files records their paths, so that it can be rerun.
+    @Test func inputFilesAreRecordedInTheSettings() throws {
+        let directory = CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let initFile = directory.appendingPathComponent("init.json"), teacherFile = directory.appendingPathComponent("T.json")
+        try #"{"Q": [[0.5, 0], [0, 0.5]], "R": [[0.2, 0], [0, 0.2]]}"#.write(to: initFile, atomically: true, encoding: .utf8)
+        try #"{"T": [[1, 0.1], [0.1, 1]]}"#.write(to: teacherFile, atomically: true, encoding: .utf8)
+        let output = try CLIRunner.run(["online", "committee", "--K", "2", "--M", "2", "--t-max", "1", "--points", "3", "--theory-only",
+                                        "--init", initFile.path, "--teacher", teacherFile.path, "--no-png", "--quiet",
+                                        "--output", directory.appendingPathComponent("run").path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let settings = try #require(try CLIRunner.result(in: directory.appendingPathComponent("run"))["settings"] as? [String: Any])
+        #expect(settings["init_file"] as? String == initFile.standardizedFileURL.path)
+        #expect(settings["teacher_file"] as? String == teacherFile.standardizedFileURL.path)
+    }
+
     /// The final-error figure marks the theory's η_max: for K = M = 1 erf the linearisation at perfect learning gives
     /// η_max = π√15/3 in closed form (MiniBatchTheoryTests), recorded as `lr_max` and drawn as a line.
     @Test func finalErrorSweepMarksTheCriticalRate() throws {

@@ -51,7 +51,7 @@ import Testing
         let json = try CLIRunner.result(in: directory)
         let divergence = try #require(json["divergence"] as? [String: Any])
         let theory = try #require(divergence["theory"] as? [String: Any])
-        #expect((theory["time"] as? Double ?? 0) > 0)
+        #expect((theory["t"] as? Double ?? 0) > 0)
     }
 
     @Test(arguments: [

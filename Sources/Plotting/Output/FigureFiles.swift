@@ -54,7 +54,8 @@ public enum Rasterizer {
         return nil
     }
 
-    /// Converts `svg` to a PNG beside it (written to a temporary name, then renamed); `nil` if not possible.
+    /// Converts `svg` to a PNG beside it (written to a temporary name, then renamed); `nil` if not possible. Inside
+    /// `convertingTogether(_:)` the converter only starts here, and the PNG is in place when that returns.
     public static func png(from svg: URL, dpi: Int = 150) -> URL? {
         guard isEnabled, let converter else { return nil }
         let target = svg.deletingPathExtension().appendingPathExtension("png")
@@ -65,17 +66,67 @@ public enum Rasterizer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         // An interrupted run kills the converter and removes its temporary file (`Interruption`).
-        let token = Interruption.register(path: temporary.path)
-        defer { Interruption.unregister(token) }
+        let conversion = Conversion(process: process, temporary: temporary, target: target,
+                                    token: Interruption.register(path: temporary.path))
         do {
-            guard try Interruption.run(process) else { return nil }
+            guard try Interruption.run(process) else { conversion.discard(); return nil }
+        } catch { conversion.discard(); return nil }
+        if let batch { batch.add(conversion); return target }
+        return conversion.complete() ? target : nil
+    }
+
+    /// Runs `body`, which writes figures and returns the files it wrote, with every PNG conversion it starts running
+    /// at the same time (one `rsvg-convert` per figure, all at once, instead of one after the other); waits for them
+    /// and returns `body`'s files less the PNGs that failed.
+    public static func convertingTogether(_ body: () throws -> [URL]) throws -> [URL] {
+        let batch = Batch()
+        let files: [URL]
+        do {
+            files = try $batch.withValue(batch) { try body() }
+        } catch {
+            _ = batch.finish()
+            throw error
+        }
+        let failed = Set(batch.finish().map(\.path))
+        return files.filter { !failed.contains($0.path) }
+    }
+
+    /// The batch `png(from:)` adds its conversions to, inside `convertingTogether(_:)`.
+    @TaskLocal static var batch: Batch?
+
+    /// A started converter and its files.
+    struct Conversion: @unchecked Sendable {
+        let process: Process
+        let temporary: URL, target: URL
+        let token: Int
+
+        /// Waits for the converter and moves its PNG into place; false (and no temporary file left) on failure.
+        func complete() -> Bool {
+            defer { Interruption.unregister(token) }
             process.waitUntilExit()
             Interruption.finished(process)
-        } catch { return nil }
-        guard process.terminationStatus == 0, rename(temporary.path, target.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            return nil
+            guard process.terminationStatus == 0, rename(temporary.path, target.path) == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                return false
+            }
+            return true
         }
-        return target
+
+        /// A converter that never started: forget its temporary file.
+        func discard() { Interruption.unregister(token) }
+    }
+
+    /// The conversions of one `convertingTogether(_:)`.
+    final class Batch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var conversions: [Conversion] = []
+
+        func add(_ conversion: Conversion) { lock.lock(); conversions.append(conversion); lock.unlock() }
+
+        /// Completes every conversion; returns the targets that failed.
+        func finish() -> [URL] {
+            lock.lock(); let all = conversions; conversions = []; lock.unlock()
+            return all.filter { !$0.complete() }.map(\.target)
+        }
     }
 }

@@ -120,7 +120,8 @@ extension ClassifierExperimentResult {
         let s = experiment.scenario
         let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times), logarithmicTime: experiment.logarithmicGrid)
         return Figure(panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 2 : 3,
-                      title: "Online SGD, \(s.loss) loss: \(s.optimiser.title(rateSymbol: "τ")), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay)")
+                      title: "Online SGD, \(s.loss) loss: \(s.optimiser.title(rateSymbol: "τ")), σ² = \(s.noiseVariance), flip = \(s.flipProbability), λ = \(s.weightDecay), "
+                        + "ρ = \(s.teacherNorm), m(0) = \(s.initialOverlap), q(0) = \(s.initialSelfOverlap)")
     }
 
     /// The square loss's stable fixed point (below τ_c, at a constant rate): (m*, q*) of its linear system

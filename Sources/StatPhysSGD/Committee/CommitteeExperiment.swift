@@ -33,6 +33,9 @@ public struct CommitteeExperiment: Sendable {
     /// is symmetric under permutations of its units (and sign flips for odd activations with a trained second
     /// layer), so seeds that specialise to a permuted teacher would otherwise average to a meaningless R.
     public var alignsUnits = true
+    /// The files the initial student (`--init`) and the teacher (`--teacher FILE`) were read from, recorded in
+    /// `settings` as `init_file` and `teacher_file` so that the run can be reproduced; `nil` when not read from a file.
+    public var initFile: String?, teacherFile: String?
     /// The ODE integrator's tolerances (`nil`: `CommitteeTheory.defaultTolerance`).
     public var tolerance: IntegrationTolerance?
 

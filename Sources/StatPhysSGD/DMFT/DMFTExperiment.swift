@@ -252,7 +252,7 @@ public struct DMFTExperimentResult: Sendable {
                 columns += [("\(name)_sim_mean", pad(s.mean)), ("\(name)_sim_stderr", pad(s.standardError))]
             }
         }
-        try AtomicFile.write(CSVTable(columns).text, to: csvFile)
+        try AtomicFile.write(CSVTable(columns, integers: ["step"]).text, to: csvFile)
         return [resultFile, csvFile] + (try dynamicsFigure.write(to: directory, name: "dynamics"))
             + (try correlationFigure.write(to: directory, name: "correlation"))
     }

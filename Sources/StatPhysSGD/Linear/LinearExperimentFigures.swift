@@ -34,6 +34,7 @@ extension LinearExperimentResult {
         let rate = s.optimiser.ratePanel(times: tableGrid(theory: t, simulation: simulation?.times))
         return Figure(
             panels: panels + (rate.map { [$0] } ?? []), columns: rate == nil ? 3 : 2,
-            title: "Online SGD, linear regression: \(s.optimiser.title(rateSymbol: "τ")), σ² = \(s.noiseVariance), λ = \(s.weightDecay)")
+            title: "Online SGD, linear regression: \(s.optimiser.title(rateSymbol: "τ")), σ² = \(s.noiseVariance), λ = \(s.weightDecay), "
+                + "ρ = \(s.teacherNorm), m(0) = \(s.initialOverlap), q(0) = \(s.initialSelfOverlap)")
     }
 }

@@ -108,6 +108,6 @@ extension LinearExperimentResult {
 }
 
 extension Divergence {
-    /// `{"time": t, "reason": "…"}`.
-    public var json: JSONValue { .object([("time", .number(time)), ("reason", .string(reason))]) }
+    /// `{"t": t, "reason": "…"}`: the one divergence format of every result.json (the DMFT's adds its `step`).
+    public var json: JSONValue { .object([("t", .number(time)), ("reason", .string(reason))]) }
 }

@@ -82,7 +82,7 @@ public struct FinalErrorResult: Sendable {
         case "diverged":
             let divergence = entry.result?["divergence"]?["theory"]
             return Point(lr: lr, noise: noise, finalError: nil,
-                         status: .diverged(time: divergence?["time"]?.doubleValue, reason: divergence?["reason"]?.stringValue ?? "diverged"))
+                         status: .diverged(time: divergence?["t"]?.doubleValue ?? divergence?["time"]?.doubleValue, reason: divergence?["reason"]?.stringValue ?? "diverged"))
         case "failed":
             return Point(lr: lr, noise: noise, finalError: nil, status: .failed(entry.status?.message ?? "failed"))
         default:
@@ -94,7 +94,7 @@ public struct FinalErrorResult: Sendable {
     public var finalError: [[Double?]] { points.map { $0.map(\.finalError) } }
 
     /// `final_error.json`: `model`, `settings`, `t_max`, `lr`, `noise`, `final_eg` (rows: noise, columns: lr; null
-    /// unless solved), `status` (same shape: null for a solved point, {`diverged`: {`time`, `reason`}},
+    /// unless solved), `status` (same shape: null for a solved point, {`diverged`: {`t`, `reason`}},
     /// {`failed`: why}, {`below_resolution`: the resolution} or {`missing`: …}) and `lr_max` ({`value`, `what`} or
     /// null: `criticalRate`).
     public var json: JSONValue {
@@ -111,7 +111,7 @@ public struct FinalErrorResult: Sendable {
         switch status {
         case .solved: .null
         case .diverged(let time, let reason):
-            .object([("diverged", .object([("time", time.map(JSONValue.number) ?? .null), ("reason", .string(reason))]))])
+            .object([("diverged", .object([("t", time.map(JSONValue.number) ?? .null), ("reason", .string(reason))]))])
         case .failed(let message): .object([("failed", .string(message))])
         case .belowResolution(let resolution): .object([("below_resolution", resolution.map(JSONValue.number) ?? .null)])
         case .missing: .object([("missing", "no result yet: run the sweep again")])
