@@ -18,7 +18,10 @@ while IFS="|" read -r name figure arguments _; do
     if [ -z "${runs[$arguments]:-}" ]; then
         echo "gallery: $name ← statphys $arguments" >&2
         eval "set -- $arguments"
-        "$statphys" "$@" --quiet --output "$work/$name" > /dev/null
+        status=0
+        "$statphys" "$@" --quiet --output "$work/$name" > /dev/null || status=$?
+        # 3: the run diverged (its figures show where); anything else is a failure.
+        [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || { echo "gallery: $name failed with status $status" >&2; exit 1; }
         runs[$arguments]="$work/$name"
     fi
     cp "${runs[$arguments]}/$figure.png" "docs/gallery/$name.png"

@@ -310,7 +310,7 @@ struct CommitteeModelOptions: ParsableArguments {
     @Option(help: "Teacher biases b*_n: one value or M comma-separated values (default 0).") var teacherBias: String?
     @Option(help: "Learning rate of the biases, scaled like the second layer's (1/d per step; with --bias trained; default: the first-layer one).") var lrBias: Double?
     @Flag(help: "Drop the η² terms (small-learning-rate limit), for comparison.") var smallLr = false
-    @Option(name: .customLong("quadrature-order"), help: "Nodes per dimension of the 3-D and 4-D integrals without a closed form (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations; default \(CommitteeIntegrals.defaultQuadratureOrder)); refused when every integral has a closed form (student and teacher both erf, both relu or both linear, without biases). See the README for the accuracy.") var requestedQuadratureOrder: Int?
+    @Option(name: .customLong("quadrature-order"), help: "Nodes per dimension of the 4-D integrals I4 without a closed form (and of the 3-D I3 for a custom activation without g''; I2, J2 and, by Stein's lemma, I3 are 2-D integrals with at least 64 nodes) (trapezoid rule when tanh is involved, Gauss–Hermite for sigmoid and other activations; default \(CommitteeIntegrals.defaultQuadratureOrder)); refused when every integral has a closed form (student and teacher both erf, both relu or both linear, without biases). See the README for the accuracy.") var requestedQuadratureOrder: Int?
 
     /// The quadrature order used: the requested one or the default.
     var quadratureOrder: Int { requestedQuadratureOrder ?? CommitteeIntegrals.defaultQuadratureOrder }
