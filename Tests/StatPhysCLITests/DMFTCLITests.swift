@@ -116,6 +116,9 @@ import Testing
             #expect(settings["steps"] as? Int == 300 && settings["spherical"] as? Bool == false)
         }
         #expect(thresholds.map { $0["batch"] as? Double } == [1, 0.5])
+        // The figures' titles typeset the criterion (JSON keeps its ASCII form).
+        let figure = try String(contentsOf: directory.appendingPathComponent("threshold.figure.json"), encoding: .utf8)
+        #expect(figure.contains("Δ(t) ≤ 0.05") && !figure.contains("Delta(t) <="), "the title's criterion")
     }
 
     @Test(arguments: [

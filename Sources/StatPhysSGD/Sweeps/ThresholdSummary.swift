@@ -146,7 +146,11 @@ public struct ThresholdSweepResult: Sendable {
     var settingsTitle: String {
         let lr = setting("lr").map { TextTable.format($0) } ?? "?", m0 = setting("m0").map { TextTable.format($0) } ?? "?"
         let steps = horizon.map { TextTable.format($0) } ?? "?"
-        let criterion = settings.first { $0.0 == "criterion" }?.1.stringValue.map { ", \($0)" } ?? ""
+        // The criterion as the JSON writes it (ASCII: "first step with Delta(t) <= 0.05"), typeset for the title.
+        let criterion = settings.first { $0.0 == "criterion" }?.1.stringValue.map {
+            ", " + $0.replacingOccurrences(of: "Delta(t)", with: "Δ(t)").replacingOccurrences(of: "<=", with: "≤")
+                .replacingOccurrences(of: ">=", with: "≥")
+        } ?? ""
         let spherical = settings.first { $0.0 == "spherical" }?.1 == .bool(true) ? ", spherical" : ""
         return "η = \(lr), m_0 = \(m0), T = \(steps)\(criterion)\(spherical)"
     }
