@@ -175,8 +175,11 @@ extension CommitteeExperimentResult {
         if let simulation, let eg = simulatedGeneralisationError {
             columns.append(("eg_sim_mean", (eg.mean).padded(to: grid.count)))
             columns.append(("eg_sim_stderr", (eg.standardError).padded(to: grid.count)))
+            // Each matrix's statistics once, not once per entry.
+            var byMatrix: [KeyPath<CommitteeOrderParameters, [Double]>: [EnsembleStatistics]] = [:]
             for (name, path, index) in entries {
-                let stats = simulation.entryStatistics(of: path)[index]
+                if byMatrix[path] == nil { byMatrix[path] = simulation.entryStatistics(of: path) }
+                let stats = byMatrix[path]![index]
                 columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
                 columns.append(("\(name)_sim_stderr", stats.standardError.padded(to: grid.count)))
             }
