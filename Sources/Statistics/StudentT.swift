@@ -3,11 +3,12 @@ import Foundation
 /// Student's t distribution with ν degrees of freedom: the law of (x̄ − μ)/(s/√n) for n = ν + 1 Gaussian samples.
 public enum StudentT {
     /// P(|T| ≥ |t|) = I_{ν/(ν+t²)}(ν/2, 1/2), the regularised incomplete beta function.
-    /// (ν = 1: 1 − (2/π) arctan|t|; ν = 2: 1 − |t|/√(2 + t²); ν → ∞: erfc(|t|/√2).)
+    /// (ν = 1: 1 − (2/π) arctan|t|; ν = 2: 1 − |t|/√(2 + t²); ν → ∞: erfc(|t|/√2), which ν = `.infinity` gives.)
     public static func twoSidedTail(_ t: Double, degreesOfFreedom nu: Double) -> Double {
         precondition(nu > 0, "degrees of freedom must be positive")
         if t.isNaN { return .nan }
         if t.isInfinite { return 0 }
+        if nu.isInfinite { return erfc(abs(t) / 2.squareRoot()) }
         let x = nu / (nu + t * t)
         return regularisedIncompleteBeta(x, a: nu / 2, b: 0.5)
     }

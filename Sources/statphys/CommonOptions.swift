@@ -144,10 +144,11 @@ struct SimulationOptions: ParsableArguments {
     }
 
     /// Refuses simulation options that `--theory-only` would silently ignore. `drawsInitialStudent`: the theory
-    /// draws one random student at `--d` with `--seed` (committee without given overlaps), so those two count.
-    func refuseUnused(drawsInitialStudent: Bool = false) throws {
+    /// draws one random student at `--d` with `--seed` (committee without given overlaps), so those two count;
+    /// `usesDimension`: the theory reads `--d` (the dimension of a fluctuation prediction).
+    func refuseUnused(drawsInitialStudent: Bool = false, usesDimension: Bool = false) throws {
         guard theoryOnly else { return }
-        let unused = [("--seeds", seedsOption != nil), ("--d", dimensionOption != nil && !drawsInitialStudent),
+        let unused = [("--seeds", seedsOption != nil), ("--d", dimensionOption != nil && !drawsInitialStudent && !usesDimension),
                       ("--seed", seedOption != nil && !drawsInitialStudent)].filter(\.1).map(\.0)
         guard unused.isEmpty else {
             throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "has" : "have") no effect with --theory-only (no simulation is run)")

@@ -48,7 +48,7 @@ struct OnlineLinear: ParsableCommand {
             step:EVERY:FACTOR; cosine:TEND; see the README), in the ODE and at every simulated step.
 
             result.json keys: model, conventions, settings (with lr, lr_schedule, batch), t, samples (t·B, also a CSV column), \
-            theory {m, q, eg, lr}, theory_initial, critical_lr, \
+            theory {m, q, eg, lr}, theory_initial, critical_lr, with --fluctuations theory_std {d, m, q, eg} and theory_stderr {seeds, m, q, eg}, \
             steady_state (null with a schedule), simulation {d, seeds, seed, t, rho, mean {m, q, eg}, stderr {m, q, eg}}, comparison, \
             agreement, divergence {theory, simulation}, warnings. Also learning_curve.csv, learning_curve.svg (+ .png), its data learning_curve.figure.json and matplotlib script learning_curve.py. \
             Each observable gets a verdict (agrees / disagrees / not comparable): Student-t per point with seeds − 1 \
@@ -62,6 +62,10 @@ struct OnlineLinear: ParsableCommand {
     @Option(help: "Final time t = steps/d.") var tMax = 10.0
     @Option(help: "Number of output times from 0 to t-max.") var points = 101
     @OptionGroup var simulation: SimulationOptions
+    @Flag(help: ArgumentHelp(
+        "Predict the finite-d spread (linear-noise theory): theory_std (per-seed standard deviations at --d) and theory_stderr "
+            + "(for the run's seeds) in result.json, *_theory_std in the CSV, a band in the figure. SGD without momentum."))
+    var fluctuations = false
     @OptionGroup(title: "ODE integrator") var integrator: ToleranceOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var figures: FigureOptions
@@ -69,7 +73,7 @@ struct OnlineLinear: ParsableCommand {
 
     func validate() throws {
         try validateTrajectoryGrid(tMax: tMax, points: points)
-        try simulation.refuseUnused()
+        try simulation.refuseUnused(usesDimension: fluctuations)
     }
 
     func run() throws {
@@ -77,6 +81,7 @@ struct OnlineLinear: ParsableCommand {
         var experiment = LinearExperiment(
             scenario: scenario, tMax: tMax, points: points,
             simulation: simulation.settings)
+        experiment.fluctuationDimension = fluctuations ? simulation.dimension : nil
         experiment.tolerance = try integrator.tolerance(defaults: LinearRegressionTheory.defaultTolerance)
         // Checked before a greedy or optimal schedule is computed, so that a run that cannot fit is refused at once.
         try resources.check(experiment.resourceEstimate, what: "this run")

@@ -25,24 +25,33 @@ import Scenarios
         var ratios = [Double]()
         for k in times.indices {
             let m = ensemble.m.map { $0[k] }, e = ensemble.e.map { $0[k] }, q = ensemble.q.map { $0[k] }
-            let checks: [(String, [Double], Double)] = [
-                ("m", m, prediction.mStandardDeviation(dimension: dimension)[k]),
-                ("e_g", e, prediction.generalisationErrorStandardDeviation(dimension: dimension)[k]),
-                ("q", q, prediction.qStandardDeviation(dimension: dimension)[k]),
-            ]
+            let std = prediction.standardDeviations(dimension: dimension)
+            let checks: [(String, [Double], Double)] = [("m", m, std[0].values[k]), ("q", q, std[1].values[k]), ("e_g", e, std[2].values[k])]
             for (name, values, predicted) in checks where predicted > 0 {
                 let measured = Self.sampleCovariance(values, values).squareRoot()
                 #expect(abs(measured / predicted - 1) < 4 * scatter, "std \(name)(t = \(times[k])) at d = \(dimension): \(measured) vs \(predicted)")
                 ratios.append(measured / predicted)
             }
             // The correlation of m and e_g (ρ̂ drives both at t = 0; m starts exact): Fisher z within 4/√(n − 3).
-            let sigma = prediction.solution.covariance[k]
+            let sigma = prediction.spread.covariance[k]
             if sigma[0] > 0 {
                 let predicted = sigma[1] / (sigma[0] * sigma[4]).squareRoot()
                 let measured = Self.sampleCovariance(m, e) / (Self.sampleCovariance(m, m) * Self.sampleCovariance(e, e)).squareRoot()
                 #expect(abs(atanh(measured) - atanh(predicted)) < 4 / Double(seeds - 3).squareRoot(),
                         "corr(m, e_g)(t = \(times[k])) at d = \(dimension): \(measured) vs \(predicted)")
             }
+        }
+        // The conditional prediction (Σ(0) = 0): each seed's e_g about the theory started at that seed's own initial state.
+        let own = try (0..<seeds).map { s -> [Double] in
+            let start = LinearOrderParameters(m: ensemble.m[s][0], q: ensemble.q[s][0], rho: ensemble.rho[s])
+            return try LinearRegressionTheory(scenario: scenario).solve(times: times, from: start, initialError: ensemble.e[s][0]).generalisationError
+        }
+        let conditional = prediction.meanStandardErrors(dimension: dimension, seeds: 1)[2].values
+        for k in times.indices.dropFirst() {
+            let deviations = (0..<seeds).map { ensemble.e[$0][k] - own[$0][k] }
+            let measured = (deviations.reduce(0) { $0 + $1 * $1 } / Double(seeds)).squareRoot()
+            #expect(abs(measured / conditional[k] - 1) < 4 * scatter, "conditional std e_g(t = \(times[k])) at d = \(dimension): \(measured) vs \(conditional[k])")
+            ratios.append(measured / conditional[k])
         }
         let mean = ratios.reduce(0, +) / Double(ratios.count)
         #expect(abs(mean - 1) < 2.5 * scatter, "mean ratio \(mean)")

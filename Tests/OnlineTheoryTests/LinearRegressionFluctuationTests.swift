@@ -69,12 +69,12 @@ import Scenarios
         let prediction = try theory.fluctuations(times: times)
         let c = tau * tau - 2 * tau, e0 = 0.5 * (rho - 2 * m0 + q0)
         for (index, t) in times.enumerated() {
-            let sigma = prediction.solution.covariance[index]
+            let sigma = prediction.spread.covariance[index]
             let exact = exp(2 * c * t) * (rho * rho / 2 + 2 * e0 * e0 * c * c * t)
             #expect(abs(sigma[4] / exact - 1) < 1e-7, "Σ_ee(\(t)) \(sigma[4]) vs \(exact)")
             #expect(abs(sigma[5] / (rho * rho * exp(c * t)) - 1) < 1e-7)
             // e_g's relative spread stays O(1/√d): down to 1e-30 at t = 40 without cancellation.
-            let relative = prediction.generalisationErrorStandardDeviation(dimension: 1)[index] / prediction.solution.mean[index][1]
+            let relative = prediction.standardDeviations(dimension: 1)[2].values[index] / prediction.spread.mean[index][1]
             #expect(abs(relative / ((rho * rho / 2 + 2 * e0 * e0 * c * c * t).squareRoot() / e0) - 1) < 1e-7)
         }
     }
@@ -118,7 +118,7 @@ import Scenarios
         }
         var s = [Double](repeating: 0, count: 5)
         for row in (0..<5).reversed() { s[row] = (rhs[row] - ((row + 1)..<5).reduce(0) { $0 + matrix[row][$1] * s[$1] }) / matrix[row][row] }
-        let last = prediction.solution.covariance[2]
+        let last = prediction.spread.covariance[2]
         for (index, (a, b)) in pairs.enumerated() {
             #expect(abs(last[a * 3 + b] - s[index]) < 1e-7 * (1 + abs(s[index])), "Σ_\(a)\(b) \(last[a * 3 + b]) vs \(s[index])")
         }

@@ -49,6 +49,9 @@ import Testing
         #expect(abs(StudentT.criticalValue(twoSidedTail: 0.01, degreesOfFreedom: 4) - 4.604095) < 1e-5)
         #expect(abs(StudentT.criticalValue(twoSidedTail: 0.05, degreesOfFreedom: 9) - 2.262157) < 1e-5)
         #expect(abs(StudentT.criticalValue(twoSidedTail: 0.01, degreesOfFreedom: 1) - 63.65674) < 1e-4)
+        // ν = ∞: the normal law (predicted standard errors), 2.575829 at 1%, and the tail's value at 1e-7's root.
+        #expect(abs(StudentT.criticalValue(twoSidedTail: 0.01, degreesOfFreedom: .infinity) - 2.575829) < 1e-5)
+        #expect(abs(StudentT.twoSidedTail(2, degreesOfFreedom: .infinity) - 0.04550026389635842) < 1e-15)
         for nu in [1.0, 3, 4, 19] {
             for p in [0.5, 1e-3, 1e-7] {
                 let t = StudentT.criticalValue(twoSidedTail: p, degreesOfFreedom: nu)

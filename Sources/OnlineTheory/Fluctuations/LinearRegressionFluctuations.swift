@@ -81,24 +81,40 @@ public struct LinearRegressionFluctuations: FluctuatingFlow {
     }
 }
 
-/// The predicted finite-d spread of a linear-regression run: per-seed standard deviations of m, q and e_g at a
-/// dimension d, from Σ(t) of `LinearRegressionFluctuations`.
+/// The predicted finite-d spread of a linear-regression run from Σ(t) of `LinearRegressionFluctuations`: per-seed
+/// standard deviations of m, q and e_g at a dimension d (`spread`, Σ(0) the simulator's start), and the standard
+/// errors of a seeds' mean about the theory started at their mean initial state (`conditional`, Σ(0) = 0: the flow
+/// is affine in (m, e, ρ̂), so that theory is the mean of every seed's own, and only the dynamics' noise remains).
 public struct LinearFluctuationPrediction: Sendable, Hashable {
-    /// The mean and Σ of (m, e, ρ̂).
-    public let solution: FluctuationSolution
+    /// The mean and Σ of (m, e, ρ̂) from the simulator's initial spread.
+    public let spread: FluctuationSolution
+    /// The same from Σ(0) = 0.
+    public let conditional: FluctuationSolution
 
-    /// The predicted per-seed standard deviation of m at dimension d at each output time.
-    public func mStandardDeviation(dimension: Int) -> [Double] { solution.standardDeviation(of: [1, 0, 0], dimension: dimension) }
-    /// … of e_g = e.
-    public func generalisationErrorStandardDeviation(dimension: Int) -> [Double] { solution.standardDeviation(of: [0, 1, 0], dimension: dimension) }
-    /// … of q = 2e + 2m − ρ̂.
-    public func qStandardDeviation(dimension: Int) -> [Double] { solution.standardDeviation(of: [2, 2, -1], dimension: dimension) }
+    /// The two solutions.
+    public init(spread: FluctuationSolution, conditional: FluctuationSolution) { self.spread = spread; self.conditional = conditional }
+
+    /// ∂(m, q, e_g)/∂(m, e, ρ̂): q = 2e + 2m − ρ̂.
+    static let gradients: [(name: String, gradient: [Double])] = [("m", [1, 0, 0]), ("q", [2, 2, -1]), ("eg", [0, 1, 0])]
+
+    /// The predicted per-seed standard deviations of m, q and e_g ("m", "q", "eg") at dimension d at each output time.
+    public func standardDeviations(dimension: Int) -> [(name: String, values: [Double])] {
+        Self.gradients.map { ($0.name, spread.standardDeviation(of: $0.gradient, dimension: dimension)) }
+    }
+
+    /// The predicted standard errors of the mean of `seeds` seeds at dimension d about the theory started at their mean
+    /// initial state: √(aᵀΣ_c a/(d·seeds)), Σ_c the conditional covariance.
+    public func meanStandardErrors(dimension: Int, seeds: Int) -> [(name: String, values: [Double])] {
+        let root = Double(max(1, seeds)).squareRoot()
+        return Self.gradients.map { ($0.name, conditional.standardDeviation(of: $0.gradient, dimension: dimension).map { $0 / root }) }
+    }
 }
 
 extension LinearRegressionTheory {
-    /// The linear-noise prediction of the finite-d spread over `times` (from t = 0) for the simulator's start
-    /// (`LinearRegressionFluctuations.initialCovariance`), integrated with `integrator`'s tolerances; throws for
-    /// momentum. Meaningful below τ_c (above it the spread grows with the mean).
+    /// The linear-noise prediction of the finite-d spread over `times` (from t = 0) from `initial` (default: the
+    /// scenario's start), with the simulator's initial spread (`LinearRegressionFluctuations.initialCovariance`) and
+    /// without, integrated with `integrator`'s tolerances; throws for momentum. Meaningful below τ_c (above it the
+    /// spread grows with the mean).
     public func fluctuations(times: [Double], from initial: LinearOrderParameters? = nil) throws -> LinearFluctuationPrediction {
         let start = initial ?? specifiedInitialState
         let flow = try LinearRegressionFluctuations(scenario: scenario)
@@ -110,9 +126,10 @@ extension LinearRegressionTheory {
                 integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + scenario.optimiser.noise(rate: tau0))
             }
         }
-        let solution = try LinearNoiseODE(flow: flow).solve(
-            mean: [start.m, start.generalisationError, start.rho],
-            covariance: LinearRegressionFluctuations.initialCovariance(teacherNorm: start.rho), times: times, integrator: integrator)
-        return LinearFluctuationPrediction(solution: solution)
+        let ode = LinearNoiseODE(flow: flow), mean = [start.m, start.generalisationError, start.rho]
+        return LinearFluctuationPrediction(
+            spread: try ode.solve(mean: mean, covariance: LinearRegressionFluctuations.initialCovariance(teacherNorm: start.rho),
+                                  times: times, integrator: integrator),
+            conditional: try ode.solve(mean: mean, covariance: [Double](repeating: 0, count: 9), times: times, integrator: integrator))
     }
 }

@@ -60,8 +60,10 @@ public struct ObservableComparison: Sendable, Hashable {
     public let rmsDeviation: Double
     /// Grid points compared (positive standard error, finite values).
     public let points: Int
-    /// ν = seeds − 1.
+    /// ν = seeds − 1; 0 with predicted standard errors (a normal law).
     public let degreesOfFreedom: Int
+    /// Whether the z-scores use a fluctuation theory's predicted standard errors rather than the seeds' own.
+    public let usesPredictedStandardErrors: Bool
     /// t_c: the largest max |t| that still agrees.
     public let criticalValue: Double
     /// The Bonferroni-adjusted p-value min(1, O · P · P(|T_ν| ≥ max|t|)).
@@ -74,10 +76,14 @@ public struct ObservableComparison: Sendable, Hashable {
 
     /// Compares `simulation` (over `seeds` seeds) with `theory` point by point, arrays truncated to the shorter
     /// (times in `times`, if given, name the worst point); `observables` is O, the number of observables the run
-    /// compares.
+    /// compares. With `predictedStandardErrors` (a fluctuation theory's standard errors of the mean on the same grid) the
+    /// z-scores use those instead of the seeds' own, and follow a normal law (ν = ∞, `degreesOfFreedom` 0): one seed
+    /// is then enough.
     public init(name: String, theory: [Double], simulation: EnsembleStatistics, seeds: Int, observables: Int = 1,
-                times: [Double]? = nil, criterion: AgreementCriterion = .standard) {
+                times: [Double]? = nil, criterion: AgreementCriterion = .standard, predictedStandardErrors: [Double]? = nil) {
         self.name = name
+        let simulation = predictedStandardErrors.map { EnsembleStatistics(mean: simulation.mean, standardError: $0) } ?? simulation
+        usesPredictedStandardErrors = predictedStandardErrors != nil
         let n = min(theory.count, simulation.mean.count, simulation.standardError.count)
         // The theory's own numerical precision: deviations below it are not evidence against the theory.
         let tolerance = criterion.theoryPrecision * (theory.prefix(n).filter(\.isFinite).map(abs).max() ?? 0)
@@ -101,9 +107,9 @@ public struct ObservableComparison: Sendable, Hashable {
         maxAbsDeviation = dev
         rmsDeviation = finite > 0 ? (sq / Double(finite)).squareRoot() : .nan
         points = compared
-        degreesOfFreedom = max(0, seeds - 1)
+        degreesOfFreedom = usesPredictedStandardErrors ? 0 : max(0, seeds - 1)
         worstTime = worst.flatMap { k in times.flatMap { k < $0.count ? $0[k] : nil } }
-        if seeds < 2 {
+        if seeds < 2 && !usesPredictedStandardErrors {
             (criticalValue, pValue, verdict) = (.nan, .nan, .notComparable)
             reason = "one seed has no standard error; run at least 2 seeds (5 or more for a sharp test)"
         } else if finite < n || n == 0 {
@@ -114,7 +120,7 @@ public struct ObservableComparison: Sendable, Hashable {
             reason = "every seed gives the same value at every point: no standard error to compare with"
         } else {
             let share = Double(max(1, observables)) * Double(max(1, compared))
-            let nu = Double(degreesOfFreedom)
+            let nu = usesPredictedStandardErrors ? Double.infinity : Double(degreesOfFreedom)
             criticalValue = StudentT.criticalValue(twoSidedTail: min(1, criterion.level / share), degreesOfFreedom: nu)
             pValue = min(1, share * StudentT.twoSidedTail(z, degreesOfFreedom: nu))
             verdict = z <= criticalValue ? .agrees : .disagrees
@@ -130,7 +136,7 @@ public struct ObservableComparison: Sendable, Hashable {
     private init(copying other: ObservableComparison, verdict: Verdict, reason: String) {
         name = other.name; maxAbsZScore = other.maxAbsZScore; worstTime = other.worstTime
         maxAbsDeviation = other.maxAbsDeviation; rmsDeviation = other.rmsDeviation; points = other.points
-        degreesOfFreedom = other.degreesOfFreedom; criticalValue = other.criticalValue; pValue = other.pValue
+        degreesOfFreedom = other.degreesOfFreedom; usesPredictedStandardErrors = other.usesPredictedStandardErrors; criticalValue = other.criticalValue; pValue = other.pValue
         self.verdict = verdict; self.reason = reason
     }
 
@@ -144,6 +150,7 @@ public struct ObservableComparison: Sendable, Hashable {
             ("worst_t", worstTime.map(JSONValue.number) ?? .null),
             ("points", .integer(points)), ("degrees_of_freedom", .integer(degreesOfFreedom)),
             ("max_abs_deviation", .number(maxAbsDeviation)), ("rms_deviation", .number(rmsDeviation)),
+            ("standard_error", .string(usesPredictedStandardErrors ? "predicted" : "seeds")),
         ]
         if let reason { members.append(("reason", .string(reason))) }
         return .object(members)
@@ -156,7 +163,8 @@ public struct ObservableComparison: Sendable, Hashable {
             line += " (\(reason ?? ""))"
         } else {
             line += " (max |t| = \(TextTable.format(maxAbsZScore, digits: 3)) \(maxAbsZScore <= criticalValue ? "≤" : ">") "
-                + "\(TextTable.format(criticalValue, digits: 3)), \(points) points, \(degreesOfFreedom) dof"
+                + "\(TextTable.format(criticalValue, digits: 3)), \(points) points, "
+                + (usesPredictedStandardErrors ? "predicted s.e., normal" : "\(degreesOfFreedom) dof")
             if let worstTime { line += ", worst at t = \(TextTable.format(worstTime, digits: 4))" }
             line += ")"
             if let reason { line += " — \(reason)" }
@@ -175,12 +183,16 @@ public struct ComparisonSummary: Sendable, Hashable {
     /// Compares each observable (name, theory, simulation statistics) at the run's level, shared by Bonferroni.
     /// When exactly one of theory and simulation diverged, the data disagree with the theory whatever the
     /// common part says: every verdict is then "disagrees".
+    /// `predictedStandardErrors`, one array per observable in order, replaces the seeds' standard errors
+    /// (`ObservableComparison.init`).
     public init(_ observables: [(name: String, theory: [Double], simulation: EnsembleStatistics)], seeds: Int, times: [Double],
-                theoryDiverged: Double?, simulationDiverged: Double?, criterion: AgreementCriterion = .standard) {
+                theoryDiverged: Double?, simulationDiverged: Double?, criterion: AgreementCriterion = .standard,
+                predictedStandardErrors: [[Double]]? = nil) {
         self.criterion = criterion
-        var comparisons = observables.map {
-            ObservableComparison(name: $0.name, theory: $0.theory, simulation: $0.simulation, seeds: seeds,
-                                 observables: observables.count, times: times, criterion: criterion)
+        var comparisons = observables.enumerated().map { index, o in
+            ObservableComparison(name: o.name, theory: o.theory, simulation: o.simulation, seeds: seeds,
+                                 observables: observables.count, times: times, criterion: criterion,
+                                 predictedStandardErrors: predictedStandardErrors.map { index < $0.count ? $0[index] : [] })
         }
         if (theoryDiverged == nil) != (simulationDiverged == nil) {
             let reason = theoryDiverged == nil
@@ -190,6 +202,9 @@ public struct ComparisonSummary: Sendable, Hashable {
         }
         self.comparisons = comparisons
     }
+
+    /// Whether the comparisons use a fluctuation theory's predicted standard errors (`ObservableComparison`).
+    public var usesPredictedStandardErrors: Bool { comparisons.contains(where: \.usesPredictedStandardErrors) }
 
     /// "disagrees" if any observable disagrees, else "not comparable" if any is, else "agrees".
     public var verdict: Verdict {
@@ -202,7 +217,8 @@ public struct ComparisonSummary: Sendable, Hashable {
     /// `{"verdict", "criterion", "level", "disagreeing": [names], "not_comparable": [names]}`.
     public var json: JSONValue {
         .object([
-            ("verdict", .string(verdict.rawValue)), ("criterion", .string(criterion.description)),
+            ("verdict", .string(verdict.rawValue)), ("criterion", .string(criterion.description + (usesPredictedStandardErrors
+                ? "; here stderr is the fluctuation theory's predicted standard error and t follows a normal law (infinite degrees of freedom)" : ""))),
             ("level", .number(criterion.level)),
             ("disagreeing", .array(comparisons.filter { $0.verdict == .disagrees }.map { .string($0.name) })),
             ("not_comparable", .array(comparisons.filter { $0.verdict == .notComparable }.map { .string($0.name) })),
@@ -216,7 +232,8 @@ public struct ComparisonSummary: Sendable, Hashable {
     /// `all`), each with its statistic.
     public func lines(all: Bool) -> [String] {
         var out = ["agreement: \(verdict.rawValue) — α = \(criterion.level): a simulation that follows the theory "
-                   + "agrees with probability ≥ \(1 - criterion.level) (Student-t per point, Bonferroni over points and observables)"]
+                   + "agrees with probability ≥ \(1 - criterion.level) ("
+                   + (usesPredictedStandardErrors ? "predicted standard errors, normal law" : "Student-t") + " per point, Bonferroni over points and observables)"]
         let shown = all ? comparisons : comparisons.filter { $0.verdict != .agrees }
         out += shown.map { "  " + $0.summaryLine }
         if !all, shown.count < comparisons.count, let worst = comparisons.filter({ $0.verdict == .agrees }).max(by: { $0.maxAbsZScore < $1.maxAbsZScore }) {

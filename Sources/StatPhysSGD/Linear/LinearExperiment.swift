@@ -23,6 +23,9 @@ public struct LinearExperiment: Sendable {
     public var tolerance: IntegrationTolerance?
     /// `nil` for a theory-only run.
     public var simulation: Simulation?
+    /// The dimension d at which to predict the finite-d spread (`LinearRegressionTheory.fluctuations`); `nil` for no
+    /// prediction. With a simulation it must be the simulation's d.
+    public var fluctuationDimension: Int?
 
     /// A run on `points` equally spaced times from 0 to `tMax`; `simulation` is `nil` for a theory-only run.
     public init(scenario: LinearRegressionScenario, tMax: Double, points: Int = 101, simulation: Simulation?) {
@@ -40,11 +43,23 @@ public struct LinearExperiment: Sendable {
             let simulated = try simulator.run(times: requested, progress: progress)
             let start = simulated.ensemble.meanInitialState
             let solved = try theory.solve(times: simulated.ensemble.grid.times, from: start, initialError: simulated.ensemble.meanInitialError)
-            return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated)
+            return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated,
+                                          fluctuations: try fluctuations(of: theory, times: solved.times, from: start))
         }
         let start = theory.specifiedInitialState
-        return LinearExperimentResult(experiment: self, theory: try theory.solve(times: requested, from: start),
-                                      theoryStart: start, simulation: nil)
+        let solved = try theory.solve(times: requested, from: start)
+        return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: nil,
+                                      fluctuations: try fluctuations(of: theory, times: solved.times, from: start))
+    }
+
+    /// The predicted spread on the theory's times when `fluctuationDimension` asks for it.
+    func fluctuations(of theory: LinearRegressionTheory, times: [Double], from start: LinearOrderParameters) throws -> LinearFluctuationPrediction? {
+        guard let d = fluctuationDimension else { return nil }
+        guard d > 0 else { throw ScenarioError.outOfRange("the dimension of the fluctuation prediction must be positive, got \(d)") }
+        if let simulation, simulation.dimension != d {
+            throw ScenarioError("the fluctuation prediction is at d = \(d) but the simulation runs at d = \(simulation.dimension)")
+        }
+        return try theory.fluctuations(times: times, from: start)
     }
 }
 
@@ -58,22 +73,36 @@ public struct LinearExperimentResult: Sendable {
     public let theoryStart: LinearOrderParameters
     /// Every seed's m, q and e_g on the realised grid; `nil` for a theory-only run.
     public let simulation: LinearSimulationResult?
+    /// The predicted finite-d spread on `times` (at `experiment.fluctuationDimension`); `nil` unless asked for.
+    public let fluctuations: LinearFluctuationPrediction?
 
     /// The parts as `LinearExperiment.run` assembles them: `theory` on the simulation's realised grid when simulated,
-    /// started from `theoryStart`; `simulation` is `nil` for a theory-only run.
+    /// started from `theoryStart`; `simulation` is `nil` for a theory-only run; `fluctuations` on the theory's times.
     public init(experiment: LinearExperiment, theory: LinearTheoryResult, theoryStart: LinearOrderParameters,
-                simulation: LinearSimulationResult?) {
+                simulation: LinearSimulationResult?, fluctuations: LinearFluctuationPrediction? = nil) {
         self.experiment = experiment; self.theory = theory; self.theoryStart = theoryStart; self.simulation = simulation
+        self.fluctuations = fluctuations
+    }
+
+    /// The predicted per-seed standard deviations of m, q and e_g at the prediction's d on `times` (`std`), and the
+    /// standard errors of the seeds' mean about this run's theory, which starts at their mean initial state (`stderr`,
+    /// `LinearFluctuationPrediction.meanStandardErrors`; `nil` for a theory-only run); `nil` without a prediction.
+    public var predictedSpread: (dimension: Int, std: [(name: String, values: [Double])], stderr: [(name: String, values: [Double])]?, seeds: Int?)? {
+        guard let fluctuations, let d = experiment.fluctuationDimension else { return nil }
+        let seeds = simulation == nil ? nil : experiment.simulation?.seeds
+        return (d, fluctuations.standardDeviations(dimension: d), seeds.map { fluctuations.meanStandardErrors(dimension: d, seeds: $0) }, seeds)
     }
 
     /// Theory vs simulation for m, q and e_g on the shared grid, with their verdicts (`AgreementCriterion`);
     /// nil for theory-only runs.
+    /// With a fluctuation prediction the z-scores use its standard errors (`predictedSpread`), not the seeds' own.
     public var comparisonSummary: ComparisonSummary? {
         guard let simulation, let sim = experiment.simulation else { return nil }
         return ComparisonSummary([
             ("m", theory.m, simulation.statistics(of: \.m)), ("q", theory.q, simulation.statistics(of: \.q)),
             ("eg", theory.generalisationError, simulation.statistics(of: \.generalisationError)),
-        ], seeds: sim.seeds, times: times, theoryDiverged: theory.divergence?.time, simulationDiverged: simulation.divergence?.time)
+        ], seeds: sim.seeds, times: times, theoryDiverged: theory.divergence?.time, simulationDiverged: simulation.divergence?.time,
+           predictedStandardErrors: predictedSpread?.stderr?.map(\.values))
     }
 
     /// The observables' comparisons (empty for theory-only runs).

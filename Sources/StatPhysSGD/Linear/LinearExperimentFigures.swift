@@ -3,7 +3,9 @@ import Plotting
 
 extension LinearExperimentResult {
     /// m, q and e_g against t: theory as lines, simulation as mean ± standard error, the steady state dashed; with a
-    /// learning-rate schedule, a fourth panel shows η(t).
+    /// learning-rate schedule, a fourth panel shows η(t). With a fluctuation prediction, a band around the ODE: ± 2 predicted
+    /// standard errors of the seeds' mean (where the simulated means should lie), or ± 1 per-seed standard deviation at d
+    /// for a theory-only run; on the log e_g axis its lower edge is clipped at a tenth of the curve.
     public var learningCurveFigure: Figure {
         let t = times
         let model = LinearRegressionTheory(scenario: experiment.scenario)
@@ -13,7 +15,16 @@ extension LinearExperimentResult {
         let labels = ["m = w·w*/d", "q = |w|²/d", "generalisation error e_g"]
         let steady = [fixedPoint?.m, fixedPoint?.q, experiment.scenario.steadyStateGeneralisationError(rho: theoryStart.rho)]
         let panels = (0..<3).map { index -> Panel in
-            var series = [Series.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0])]
+            var series = [Series]()
+            if let spread = predictedSpread {
+                let width = spread.stderr.map { $0[index].values.map { 2 * $0 } } ?? spread.std[index].values
+                let y = curves[index]
+                let lower = zip(y, width).map { index == 2 ? max($0 - $1, $0 / 10) : $0 - $1 }
+                let label = spread.seeds.map { "ODE ± 2 predicted s.e. (\($0) seeds, d = \(spread.dimension))" }
+                    ?? "ODE ± predicted per-seed σ at d = \(spread.dimension)"
+                series.append(.band(label, x: t, lower: lower, upper: zip(y, width).map { $0 + $1 }, color: Color.cycle[0], opacity: 0.2))
+            }
+            series.append(.line("ODE (d → ∞)", x: t, y: curves[index], color: Color.cycle[0]))
             if let stats = simulated?[index], let sim = experiment.simulation {
                 // About 30 markers, so the theory line stays visible.
                 // The simulation's own grid: it may outlast a theory that diverged (or stop before it).

@@ -8,7 +8,9 @@ extension LinearExperimentResult {
     /// `model`, `conventions`, `settings`, `t`, `samples` (t·B), `theory` {`m`, `q`, `eg`, `lr`, and with scaled momentum
     /// `velocity` {`a`, `b`, `c`}}, `theory_initial`, `steady_state` (null past τ_c or with a schedule), `critical_lr`
     /// (with a schedule: the critical instantaneous η(t)), `simulation` {`d`, `seeds`, `seed`, `rho`, `mean` {…},
-    /// `stderr` {…}, with momentum `velocity` {`mean` {`a`, `b`, `c`}, `stderr` {…}}}, `comparison`, `divergence`.
+    /// `stderr` {…}, with momentum `velocity` {`mean` {`a`, `b`, `c`}, `stderr` {…}}}, `comparison`, `divergence`; with a
+    /// fluctuation prediction `theory_std` {`d`, `m`, `q`, `eg`} (per-seed) and, simulated, `theory_stderr` {`seeds`, …} (of the
+    /// seeds' mean about this theory, which the comparison's z-scores use).
     public var json: JSONValue {
         let scenario = experiment.scenario
         let model = LinearRegressionTheory(scenario: scenario)
@@ -38,6 +40,12 @@ extension LinearExperimentResult {
             ("theory_initial", .object([("m", .number(theoryStart.m)), ("q", .number(theoryStart.q)), ("rho", .number(theoryStart.rho))])),
             ("critical_lr", .number(model.criticalLearningRate)),
         ]
+        if let spread = predictedSpread {
+            members.append(("theory_std", .object([("d", .integer(spread.dimension))] + spread.std.map { ($0.name, .numbers($0.values)) })))
+            if let stderr = spread.stderr, let seeds = spread.seeds {
+                members.append(("theory_stderr", .object([("seeds", .integer(seeds))] + stderr.map { ($0.name, .numbers($0.values)) })))
+            }
+        }
         if let fixedPoint = model.steadyState(rho: theoryStart.rho), let eStar = model.scenario.steadyStateGeneralisationError(rho: theoryStart.rho) {
             members.append(("steady_state", .object([
                 ("m", .number(fixedPoint.m)), ("q", .number(fixedPoint.q)), ("eg", .number(eStar))])))
@@ -68,7 +76,7 @@ extension LinearExperimentResult {
     }
 
     /// One row per output time that theory or simulation reached: t, samples (t·B), the learning rate η(t) (`lr`), theory m,
-    /// q, eg, then (if simulated) mean and stderr of each; empty cells where one of them had diverged.
+    /// q, eg, with a fluctuation prediction their per-seed standard deviations (`m_theory_std`, …), then (if simulated) mean and stderr of each; empty cells where one of them had diverged.
     public var csv: CSVTable {
         let grid = tableGrid(theory: times, simulation: simulation?.times)
         var columns: [(String, [Double])] = [
@@ -77,6 +85,9 @@ extension LinearExperimentResult {
             ("eg_theory", theory.generalisationError.padded(to: grid.count)),
         ]
         columns += theory.velocity?.columns(rows: grid.count) ?? []
+        if let spread = predictedSpread {
+            columns += spread.std.map { ("\($0.name)_theory_std", $0.values.padded(to: grid.count)) }
+        }
         if let simulation {
             for (name, stats) in [("m", simulation.statistics(of: \.m)), ("q", simulation.statistics(of: \.q)), ("eg", simulation.statistics(of: \.generalisationError))] {
                 columns.append(("\(name)_sim_mean", stats.mean.padded(to: grid.count)))
