@@ -124,6 +124,26 @@ import Scenarios
         }
     }
 
+    /// J is the drift's derivative: central differences of g at a generic state, with decay, noise and a batch.
+    @Test func jacobianIsTheDriftsDerivative() throws {
+        let scenario = try LinearRegressionScenario(optimiser: try Optimiser(learningRate: 0.9, batchSize: 3), noiseVariance: 0.4, weightDecay: 0.3)
+        let flow = try LinearRegressionFluctuations(scenario: scenario)
+        let phi = [0.3, 0.45, 1.2], h = 1e-6
+        var j = [Double](repeating: .nan, count: 9)
+        phi.withUnsafeBufferPointer { p in j.withUnsafeMutableBufferPointer { flow.jacobian(time: 0, state: p, jacobian: $0) } }
+        func drift(_ x: [Double]) -> [Double] {
+            var g = [Double](repeating: 0, count: 3)
+            x.withUnsafeBufferPointer { p in g.withUnsafeMutableBufferPointer { flow.drift(time: 0, state: p, derivative: $0) } }
+            return g
+        }
+        for col in 0..<3 {
+            var up = phi, down = phi
+            up[col] += h; down[col] -= h
+            let (gu, gd) = (drift(up), drift(down))
+            for row in 0..<3 { #expect(abs((gu[row] - gd[row]) / (2 * h) - j[row * 3 + col]) < 1e-8, "J[\(row)][\(col)]") }
+        }
+    }
+
     @Test func momentumIsRefused() throws {
         let scenario = try LinearRegressionScenario(optimiser: try Optimiser(learningRate: 0.5, momentum: 0.5))
         #expect(throws: ScenarioError.self) { try LinearRegressionTheory(scenario: scenario).fluctuations(times: [0, 1]) }

@@ -49,10 +49,9 @@ public struct LinearRegressionFluctuations: FluctuatingFlow {
     /// J above.
     public func jacobian(time: Double, state: UnsafeBufferPointer<Double>, jacobian: UnsafeMutableBufferPointer<Double>) {
         let c = scenario.optimiser.coefficients(at: time), tau = c.drift, kappa = scenario.weightDecay
-        let rows: [Double] = [-tau * (1 + kappa), 0, tau,
-                              -tau * kappa, c.noise - 2 * tau * (1 + kappa), tau * kappa,
-                              0, 0, 0]
-        for i in 0..<9 { jacobian[i] = rows[i] }
+        for i in 0..<9 { jacobian[i] = 0 }
+        jacobian[0] = -tau * (1 + kappa); jacobian[2] = tau
+        jacobian[3] = -tau * kappa; jacobian[4] = c.noise - 2 * tau * (1 + kappa); jacobian[5] = tau * kappa
     }
 
     /// D above.
