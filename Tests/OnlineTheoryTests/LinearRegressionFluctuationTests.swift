@@ -12,7 +12,7 @@ import Scenarios
     func diffusionMatchesOneStepMonteCarlo(tau: Double, sigma2: Double, kappa: Double, batch: Int, m0: Double, q0: Double) throws {
         let d = 400, dd = Double(d), steps = 80_000
         var rng = Xoshiro256(seed: 11, stream: UInt64(batch))
-        var teacher = (0..<d).map { _ in rng.nextGaussian() }
+        let teacher = (0..<d).map { _ in rng.nextGaussian() }
         let rho = teacher.reduce(0) { $0 + $1 * $1 } / dd
         var z = (0..<d).map { _ in rng.nextGaussian() }
         let proj = zip(z, teacher).reduce(0) { $0 + $1.0 * $1.1 } / (rho * dd)
@@ -23,7 +23,6 @@ import Scenarios
         let m = zip(student, teacher).reduce(0) { $0 + $1.0 * $1.1 } / dd
         let diff = (0..<d).map { student[$0] - teacher[$0] }
         let e = 0.5 * diff.reduce(0) { $0 + $1 * $1 } / dd
-        teacher = teacher.map { $0 }
         var x = [Double](repeating: 0, count: d), step = [Double](repeating: 0, count: d)
         var sumM = 0.0, sumE = 0.0, sumMM = 0.0, sumME = 0.0, sumEE = 0.0
         let sigma = sigma2.squareRoot(), root = dd.squareRoot()
@@ -42,7 +41,7 @@ import Scenarios
             for i in 0..<d { dm += step[i] * teacher[i]; de += diff[i] * step[i] + 0.5 * step[i] * step[i] }
             sumM += dm; sumE += de; sumMM += dm * dm; sumME += dm * de; sumEE += de * de
         }
-        // d·Δφ per step: the sums above are d·Δm·d… divide by d once for Δ, multiply by d for the scaling: d·Δm = dm.
+        // dm = Δw·w* = d·Δm and de = (w − w*)·Δw + ½|Δw|² = d·Δe: the scaled increments whose covariance is D.
         let n = Double(steps)
         func cov(_ sxy: Double, _ sx: Double, _ sy: Double) -> Double { (sxy - sx * sy / n) / (n - 1) }
         let measured = (mm: cov(sumMM, sumM, sumM), me: cov(sumME, sumM, sumE), ee: cov(sumEE, sumE, sumE))

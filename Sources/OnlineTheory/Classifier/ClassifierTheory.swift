@@ -51,19 +51,10 @@ public struct ClassifierTheory: Sendable {
         let bound = scenario.divergenceBound(m0: start.m, q0: start.q, rho: start.rho, factor: divergenceFactor)
         let limit = bound.limit
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in y[1] - limit }
-        var integrator = self.integrator
+        // The starting step at the base rate of the start (not η_eff, as it always was here; see `DormandPrince54.prepared`).
+        var integrator = self.integrator.prepared(for: optimiser, weightDecay: scenario.weightDecay, upTo: tEnd,
+                                                  startingRate: optimiser.rate(at: times.first ?? 0))
         integrator.stopsAtBreakdown = true
-        if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
-        if integrator.initialStep == nil {
-            // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
-            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale,
-            // 1/(τ(2(1+λ) + τ/B)) at the rate of the start.
-            // (+ 2γ, the velocity's relaxation rate with scaled momentum).
-            let tau0 = optimiser.rate(at: times.first ?? 0)
-            if tau0 > 0 && tau0.isFinite {
-                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0) + 2 * (optimiser.scaledMomentum ?? 0))
-            }
-        }
         let events = unstable && limit.isFinite ? [blowUp] : []
         let momentum = ClassifierMomentumODE(scenario: scenario, rho: start.rho)
         if momentum != nil, integrator.componentAbsoluteTolerances == nil {

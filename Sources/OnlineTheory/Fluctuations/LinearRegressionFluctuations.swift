@@ -39,10 +39,10 @@ public struct LinearRegressionFluctuations: FluctuatingFlow {
 
     /// (dm/dt, de/dt, 0) of `LinearRegressionErrorODE` at ρ = ρ̂.
     public func drift(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
-        let c = scenario.optimiser.coefficients(at: time), tau = c.drift, kappa = scenario.weightDecay
-        let m = state[0], e = state[1], rho = state[2]
-        derivative[0] = tau * (rho - m) - tau * kappa * m
-        derivative[1] = (c.noise - 2 * tau * (1 + kappa)) * e + 0.5 * c.noise * scenario.noiseVariance + tau * kappa * (rho - m)
+        let rates = LinearRegressionErrorODE.rates(scenario: scenario, coefficients: scenario.optimiser.coefficients(at: time),
+                                                   m: state[0], e: state[1], rho: state[2])
+        derivative[0] = rates.m
+        derivative[1] = rates.e
         derivative[2] = 0
     }
 
@@ -117,14 +117,7 @@ extension LinearRegressionTheory {
     public func fluctuations(times: [Double], from initial: LinearOrderParameters? = nil) throws -> LinearFluctuationPrediction {
         let start = initial ?? specifiedInitialState
         let flow = try LinearRegressionFluctuations(scenario: scenario)
-        var integrator = self.integrator
-        if integrator.breakpoints.isEmpty { integrator.breakpoints = scenario.optimiser.breakpoints(upTo: times.last ?? 0) }
-        if integrator.initialStep == nil {
-            let tau0 = scenario.optimiser.rate(at: times.first ?? 0)
-            if tau0 > 0 && tau0.isFinite {
-                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + scenario.optimiser.noise(rate: tau0))
-            }
-        }
+        let integrator = preparedIntegrator(from: times.first ?? 0, to: times.last ?? 0)
         let ode = LinearNoiseODE(flow: flow), mean = [start.m, start.generalisationError, start.rho]
         return LinearFluctuationPrediction(
             spread: try ode.solve(mean: mean, covariance: LinearRegressionFluctuations.initialCovariance(teacherNorm: start.rho),

@@ -37,10 +37,20 @@ public struct LinearRegressionErrorODE: ODESystem, Sendable {
     public func evaluate(time: Double, state: UnsafeBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
         let c = scenario.optimiser.coefficients(at: time), tau = c.drift, lambda = scenario.weightDecay
         let m = state[0], q = state[1], e = state[2]
-        derivative[0] = tau * (rho - m) - tau * lambda * m
+        let rates = Self.rates(scenario: scenario, coefficients: c, m: m, e: e, rho: rho)
+        derivative[0] = rates.m
         derivative[1] = c.noise * (2 * e + scenario.noiseVariance) + 2 * tau * (m - q) - 2 * tau * lambda * q
-        derivative[2] = (c.noise - 2 * tau * (1 + lambda)) * e + 0.5 * c.noise * scenario.noiseVariance
-            + (lambda == 0 ? 0 : tau * lambda * (rho - m))
+        derivative[2] = rates.e
+    }
+
+    /// (dm/dt, de/dt) of the closed (m, e) subsystem at teacher norm `rho` with the optimiser's coefficients `c`:
+    /// τ(ρ − m) − τλm and (n − 2τ(1 + λ)) e + ½nσ² + τλ(ρ − m). Also the drift of `LinearRegressionFluctuations`.
+    @inlinable
+    public static func rates(scenario: LinearRegressionScenario, coefficients c: OptimiserCoefficients,
+                             m: Double, e: Double, rho: Double) -> (m: Double, e: Double) {
+        let tau = c.drift, lambda = scenario.weightDecay
+        return (tau * (rho - m) - tau * lambda * m,
+                (c.noise - 2 * tau * (1 + lambda)) * e + 0.5 * c.noise * scenario.noiseVariance + (lambda == 0 ? 0 : tau * lambda * (rho - m)))
     }
 
     /// (A, b) of the closed (m, e) subsystem, d(m, e)/dt = A (m, e) + b, at the base rate τ = η_eff (a constant optimiser; η/(1 − β) at fixed momentum β);

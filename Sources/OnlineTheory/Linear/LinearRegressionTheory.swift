@@ -104,6 +104,13 @@ public struct LinearRegressionTheory: Sendable {
         scenario.divergenceBound(from: start, factor: divergenceFactor)
     }
 
+    /// `integrator` prepared for a run from t = `start` to `tEnd` (`DormandPrince54.prepared`), starting at τ = η_eff(`start`).
+    func preparedIntegrator(from start: Double, to tEnd: Double) -> DormandPrince54 {
+        let optimiser = scenario.optimiser
+        return integrator.prepared(for: optimiser, weightDecay: scenario.weightDecay, upTo: tEnd,
+                                   startingRate: optimiser.rate(at: start) * optimiser.momentumGain)
+    }
+
     /// Integrates the ODEs from `initial` (default: the scenario's) over `times` (increasing, starting at t = 0).
     ///
     /// The system is linear, so it diverges iff τ ≥ τ_c (the q-equation's coefficient τ²/B − 2τ(1+λ) ≥ 0): then the
@@ -127,9 +134,8 @@ public struct LinearRegressionTheory: Sendable {
         let blowUp = ODEEvent(name: "divergence", direction: .rising, isTerminal: true) { _, y in
             y[2] - limit
         }
-        var integrator = self.integrator
+        var integrator = preparedIntegrator(from: times.first ?? 0, to: tEnd)
         integrator.stopsAtBreakdown = true
-        if integrator.breakpoints.isEmpty { integrator.breakpoints = optimiser.breakpoints(upTo: tEnd) }
         if optimiser.scaledMomentum != nil, integrator.componentAbsoluteTolerances == nil {
             // State [m, q, e, a, u, c]. The velocity overlap a converges to 0 through the cancellation of the O(1) terms of
             // its source (1 + λ)m − ρ, so it ends on a rounding floor ~1e-16 × scale that a relative error test cannot
@@ -140,15 +146,6 @@ public struct LinearRegressionTheory: Sendable {
             let atol = integrator.absoluteTolerance, floor = Self.scaledMomentumAbsoluteTolerance
             let uScale = scenario.weightDecay * bound.scale + scenario.noiseVariance
             integrator.componentAbsoluteTolerances = [atol, atol, atol, max(atol, floor * bound.scale), max(atol, floor * uScale), atol]
-        }
-        if integrator.initialStep == nil {
-            // With a relative error test a component that starts at exactly 0 (m(0) = q(0) = 0) makes Hairer's
-            // starting-step heuristic return ~1e-300; start instead at 1e-4 of the fastest time scale,
-            // 1/(2τ(1+λ) + τ²/B) with τ = η_eff at the start (+ 2γ, the velocity's relaxation rate with scaled momentum).
-            let tau0 = optimiser.rate(at: times.first ?? 0) * optimiser.momentumGain
-            if tau0 > 0 && tau0.isFinite {
-                integrator.initialStep = 1e-4 / (2 * tau0 * (1 + scenario.weightDecay) + optimiser.noise(rate: tau0) + 2 * (optimiser.scaledMomentum ?? 0))
-            }
         }
         let events = unstable && limit.isFinite ? [blowUp] : []
         let momentum = LinearRegressionMomentumODE(scenario: scenario, rho: start.rho)
