@@ -143,6 +143,16 @@ import Scenarios
         }
     }
 
+    /// A start at perfect learning: e_g(0) given (as a simulation's measured mean) rather than ½(ρ − 2m + q), which
+    /// cancels to 0; noise-free, e and its spread then decay from it like the theory's own e_g.
+    @Test func initialErrorIsTheGivenOne() throws {
+        let theory = LinearRegressionTheory(scenario: try LinearRegressionScenario(learningRate: 0.5, initialOverlap: 1, initialSelfOverlap: 1))
+        let start = LinearOrderParameters(m: 1, q: 1, rho: 1), times = [0, 1, 2.0]
+        let prediction = try theory.fluctuations(times: times, from: start, initialError: 1e-20)
+        let curve = try theory.solve(times: times, from: start, initialError: 1e-20).generalisationError
+        for k in times.indices { #expect(abs(prediction.spread.mean[k][1] / curve[k] - 1) < 1e-8) }
+    }
+
     @Test func momentumIsRefused() throws {
         let scenario = try LinearRegressionScenario(optimiser: try Optimiser(learningRate: 0.5, momentum: 0.5))
         #expect(throws: ScenarioError.self) { try LinearRegressionTheory(scenario: scenario).fluctuations(times: [0, 1]) }

@@ -113,12 +113,13 @@ extension LinearRegressionTheory {
     /// The linear-noise prediction of the finite-d spread over `times` (from t = 0) from `initial` (default: the
     /// scenario's start), with the simulator's initial spread (`LinearRegressionFluctuations.initialCovariance`) and
     /// without, integrated with `integrator`'s tolerances; throws for momentum. Meaningful below τ_c (above it the
-    /// spread grows with the mean).
-    public func fluctuations(times: [Double], from initial: LinearOrderParameters? = nil) throws -> LinearFluctuationPrediction {
+    /// spread grows with the mean). `initialError` is e_g(0) when known more accurately than ½(ρ − 2m(0) + q(0)), as in
+    /// `solve` (a simulation's measured mean).
+    public func fluctuations(times: [Double], from initial: LinearOrderParameters? = nil, initialError: Double? = nil) throws -> LinearFluctuationPrediction {
         let start = initial ?? specifiedInitialState
         let flow = try LinearRegressionFluctuations(scenario: scenario)
         let integrator = preparedIntegrator(from: times.first ?? 0, to: times.last ?? 0)
-        let ode = LinearNoiseODE(flow: flow), mean = [start.m, start.generalisationError, start.rho]
+        let ode = LinearNoiseODE(flow: flow), mean = [start.m, initialError ?? start.generalisationError, start.rho]
         return LinearFluctuationPrediction(
             spread: try ode.solve(mean: mean, covariance: LinearRegressionFluctuations.initialCovariance(teacherNorm: start.rho),
                                   times: times, integrator: integrator),

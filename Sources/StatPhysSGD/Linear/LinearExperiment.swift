@@ -44,7 +44,8 @@ public struct LinearExperiment: Sendable {
             let start = simulated.ensemble.meanInitialState
             let solved = try theory.solve(times: simulated.ensemble.grid.times, from: start, initialError: simulated.ensemble.meanInitialError)
             return LinearExperimentResult(experiment: self, theory: solved, theoryStart: start, simulation: simulated,
-                                          fluctuations: try fluctuations(of: theory, times: solved.times, from: start))
+                                          fluctuations: try fluctuations(of: theory, times: solved.times, from: start,
+                                                                         initialError: simulated.ensemble.meanInitialError))
         }
         let start = theory.specifiedInitialState
         let solved = try theory.solve(times: requested, from: start)
@@ -53,13 +54,14 @@ public struct LinearExperiment: Sendable {
     }
 
     /// The predicted spread on the theory's times when `fluctuationDimension` asks for it.
-    func fluctuations(of theory: LinearRegressionTheory, times: [Double], from start: LinearOrderParameters) throws -> LinearFluctuationPrediction? {
+    func fluctuations(of theory: LinearRegressionTheory, times: [Double], from start: LinearOrderParameters,
+                      initialError: Double? = nil) throws -> LinearFluctuationPrediction? {
         guard let d = fluctuationDimension else { return nil }
         guard d > 0 else { throw ScenarioError.outOfRange("the dimension of the fluctuation prediction must be positive, got \(d)") }
         if let simulation, simulation.dimension != d {
             throw ScenarioError("the fluctuation prediction is at d = \(d) but the simulation runs at d = \(simulation.dimension)")
         }
-        return try theory.fluctuations(times: times, from: start)
+        return try theory.fluctuations(times: times, from: start, initialError: initialError)
     }
 }
 
